@@ -1,0 +1,53 @@
+package metering
+
+import "time"
+
+// Metric names one measured quantity, as stored and as shown by the API.
+type Metric string
+
+// Counter metrics, summed per mailbox and hour. Their exact definitions are in
+// ARCHITECTURE.md ("Metrics, per mailbox and hour").
+const (
+	InMessages    Metric = "in_messages"    // final deliveries into the mailbox
+	InBytes       Metric = "in_bytes"       // size of the delivered copies
+	OutMessages   Metric = "out_messages"   // messages accepted from the mailbox as authenticated sender
+	OutRecipients Metric = "out_recipients" // recipients of those messages (nrcpt)
+	OutBytes      Metric = "out_bytes"      // size × recipients delivered (status=sent)
+	Bounced       Metric = "bounced"        // recipients of the mailbox's messages that finally bounced
+	Deferred      Metric = "deferred"       // deferral events of the mailbox's messages
+	RejectedIn    Metric = "rejected_in"    // SMTP-time rejects naming the mailbox as recipient
+	RejectedOut   Metric = "rejected_out"   // rejects of the mailbox's authenticated submissions
+	SpamBlocked   Metric = "spam_blocked"   // content-filter spam blocks listing the mailbox
+	VirusBlocked  Metric = "virus_blocked"  // content-filter virus blocks listing the mailbox
+)
+
+// Gauge metrics, kept as last and max value per mailbox, folder and hour.
+const (
+	StorageBytes    Metric = "storage_bytes"
+	StorageMessages Metric = "storage_messages"
+)
+
+// CounterMetrics lists every counter metric in presentation order.
+var CounterMetrics = []Metric{
+	InBytes, InMessages, OutBytes, OutMessages, OutRecipients,
+	RejectedIn, RejectedOut, Bounced, Deferred, SpamBlocked, VirusBlocked,
+}
+
+// GaugeMetrics lists every gauge metric.
+var GaugeMetrics = []Metric{StorageBytes, StorageMessages}
+
+// IsCounter reports whether m is a known counter metric.
+func (m Metric) IsCounter() bool {
+	for _, c := range CounterMetrics {
+		if c == m {
+			return true
+		}
+	}
+	return false
+}
+
+// IsGauge reports whether m is a known gauge metric.
+func (m Metric) IsGauge() bool { return m == StorageBytes || m == StorageMessages }
+
+// Hour truncates t to the start of its UTC hour, the bucket usage is kept in.
+func Hour(t time.Time) time.Time { return t.UTC().Truncate(time.Hour) }
