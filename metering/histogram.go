@@ -1,0 +1,99 @@
+package metering
+
+import (
+	"math"
+	"sort"
+	"time"
+)
+
+// Histogram counts delivery delays in log-scale buckets. Bucket b holds
+// delays d with upper(b-1) < d ≤ upper(b), where upper(b) = 2^(b/4)
+// milliseconds (about 19% wide) and bucket 0 holds everything up to 1 ms.
+// Histograms merge by adding counts, so hours combine into months exactly
+// to the bucket without keeping samples.
+type Histogram struct {
+	Counts map[int]int64
+	Total  int64
+}
+
+// NewHistogram returns an empty histogram.
+func NewHistogram() *Histogram { return &Histogram{Counts: map[int]int64{}} }
+
+// BucketOf returns the bucket a delay falls into.
+func BucketOf(d time.Duration) int {
+	ms := float64(d) / float64(time.Millisecond)
+	if ms <= 1 {
+		return 0
+	}
+	b := int(math.Ceil(4 * math.Log2(ms)))
+	// Guard against rounding placing d just above its bucket's bound.
+	for BucketUpper(b) < d {
+		b++
+	}
+	for b > 0 && BucketUpper(b-1) >= d {
+		b--
+	}
+	return b
+}
+
+// BucketUpper returns the largest delay in bucket b.
+func BucketUpper(b int) time.Duration {
+	return time.Duration(math.Pow(2, float64(b)/4) * float64(time.Millisecond))
+}
+
+// Add counts n samples in bucket b.
+func (h *Histogram) Add(b int, n int64) {
+	h.Counts[b] += n
+	h.Total += n
+}
+
+// Merge adds o's counts into h.
+func (h *Histogram) Merge(o *Histogram) {
+	for b, n := range o.Counts {
+		h.Add(b, n)
+	}
+}
+
+// Quantile returns the upper bound of the bucket holding the q-th quantile
+// (0 < q ≤ 1), or 0 for an empty histogram.
+func (h *Histogram) Quantile(q float64) time.Duration {
+	if h.Total == 0 {
+		return 0
+	}
+	rank := int64(math.Ceil(q * float64(h.Total)))
+	if rank < 1 {
+		rank = 1
+	}
+	var seen int64
+	for _, b := range h.buckets() {
+		seen += h.Counts[b]
+		if seen >= rank {
+			return BucketUpper(b)
+		}
+	}
+	return BucketUpper(h.buckets()[len(h.Counts)-1])
+}
+
+// ShareWithin returns the fraction of samples whose bucket lies entirely at
+// or below target (a conservative "delivered within target" figure).
+func (h *Histogram) ShareWithin(target time.Duration) float64 {
+	if h.Total == 0 {
+		return 0
+	}
+	var n int64
+	for b, c := range h.Counts {
+		if BucketUpper(b) <= target {
+			n += c
+		}
+	}
+	return float64(n) / float64(h.Total)
+}
+
+func (h *Histogram) buckets() []int {
+	bs := make([]int, 0, len(h.Counts))
+	for b := range h.Counts {
+		bs = append(bs, b)
+	}
+	sort.Ints(bs)
+	return bs
+}

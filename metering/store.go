@@ -1,0 +1,102 @@
+package metering
+
+import (
+	"context"
+	"time"
+)
+
+// CounterDelta adds Value to a counter metric of a mailbox in one hour.
+type CounterDelta struct {
+	Mailbox string
+	Metric  Metric
+	Hour    time.Time // UTC, truncated to the hour
+	Value   int64
+}
+
+// GaugeDelta is the last and maximum value of a gauge observed in one hour.
+// Merging keeps the Last of the newest observation and the larger Max.
+type GaugeDelta struct {
+	Mailbox    string
+	Folder     string // "" = the mailbox total
+	Metric     Metric
+	Hour       time.Time
+	Last, Max  int64
+	ObservedAt time.Time // time of the observation that gave Last
+}
+
+// LatencyDelta adds Count samples to one histogram bucket.
+type LatencyDelta struct {
+	Hour      time.Time
+	Direction Direction
+	Domain    string // "" = service-wide
+	Bucket    int
+	Count     int64
+}
+
+// Batch is what a Recorder flushes: usage deltas and, for sources that
+// resume, the checkpoint that accounts for them. A store commits a batch in
+// one transaction: all of it or nothing.
+type Batch struct {
+	Checkpoint *Checkpoint
+	Counters   []CounterDelta
+	Gauges     []GaugeDelta
+	Latency    []LatencyDelta
+}
+
+// Empty reports whether the batch carries no usage.
+func (b Batch) Empty() bool {
+	return len(b.Counters) == 0 && len(b.Gauges) == 0 && len(b.Latency) == 0
+}
+
+// UsageQuery selects usage by time range [From, To) and optionally mailboxes.
+type UsageQuery struct {
+	From, To  time.Time
+	Mailboxes []string // empty = all
+	Domain    string   // only mailboxes of this domain
+}
+
+// MailboxTotals is a mailbox's counter totals over a query range.
+type MailboxTotals struct {
+	Mailbox string
+	Values  map[Metric]int64
+}
+
+// UsagePoint is one mailbox's counters in one time bucket.
+type UsagePoint struct {
+	Start  time.Time
+	Values map[Metric]int64
+}
+
+// GaugePoint is a gauge's last and max in one hour.
+type GaugePoint struct {
+	Mailbox   string
+	Folder    string
+	Metric    Metric
+	Hour      time.Time
+	Last, Max int64
+}
+
+// LatencyQuery selects latency histograms.
+type LatencyQuery struct {
+	From, To  time.Time
+	Direction Direction // "" = both
+	Domain    string    // "" = service-wide
+}
+
+// UsageStore persists usage. Errors are *Error values.
+type UsageStore interface {
+	// Commit applies a batch atomically. With a checkpoint, it requires
+	// Checkpoint.Seq to be the stored sequence plus one (1 for a new source)
+	// and returns Conflict otherwise, leaving the store unchanged: this
+	// fences two writers of one source and makes a replayed batch harmless.
+	Commit(ctx context.Context, b Batch) error
+	// Checkpoint returns the stored checkpoint of a source, or NotFound.
+	Checkpoint(ctx context.Context, source string) (Checkpoint, error)
+	// Totals sums counters per mailbox over the query range (hours whose
+	// start lies in [From, To)).
+	Totals(ctx context.Context, q UsageQuery) ([]MailboxTotals, error)
+	// Gauges returns the gauge rows of the query range, ordered by hour.
+	Gauges(ctx context.Context, q UsageQuery) ([]GaugePoint, error)
+	// Latency returns the merged histogram per direction over the range.
+	Latency(ctx context.Context, q LatencyQuery) (map[Direction]*Histogram, error)
+}
