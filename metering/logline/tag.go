@@ -1,0 +1,95 @@
+package logline
+
+// token returns the bytes up to the first space and the remainder.
+func token(b []byte) (tok, rest []byte) {
+	for i, c := range b {
+		if c == ' ' {
+			return b[:i], b[i:]
+		}
+	}
+	return b, nil
+}
+
+func skipSpaces(b []byte) []byte {
+	for len(b) > 0 && b[0] == ' ' {
+		b = b[1:]
+	}
+	return b
+}
+
+func skipOneSpace(b []byte) []byte {
+	if len(b) > 0 && b[0] == ' ' {
+		return b[1:]
+	}
+	return b
+}
+
+func indexByte(b []byte, c byte) int {
+	for i, x := range b {
+		if x == c {
+			return i
+		}
+	}
+	return -1
+}
+
+func hasSpace(b []byte) bool { return indexByte(b, ' ') >= 0 }
+
+// splitTag recognizes a syslog tag "name:" or "name[pid]:" where name is
+// made of letters, digits and "._/-". It returns the name and the pid.
+func splitTag(tok []byte) (name []byte, pid int, ok bool) {
+	if len(tok) < 2 || tok[len(tok)-1] != ':' {
+		return nil, 0, false
+	}
+	tok = tok[:len(tok)-1]
+	if tok[len(tok)-1] == ']' {
+		open := indexByte(tok, '[')
+		if open <= 0 {
+			return nil, 0, false
+		}
+		n, ok := atoi(tok[open+1 : len(tok)-1])
+		if !ok {
+			return nil, 0, false
+		}
+		tok, pid = tok[:open], n
+	}
+	for _, c := range tok {
+		if !isNameByte(c) {
+			return nil, 0, false
+		}
+	}
+	return tok, pid, true
+}
+
+func isNameByte(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' ||
+		c == '.' || c == '_' || c == '/' || c == '-'
+}
+
+// isHost reports whether tok looks like a host name or an IP address.
+func isHost(tok []byte) bool {
+	if len(tok) == 0 || tok[len(tok)-1] == ':' {
+		return false
+	}
+	for _, c := range tok {
+		if !isNameByte(c) && c != ':' || c == '/' {
+			return false
+		}
+	}
+	return true
+}
+
+// atoi parses a non-empty run of at most 9 decimal digits.
+func atoi(b []byte) (int, bool) {
+	if len(b) == 0 || len(b) > 9 {
+		return 0, false
+	}
+	n := 0
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int(c-'0')
+	}
+	return n, true
+}
