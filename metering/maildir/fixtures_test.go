@@ -1,0 +1,121 @@
+package maildir_test
+
+import (
+	"bufio"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/mailmeter/mailmeter/metering/maildir"
+)
+
+// fixtures returns $MAILMETER_FIXTURES/maildir, or skips the test.
+func fixtures(t *testing.T) string {
+	t.Helper()
+	dir := os.Getenv("MAILMETER_FIXTURES")
+	if dir == "" {
+		t.Skip("MAILMETER_FIXTURES not set; conformance over the shared fixtures skipped")
+	}
+	return filepath.Join(dir, "maildir")
+}
+
+// TestFixtureMaildirsize checks every real maildirsize file against the
+// table of MAILDIR.md §3.
+func TestFixtureMaildirsize(t *testing.T) {
+	dir := fixtures(t)
+	want := map[string]struct {
+		quota           maildir.Quota
+		lines           int
+		bytes, messages int64
+	}{
+		"jonathanPHP-SIGSITE.maildirsize":     {maildir.Quota{Bytes: 1048576000}, 46, 2638287, 45},
+		"haxhex-Ayandap-root.maildirsize":     {maildir.Quota{Bytes: 1073741824}, 15, 49887, 14},
+		"haxhex-Ayandap-ceo.maildirsize":      {maildir.Quota{}, 113, 6198339, 8},
+		"haxhex-Ayandap-info.maildirsize":     {maildir.Quota{}, 267, 108807, 5},
+		"dkagrawal9-Suratec.maildirsize":      {maildir.Quota{Bytes: 5368709120}, 19, 109179, 55},
+		"Rupreht-cpquota.maildirsize":         {maildir.Quota{Bytes: 31457280}, 1, 31456150, 114},
+		"iranpsc-Meli-MAP.maildirsize":        {maildir.Quota{}, 1, 299, 1},
+		"newtonxraper-webapp2apk.maildirsize": {maildir.Quota{}, 1, 0, 0},
+	}
+	files, err := filepath.Glob(filepath.Join(dir, "*.maildirsize"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no maildirsize fixtures in %s: %v", dir, err)
+	}
+	for _, f := range files {
+		name := filepath.Base(f)
+		t.Run(name, func(t *testing.T) {
+			w, ok := want[name]
+			if !ok {
+				t.Fatalf("%s is not in the MAILDIR.md §3 table; add it", name)
+			}
+			data, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			m, err := maildir.ParseMaildirsize(data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if m.Quota != w.quota || m.Lines != w.lines || m.Bytes != w.bytes || m.Messages != w.messages || m.Malformed != 0 {
+				t.Errorf("got quota %+v, %d lines (%d malformed), %d bytes / %d msgs; want %+v, %d lines, %d / %d",
+					m.Quota, m.Lines, m.Malformed, m.Bytes, m.Messages, w.quota, w.lines, w.bytes, w.messages)
+			}
+		})
+	}
+}
+
+// messagePath matches message files in cur/ or new/ of a Maildir tree.
+var messagePath = regexp.MustCompile(`(^|/)(cur|new)/[^/]+$`)
+
+// TestFixtureFilenames checks, for every message file listed in
+// filenames.tsv (columns repo, commit, blob_bytes, path), that the size read
+// from its name equals blob_bytes, where blob_bytes is a number (one row
+// says BAD: git could not size that blob). Paths outside cur/ and new/ are
+// metadata and must be ignored by a scan.
+func TestFixtureFilenames(t *testing.T) {
+	f, err := os.Open(filepath.Join(fixtures(t), "filenames.tsv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	if !sc.Scan() || sc.Text() != "repo\tcommit\tblob_bytes\tpath" {
+		t.Fatalf("unexpected header %q", sc.Text())
+	}
+	checked := 0
+	for sc.Scan() {
+		cols := strings.Split(sc.Text(), "\t")
+		if len(cols) != 4 {
+			t.Fatalf("bad row %q", sc.Text())
+		}
+		if !messagePath.MatchString(cols[3]) {
+			continue
+		}
+		n := maildir.ParseName(filepath.Base(cols[3]))
+		if !n.HasSize {
+			t.Errorf("%s: no S= parsed", cols[3])
+			continue
+		}
+		want, err := strconv.ParseInt(cols[2], 10, 64)
+		if err != nil {
+			continue // "BAD": no size to compare with
+		}
+		checked++
+		if n.Size != want {
+			t.Errorf("%s: S=%d, blob is %d bytes", cols[3], n.Size, want)
+		}
+		if n.HasVirtualSize && n.VirtualSize < n.Size {
+			t.Errorf("%s: W=%d smaller than S=%d", cols[3], n.VirtualSize, n.Size)
+		}
+	}
+	if err := sc.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if checked < 25 {
+		t.Errorf("only %d message rows checked", checked)
+	}
+	t.Logf("%d message file names checked against their blob sizes", checked)
+}

@@ -1,0 +1,164 @@
+package maildir
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+)
+
+// msgSize is what is known of one message: its physical and virtual size.
+type msgSize struct{ size, vsize int64 }
+
+// dirRead is one cur/ or new/ directory as read.
+type dirRead struct {
+	path   string
+	exists bool
+	usage  FolderUsage
+	index  map[string]msgSize // base name → size, when the reader indexes
+	mtime  time.Time          // directory mtime before the read, when asked for
+}
+
+// folderRead is one folder as read: its root and its cur/ and new/.
+type folderRead struct {
+	name string
+	root string
+	cur  dirRead
+	new  dirRead
+}
+
+func (f *folderRead) usage() FolderUsage {
+	u := f.cur.usage
+	u.add(f.new.usage)
+	return u
+}
+
+// mailboxRead is one mailbox as read.
+type mailboxRead struct {
+	loc      Location
+	folders  map[string]*folderRead
+	vanished bool
+}
+
+func (m *mailboxRead) usage() MailboxUsage {
+	u := MailboxUsage{Mailbox: m.loc.Mailbox, Path: m.loc.Path, Folders: make(map[string]FolderUsage, len(m.folders))}
+	for name, f := range m.folders {
+		u.Folders[name] = f.usage()
+	}
+	u.setTotals()
+	return u
+}
+
+// reader reads mailboxes. One reader serves one goroutine.
+type reader struct {
+	fsys   FS
+	index  bool // keep base name → size per directory
+	mtimes bool // record directory mtimes (for the watcher's polling)
+	// known returns the index of an earlier read of dir, so renamed
+	// messages are recognized without a stat; nil means none.
+	known    func(dir string) map[string]msgSize
+	stats    Stats
+	problems []Problem
+}
+
+func (r *reader) problem(p Problem) { r.problems = append(r.problems, p) }
+
+// mailbox reads every folder of a mailbox. A mailbox that disappears while
+// it is read is returned with vanished set.
+func (r *reader) mailbox(loc Location) *mailboxRead {
+	m := &mailboxRead{loc: loc, folders: map[string]*folderRead{}}
+	inbox := &folderRead{name: Inbox, root: loc.Path}
+	var dots []string
+	r.stats.Dirs++
+	err := r.fsys.ReadDir(loc.Path, func(name string, typ fs.FileMode) {
+		switch {
+		case name == "cur" || name == "new":
+			if typ&fs.ModeSymlink != 0 {
+				r.problem(Problem{Kind: Symlink, Path: filepath.Join(loc.Path, name), Mailbox: loc.Mailbox, Err: errNoFollow})
+				return
+			}
+			inbox.dir(name).exists = true
+		case len(name) > 1 && name[0] == '.' && name != "..":
+			if typ&fs.ModeSymlink != 0 {
+				r.problem(Problem{Kind: Symlink, Path: filepath.Join(loc.Path, name), Mailbox: loc.Mailbox, Err: errNoFollow})
+			} else if typ.IsDir() {
+				dots = append(dots, name)
+			}
+		}
+	})
+	if err != nil {
+		r.problem(problemFor(loc.Path, loc.Mailbox, err))
+		m.vanished = errors.Is(err, fs.ErrNotExist)
+		return m
+	}
+	r.stats.Mailboxes++
+	sort.Strings(dots)
+	lost := r.folder(loc, inbox, true)
+	m.folders[Inbox] = inbox
+	for _, d := range dots {
+		f := &folderRead{name: d[1:], root: filepath.Join(loc.Path, d)}
+		if strings.Contains(f.name, "..") {
+			r.problem(Problem{Kind: Unknown, Path: f.root, Mailbox: loc.Mailbox, Err: fmt.Errorf("not a Maildir++ folder name")})
+			continue
+		}
+		l := r.folder(loc, f, false)
+		lost = lost || l
+		if f.cur.exists || f.new.exists {
+			m.folders[f.name] = f
+		}
+	}
+	if lost {
+		m.vanished = r.gone(loc)
+	}
+	return m
+}
+
+var errNoFollow = errors.New("symbolic link not followed")
+
+// dir returns the cur or new directory of f.
+func (f *folderRead) dir(name string) *dirRead {
+	if name == "cur" {
+		return &f.cur
+	}
+	return &f.new
+}
+
+// folder reads cur/ and new/ of one folder. For the INBOX, listed tells
+// that the root listing already says which exist. It reports whether a
+// directory expected to exist was not found (for a subfolder: neither
+// cur/ nor new/), a sign the mailbox may be going away.
+func (r *reader) folder(loc Location, f *folderRead, listed bool) (lost bool) {
+	missing := 0
+	for _, name := range [2]string{"cur", "new"} {
+		d := f.dir(name)
+		d.path = filepath.Join(f.root, name)
+		if listed && !d.exists {
+			continue
+		}
+		err := r.messages(loc.Mailbox, d)
+		switch {
+		case err == nil:
+			d.exists = true
+		case errors.Is(err, fs.ErrNotExist):
+			d.exists = false
+			lost = lost || listed
+			missing++
+		default:
+			d.exists = false
+			r.problem(problemFor(d.path, loc.Mailbox, err))
+		}
+	}
+	return lost || missing == 2
+}
+
+// gone reports whether the mailbox root has disappeared, and says so.
+func (r *reader) gone(loc Location) bool {
+	if _, err := r.fsys.Lstat(loc.Path); errors.Is(err, fs.ErrNotExist) {
+		r.problem(Problem{Kind: Vanished, Path: loc.Path, Mailbox: loc.Mailbox, Err: err})
+		return true
+	}
+	return false
+}
