@@ -1,0 +1,37 @@
+package store
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"net/url"
+	"os"
+	"testing"
+)
+
+// postgresURL mirrors storetest.PostgresURL for in-package tests (storetest
+// imports this package, so it cannot be used here).
+func postgresURL(t *testing.T) string {
+	t.Helper()
+	base := os.Getenv("MAILMETER_TEST_POSTGRES")
+	if base == "" {
+		t.Skip("skipping PostgreSQL half: MAILMETER_TEST_POSTGRES is not set")
+	}
+	admin, err := Open(context.Background(), base, nil)
+	if err != nil {
+		t.Fatalf("MAILMETER_TEST_POSTGRES=%s: %v", base, err)
+	}
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	name := "mm_test_" + hex.EncodeToString(b[:])
+	if err := admin.db.Exec("CREATE DATABASE " + name).Error; err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		admin.db.Exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)")
+		admin.Close()
+	})
+	u, _ := url.Parse(base)
+	u.Path = "/" + name
+	return u.String()
+}

@@ -1,0 +1,205 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"github.com/mailmeter/mailmeter/metering"
+)
+
+const upsertBatch = 500
+
+// Commit implements metering.UsageStore.
+func (s *Store) Commit(ctx context.Context, b metering.Batch) error {
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if b.Checkpoint != nil {
+			if err := s.advanceCheckpoint(tx, *b.Checkpoint); err != nil {
+				return err
+			}
+		}
+		if err := upsertCounters(tx, b.Counters); err != nil {
+			return err
+		}
+		if err := upsertGauges(tx, b.Gauges); err != nil {
+			return err
+		}
+		return upsertLatency(tx, b.Latency)
+	})
+	if err != nil {
+		return translate(err, "commit usage batch")
+	}
+	return nil
+}
+
+func (s *Store) advanceCheckpoint(tx *gorm.DB, cp metering.Checkpoint) error {
+	var row checkpointRow
+	q := tx.Where("source = ?", cp.Source)
+	if s.dialect == Postgres {
+		q = q.Clauses(clause.Locking{Strength: "UPDATE"})
+	}
+	err := q.Take(&row).Error
+	stored := int64(0)
+	switch {
+	case err == nil:
+		stored = row.Seq
+	case err == gorm.ErrRecordNotFound:
+	default:
+		return err
+	}
+	if cp.Seq != stored+1 {
+		return &metering.Error{Kind: metering.Conflict, Field: "seq",
+			Message: fmt.Sprintf("source %s is at batch %d; batch %d is not the next one", cp.Source, stored, cp.Seq)}
+	}
+	upd := checkpointRow{Source: cp.Source, Seq: cp.Seq, Position: cp.Position, State: cp.State, UpdatedAt: time.Now().UTC()}
+	if stored == 0 {
+		return tx.Create(&upd).Error
+	}
+	return tx.Model(&checkpointRow{}).Where("source = ? AND seq = ?", cp.Source, stored).
+		Updates(map[string]any{"seq": upd.Seq, "position": upd.Position, "state": upd.State, "updated_at": upd.UpdatedAt}).Error
+}
+
+func upsertCounters(tx *gorm.DB, cs []metering.CounterDelta) error {
+	if len(cs) == 0 {
+		return nil
+	}
+	rows := make([]counterRow, len(cs))
+	for i, c := range cs {
+		rows[i] = counterRow{c.Mailbox, string(c.Metric), c.Hour.Unix(), c.Value}
+	}
+	return tx.Clauses(clause.OnConflict{
+		Columns:   []clause.Column{{Name: "mailbox"}, {Name: "metric"}, {Name: "hour"}},
+		DoUpdates: clause.Assignments(map[string]any{"value": gorm.Expr("usage_counters.value + excluded.value")}),
+	}).CreateInBatches(rows, upsertBatch).Error
+}
+
+func upsertGauges(tx *gorm.DB, gs []metering.GaugeDelta) error {
+	if len(gs) == 0 {
+		return nil
+	}
+	rows := make([]gaugeRow, len(gs))
+	for i, g := range gs {
+		rows[i] = gaugeRow{g.Mailbox, g.Folder, string(g.Metric), g.Hour.Unix(), g.Last, g.Max, g.ObservedAt.UnixNano()}
+	}
+	newer := "excluded.observed_at >= usage_gauges.observed_at"
+	return tx.Clauses(clause.OnConflict{
+		Columns: []clause.Column{{Name: "mailbox"}, {Name: "folder"}, {Name: "metric"}, {Name: "hour"}},
+		DoUpdates: clause.Assignments(map[string]any{
+			"last":        gorm.Expr("CASE WHEN " + newer + " THEN excluded.last ELSE usage_gauges.last END"),
+			"observed_at": gorm.Expr("CASE WHEN " + newer + " THEN excluded.observed_at ELSE usage_gauges.observed_at END"),
+			"max":         gorm.Expr("CASE WHEN excluded.max > usage_gauges.max THEN excluded.max ELSE usage_gauges.max END"),
+		}),
+	}).CreateInBatches(rows, upsertBatch).Error
+}
+
+func upsertLatency(tx *gorm.DB, ls []metering.LatencyDelta) error {
+	if len(ls) == 0 {
+		return nil
+	}
+	rows := make([]latencyRow, len(ls))
+	for i, l := range ls {
+		rows[i] = latencyRow{l.Hour.Unix(), string(l.Direction), l.Domain, l.Bucket, l.Count}
+	}
+	return tx.Clauses(clause.OnConflict{
+		Columns:   []clause.Column{{Name: "hour"}, {Name: "direction"}, {Name: "domain"}, {Name: "bucket"}},
+		DoUpdates: clause.Assignments(map[string]any{"count": gorm.Expr("latency_buckets.count + excluded.count")}),
+	}).CreateInBatches(rows, upsertBatch).Error
+}
+
+// Checkpoint implements metering.UsageStore.
+func (s *Store) Checkpoint(ctx context.Context, source string) (metering.Checkpoint, error) {
+	var row checkpointRow
+	if err := s.db.WithContext(ctx).Where("source = ?", source).Take(&row).Error; err != nil {
+		return metering.Checkpoint{}, translate(err, "checkpoint of %s", source)
+	}
+	return metering.Checkpoint{Source: row.Source, Seq: row.Seq, Position: row.Position, State: row.State, UpdatedAt: row.UpdatedAt.UTC()}, nil
+}
+
+// Checkpoints lists every source's checkpoint.
+func (s *Store) Checkpoints(ctx context.Context) ([]metering.Checkpoint, error) {
+	var rows []checkpointRow
+	if err := s.db.WithContext(ctx).Order("source").Find(&rows).Error; err != nil {
+		return nil, translate(err, "list checkpoints")
+	}
+	out := make([]metering.Checkpoint, len(rows))
+	for i, r := range rows {
+		out[i] = metering.Checkpoint{Source: r.Source, Seq: r.Seq, Position: r.Position, State: r.State, UpdatedAt: r.UpdatedAt.UTC()}
+	}
+	return out, nil
+}
+
+func (s *Store) usageScope(ctx context.Context, table string, q metering.UsageQuery) *gorm.DB {
+	db := s.db.WithContext(ctx).Table(table).Where("hour >= ? AND hour < ?", q.From.Unix(), q.To.Unix())
+	if len(q.Mailboxes) > 0 {
+		db = db.Where("mailbox IN ?", q.Mailboxes)
+	}
+	if q.Domain != "" {
+		db = db.Where("mailbox LIKE ?", "%@"+q.Domain)
+	}
+	return db
+}
+
+// Totals implements metering.UsageStore.
+func (s *Store) Totals(ctx context.Context, q metering.UsageQuery) ([]metering.MailboxTotals, error) {
+	var rows []struct {
+		Mailbox string
+		Metric  string
+		Total   int64
+	}
+	err := s.usageScope(ctx, "usage_counters", q).
+		Select("mailbox, metric, SUM(value) AS total").Group("mailbox, metric").Order("mailbox").Scan(&rows).Error
+	if err != nil {
+		return nil, translate(err, "sum usage")
+	}
+	var out []metering.MailboxTotals
+	for _, r := range rows {
+		if len(out) == 0 || out[len(out)-1].Mailbox != r.Mailbox {
+			out = append(out, metering.MailboxTotals{Mailbox: r.Mailbox, Values: map[metering.Metric]int64{}})
+		}
+		out[len(out)-1].Values[metering.Metric(r.Metric)] = r.Total
+	}
+	return out, nil
+}
+
+// Gauges implements metering.UsageStore.
+func (s *Store) Gauges(ctx context.Context, q metering.UsageQuery) ([]metering.GaugePoint, error) {
+	var rows []gaugeRow
+	if err := s.usageScope(ctx, "usage_gauges", q).Order("hour, mailbox, folder, metric").Find(&rows).Error; err != nil {
+		return nil, translate(err, "read gauges")
+	}
+	out := make([]metering.GaugePoint, len(rows))
+	for i, r := range rows {
+		out[i] = metering.GaugePoint{Mailbox: r.Mailbox, Folder: r.Folder, Metric: metering.Metric(r.Metric),
+			Hour: time.Unix(r.Hour, 0).UTC(), Last: r.Last, Max: r.Max}
+	}
+	return out, nil
+}
+
+// Latency implements metering.UsageStore.
+func (s *Store) Latency(ctx context.Context, q metering.LatencyQuery) (map[metering.Direction]*metering.Histogram, error) {
+	db := s.db.WithContext(ctx).Table("latency_buckets").
+		Where("hour >= ? AND hour < ? AND domain = ?", q.From.Unix(), q.To.Unix(), q.Domain)
+	if q.Direction != "" {
+		db = db.Where("direction = ?", string(q.Direction))
+	}
+	var rows []struct {
+		Direction string
+		Bucket    int
+		Total     int64
+	}
+	if err := db.Select("direction, bucket, SUM(count) AS total").Group("direction, bucket").Scan(&rows).Error; err != nil {
+		return nil, translate(err, "read latency")
+	}
+	out := map[metering.Direction]*metering.Histogram{}
+	for _, r := range rows {
+		d := metering.Direction(r.Direction)
+		if out[d] == nil {
+			out[d] = metering.NewHistogram()
+		}
+		out[d].Add(r.Bucket, r.Total)
+	}
+	return out, nil
+}
