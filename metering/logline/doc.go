@@ -9,6 +9,10 @@
 // no timestamp. It never panics and, through a Parser, allocates nothing in
 // the steady state.
 //
+// Dovecot's tags that carry a user ("deliver(u@x):", "lmtp(u)<session>:")
+// yield Program "deliver" or "lmtp" and keep the whole tag in Message, so
+// the Dovecot parser still sees the user.
+//
 // BSD stamps carry no year and no zone; YearInferrer resolves them against a
 // reference time (a file's modification time) and a location, following
 // Dec→Jan rollovers line by line.

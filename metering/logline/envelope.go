@@ -84,7 +84,25 @@ func (p *Parser) parseHeader(b []byte, e *Envelope) error {
 	if len(b) == 0 {
 		return ErrTag
 	}
-	e.Message = b // a tag-less line such as Dovecot's "lmtp(user)<sess>: …"
+	// Dovecot tags carry the user: "deliver(u@x): …", "lmtp(u)<sess>: …".
+	// Program is the name before '('; Message keeps the whole tag.
+	if prog, ok := userTag(tok1); ok {
+		e.Program = p.intern(prog)
+		e.Daemon = e.Program
+		e.Message = b
+		return nil
+	}
+	if isHost(tok1) {
+		tok2, _ := token(skipSpaces(rest1))
+		if prog, ok := userTag(tok2); ok {
+			e.Host = p.intern(tok1)
+			e.Program = p.intern(prog)
+			e.Daemon = e.Program
+			e.Message = skipSpaces(rest1)
+			return nil
+		}
+	}
+	e.Message = b
 	return nil
 }
 

@@ -93,3 +93,20 @@ func atoi(b []byte) (int, bool) {
 	}
 	return n, true
 }
+
+// userTag recognizes "name(…)…:" and returns name.
+func userTag(tok []byte) ([]byte, bool) {
+	if len(tok) < 4 || tok[len(tok)-1] != ':' {
+		return nil, false
+	}
+	open := indexByte(tok, '(')
+	if open <= 0 {
+		return nil, false
+	}
+	for _, c := range tok[:open] {
+		if !isNameByte(c) || c == '/' {
+			return nil, false
+		}
+	}
+	return tok[:open], true
+}

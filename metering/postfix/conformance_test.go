@@ -1,0 +1,114 @@
+package postfix_test
+
+import (
+	"bufio"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/mailmeter/mailmeter/metering/logline"
+	"github.com/mailmeter/mailmeter/metering/postfix"
+)
+
+// fixtureDir returns $MAILMETER_FIXTURES or skips the test.
+func fixtureDir(t *testing.T) string {
+	t.Helper()
+	dir := os.Getenv("MAILMETER_FIXTURES")
+	if dir == "" {
+		t.Skip("MAILMETER_FIXTURES not set; skipping fixture tests")
+	}
+	return dir
+}
+
+// readLines returns the lines of a fixture file.
+func readLines(t *testing.T, name string) []string {
+	t.Helper()
+	data, err := os.ReadFile(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var lines []string
+	sc := bufio.NewScanner(strings.NewReader(string(data)))
+	sc.Buffer(nil, 1<<20)
+	for sc.Scan() {
+		lines = append(lines, sc.Text())
+	}
+	return lines
+}
+
+// messagePart strips the envelope of a syslog line; .msg.log lines are
+// message parts already.
+func messagePart(name, line string) (msg []byte, program string, ok bool) {
+	if strings.HasSuffix(name, ".msg.log") {
+		return []byte(line), "", true
+	}
+	e, err := logline.Parse([]byte(line))
+	if err != nil {
+		return nil, "", false
+	}
+	return e.Message, e.Program, true
+}
+
+// TestParseLineFixtures parses every Postfix line of every fixture file:
+// none may panic, and each is either a known kind or an explicit reason.
+func TestParseLineFixtures(t *testing.T) {
+	dir := fixtureDir(t)
+	files, _ := filepath.Glob(filepath.Join(dir, "postfix", "*.log"))
+	clam, _ := filepath.Glob(filepath.Join(dir, "clamav", "*.log"))
+	files = append(files, clam...)
+	total := map[string]int{}
+	for _, name := range files {
+		counts := map[string]int{}
+		for _, line := range readLines(t, name) {
+			msg, prog, ok := messagePart(name, line)
+			switch {
+			case !ok:
+				counts["unknown: no envelope"]++
+				continue
+			case prog != "" && !strings.Contains(prog, "postfix"):
+				counts["other program"]++
+				continue
+			}
+			r, err := postfix.ParseLine(msg)
+			if err != nil {
+				counts["unknown: "+err.Error()]++
+				if testing.Verbose() {
+					t.Logf("%s: %v: %.160s", filepath.Base(name), err, msg)
+				}
+				continue
+			}
+			counts[r.Kind.String()]++
+		}
+		t.Logf("%s: %s", filepath.Base(name), summary(counts))
+		for k, v := range counts {
+			total[k] += v
+		}
+	}
+	t.Logf("ALL: %s", summary(total))
+}
+
+func summary(m map[string]int) string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var b strings.Builder
+	for _, k := range keys {
+		b.WriteString(k + "=" + itoa(m[k]) + " ")
+	}
+	return b.String()
+}
+
+func itoa(n int) string {
+	if n == 0 {
+		return "0"
+	}
+	var d []byte
+	for ; n > 0; n /= 10 {
+		d = append([]byte{byte('0' + n%10)}, d...)
+	}
+	return string(d)
+}
