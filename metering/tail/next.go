@@ -1,0 +1,150 @@
+package tail
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/mailmeter/mailmeter/metering"
+)
+
+// batch is what one call of Next may still deliver.
+type batch struct {
+	maxLines, maxBytes int
+	fn                 func([]byte)
+	n, bytes           int
+	full               bool
+}
+
+// Next calls fn for each of the next complete lines, without the newline (and
+// a CR before it), at most maxLines of them and at most maxBytes bytes in
+// all (at least one line, however long). It returns the Position just after
+// the last line delivered. The slice passed to fn is valid only during the
+// call.
+//
+// Next blocks, through the Waiter, until at least one line is available or
+// ctx ends; it then returns ctx's error, or whatever error the Waiter
+// returned, with the Position unchanged.
+//
+// A *GapError is returned alone, with the Position where reading resumes,
+// and is not fatal. Other errors (a file that cannot be read) are returned
+// when no line was delivered in the call; retrying is safe. Next returns a
+// metering Invalid error for bad arguments.
+func (t *Tailer) Next(ctx context.Context, maxLines, maxBytes int, fn func(line []byte)) (Position, error) {
+	if err := checkNext(maxLines, maxBytes, fn); err != nil {
+		return t.pos, err
+	}
+	defer t.publish()
+	if err := ctx.Err(); err != nil {
+		return t.pos, err
+	}
+	if err := t.pending; err != nil {
+		t.pending = nil
+		return t.pos, err
+	}
+	b := batch{maxLines: maxLines, maxBytes: maxBytes, fn: fn}
+	for {
+		if t.cur != nil && !t.done {
+			if err := t.readLines(&b); err != nil {
+				return t.stop(&b, err)
+			}
+			if b.full || b.n > 0 {
+				return t.pos, nil
+			}
+		}
+		moved, err := t.advance(&b)
+		switch {
+		case err != nil:
+			return t.stop(&b, err)
+		case b.full:
+			return t.pos, nil
+		case moved:
+			continue
+		case b.n > 0:
+			return t.pos, nil
+		}
+		t.publish()
+		if err := t.waiter.Wait(ctx); err != nil {
+			return t.pos, err
+		}
+	}
+}
+
+// checkNext validates Next's arguments.
+func checkNext(maxLines, maxBytes int, fn func([]byte)) error {
+	switch {
+	case maxLines < 1:
+		return metering.FieldError("max_lines", "must be positive, not %d", maxLines)
+	case maxBytes < 1:
+		return metering.FieldError("max_bytes", "must be positive, not %d", maxBytes)
+	case fn == nil:
+		return metering.FieldError("fn", "no line function")
+	}
+	return nil
+}
+
+// stop ends a call on err. If lines were delivered they are returned first:
+// a gap is then reported by the next call, and other errors recur by
+// themselves.
+func (t *Tailer) stop(b *batch, err error) (Position, error) {
+	if b.n == 0 {
+		return t.pos, err
+	}
+	if gap := (*GapError)(nil); errors.As(err, &gap) {
+		t.pending = err
+	}
+	return t.pos, nil
+}
+
+// readLines delivers lines of the current file until the batch is full or
+// no complete line is left.
+func (t *Tailer) readLines(b *batch) error {
+	for !b.full {
+		line, truncated, ok, err := t.lr.peek()
+		if err != nil {
+			return t.readError(err)
+		}
+		if !ok {
+			return nil
+		}
+		t.deliver(b, line, truncated)
+	}
+	return nil
+}
+
+// readError handles a failed read: a damaged or partly written compressed
+// file is a gap, and the tailer goes on with the next file.
+func (t *Tailer) readError(err error) error {
+	if !t.cur.gz {
+		return fmt.Errorf("tail %s: read %s: %w", t.path, t.cur.name, err)
+	}
+	t.done, t.dropRest = true, true
+	return t.gap(t.pos.File, t.pos.Offset, "cannot decompress "+t.cur.name, err)
+}
+
+// deliver passes line to the batch if it fits, and reports whether it was
+// consumed.
+func (t *Tailer) deliver(b *batch, line []byte, truncated bool) bool {
+	if truncated && t.opts.LongLines == Skip {
+		t.lr.commit()
+		t.pos.Offset = t.lr.off
+		t.count.Skipped++
+		return true
+	}
+	if b.n > 0 && b.bytes+len(line) > b.maxBytes {
+		b.full = true
+		return false
+	}
+	b.fn(line)
+	t.lr.commit()
+	t.pos.Offset = t.lr.off
+	b.n++
+	b.bytes += len(line)
+	t.count.Lines++
+	t.count.Bytes += int64(len(line))
+	if truncated {
+		t.count.Truncated++
+	}
+	b.full = b.n >= b.maxLines || b.bytes >= b.maxBytes
+	return true
+}

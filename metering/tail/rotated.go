@@ -1,0 +1,161 @@
+package tail
+
+import (
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// rotated is a rotated file of the path, opened, with its place in the
+// rotation order.
+type rotated struct {
+	*file
+	suffix string    // name after the path's base, without ".gz"
+	mtime  time.Time // fallback order
+}
+
+// openRotated opens the files the globs match, except path itself, newest
+// first. Files that vanish meanwhile are left out.
+func openRotated(path string, globs []string) []*rotated {
+	base := filepath.Base(path)
+	seen := map[string]bool{path: true}
+	var out []*rotated
+	for _, g := range globs {
+		names, _ := filepath.Glob(g) // only ErrBadPattern, checked by Open
+		for _, name := range names {
+			if seen[name] {
+				continue
+			}
+			seen[name] = true
+			if r := openOneRotated(name, base); r != nil {
+				out = append(out, r)
+			}
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].newerThan(out[j]) })
+	return out
+}
+
+// openOneRotated opens name as a rotated file of base, or returns nil.
+func openOneRotated(name, base string) *rotated {
+	fl, err := openFile(name)
+	if err != nil {
+		return nil
+	}
+	fi, err := fl.f.Stat()
+	if err != nil || !fi.Mode().IsRegular() {
+		fl.close()
+		return nil
+	}
+	suffix := strings.TrimPrefix(filepath.Base(name), base)
+	suffix = strings.TrimSuffix(suffix, ".gz")
+	return &rotated{file: fl, suffix: suffix, mtime: fi.ModTime()}
+}
+
+// newerThan orders rotated files: path.0 before path.1 before path.2, and
+// path-20250102 before path-20250101; other names by modification time.
+func (r *rotated) newerThan(o *rotated) bool {
+	a, aok := numberSuffix(r.suffix, ".")
+	b, bok := numberSuffix(o.suffix, ".")
+	if aok && bok && a != b {
+		return a < b
+	}
+	da, daok := dateSuffix(r.suffix)
+	db, dbok := dateSuffix(o.suffix)
+	if daok && dbok && da != db {
+		if len(da) != len(db) {
+			return len(da) > len(db)
+		}
+		return da > db
+	}
+	if !r.mtime.Equal(o.mtime) {
+		return r.mtime.After(o.mtime)
+	}
+	return r.name < o.name
+}
+
+// numberSuffix parses ".N".
+func numberSuffix(s, sep string) (int, bool) {
+	rest, ok := strings.CutPrefix(s, sep)
+	if !ok {
+		return 0, false
+	}
+	n, err := strconv.Atoi(rest)
+	return n, err == nil && n >= 0
+}
+
+// dateSuffix returns the digits of "-YYYYMMDD" (or any "-digits").
+func dateSuffix(s string) (string, bool) {
+	rest, ok := strings.CutPrefix(s, "-")
+	if !ok || rest == "" {
+		return "", false
+	}
+	for _, c := range rest {
+		if c < '0' || c > '9' {
+			return "", false
+		}
+	}
+	return rest, true
+}
+
+// holds reports whether r can be the file id was taken from, read up to off:
+// the fingerprint matches (the inode too when there is no fingerprint) and,
+// for a plain file, it is at least off bytes long.
+func (r *rotated) holds(id Identity, off int64) bool {
+	if id.FPLen == 0 && (r.gz || !r.id.sameInode(id)) {
+		return false
+	}
+	if !id.matchesPrefix(r.head) {
+		return false
+	}
+	if r.gz {
+		return true
+	}
+	size, err := r.size()
+	return err == nil && size >= off
+}
+
+// findRotated returns the index of the best file in rs holding (id, off),
+// or -1: a plain file with the same inode (renamed), then any plain file (a
+// copy), then a compressed one.
+func findRotated(rs []*rotated, id Identity, off int64) int {
+	best, bestScore := -1, 0
+	for i, r := range rs {
+		if !r.holds(id, off) {
+			continue
+		}
+		score := 1
+		if !r.gz {
+			score = 2
+		}
+		if !r.gz && r.id.sameInode(id) {
+			score = 3
+		}
+		if score > bestScore {
+			best, bestScore = i, score
+		}
+	}
+	return best
+}
+
+// newerFiles returns the files newer than rs[i], oldest first, leaving out
+// copies of one another or of rs[i] (path.1 next to path.1.gz while it is
+// being compressed), keeping the plain one.
+func newerFiles(rs []*rotated, i int) []*rotated {
+	byHead := map[string]int{fingerprint(rs[i].head): -1}
+	var out []*rotated
+	for j := i - 1; j >= 0; j-- {
+		r := rs[j]
+		k, dup := byHead[fingerprint(r.head)]
+		switch {
+		case !dup:
+			byHead[fingerprint(r.head)] = len(out)
+			out = append(out, r)
+		case k >= 0 && out[k].gz && !r.gz:
+			out[k] = r
+		}
+	}
+	return out
+}
