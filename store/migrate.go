@@ -53,7 +53,7 @@ func (s *Store) migrationFiles() ([]Migration, error) {
 		if err != nil {
 			return nil, err
 		}
-		ms = append(ms, Migration{Version: v, Name: strings.TrimSuffix(name, ".sql"), sql: string(body)})
+		ms = append(ms, Migration{Version: v, Name: strings.TrimSuffix(name[len(num)+1:], ".sql"), sql: string(body)})
 	}
 	sort.Slice(ms, func(i, j int) bool { return ms[i].Version < ms[j].Version })
 	for i := 1; i < len(ms); i++ {

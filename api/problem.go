@@ -1,0 +1,71 @@
+package api
+
+import (
+	"log/slog"
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/mailmeter/mailmeter/metering"
+)
+
+// ProblemBase prefixes every problem type URI.
+const ProblemBase = "https://mailmeter.dev/problems/"
+
+// Problem is an RFC 9457 problem detail.
+type Problem struct {
+	Type     string       `json:"type"`
+	Title    string       `json:"title"`
+	Status   int          `json:"status"`
+	Detail   string       `json:"detail,omitempty"`
+	Instance string       `json:"instance,omitempty"`
+	Errors   []FieldIssue `json:"errors,omitempty"`
+}
+
+// FieldIssue names one bad input field.
+type FieldIssue struct {
+	Field  string `json:"field"`
+	Detail string `json:"detail"`
+}
+
+// kinds maps each domain error kind to its HTTP status and title: the one
+// table from errors to HTTP.
+var kinds = map[metering.Kind]struct {
+	status int
+	title  string
+}{
+	metering.Invalid:      {http.StatusBadRequest, "Invalid request"},
+	metering.NotFound:     {http.StatusNotFound, "Not found"},
+	metering.Conflict:     {http.StatusConflict, "Conflict"},
+	metering.Unavailable:  {http.StatusServiceUnavailable, "Service unavailable"},
+	metering.Unauthorized: {http.StatusUnauthorized, "Unauthorized"},
+	metering.Forbidden:    {http.StatusForbidden, "Forbidden"},
+	metering.QuotaExceed:  {http.StatusUnprocessableEntity, "Quota exceeded"},
+	metering.Internal:     {http.StatusInternalServerError, "Internal error"},
+}
+
+// writeProblem renders err as problem+json. Internal errors are logged in
+// full and shown as "internal error".
+func writeProblem(c *gin.Context, log *slog.Logger, err error) {
+	kind := metering.KindOf(err)
+	k, ok := kinds[kind]
+	if !ok {
+		kind, k = metering.Internal, kinds[metering.Internal]
+	}
+	p := Problem{Type: ProblemBase + string(kind), Title: k.title, Status: k.status, Instance: c.Request.URL.Path}
+	if kind == metering.Internal {
+		log.Error("internal error", "path", c.Request.URL.Path, "err", err)
+		p.Detail = "internal error"
+	} else {
+		p.Detail = err.Error()
+		if f := metering.FieldOf(err); f != "" {
+			p.Errors = []FieldIssue{{Field: f, Detail: err.Error()}}
+		}
+	}
+	renderProblem(c, p)
+}
+
+func renderProblem(c *gin.Context, p Problem) {
+	c.Header("Content-Type", "application/problem+json")
+	c.AbortWithStatusJSON(p.Status, p)
+}

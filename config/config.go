@@ -1,0 +1,255 @@
+// Package config reads mailmeter's configuration: defaults, then a YAML
+// file, then MAILMETER_* environment variables, then command-line flags, each
+// overriding the one before. Validate rejects bad values at start, naming the
+// key, so nothing is discovered later.
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/mailmeter/mailmeter/store"
+)
+
+// Config is the whole configuration.
+type Config struct {
+	DB        string    `yaml:"db"`
+	Listen    string    `yaml:"listen"`
+	Log       Log       `yaml:"log"`
+	Delimiter *string   `yaml:"recipient_delimiter"` // nil = "+"; "" disables
+	Logs      []LogFile `yaml:"logs"`
+	Maildirs  []Maildir `yaml:"maildirs"`
+	Collect   Collect   `yaml:"collect"`
+	Auth      Auth      `yaml:"auth"`
+	API       API       `yaml:"api"`
+}
+
+// Log configures the process's own logs.
+type Log struct {
+	Format string `yaml:"format"` // text | json
+	Level  string `yaml:"level"`  // debug | info | warn | error
+}
+
+// LogFile is one MTA log source of `collect`.
+type LogFile struct {
+	Path     string `yaml:"path"`
+	Format   string `yaml:"format"`   // auto | postfix | exim
+	Host     string `yaml:"host"`     // name of the mail host; default: this host's name
+	Timezone string `yaml:"timezone"` // zone of timestamps without one; default Local
+}
+
+// Maildir is one Maildir tree watched by `collect`.
+type Maildir struct {
+	Root      string   `yaml:"root"`
+	Layout    string   `yaml:"layout"` // e.g. "%d/%n", relative to Root, or an absolute template
+	Domain    string   `yaml:"domain"` // for layouts without %d
+	Reconcile Duration `yaml:"reconcile"`
+}
+
+// Collect tunes the collectors.
+type Collect struct {
+	FlushInterval Duration `yaml:"flush_interval"` // how often usage is committed
+	BatchLines    int      `yaml:"batch_lines"`    // lines per committed batch at most
+	MaxOpenAge    Duration `yaml:"max_open_age"`   // evict messages idle longer
+	Push          string   `yaml:"push"`           // ingest URL instead of a database
+}
+
+// Auth configures JWT validation and minting.
+type Auth struct {
+	Issuer   string   `yaml:"issuer"`
+	Audience string   `yaml:"audience"`
+	Secret   string   `yaml:"hs256_secret"`
+	Keys     []JWTKey `yaml:"keys"`
+	SignKID  string   `yaml:"sign_kid"` // key used by `token create`; default the HS256 secret
+}
+
+// JWTKey is a public (or, for minting, private) key selected by kid.
+type JWTKey struct {
+	KID        string `yaml:"kid"`
+	Alg        string `yaml:"alg"`         // EdDSA | RS256
+	PublicKey  string `yaml:"public_key"`  // PEM file path
+	PrivateKey string `yaml:"private_key"` // PEM file path, only where tokens are minted
+}
+
+// API tunes the HTTP API.
+type API struct {
+	MaxBodyBytes int64 `yaml:"max_body_bytes"`
+}
+
+// Duration is a time.Duration written as "90s", "1h" in YAML.
+type Duration time.Duration
+
+// UnmarshalYAML parses a Go duration string.
+func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
+	v, err := time.ParseDuration(n.Value)
+	if err != nil {
+		return fmt.Errorf("%q is not a duration like 90s or 1h", n.Value)
+	}
+	*d = Duration(v)
+	return nil
+}
+
+// Default returns the configuration used when nothing is configured.
+func Default() Config {
+	return Config{
+		DB:      "sqlite:./mailmeter.db",
+		Listen:  "127.0.0.1:8080",
+		Log:     Log{Format: "text", Level: "info"},
+		Collect: Collect{FlushInterval: Duration(2 * time.Second), BatchLines: 50000, MaxOpenAge: Duration(7 * 24 * time.Hour)},
+		Auth:    Auth{Issuer: "mailmeter", Audience: "mailmeter"},
+		API:     API{MaxBodyBytes: 1 << 20},
+	}
+}
+
+// RecipientDelimiter returns the configured delimiter ("+" by default).
+func (c Config) RecipientDelimiter() string {
+	if c.Delimiter == nil {
+		return "+"
+	}
+	return *c.Delimiter
+}
+
+// Load reads the YAML file at path over the defaults (path "" = none), then
+// applies the environment (getenv). Unknown keys are errors.
+func Load(path string, getenv func(string) string) (Config, error) {
+	c := Default()
+	if path != "" {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return c, fmt.Errorf("config: %w", err)
+		}
+		dec := yaml.NewDecoder(bytes.NewReader(b))
+		dec.KnownFields(true)
+		if err := dec.Decode(&c); err != nil && !errors.Is(err, io.EOF) {
+			return c, fmt.Errorf("config %s: %w", path, err)
+		}
+	}
+	if err := c.applyEnv(getenv); err != nil {
+		return c, err
+	}
+	return c, nil
+}
+
+func (c *Config) applyEnv(getenv func(string) string) error {
+	set := func(key string, dst *string) {
+		if v := getenv(key); v != "" {
+			*dst = v
+		}
+	}
+	set("MAILMETER_DB", &c.DB)
+	set("MAILMETER_LISTEN", &c.Listen)
+	set("MAILMETER_LOG_FORMAT", &c.Log.Format)
+	set("MAILMETER_LOG_LEVEL", &c.Log.Level)
+	set("MAILMETER_JWT_SECRET", &c.Auth.Secret)
+	set("MAILMETER_JWT_ISSUER", &c.Auth.Issuer)
+	set("MAILMETER_JWT_AUDIENCE", &c.Auth.Audience)
+	set("MAILMETER_PUSH", &c.Collect.Push)
+	if v, ok := lookup(getenv, "MAILMETER_RECIPIENT_DELIMITER"); ok {
+		c.Delimiter = &v
+	}
+	if v := getenv("MAILMETER_MAX_BODY_BYTES"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			return fmt.Errorf("invalid config: MAILMETER_MAX_BODY_BYTES=%q: not an integer", v)
+		}
+		c.API.MaxBodyBytes = n
+	}
+	return nil
+}
+
+func lookup(getenv func(string) string, key string) (string, bool) {
+	v := getenv(key)
+	return v, v != ""
+}
+
+// Validate checks every value and returns an error naming the first bad key.
+func (c Config) Validate() error {
+	if _, err := store.ParseDSN(c.DB); err != nil {
+		return fmt.Errorf("invalid config: db: %v", err)
+	}
+	if err := checkHostPort(c.Listen); err != nil {
+		return fmt.Errorf("invalid config: listen: %q: %v", c.Listen, err)
+	}
+	switch c.Log.Format {
+	case "text", "json":
+	default:
+		return fmt.Errorf("invalid config: log.format: %q: want text or json", c.Log.Format)
+	}
+	switch c.Log.Level {
+	case "debug", "info", "warn", "error":
+	default:
+		return fmt.Errorf("invalid config: log.level: %q: want debug, info, warn or error", c.Log.Level)
+	}
+	for i, l := range c.Logs {
+		if l.Path == "" {
+			return fmt.Errorf("invalid config: logs[%d].path: required", i)
+		}
+		switch l.Format {
+		case "", "auto", "postfix", "exim":
+		default:
+			return fmt.Errorf("invalid config: logs[%d].format: %q: want auto, postfix or exim", i, l.Format)
+		}
+		if l.Timezone != "" {
+			if _, err := time.LoadLocation(l.Timezone); err != nil {
+				return fmt.Errorf("invalid config: logs[%d].timezone: %q: not an IANA zone", i, l.Timezone)
+			}
+		}
+	}
+	for i, m := range c.Maildirs {
+		if m.Root == "" {
+			return fmt.Errorf("invalid config: maildirs[%d].root: required", i)
+		}
+		if m.Layout == "" {
+			return fmt.Errorf("invalid config: maildirs[%d].layout: required, e.g. %%d/%%n", i)
+		}
+		if !strings.Contains(m.Layout, "%d") && !strings.Contains(m.Layout, "%u") && m.Domain == "" {
+			return fmt.Errorf("invalid config: maildirs[%d].domain: required when the layout has no %%d or %%u", i)
+		}
+	}
+	if c.Collect.FlushInterval <= 0 {
+		return fmt.Errorf("invalid config: collect.flush_interval: must be positive")
+	}
+	if c.Collect.BatchLines <= 0 {
+		return fmt.Errorf("invalid config: collect.batch_lines: must be positive")
+	}
+	if c.API.MaxBodyBytes <= 0 {
+		return fmt.Errorf("invalid config: api.max_body_bytes: must be positive")
+	}
+	for i, k := range c.Auth.Keys {
+		if k.KID == "" {
+			return fmt.Errorf("invalid config: auth.keys[%d].kid: required", i)
+		}
+		if k.Alg != "EdDSA" && k.Alg != "RS256" {
+			return fmt.Errorf("invalid config: auth.keys[%d].alg: %q: want EdDSA or RS256", i, k.Alg)
+		}
+		if k.PublicKey == "" && k.PrivateKey == "" {
+			return fmt.Errorf("invalid config: auth.keys[%d].public_key: required", i)
+		}
+	}
+	if c.Auth.Secret != "" && len(c.Auth.Secret) < 32 {
+		return fmt.Errorf("invalid config: auth.hs256_secret: must be at least 32 characters")
+	}
+	return nil
+}
+
+func checkHostPort(s string) error {
+	host, port, err := net.SplitHostPort(s)
+	if err != nil {
+		return errors.New("want HOST:PORT")
+	}
+	_ = host
+	n, err := strconv.Atoi(port)
+	if err != nil || n < 0 || n > 65535 {
+		return errors.New("port must be a number from 0 to 65535")
+	}
+	return nil
+}
