@@ -91,7 +91,8 @@ func (t *Tailer) checkRotated() (bool, error) {
 }
 
 // successor returns the file to read after cur: the next rotated file, else
-// the file now at path, or nil if there is none yet.
+// the file now at path, or nil if there is none yet. When a new file is
+// found at path, the rotated files newer than cur are queued before it.
 func (t *Tailer) successor() (*file, error) {
 	if len(t.queue) > 0 {
 		return t.queue[0], nil
@@ -114,6 +115,15 @@ func (t *Tailer) successor() (*file, error) {
 		return nil, nil
 	}
 	t.succ = fl
+	// Rotated more than once since cur was live? Read the files between.
+	self, newer := t.locate(t.cur.id, 0)
+	if self != nil {
+		self.close()
+	}
+	t.queue = newer
+	if len(newer) > 0 {
+		return newer[0], nil
+	}
 	return fl, nil
 }
 
@@ -170,16 +180,17 @@ func (t *Tailer) truncated() (bool, error) {
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return false, fmt.Errorf("tail %s: %w", t.path, err)
 	}
-	if cp := t.findCopy(old.id, from); cp != nil {
+	if cp, newer := t.locate(old.id, from); cp != nil {
 		src, err := cp.reader(from)
 		if err == nil {
 			old.close()
 			cp.sealed = true
-			t.cur, t.live, t.succ = cp, false, next
+			t.cur, t.live, t.succ, t.queue = cp.file, false, next, newer
 			t.lr.src = src
 			return true, nil
 		}
 		cp.close()
+		closeAll(newer)
 	}
 	old.close()
 	t.cur, t.live = nil, false
@@ -193,28 +204,4 @@ func (t *Tailer) truncated() (bool, error) {
 		return false, err
 	}
 	return true, gap
-}
-
-// findCopy opens the rotated file that is a copy of the file id, at least
-// off bytes long, and closes the others; it returns nil if there is none.
-func (t *Tailer) findCopy(id Identity, off int64) *file {
-	rs := openRotated(t.path, t.opts.Rotated)
-	var others []*rotated
-	for _, r := range rs {
-		if !r.id.sameInode(id) || r.gz {
-			others = append(others, r)
-		} else {
-			r.close()
-		}
-	}
-	i := findRotated(others, id, off)
-	for j, r := range others {
-		if j != i {
-			r.close()
-		}
-	}
-	if i < 0 {
-		return nil
-	}
-	return others[i].file
 }

@@ -42,32 +42,18 @@ func (t *Tailer) startLive(cur *file, id Identity, off int64) error {
 // resumeRotated looks for pos's file among the rotated files and, if found,
 // starts there, with the newer rotated files and then cur queued after it.
 func (t *Tailer) resumeRotated(pos Position, cur *file) (bool, error) {
-	rs := openRotated(t.path, t.opts.Rotated)
-	used := map[*file]bool{}
-	defer func() {
-		for _, r := range rs {
-			if !used[r.file] {
-				r.close()
-			}
-		}
-	}()
-	i := findRotated(rs, pos.File, pos.Offset)
-	if i < 0 {
+	found, newer := t.locate(pos.File, pos.Offset)
+	if found == nil {
 		return false, nil
 	}
-	found := rs[i]
 	if !found.gz && !found.id.sameInode(pos.File) {
 		found.sealed = true // a copy: nothing more will be written to it
 	}
 	if err := t.start(found.file, pos.File, pos.Offset); err != nil {
+		closeAll(newer)
 		return false, nil // unreadable there (a short gzip file): not it
 	}
-	used[found.file] = true
-	for _, r := range newerFiles(rs, i) {
-		used[r.file] = true
-		t.queue = append(t.queue, r.file)
-	}
-	t.succ = cur
+	t.queue, t.succ = newer, cur
 	return true, nil
 }
 

@@ -159,3 +159,34 @@ func newerFiles(rs []*rotated, i int) []*rotated {
 	}
 	return out
 }
+
+// locate opens the rotated files of the path and returns the one holding
+// (id, off), or nil, and the files newer than it, oldest first. It closes the
+// others.
+func (t *Tailer) locate(id Identity, off int64) (*rotated, []*file) {
+	rs := openRotated(t.path, t.opts.Rotated)
+	keep := map[*rotated]bool{}
+	var found *rotated
+	var newer []*file
+	if i := findRotated(rs, id, off); i >= 0 {
+		found = rs[i]
+		keep[found] = true
+		for _, r := range newerFiles(rs, i) {
+			keep[r] = true
+			newer = append(newer, r.file)
+		}
+	}
+	for _, r := range rs {
+		if !keep[r] {
+			r.close()
+		}
+	}
+	return found, newer
+}
+
+// closeAll closes files.
+func closeAll(files []*file) {
+	for _, f := range files {
+		f.close()
+	}
+}
