@@ -26,7 +26,7 @@ func translate(err error, format string, args ...any) error {
 	s := strings.ToLower(err.Error())
 	switch {
 	case errors.Is(err, gorm.ErrRecordNotFound):
-		kind = metering.NotFound
+		return &metering.Error{Kind: metering.NotFound, Message: msg + " does not exist"}
 	case strings.Contains(s, "unique constraint") || strings.Contains(s, "duplicate key") || strings.Contains(s, "sqlstate 23505"):
 		kind = metering.Conflict
 	case strings.Contains(s, "foreign key") || strings.Contains(s, "sqlstate 23503"):

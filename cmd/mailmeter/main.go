@@ -103,7 +103,7 @@ func splitCommand(args []string) (string, []string, error) {
 	for i := 0; i < len(args); i++ {
 		a := args[i]
 		if !strings.HasPrefix(a, "-") {
-			return a, append(globals, args[i+1:]...), nil
+			return a, withGlobals(args[i+1:], globals), nil
 		}
 		globals = append(globals, a)
 		if !strings.Contains(a, "=") && takesValue(a) && i+1 < len(args) {
@@ -112,6 +112,20 @@ func splitCommand(args []string) (string, []string, error) {
 		}
 	}
 	return "", nil, errors.New("no command given; run mailmeter --help")
+}
+
+// withGlobals appends global flags to a subcommand's arguments (before a
+// "--", which ends flags).
+func withGlobals(rest, globals []string) []string {
+	out := make([]string, 0, len(rest)+len(globals))
+	for i, a := range rest {
+		if a == "--" {
+			out = append(out, globals...)
+			return append(out, rest[i:]...)
+		}
+		out = append(out, a)
+	}
+	return append(out, globals...)
 }
 
 func printUsage(w io.Writer, cmds map[string]command) {

@@ -1,0 +1,72 @@
+package config_test
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mailmeter/mailmeter/config"
+)
+
+func TestDefaultsAreValid(t *testing.T) {
+	c, err := config.Load("", func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if c.DB != "sqlite:./mailmeter.db" || c.Listen != "127.0.0.1:8080" || c.RecipientDelimiter() != "+" {
+		t.Errorf("defaults = %+v", c)
+	}
+}
+
+func TestFileThenEnv(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "c.yaml")
+	body := "db: postgres://file/db\nlisten: 0.0.0.0:9000\nrecipient_delimiter: \"-\"\nlogs:\n  - path: /var/log/mail.log\n    format: postfix\n    timezone: Europe/Berlin\ncollect:\n  flush_interval: 5s\n"
+	if err := os.WriteFile(path, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{"MAILMETER_DB": "sqlite:/tmp/env.db"}
+	c, err := config.Load(path, func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.DB != "sqlite:/tmp/env.db" {
+		t.Errorf("env must override file: db = %s", c.DB)
+	}
+	if c.Listen != "0.0.0.0:9000" || c.RecipientDelimiter() != "-" || len(c.Logs) != 1 || time.Duration(c.Collect.FlushInterval) != 5*time.Second {
+		t.Errorf("file values lost: %+v", c)
+	}
+	if err := c.Validate(); err != nil {
+		t.Error(err)
+	}
+}
+
+func TestValidateNamesKey(t *testing.T) {
+	cases := map[string]string{
+		"listen: nowhere":                           "listen",
+		"db: mysql://x":                             "db",
+		"log:\n  format: xml":                       "log.format",
+		"logs:\n  - format: postfix":                "logs[0].path",
+		"logs:\n  - path: x\n    format: qmail":     "logs[0].format",
+		"logs:\n  - path: x\n    timezone: Nope/X":  "logs[0].timezone",
+		"maildirs:\n  - root: /v\n    layout: '%n'": "maildirs[0].domain",
+		"collect:\n  flush_interval: soon":          "soon",
+		"auth:\n  hs256_secret: short":              "auth.hs256_secret",
+		"nonsense: 1":                               "nonsense",
+	}
+	for body, key := range cases {
+		path := filepath.Join(t.TempDir(), "c.yaml")
+		os.WriteFile(path, []byte(body+"\n"), 0o600)
+		c, err := config.Load(path, func(string) string { return "" })
+		if err == nil {
+			err = c.Validate()
+		}
+		if err == nil || !strings.Contains(err.Error(), key) {
+			t.Errorf("%q: error %v does not name %s", body, err, key)
+		}
+	}
+}
