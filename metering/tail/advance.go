@@ -38,13 +38,14 @@ func (t *Tailer) checkLive() (bool, error) {
 		t.live = false // rotated by rename
 		return t.checkRotated()
 	}
-	size := fi.Size()
+	size, mtime := fi.Size(), fi.ModTime()
 	if size < t.lr.rd {
 		return t.truncated()
 	}
-	if size == t.lr.rd && (t.cur.id.FPLen == FingerprintBytes || int64(t.cur.id.FPLen) == size) {
-		return false, nil
+	if size == t.lr.rd && t.cur.id.FPLen == FingerprintBytes && mtime.Equal(t.cur.mtime) {
+		return false, nil // unchanged; otherwise check its first bytes
 	}
+	t.cur.mtime = mtime
 	same, err := t.cur.refresh()
 	if err != nil {
 		return false, fmt.Errorf("tail %s: %w", t.path, err)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"time"
 )
 
 // gzipMagic starts every gzip stream.
@@ -18,7 +19,8 @@ type file struct {
 	id     Identity
 	head   []byte // its first FingerprintBytes bytes (uncompressed), fewer if shorter
 	gz     bool
-	sealed bool // no more lines will be added: a compressed file or a copy
+	sealed bool      // no more lines will be added: a compressed file or a copy
+	mtime  time.Time // modification time when last checked
 
 	raw *countingReader // compressed bytes consumed, for a gzip file
 }

@@ -44,11 +44,15 @@ func (t *Tailer) Next(ctx context.Context, maxLines, maxBytes int, fn func(line 
 	}
 	b := batch{maxLines: maxLines, maxBytes: maxBytes, fn: fn}
 	for {
-		if t.cur != nil && !t.done {
+		if t.cur != nil && !t.done && !t.eof {
 			if err := t.readLines(&b); err != nil {
 				return t.stop(&b, err)
 			}
-			if b.full || b.n > 0 {
+			if b.full {
+				return t.pos, nil
+			}
+			t.eof = true // what follows its end is checked before it is read
+			if b.n > 0 {
 				return t.pos, nil
 			}
 		}
@@ -59,6 +63,7 @@ func (t *Tailer) Next(ctx context.Context, maxLines, maxBytes int, fn func(line 
 		case b.full:
 			return t.pos, nil
 		case moved:
+			t.eof = false
 			continue
 		case b.n > 0:
 			return t.pos, nil

@@ -22,6 +22,7 @@ type Tailer struct {
 	cur      *file   // the file being read; nil while the path is missing
 	live     bool    // cur is the file at path, as far as known
 	done     bool    // cur is finished: deliver its unterminated rest, move on
+	eof      bool    // cur was read to its end: check it before reading on
 	dropRest bool    // cur ended in an error: drop its unterminated rest
 	queue    []*file // rotated files to read after cur, oldest first
 	succ     *file   // the file at path replacing cur, once seen
@@ -120,7 +121,7 @@ func (t *Tailer) start(fl *file, id Identity, off int64) error {
 		t.cur = nil
 		return fmt.Errorf("tail %s: open %s at %d: %w", t.path, fl.name, off, err)
 	}
-	t.cur, t.done, t.dropRest = fl, false, false
+	t.cur, t.done, t.dropRest, t.eof = fl, false, false, false
 	t.lr.reset(src, off)
 	t.pos = Position{Path: t.path, File: id, Offset: off}
 	return nil
