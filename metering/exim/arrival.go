@@ -1,0 +1,53 @@
+package exim
+
+import (
+	"time"
+
+	"github.com/mailmeter/mailmeter/metering"
+)
+
+// arrival handles "<=": the message's size, sender and authenticated
+// login; out_messages and, with "for …", out_recipients.
+func (p *Processor) arrival(r *Record, t time.Time, sink metering.Sink) {
+	m := p.get(r, t, true)
+	if m == nil || m.arrived {
+		return // a repeated "<=" for the same id counts once
+	}
+	m.arrived, m.arrival, m.size = true, t, r.Size
+	m.senderDom = p.names.domain(r.Address)
+	if r.HasAuth {
+		m.authed = true
+		if len(r.AuthID) > 0 && m.login == "" {
+			m.login = p.names.mailbox(r.AuthID)
+		}
+	}
+	if k, ok := keyOf(r.ID); ok {
+		if l, linked := p.links[k]; linked {
+			delete(p.links, k)
+			p.inherit(m, l)
+		}
+	}
+	if m.attributed() && !m.reinjected {
+		count(sink, t, m.login, metering.OutMessages, 1)
+		if n := r.RecipientCount(); n > 0 {
+			count(sink, t, m.login, metering.OutRecipients, int64(n))
+			m.rcptsDone = true
+		}
+	}
+	for i := range m.pending {
+		p.deliver(m, &m.pending[i], t, sink)
+	}
+	m.pending = m.pending[:0]
+}
+
+// inherit marks m as re-injected from a filter hop of the message l
+// describes, taking over its authenticated sender.
+func (p *Processor) inherit(m *message, l link) {
+	m.reinjected = true
+	if l.login != "" {
+		m.login, m.authed = l.login, true
+	}
+	if m.senderDom == "" {
+		m.senderDom = l.senderDom
+	}
+}

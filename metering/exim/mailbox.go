@@ -1,0 +1,119 @@
+package exim
+
+import (
+	"bytes"
+
+	"github.com/mailmeter/mailmeter/metering"
+)
+
+// maxNames bounds the intern table of mailbox and domain names.
+const maxNames = 1 << 16
+
+// names normalizes addresses exactly like metering.MailboxFor and interns
+// the results, so steady-state metering allocates no strings.
+type names struct {
+	delim   []byte
+	table   map[string]string
+	scratch []byte
+	build   []byte
+}
+
+func newNames(delim string) *names {
+	return &names{delim: []byte(delim), table: make(map[string]string)}
+}
+
+// intern returns b as a string, shared with earlier equal strings.
+func (n *names) intern(b []byte) string {
+	if s, ok := n.table[string(b)]; ok {
+		return s
+	}
+	if len(n.table) >= maxNames {
+		clear(n.table)
+	}
+	s := string(b)
+	n.table[s] = s
+	return s
+}
+
+// mailbox is metering.MailboxFor(addr, delim) for addr given as bytes.
+func (n *names) mailbox(addr []byte) string {
+	a := bytes.TrimSpace(addr)
+	if len(a) >= 2 && a[0] == '<' && a[len(a)-1] == '>' {
+		a = a[1 : len(a)-1]
+	}
+	if len(a) == 0 {
+		return ""
+	}
+	for _, c := range a {
+		if c >= 0x80 {
+			return n.intern([]byte(metering.MailboxFor(string(addr), string(n.delim))))
+		}
+	}
+	n.scratch = lowerASCII(n.scratch[:0], a)
+	return n.intern(stripDelimTag(n.scratch, n.delim))
+}
+
+// localMailbox builds the mailbox of "local@domain" from a local part and
+// the address it was routed from.
+func (n *names) localMailbox(local, original []byte) string {
+	at := bytes.LastIndexByte(original, '@')
+	if at < 0 {
+		return n.mailbox(local)
+	}
+	n.build = append(append(n.build[:0], local...), original[at:]...)
+	return n.mailbox(n.build)
+}
+
+// domain returns the lower-cased domain of addr, or "".
+func (n *names) domain(addr []byte) string {
+	at := bytes.LastIndexByte(addr, '@')
+	if at < 0 {
+		return ""
+	}
+	d := addr[at+1:]
+	if len(d) > 0 && d[len(d)-1] == '>' {
+		d = d[:len(d)-1]
+	}
+	n.scratch = lowerASCII(n.scratch[:0], d)
+	return n.intern(n.scratch)
+}
+
+func lowerASCII(dst, b []byte) []byte {
+	for _, c := range b {
+		if c >= 'A' && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		dst = append(dst, c)
+	}
+	return dst
+}
+
+// stripDelimTag removes the delimiter tag from the local part of a lower-cased
+// address, as MailboxFor does.
+func stripDelimTag(a, delim []byte) []byte {
+	if len(delim) == 0 {
+		return a
+	}
+	at := bytes.LastIndexByte(a, '@')
+	if at < 0 {
+		at = len(a)
+	}
+	i := bytes.Index(a[:at], delim)
+	if i <= 0 {
+		return a
+	}
+	return append(a[:i], a[at:]...)
+}
+
+// rcptHash hashes an envelope recipient case-insensitively (FNV-1a).
+func rcptHash(addr []byte) uint64 {
+	h := uint64(14695981039346656037)
+	for _, c := range addr {
+		if c >= 'A' && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		h ^= uint64(c)
+		h *= 1099511628211
+	}
+	return h
+}

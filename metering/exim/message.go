@@ -1,0 +1,73 @@
+package exim
+
+import "time"
+
+// msgKey is a message id as a map key, without allocating a string.
+type msgKey struct {
+	n uint8
+	b [23]byte
+}
+
+// keyOf returns the key of id; ok is false for ids longer than 23 bytes.
+func keyOf(id []byte) (k msgKey, ok bool) {
+	if len(id) == 0 || len(id) > len(k.b) {
+		return k, false
+	}
+	k.n = uint8(copy(k.b[:], id))
+	return k, true
+}
+
+func (k msgKey) String() string { return string(k.b[:k.n]) }
+
+// message is what the processor knows of one open message.
+type message struct {
+	arrival    time.Time // the "<=" line's time; zero until seen
+	lastSeen   time.Time // the newest line's time, for Expire
+	size       int64     // S= of "<=", -1 until known
+	login      string    // metered authenticated sender; "" when none
+	authed     bool      // A= on "<=" (possibly without an id)
+	senderDom  string    // domain of the envelope sender, "" for <>
+	arrived    bool      // "<=" seen
+	reinjected bool      // arrived back from a filter hop: not counted again
+	rcptsDone  bool      // out_recipients already given by "for …"
+	rcpts      []uint64  // hashes of recipients already counted
+	pending    []pendingDelivery
+}
+
+// pendingDelivery is a ">>" cutthrough delivery logged before its "<=".
+type pendingDelivery struct {
+	Time     time.Time
+	Class    deliveryClass
+	Mailbox  string // final mailbox of a local delivery
+	Rcpt     uint64 // envelope recipient hash
+	Queue    time.Duration
+	Size     int64
+	QueuedAs string
+}
+
+// link carries a filter hop's message to the id it was re-injected as.
+type link struct {
+	login     string
+	authed    bool
+	senderDom string
+	lastSeen  time.Time
+}
+
+func (m *message) reset() {
+	rc, pd := m.rcpts[:0], m.pending[:0]
+	*m = message{size: -1, rcpts: rc, pending: pd}
+}
+
+// counted reports whether rcpt was counted already, and records it.
+func (m *message) counted(rcpt uint64) bool {
+	for _, h := range m.rcpts {
+		if h == rcpt {
+			return true
+		}
+	}
+	m.rcpts = append(m.rcpts, rcpt)
+	return false
+}
+
+// attributed reports whether the message's out_* metrics go to a login.
+func (m *message) attributed() bool { return m.login != "" }

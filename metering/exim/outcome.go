@@ -1,0 +1,113 @@
+package exim
+
+import (
+	"time"
+
+	"github.com/mailmeter/mailmeter/metering"
+)
+
+// delivery handles "=>", "->" and ">>".
+func (p *Processor) delivery(r *Record, t time.Time, sink metering.Sink) {
+	m := p.get(r, t, true)
+	if m == nil {
+		return
+	}
+	d := pendingDelivery{Time: t, Class: p.classify(r), Rcpt: rcptHash(envelopeRecipient(r)),
+		Queue: r.QueueTime, Size: r.Size}
+	switch d.Class {
+	case classLocal:
+		d.Mailbox = p.finalMailbox(r)
+	case classHop:
+		d.QueuedAs = string(r.QueuedAs) // rare: filter hops only
+	}
+	if r.Kind == KindCutthrough && !m.arrived {
+		m.pending = append(m.pending, d)
+		return
+	}
+	p.deliver(m, &d, t, sink)
+}
+
+// deliver counts one delivery of m at time t.
+func (p *Processor) deliver(m *message, d *pendingDelivery, t time.Time, sink metering.Sink) {
+	if d.Class == classDiscard {
+		return
+	}
+	p.countRecipient(m, d.Rcpt, t, sink)
+	size := m.size
+	if size < 0 {
+		size = d.Size
+	}
+	switch d.Class {
+	case classLocal:
+		count(sink, t, d.Mailbox, metering.InMessages, 1)
+		if size > 0 {
+			count(sink, t, d.Mailbox, metering.InBytes, size)
+		}
+		p.latency(m, d, t, metering.Inbound, metering.DomainOf(d.Mailbox), sink)
+	case classRemote:
+		if m.attributed() && size > 0 {
+			count(sink, t, m.login, metering.OutBytes, size)
+		}
+		p.latency(m, d, t, metering.Outbound, m.senderDom, sink)
+	case classHop:
+		p.link(m, d.QueuedAs, t)
+	}
+}
+
+// latency emits one sample: QT= when logged, else the time since "<=".
+func (p *Processor) latency(m *message, d *pendingDelivery, t time.Time, dir metering.Direction,
+	domain string, sink metering.Sink) {
+	delay := d.Queue
+	if delay < 0 {
+		if !m.arrived {
+			return
+		}
+		delay = max(t.Sub(m.arrival), 0)
+	}
+	sink.Latency(metering.LatencySample{Time: t, Direction: dir, Domain: domain, Delay: delay})
+}
+
+// link passes m's sender on to the message a filter re-injected it as.
+func (p *Processor) link(m *message, newID string, t time.Time) {
+	k, ok := keyOf([]byte(newID))
+	if !ok {
+		return
+	}
+	l := link{login: m.login, authed: m.authed, senderDom: m.senderDom, lastSeen: t}
+	if n := p.open[k]; n != nil {
+		if !n.reinjected {
+			n.reinjected = true
+			if n.login == "" && l.login != "" {
+				n.login, n.authed = l.login, true
+			}
+		}
+		return
+	}
+	p.links[k] = l
+}
+
+// outcome handles "**" (bounced) and "==" (deferred).
+func (p *Processor) outcome(r *Record, t time.Time, sink metering.Sink) {
+	m := p.get(r, t, true)
+	if m == nil {
+		return
+	}
+	p.countRecipient(m, rcptHash(envelopeRecipient(r)), t, sink)
+	if !m.attributed() {
+		return
+	}
+	if r.Kind == KindFailure {
+		count(sink, t, m.login, metering.Bounced, 1)
+	} else {
+		count(sink, t, m.login, metering.Deferred, 1)
+	}
+}
+
+// countRecipient gives out_recipients for a recipient's first outcome line
+// when "for …" did not list them.
+func (p *Processor) countRecipient(m *message, rcpt uint64, t time.Time, sink metering.Sink) {
+	if !m.attributed() || m.reinjected || m.rcptsDone || m.counted(rcpt) {
+		return
+	}
+	count(sink, t, m.login, metering.OutRecipients, 1)
+}

@@ -1,0 +1,37 @@
+package exim
+
+import (
+	"bytes"
+	"time"
+
+	"github.com/mailmeter/mailmeter/metering"
+)
+
+// rejectRCPT handles "rejected RCPT <addr>": rejected_out for the login
+// of an authenticated session, else rejected_in for the recipient.
+func (p *Processor) rejectRCPT(r *Record, t time.Time, sink metering.Sink) {
+	p.touch(r, t)
+	if r.HasAuth {
+		if len(r.AuthID) > 0 {
+			count(sink, t, p.names.mailbox(r.AuthID), metering.RejectedOut, 1)
+		}
+		return
+	}
+	count(sink, t, p.names.mailbox(r.Address), metering.RejectedIn, 1)
+}
+
+// spam handles sa-exim actions: a message silently tossed or permanently
+// rejected for spam counts spam_blocked for each recipient listed.
+func (p *Processor) spam(r *Record, t time.Time, sink metering.Sink) {
+	p.touch(r, t)
+	a := r.Reason
+	const rejected = "permanently rejected"
+	blocked := bytes.HasPrefix(a, []byte("silently tossed")) ||
+		len(a) >= len(rejected) && bytes.EqualFold(a[:len(rejected)], []byte(rejected))
+	if !blocked {
+		return
+	}
+	r.EachRecipient(func(addr []byte) {
+		count(sink, t, p.names.mailbox(addr), metering.SpamBlocked, 1)
+	})
+}
