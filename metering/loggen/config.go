@@ -59,6 +59,11 @@ type Config struct {
 	EximPID        bool // Exim log_selector +pid: "[1234]" after the stamp
 	EximMillis     bool // Exim +millisec: ".123" stamps and QT=1.234s
 	EximRecipients bool // Exim +received_recipients: "for a b c" on <= lines
+
+	// Stop, if set, is asked before every step; the run ends, with all
+	// written lines flushed and counted, once it returns true. Use it to
+	// end an unlimited run (Duration of years) from outside.
+	Stop func() bool `json:"-"`
 }
 
 // DefaultConfig returns a busy but plausible mail host: 200 mailboxes over

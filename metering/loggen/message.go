@@ -59,10 +59,9 @@ type rcpt struct {
 // message is one SMTP session or submission and, when accepted, the
 // message it queues, followed until it leaves the queue.
 type message struct {
-	at      int64  // time of the next step, µs since start
-	seq     uint64 // tie-break for equal times: first scheduled, first run
-	heapIdx int
-	step    step
+	at   int64  // time of the next step, µs since start
+	seq  uint64 // tie-break for equal times: first scheduled, first run
+	step step
 
 	kind    kind
 	verdict verdict
@@ -85,10 +84,9 @@ type message struct {
 	attempt     int   // delivery passes done
 	expireAt    int   // pass at which the message expires, 0 = never
 
-	id, id2  string // queue ids: original, re-injected copy
-	parentID string // for NDRs: the message that bounced
-	pid      int64  // session process
-	mid      string // Message-ID
+	id, id2 string // queue ids: original, re-injected copy
+	pid     int64  // session process
+	mid     string // Message-ID
 }
 
 // pending counts recipients without a final outcome.

@@ -59,6 +59,9 @@ func newSim(cfg Config, w *world, out *output, truth *Truth) *sim {
 // run simulates until a limit is reached, then flushes the output.
 func (s *sim) run() error {
 	for !s.out.full() {
+		if s.cfg.Stop != nil && s.cfg.Stop() {
+			break
+		}
 		if s.canArrive() && (len(s.heap) == 0 || s.nextArr <= s.heap[0].at) {
 			t := max(s.nextArr, s.now)
 			if t >= s.end {
