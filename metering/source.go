@@ -39,6 +39,7 @@ type ProcessorStats struct {
 type Checkpoint struct {
 	Source    string // stable source name, "host:/var/log/mail.log"
 	Seq       int64  // incremented by one per committed batch
+	Offset    int64  // bytes consumed from the source so far, across rotations (monotonic)
 	Position  []byte // the tailer's position (file identities and offsets), opaque here
 	State     []byte // the LineProcessor's open state, opaque here
 	UpdatedAt time.Time

@@ -83,6 +83,15 @@ type LatencyQuery struct {
 	Domain    string    // "" = service-wide
 }
 
+// Committer is what a collector needs to resume and to commit: a local
+// store or a remote ingest API alike.
+type Committer interface {
+	// Commit applies a batch atomically (see UsageStore.Commit).
+	Commit(ctx context.Context, b Batch) error
+	// Checkpoint returns the stored checkpoint of a source, or NotFound.
+	Checkpoint(ctx context.Context, source string) (Checkpoint, error)
+}
+
 // UsageStore persists usage. Errors are *Error values.
 type UsageStore interface {
 	// Commit applies a batch atomically. With a checkpoint, it requires

@@ -68,6 +68,7 @@ func (latencyRow) TableName() string { return "latency_buckets" }
 type checkpointRow struct {
 	Source    string    `gorm:"column:source;primaryKey"`
 	Seq       int64     `gorm:"column:seq"`
+	Offset    int64     `gorm:"column:offset_bytes"`
 	Position  []byte    `gorm:"column:position"`
 	State     []byte    `gorm:"column:state"`
 	UpdatedAt time.Time `gorm:"column:updated_at"`

@@ -54,12 +54,12 @@ func (s *Store) advanceCheckpoint(tx *gorm.DB, cp metering.Checkpoint) error {
 		return &metering.Error{Kind: metering.Conflict, Field: "seq",
 			Message: fmt.Sprintf("source %s is at batch %d; batch %d is not the next one", cp.Source, stored, cp.Seq)}
 	}
-	upd := checkpointRow{Source: cp.Source, Seq: cp.Seq, Position: cp.Position, State: cp.State, UpdatedAt: time.Now().UTC()}
+	upd := checkpointRow{Source: cp.Source, Seq: cp.Seq, Offset: cp.Offset, Position: cp.Position, State: cp.State, UpdatedAt: time.Now().UTC()}
 	if stored == 0 {
 		return tx.Create(&upd).Error
 	}
 	return tx.Model(&checkpointRow{}).Where("source = ? AND seq = ?", cp.Source, stored).
-		Updates(map[string]any{"seq": upd.Seq, "position": upd.Position, "state": upd.State, "updated_at": upd.UpdatedAt}).Error
+		Updates(map[string]any{"seq": upd.Seq, "offset_bytes": upd.Offset, "position": upd.Position, "state": upd.State, "updated_at": upd.UpdatedAt}).Error
 }
 
 func upsertCounters(tx *gorm.DB, cs []metering.CounterDelta) error {
@@ -115,7 +115,7 @@ func (s *Store) Checkpoint(ctx context.Context, source string) (metering.Checkpo
 	if err := s.db.WithContext(ctx).Where("source = ?", source).Take(&row).Error; err != nil {
 		return metering.Checkpoint{}, translate(err, "checkpoint of %s", source)
 	}
-	return metering.Checkpoint{Source: row.Source, Seq: row.Seq, Position: row.Position, State: row.State, UpdatedAt: row.UpdatedAt.UTC()}, nil
+	return metering.Checkpoint{Source: row.Source, Seq: row.Seq, Offset: row.Offset, Position: row.Position, State: row.State, UpdatedAt: row.UpdatedAt.UTC()}, nil
 }
 
 // Checkpoints lists every source's checkpoint.
@@ -126,7 +126,7 @@ func (s *Store) Checkpoints(ctx context.Context) ([]metering.Checkpoint, error) 
 	}
 	out := make([]metering.Checkpoint, len(rows))
 	for i, r := range rows {
-		out[i] = metering.Checkpoint{Source: r.Source, Seq: r.Seq, Position: r.Position, State: r.State, UpdatedAt: r.UpdatedAt.UTC()}
+		out[i] = metering.Checkpoint{Source: r.Source, Seq: r.Seq, Offset: r.Offset, Position: r.Position, State: r.State, UpdatedAt: r.UpdatedAt.UTC()}
 	}
 	return out, nil
 }

@@ -34,11 +34,11 @@ func TestCommitSumsAndCheckpointFence(t *testing.T) {
 			t.Fatalf("gap: %v, want conflict", err)
 		}
 		rec.Count(metering.Event{Time: h, Mailbox: "a@x.example", Metric: metering.InBytes, Value: 1})
-		if err := rec.Flush(ctx, &metering.Checkpoint{Source: cp.Source, Seq: 2, Position: []byte(`{"off":20}`)}); err != nil {
+		if err := rec.Flush(ctx, &metering.Checkpoint{Source: cp.Source, Seq: 2, Offset: 20, Position: []byte(`{"off":20}`)}); err != nil {
 			t.Fatal(err)
 		}
 		got, err := s.Checkpoint(ctx, cp.Source)
-		if err != nil || got.Seq != 2 || string(got.Position) != `{"off":20}` {
+		if err != nil || got.Seq != 2 || got.Offset != 20 || string(got.Position) != `{"off":20}` {
 			t.Fatalf("checkpoint = %+v, %v", got, err)
 		}
 		tot, err := s.Totals(ctx, metering.UsageQuery{From: t0, To: t0.Add(24 * time.Hour)})

@@ -33,6 +33,7 @@ CREATE TABLE latency_buckets (
 CREATE TABLE checkpoints (
     source     TEXT PRIMARY KEY,
     seq        BIGINT NOT NULL,
+    offset_bytes BIGINT NOT NULL DEFAULT 0,
     position   BLOB,
     state      BLOB,
     updated_at TIMESTAMP NOT NULL
