@@ -1,0 +1,148 @@
+package postfix
+
+import (
+	"time"
+
+	"github.com/mailmeter/mailmeter/metering"
+	"github.com/mailmeter/mailmeter/metering/logline"
+)
+
+// apply updates the open messages with one record and emits what it causes.
+func (p *Processor) apply(r *Record, e *logline.Envelope, t time.Time, sink metering.Sink) {
+	if r.Kind == KindReject {
+		p.reject(r, e.Host, t, sink)
+		return
+	}
+	if r.QueueID == nil || string(r.QueueID) == "NOQUEUE" {
+		return
+	}
+	switch r.Kind {
+	case KindClient:
+		p.client(r, e.Host, t)
+	case KindPickup:
+		p.fresh(e.Host, r.QueueID).Last = t
+	case KindQueued:
+		p.queued(r, e.Host, t, sink)
+	case KindExpired:
+		p.expired(r, e.Host, t, sink)
+	case KindRemoved:
+		p.msgs.close(e.Host, r.QueueID)
+	case KindDelivery:
+		p.delivery(r, e, t, sink)
+	default:
+		if m := p.msgs.get(e.Host, r.QueueID); m != nil {
+			m.Last = t
+		}
+	}
+}
+
+// fresh opens the message for a first line (client=, pickup). An open
+// message that already passed qmgr means the removed line was lost and
+// the id is being reused: it starts over.
+func (p *Processor) fresh(host string, qid []byte) *message {
+	m := p.msgs.open(host, qid)
+	if m.Queued {
+		*m = message{}
+	}
+	return m
+}
+
+func (p *Processor) client(r *Record, host string, t time.Time) {
+	m := p.fresh(host, r.QueueID)
+	m.Last = t
+	if len(r.SASLUsername) > 0 {
+		m.Login = p.names.login(r.SASLUsername)
+	}
+	if len(r.OrigQueueID) > 0 {
+		p.link(host, r.OrigQueueID, m)
+	}
+}
+
+// link marks m as the re-injection of the message orig and inherits its
+// authenticated sender.
+func (p *Processor) link(host string, orig []byte, m *message) {
+	m.Reinjected = true
+	if o := p.msgs.get(host, orig); o != nil && o != m && o.Login != "" {
+		m.Login = o.Login
+	}
+}
+
+// queued handles the qmgr from= line: the first one fixes size and nrcpt
+// and counts an authenticated submission; re-logs are ignored.
+func (p *Processor) queued(r *Record, host string, t time.Time, sink metering.Sink) {
+	m := p.msgs.open(host, r.QueueID)
+	m.Last = t
+	if m.Queued {
+		return
+	}
+	m.Queued, m.Size, m.Nrcpt = true, r.Size, r.Nrcpt
+	m.FromDomain = p.names.domainOf(r.From)
+	if m.Login != "" && !m.Reinjected {
+		p.count(sink, t, m.Login, metering.OutMessages, 1)
+		p.count(sink, t, m.Login, metering.OutRecipients, r.Nrcpt)
+	}
+}
+
+// expired counts the recipients still undelivered as bounced.
+func (p *Processor) expired(r *Record, host string, t time.Time, sink metering.Sink) {
+	m := p.msgs.open(host, r.QueueID)
+	m.Last = t
+	if left := m.Nrcpt - m.Done; left > 0 && m.Login != "" {
+		p.count(sink, t, m.Login, metering.Bounced, left)
+	}
+	if m.Done < m.Nrcpt {
+		m.Done = m.Nrcpt
+	}
+}
+
+// reject counts SMTP-time rejects and content blocks by milters.
+func (p *Processor) reject(r *Record, host string, t time.Time, sink metering.Sink) {
+	if r.QueueID != nil && string(r.QueueID) != "NOQUEUE" {
+		if m := p.msgs.get(host, r.QueueID); m != nil {
+			m.Last = t
+		}
+	}
+	counted := r.Action == ActionMilterReject || r.Action == ActionReject && string(r.Stage) == "RCPT"
+	if !counted || len(r.To) == 0 {
+		return
+	}
+	rcpt := p.names.mailbox(r.To)
+	if r.Action == ActionMilterReject {
+		switch {
+		case containsFold(r.Text, "virus") || containsFold(r.Text, "infected"):
+			if p.local(rcpt) {
+				p.count(sink, t, rcpt, metering.VirusBlocked, 1)
+			}
+			return
+		case containsFold(r.Text, "spam"):
+			if p.local(rcpt) {
+				p.count(sink, t, rcpt, metering.SpamBlocked, 1)
+			}
+			return
+		}
+	}
+	if len(r.SASLUsername) > 0 {
+		p.count(sink, t, p.names.login(r.SASLUsername), metering.RejectedOut, 1)
+		return
+	}
+	if p.local(rcpt) {
+		p.count(sink, t, rcpt, metering.RejectedIn, 1)
+	}
+}
+
+// containsFold reports whether b contains the lower-case ASCII word w,
+// ignoring case.
+func containsFold(b []byte, w string) bool {
+	for i := 0; i+len(w) <= len(b); i++ {
+		j := 0
+		for ; j < len(w); j++ {
+			if b[i+j]|0x20 != w[j] {
+				break
+			}
+		}
+		if j == len(w) {
+			return true
+		}
+	}
+	return false
+}

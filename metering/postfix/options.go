@@ -1,0 +1,59 @@
+package postfix
+
+import (
+	"time"
+
+	"github.com/mailmeter/mailmeter/metering"
+)
+
+// DefaultMaxAge is how long an open message may go without a line before
+// Expire evicts it.
+const DefaultMaxAge = 7 * 24 * time.Hour
+
+// Options configure a Processor. The zero value is usable.
+type Options struct {
+	// YearRef anchors year-less BSD syslog stamps (typically the log file's
+	// modification time); zero means the time of construction.
+	YearRef time.Time
+	// Location reads zone-less stamps; nil means time.Local.
+	Location *time.Location
+	// Delimiter is the recipient delimiter stripped from local parts
+	// (user+tag@dom meters to user@dom); "" means metering.DefaultDelimiter.
+	// Use a byte that never occurs in addresses, such as "\x00", to disable.
+	Delimiter string
+	// FilterPorts are the relay ports of content-filter hops; nil means
+	// 10024, 10025 and 10026.
+	FilterPorts []int
+	// MaxAge is how long an open message may be idle before Expire evicts
+	// it; zero means DefaultMaxAge.
+	MaxAge time.Duration
+	// IsLocal reports whether a recipient domain is hosted here; recipient
+	// metrics (in_*, rejected_in, spam_blocked, virus_blocked) are counted
+	// only for local domains. Nil counts every domain.
+	IsLocal func(domain string) bool
+	// Now is the clock used when YearRef is zero; nil means time.Now.
+	Now func() time.Time
+}
+
+// withDefaults fills the zero fields.
+func (o Options) withDefaults() Options {
+	if o.Delimiter == "" {
+		o.Delimiter = metering.DefaultDelimiter
+	}
+	if o.FilterPorts == nil {
+		o.FilterPorts = []int{10024, 10025, 10026}
+	}
+	if o.MaxAge <= 0 {
+		o.MaxAge = DefaultMaxAge
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.YearRef.IsZero() {
+		o.YearRef = o.Now()
+	}
+	if o.Location == nil {
+		o.Location = time.Local
+	}
+	return o
+}
