@@ -62,11 +62,14 @@ func rename(t testing.TB, from, to string) {
 	}
 }
 
-// sink records storage samples.
+// sink records storage samples and signals each one on changed.
 type sink struct {
 	mu      sync.Mutex
 	samples []metering.StorageSample
+	changed chan struct{} // nil: no signal
 }
+
+func newSink() *sink { return &sink{changed: make(chan struct{}, 1)} }
 
 func (s *sink) Count(metering.Event)           {}
 func (s *sink) Latency(metering.LatencySample) {}
@@ -74,6 +77,10 @@ func (s *sink) Storage(x metering.StorageSample) {
 	s.mu.Lock()
 	s.samples = append(s.samples, x)
 	s.mu.Unlock()
+	select {
+	case s.changed <- struct{}{}:
+	default:
+	}
 }
 
 // last returns the latest sample per mailbox and folder.

@@ -26,13 +26,7 @@ func ignored(name string) bool {
 // of its sibling (a message moved new→cur or re-flagged keeps its base
 // name), or else from a stat. Returns the error of listing the directory itself.
 func (r *reader) messages(mailbox string, d *dirRead) error {
-	if r.mtimes {
-		fi, err := r.fsys.Lstat(d.path)
-		if err != nil {
-			return err
-		}
-		d.mtime = fi.ModTime()
-	}
+	d.mtime = r.mtime(d.path)
 	var known, sibling map[string]msgSize
 	if r.known != nil {
 		known = r.known(d.path)

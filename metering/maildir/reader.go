@@ -24,10 +24,11 @@ type dirRead struct {
 
 // folderRead is one folder as read: its root and its cur/ and new/.
 type folderRead struct {
-	name string
-	root string
-	cur  dirRead
-	new  dirRead
+	name  string
+	root  string
+	cur   dirRead
+	new   dirRead
+	mtime time.Time // root mtime before the read, when asked for (subfolders)
 }
 
 func (f *folderRead) usage() FolderUsage {
@@ -41,6 +42,7 @@ type mailboxRead struct {
 	loc      Location
 	folders  map[string]*folderRead
 	vanished bool
+	mtime    time.Time // root mtime before the read, when asked for
 }
 
 func (m *mailboxRead) usage() MailboxUsage {
@@ -72,6 +74,7 @@ func (r *reader) mailbox(loc Location) *mailboxRead {
 	m := &mailboxRead{loc: loc, folders: map[string]*folderRead{}}
 	inbox := &folderRead{name: Inbox, root: loc.Path}
 	var dots []string
+	m.mtime = r.mtime(loc.Path)
 	r.stats.Dirs++
 	err := r.fsys.ReadDir(loc.Path, func(name string, typ fs.FileMode) {
 		switch {
@@ -132,6 +135,9 @@ func (f *folderRead) dir(name string) *dirRead {
 // cur/ nor new/), a sign the mailbox may be going away.
 func (r *reader) folder(loc Location, f *folderRead, listed bool) (lost bool) {
 	missing := 0
+	if !listed {
+		f.mtime = r.mtime(f.root)
+	}
 	for _, name := range [2]string{"cur", "new"} {
 		d := f.dir(name)
 		d.path = filepath.Join(f.root, name)
@@ -152,6 +158,25 @@ func (r *reader) folder(loc Location, f *folderRead, listed bool) (lost bool) {
 		}
 	}
 	return lost || missing == 2
+}
+
+// racyMtime is how recent a directory mtime may be and still be trusted to
+// change with the next modification; file system timestamps are coarse.
+const racyMtime = time.Second
+
+// mtime returns the modification time of dir when the reader records
+// them. It returns the zero time ("unknown: read again next time")
+// otherwise, when dir cannot be stat()ed, or when the mtime is so recent
+// that a change right after this read could leave it unchanged.
+func (r *reader) mtime(dir string) time.Time {
+	if !r.mtimes {
+		return time.Time{}
+	}
+	fi, err := r.fsys.Lstat(dir)
+	if err != nil || time.Since(fi.ModTime()) < racyMtime {
+		return time.Time{}
+	}
+	return fi.ModTime()
 }
 
 // gone reports whether the mailbox root has disappeared, and says so.

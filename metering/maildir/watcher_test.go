@@ -1,0 +1,344 @@
+package maildir_test
+
+import (
+	"context"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/mailmeter/mailmeter/metering/maildir"
+)
+
+// watchTree builds alice and bob in a /%d/%n store and backdates every
+// directory by an hour, so polling can tell untouched directories apart.
+func watchTree(t testing.TB) (*maildir.Layout, string) {
+	root := t.TempDir()
+	alice := filepath.Join(root, "example.com", "alice")
+	maildirs(t, alice, ".Sent", ".Trash")
+	writeFile(t, filepath.Join(alice, "cur", "1.h,S=10:2,S"), 10)
+	writeFile(t, filepath.Join(alice, "cur", "2.h:2,S"), 33) // no S=
+	writeFile(t, filepath.Join(alice, ".Trash", "cur", "3.h,S=5,W=6:2,ST"), 5)
+	bob := filepath.Join(root, "example.org", "bob")
+	maildirs(t, bob)
+	writeFile(t, filepath.Join(bob, "new", "1.b,S=1000"), 1000)
+	backdate(t, root)
+	return mustLayout(t, filepath.Join(root, "%d", "%n"), ""), root
+}
+
+// backdate sets the mtime of every directory under root an hour back.
+func backdate(t testing.TB, root string) {
+	old := time.Now().Add(-time.Hour)
+	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || !d.IsDir() {
+			return err
+		}
+		return os.Chtimes(p, old, old)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// freshScan scans the store from scratch.
+func freshScan(t testing.TB, l *maildir.Layout) []maildir.MailboxUsage {
+	t.Helper()
+	rep, err := (&maildir.Scanner{Layout: l}).Scan(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rep.Mailboxes
+}
+
+// samplesDiff compares the last sample of every mailbox and folder with
+// usage (zero for those no longer there).
+func samplesDiff(sk *sink, usage []maildir.MailboxUsage) string {
+	want := map[[2]string][2]int64{}
+	got := map[[2]string][2]int64{}
+	for k, s := range sk.last() {
+		got[k] = [2]int64{s.Bytes, s.Messages}
+		want[k] = [2]int64{}
+	}
+	for _, m := range usage {
+		want[[2]string{m.Mailbox, ""}] = [2]int64{m.Bytes, m.Messages}
+		for f, u := range m.Folders {
+			want[[2]string{m.Mailbox, f}] = [2]int64{u.Bytes, u.Messages}
+		}
+	}
+	return cmp.Diff(want, got)
+}
+
+// converge waits until the watcher's usage equals a fresh scan and its
+// last samples agree. With poll set, it ticks the watcher's poll trigger
+// before each check.
+func converge(t *testing.T, w *maildir.Watcher, l *maildir.Layout, sk *sink, poll chan time.Time) {
+	t.Helper()
+	deadline := time.NewTimer(10 * time.Second)
+	defer deadline.Stop()
+	recheck := time.NewTicker(20 * time.Millisecond)
+	defer recheck.Stop()
+	for {
+		if poll != nil {
+			select {
+			case poll <- time.Now():
+			case <-deadline.C:
+				t.Fatal("watcher does not take the poll tick")
+			}
+		}
+		want, got := freshScan(t, l), w.Usage()
+		diff := cmp.Diff(want, got)
+		if diff == "" {
+			diff = samplesDiff(sk, got)
+		}
+		if diff == "" {
+			return
+		}
+		select {
+		case <-sk.changed:
+		case <-recheck.C:
+		case <-deadline.C:
+			t.Fatalf("watcher did not converge to a fresh scan (-scan +watcher):\n%s", diff)
+		}
+	}
+}
+
+// changes are the mailbox operations the watcher must follow, in order.
+func changes(t *testing.T, root string) []struct {
+	name string
+	do   func()
+} {
+	alice := filepath.Join(root, "example.com", "alice")
+	bob := filepath.Join(root, "example.org", "bob")
+	p := func(parts ...string) string { return filepath.Join(append([]string{alice}, parts...)...) }
+	return []struct {
+		name string
+		do   func()
+	}{
+		{"deliver to INBOX", func() { deliver(t, alice, "100.h,S=120,W=124", 120) }},
+		{"deliver without S=", func() { deliver(t, alice, "101.h", 77) }},
+		{"move new to cur", func() { rename(t, p("new", "100.h,S=120,W=124"), p("cur", "100.h,S=120,W=124:2,")) }},
+		{"move without S= to cur", func() { rename(t, p("new", "101.h"), p("cur", "101.h:2,S")) }},
+		{"flag", func() { rename(t, p("cur", "100.h,S=120,W=124:2,"), p("cur", "100.h,S=120,W=124:2,FS")) }},
+		{"flag without S=", func() { rename(t, p("cur", "2.h:2,S"), p("cur", "2.h:2,RS")) }},
+		{"move to Sent", func() { rename(t, p("cur", "101.h:2,S"), p(".Sent", "cur", "101.h:2,S")) }},
+		{"expunge", func() {
+			if err := os.Remove(p("cur", "100.h,S=120,W=124:2,FS")); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{"mangled name", func() { writeFile(t, p("cur", "102.h,S=10_2,S"), 10) }},
+		{"new folder", func() {
+			maildirs(t, p(".Archive"))
+			deliver(t, p(".Archive"), "103.h,S=300", 300)
+		}},
+		{"new nested folder", func() {
+			mkdirs(t, p(".Archive.2024"), "cur")
+			writeFile(t, p(".Archive.2024", "cur", "104.h,S=7:2,S"), 7)
+		}},
+		{"delete folder", func() {
+			if err := os.RemoveAll(p(".Trash")); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{"burst", func() {
+			for i := range 50 {
+				deliver(t, alice, "burst"+string(rune('a'+i%26))+string(rune('a'+i/26))+",S=1", 1)
+			}
+		}},
+		{"deliver to another mailbox", func() { deliver(t, bob, "2.b,S=2000", 2000) }},
+		{"delete mailbox", func() {
+			if err := os.RemoveAll(bob); err != nil {
+				t.Fatal(err)
+			}
+		}},
+	}
+}
+
+func TestWatcherFollowsChanges(t *testing.T) {
+	l, root := watchTree(t)
+	sk := newSink()
+	w, err := maildir.NewWatcher(context.Background(), maildir.WatcherOptions{
+		Layout: l, Sink: sk, Settle: 5 * time.Millisecond,
+		Poll: make(chan time.Time), Reconcile: make(chan time.Time), // never fire
+		OnWatchLimit: func(err error) { t.Errorf("watch limit reported: %v", err) },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	converge(t, w, l, sk, nil)
+	if s := w.Stats(); s.Polled != 0 || s.Watched != 12 {
+		t.Errorf("stats %+v, want 12 watched (2 roots, 2 folders, 8 cur/new), none polled", s)
+	}
+	for _, c := range changes(t, root) {
+		t.Run(c.name, func(t *testing.T) {
+			c.do()
+			converge(t, w, l, sk, nil)
+		})
+	}
+}
+
+func TestWatcherWatchLimitFallsBackToPolling(t *testing.T) {
+	l, root := watchTree(t)
+	sk := newSink()
+	poll := make(chan time.Time)
+	var limits []error
+	w, err := maildir.NewWatcher(context.Background(), maildir.WatcherOptions{
+		Layout: l, Sink: sk, Settle: 5 * time.Millisecond, MaxWatches: 3,
+		Poll: poll, Reconcile: make(chan time.Time),
+		OnWatchLimit: func(err error) { limits = append(limits, err) },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	if len(limits) != 1 {
+		t.Errorf("watch limit reported %d times, want once: %v", len(limits), limits)
+	}
+	if s := w.Stats(); s.Watched != 3 || s.Polled != 9 {
+		t.Errorf("stats %+v, want 3 watched, 9 polled", s)
+	}
+	converge(t, w, l, sk, poll)
+	for _, c := range changes(t, root) {
+		t.Run(c.name, func(t *testing.T) {
+			c.do()
+			converge(t, w, l, sk, poll)
+		})
+	}
+}
+
+func TestWatcherPollSkipsUnchangedDirectories(t *testing.T) {
+	l, root := watchTree(t)
+	sk := newSink()
+	poll := make(chan time.Time)
+	w, err := maildir.NewWatcher(context.Background(), maildir.WatcherOptions{
+		Layout: l, Sink: sk, MaxWatches: 1, Poll: poll, Reconcile: make(chan time.Time),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	tick := func() { poll <- time.Now(); poll <- time.Now() } // the second send waits for the first poll
+	tick()
+	before := w.Stats().Reads
+	tick()
+	if got := w.Stats().Reads - before; got != 0 {
+		t.Errorf("polls of an unchanged tree listed %d directories, want 0", got)
+	}
+	deliver(t, filepath.Join(root, "example.com", "alice", ".Sent"), "9.h,S=9", 9)
+	converge(t, w, l, sk, poll)
+}
+
+func TestWatcherReconcile(t *testing.T) {
+	l, root := watchTree(t)
+	sk := newSink()
+	reconcile := make(chan time.Time)
+	recs := make(chan maildir.Reconciliation, 1)
+	w, err := maildir.NewWatcher(context.Background(), maildir.WatcherOptions{
+		Layout: l, Sink: sk, Settle: 5 * time.Millisecond,
+		Poll: make(chan time.Time), Reconcile: reconcile,
+		OnReconcile: func(r maildir.Reconciliation) { recs <- r },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	// A message without S= rewritten in place: the watcher keeps the size
+	// it knows for that base name, only a full rescan sees the new one.
+	noS := filepath.Join(root, "example.com", "alice", "cur", "2.h:2,S")
+	writeFile(t, noS, 83)
+	// A mailbox created where nothing is watched.
+	maildirs(t, filepath.Join(root, "example.net", "carol"))
+	reconcile <- time.Now()
+	var rec maildir.Reconciliation
+	select {
+	case rec = <-recs:
+	case <-time.After(10 * time.Second):
+		t.Fatal("no reconciliation")
+	}
+	if diff := cmp.Diff([]maildir.MailboxDrift{{Mailbox: "alice@example.com", Bytes: 50}}, rec.Drift); diff != "" {
+		t.Errorf("drift (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]string{"carol@example.net"}, rec.Added); diff != "" {
+		t.Errorf("added (-want +got):\n%s", diff)
+	}
+	converge(t, w, l, sk, nil)
+}
+
+func TestWatcherCloseAndContext(t *testing.T) {
+	l, _ := watchTree(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	w, err := maildir.NewWatcher(ctx, maildir.WatcherOptions{Layout: l, Sink: newSink()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cancel()
+	if err := w.Close(); err != nil {
+		t.Errorf("Close after cancel: %v", err)
+	}
+	if err := w.Close(); err != nil {
+		t.Errorf("second Close: %v", err)
+	}
+	if _, err := maildir.NewWatcher(context.Background(), maildir.WatcherOptions{Layout: l}); err == nil {
+		t.Error("NewWatcher without a Sink: no error")
+	}
+}
+
+// deliveryLatency delivers n messages one by one and returns the delay
+// from each rename into new/ to the watcher's updated usage, sorted.
+func deliveryLatency(t testing.TB, n int) []time.Duration {
+	l, root := watchTree(t)
+	sk := newSink()
+	w, err := maildir.NewWatcher(context.Background(), maildir.WatcherOptions{Layout: l, Sink: sk})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	alice := filepath.Join(root, "example.com", "alice")
+	start, _ := w.Mailbox("alice@example.com")
+	var delays []time.Duration
+	for i := range n {
+		name := "lat" + time.Now().Format("150405.000000000") + ",S=100"
+		writeFile(t, filepath.Join(alice, "tmp", name), 100)
+		t0 := time.Now()
+		rename(t, filepath.Join(alice, "tmp", name), filepath.Join(alice, "new", name))
+		deadline := time.NewTimer(5 * time.Second)
+		for {
+			if u, _ := w.Mailbox("alice@example.com"); u.Messages == start.Messages+int64(i)+1 {
+				break
+			}
+			select {
+			case <-sk.changed:
+			case <-deadline.C:
+				t.Fatalf("delivery %d not seen within 5s", i)
+			}
+		}
+		deadline.Stop()
+		delays = append(delays, time.Since(t0))
+	}
+	sort.Slice(delays, func(i, j int) bool { return delays[i] < delays[j] })
+	return delays
+}
+
+func TestWatcherDeliveryLatency(t *testing.T) {
+	d := deliveryLatency(t, 20)
+	t.Logf("delivery → usage update: median %v, max %v over %d deliveries", d[len(d)/2], d[len(d)-1], len(d))
+	if d[len(d)-1] > time.Second {
+		t.Errorf("max delivery latency %v, want < 1s", d[len(d)-1])
+	}
+}
+
+func BenchmarkDeliveryLatency(b *testing.B) {
+	d := deliveryLatency(b, 50)
+	var sum time.Duration
+	for _, x := range d {
+		sum += x
+	}
+	for b.Loop() {
+	}
+	b.ReportMetric(float64(sum.Microseconds())/float64(len(d))/1000, "mean-ms")
+	b.ReportMetric(float64(d[len(d)-1].Microseconds())/1000, "max-ms")
+}
