@@ -60,6 +60,10 @@ type Config struct {
 	EximMillis     bool // Exim +millisec: ".123" stamps and QT=1.234s
 	EximRecipients bool // Exim +received_recipients: "for a b c" on <= lines
 
+	// FlushLines, if positive, hands lines to the writer at least every
+	// FlushLines lines instead of in 64 kB chunks: slower, for live demos.
+	FlushLines int64
+
 	// Stop, if set, is asked before every step; the run ends, with all
 	// written lines flushed and counted, once it returns true. Use it to
 	// end an unlimited run (Duration of years) from outside.
@@ -121,6 +125,9 @@ func (c Config) Validate() error {
 	}
 	if c.MaxInFlight < 16 {
 		return metering.FieldError("MaxInFlight", "%d: want at least 16", c.MaxInFlight)
+	}
+	if c.FlushLines < 0 {
+		return metering.FieldError("FlushLines", "%d: must not be negative", c.FlushLines)
 	}
 	if c.Host == "" {
 		return metering.FieldError("Host", "host name is required")

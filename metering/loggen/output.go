@@ -18,6 +18,7 @@ type output struct {
 	lines    int64 // lines completed
 	bytes    int64 // bytes completed
 	maxLines int64 // 0 = no limit
+	every    int64 // flush every this many lines, 0 = by chunk
 	err      error
 	stamp    stamper
 }
@@ -48,7 +49,7 @@ func (o *output) end() {
 	o.buf = append(o.buf, '\n')
 	o.lines++
 	o.bytes += int64(len(o.buf) - o.start)
-	if len(o.buf) >= chunkSize {
+	if len(o.buf) >= chunkSize || (o.every > 0 && o.lines%o.every == 0) {
 		o.flush()
 	}
 }

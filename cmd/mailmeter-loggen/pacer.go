@@ -1,0 +1,62 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"time"
+)
+
+// pacer passes lines on to w at a steady rate, one Write per line so a
+// tailer never sees half a line. Once ctx is done it writes what it is
+// given at once, so everything the generator counted reaches the file.
+type pacer struct {
+	ctx   context.Context
+	w     io.Writer
+	every time.Duration // between lines
+	now   func() time.Time
+	sleep func(context.Context, time.Duration) error
+	due   time.Time // when the next line is due
+}
+
+func newPacer(ctx context.Context, w io.Writer, perSecond float64, now func() time.Time,
+	sleep func(context.Context, time.Duration) error) *pacer {
+	return &pacer{ctx: ctx, w: w, every: time.Duration(float64(time.Second) / perSecond), now: now, sleep: sleep}
+}
+
+func (p *pacer) Write(b []byte) (int, error) {
+	if p.ctx.Err() != nil {
+		return p.w.Write(b)
+	}
+	if p.due.IsZero() {
+		p.due = p.now()
+	}
+	done := 0
+	for done < len(b) {
+		n := bytes.IndexByte(b[done:], '\n') + 1
+		if n == 0 {
+			n = len(b) - done
+		}
+		if wait := p.due.Sub(p.now()); wait > 0 && p.ctx.Err() == nil {
+			_ = p.sleep(p.ctx, wait) // interrupted: write the rest at once
+		}
+		if _, err := p.w.Write(b[done : done+n]); err != nil {
+			return done, err
+		}
+		done += n
+		p.due = p.due.Add(p.every)
+	}
+	return done, nil
+}
+
+// sleepCtx waits for d or until ctx is done.
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
