@@ -155,10 +155,17 @@ func (p *Parser) session(b []byte, r *Record) {
 // sessionVerb returns the text of b from its first word that is neither a
 // field nor a bare word of a field list, or nil.
 func sessionVerb(b []byte) []byte {
-	for _, w := range sessionWords {
-		if i := bytes.Index(b, []byte(w)); i >= 0 && (i == 0 || b[i-1] == ' ') {
-			return b[i:]
+	for i := 0; i < len(b); {
+		for _, w := range sessionWords {
+			if b[i] == w[0] && hasPrefix(b[i:], w) {
+				return b[i:]
+			}
 		}
+		j := indexByte(b[i:], ' ')
+		if j < 0 {
+			break
+		}
+		i += j + 1
 	}
 	var probe Parser
 	var r Record

@@ -64,13 +64,29 @@ func (p *Parser) text(b []byte, r *Record) {
 
 // connection reads D= and C= from connection lines.
 func connection(b []byte, r *Record) {
-	if i := bytes.Index(b, []byte(" D=")); i >= 0 {
-		v, _ := token(b[i+3:])
+	if v := wordValue(b, "D="); v != nil {
 		r.Duration = parseDuration(v)
 	}
-	if i := bytes.Index(b, []byte(" C=")); i >= 0 && i+3 < len(b) && b[i+3] != '"' {
-		r.Confirmation, _ = token(b[i+3:])
+	if v := wordValue(b, "C="); len(v) > 0 && v[0] != '"' {
+		r.Confirmation = v
 	}
+}
+
+// wordValue returns the value of the first " KEY=value" word in b, or nil.
+func wordValue(b []byte, key string) []byte {
+	for off := 0; off < len(b); {
+		i := bytes.Index(b[off:], []byte(key))
+		if i < 0 {
+			return nil
+		}
+		i += off
+		if i > 0 && b[i-1] == ' ' {
+			v, _ := token(b[i+len(key):])
+			return v
+		}
+		off = i + len(key)
+	}
+	return nil
 }
 
 // authFailure reads "NAME authenticator failed for HOST: 535 … (set_id=ID)".
