@@ -39,10 +39,13 @@ func (f *folderRead) usage() FolderUsage {
 
 // mailboxRead is one mailbox as read.
 type mailboxRead struct {
-	loc      Location
-	folders  map[string]*folderRead
-	vanished bool
-	mtime    time.Time // root mtime before the read, when asked for
+	loc     Location
+	folders map[string]*folderRead
+	// candidates are dot-directories without cur/ or new/ (yet): a folder
+	// being created, or not a folder at all. The watcher watches them.
+	candidates []*folderRead
+	vanished   bool
+	mtime      time.Time // root mtime before the read, when asked for
 }
 
 func (m *mailboxRead) usage() MailboxUsage {
@@ -111,6 +114,8 @@ func (r *reader) mailbox(loc Location) *mailboxRead {
 		lost = lost || l
 		if f.cur.exists || f.new.exists {
 			m.folders[f.name] = f
+		} else {
+			m.candidates = append(m.candidates, f)
 		}
 	}
 	if lost {

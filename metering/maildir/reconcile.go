@@ -2,6 +2,7 @@ package maildir
 
 import (
 	"context"
+	"log/slog"
 	"sort"
 	"time"
 )
@@ -55,7 +56,7 @@ func (w *Watcher) reconcile(ctx context.Context) {
 		return
 	}
 	rec.Problems, rec.Stats = append(problems, more...), stats
-	w.report(rec.Problems)
+	w.report(slog.LevelWarn, rec.Problems)
 	seen := map[string]bool{}
 	for _, m := range reads {
 		if m.vanished {

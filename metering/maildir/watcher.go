@@ -85,9 +85,8 @@ type Watcher struct {
 	nWatched, nPolled, nReads atomic.Int64 // for Stats
 
 	cancel context.CancelFunc
-	done   chan struct{}
-	once   sync.Once
-	errc   error
+	done   chan struct{} // closed when run returns
+	errc   error         // from closing the notifier, set before done
 }
 
 // NewWatcher scans every mailbox, emits their samples, watches their
@@ -141,7 +140,7 @@ func (w *Watcher) load(ctx context.Context) error {
 	}
 	reads, more, stats := w.scanner.read(ctx, locs, w.fullReader)
 	w.nReads.Add(stats.Dirs)
-	w.report(append(problems, more...))
+	w.report(slog.LevelWarn, append(problems, more...))
 	for _, m := range reads {
 		if !m.vanished {
 			w.replace(nil, m, true)
@@ -154,13 +153,12 @@ func (w *Watcher) load(ctx context.Context) error {
 // fullReader configures a reader for a full read that trusts no index.
 func (w *Watcher) fullReader(r *reader) { r.index, r.mtimes = true, true }
 
-// Close stops watching and waits for the watcher to finish.
+// Close stops watching, waits for the watcher to finish and returns the
+// error of closing the notifier. The watcher also stops, and releases its
+// watches, when the context given to NewWatcher is done.
 func (w *Watcher) Close() error {
-	w.once.Do(func() {
-		w.cancel()
-		<-w.done
-		w.errc = w.notifier.Close()
-	})
+	w.cancel()
+	<-w.done
 	return w.errc
 }
 
@@ -202,6 +200,7 @@ func (w *Watcher) Stats() WatchStats {
 // run handles events, polls and reconciliations until ctx is done.
 func (w *Watcher) run(ctx context.Context) {
 	defer close(w.done)
+	defer func() { w.errc = w.notifier.Close() }()
 	poll, stopPoll := ticker(w.opts.Poll, w.opts.PollInterval, DefaultPollInterval)
 	defer stopPoll()
 	reconcile, stopReconcile := ticker(w.opts.Reconcile, w.opts.ReconcileInterval, DefaultReconcileInterval)
@@ -276,9 +275,10 @@ func (w *Watcher) now() time.Time {
 	return w.opts.Now()
 }
 
-// report logs problems.
-func (w *Watcher) report(problems []Problem) {
+// report logs problems: as warnings from full scans, at debug level from
+// re-reads, which would repeat a lasting problem at every change.
+func (w *Watcher) report(level slog.Level, problems []Problem) {
 	for _, p := range problems {
-		w.log.Warn("maildir problem", "kind", p.Kind, "path", p.Path, "mailbox", p.Mailbox, "err", p.Err)
+		w.log.Log(context.Background(), level, "maildir problem", "kind", p.Kind, "path", p.Path, "mailbox", p.Mailbox, "err", p.Err)
 	}
 }

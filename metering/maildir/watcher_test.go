@@ -342,3 +342,43 @@ func BenchmarkDeliveryLatency(b *testing.B) {
 	b.ReportMetric(float64(sum.Microseconds())/float64(len(d))/1000, "mean-ms")
 	b.ReportMetric(float64(d[len(d)-1].Microseconds())/1000, "max-ms")
 }
+
+// TestWatcherFolderCreatedInSteps creates a folder directory first and its
+// cur/ only after the watcher has seen (and watched) the bare directory,
+// as a slow IMAP CREATE would.
+func TestWatcherFolderCreatedInSteps(t *testing.T) {
+	l, root := watchTree(t)
+	sk := newSink()
+	w, err := maildir.NewWatcher(context.Background(), maildir.WatcherOptions{
+		Layout: l, Sink: sk, Settle: 5 * time.Millisecond, Poll: make(chan time.Time), Reconcile: make(chan time.Time),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	folder := filepath.Join(root, "example.com", "alice", ".Later")
+	mkdirs(t, filepath.Dir(folder), ".Later")
+	waitFor(t, func() bool { return w.Stats().Watched == 13 }, "the bare folder directory to be watched")
+	mkdirs(t, folder, "cur")
+	writeFile(t, filepath.Join(folder, "cur", "1.l,S=42:2,S"), 42)
+	converge(t, w, l, sk, nil)
+	if u, _ := w.Mailbox("alice@example.com"); u.Folders["Later"].Bytes != 42 {
+		t.Errorf("folder Later = %+v, want 42 bytes", u.Folders["Later"])
+	}
+}
+
+// waitFor waits until cond holds, failing after a deadline.
+func waitFor(t *testing.T, cond func() bool, what string) {
+	t.Helper()
+	deadline := time.NewTimer(10 * time.Second)
+	defer deadline.Stop()
+	recheck := time.NewTicker(5 * time.Millisecond)
+	defer recheck.Stop()
+	for !cond() {
+		select {
+		case <-recheck.C:
+		case <-deadline.C:
+			t.Fatalf("timed out waiting for %s", what)
+		}
+	}
+}

@@ -2,6 +2,7 @@ package maildir
 
 import (
 	"errors"
+	"log/slog"
 	"path/filepath"
 	"syscall"
 	"time"
@@ -100,7 +101,7 @@ func (w *Watcher) refreshMailbox(addr string) {
 	r := w.reader()
 	m := r.mailbox(old.loc)
 	w.nReads.Add(r.stats.Dirs)
-	w.report(r.problems)
+	w.report(slog.LevelDebug, r.problems)
 	if m.vanished {
 		w.remove(old)
 		return
@@ -111,19 +112,23 @@ func (w *Watcher) refreshMailbox(addr string) {
 // refreshFolder re-reads cur/ and new/ of one folder.
 func (w *Watcher) refreshFolder(k folderKey) {
 	old := w.mailboxes[k.mailbox]
-	if old == nil || old.folders[k.folder] == nil {
+	if old == nil {
+		return
+	}
+	if old.folders[k.folder] == nil {
+		w.refreshMailbox(k.mailbox) // cur/ or new/ appeared in a new folder
 		return
 	}
 	f := &folderRead{name: k.folder, root: old.folders[k.folder].root}
 	r := w.reader()
 	r.folder(old.loc, f, false)
 	w.nReads.Add(r.stats.Dirs)
-	w.report(r.problems)
+	w.report(slog.LevelDebug, r.problems)
 	if !f.cur.exists && !f.new.exists {
 		w.refreshMailbox(k.mailbox) // the folder, or the mailbox, is going away
 		return
 	}
-	m := &mailboxRead{loc: old.loc, mtime: old.mtime, folders: make(map[string]*folderRead, len(old.folders))}
+	m := &mailboxRead{loc: old.loc, mtime: old.mtime, candidates: old.candidates, folders: make(map[string]*folderRead, len(old.folders))}
 	for name, of := range old.folders {
 		m.folders[name] = of
 	}
@@ -194,6 +199,9 @@ func dirsOf(m *mailboxRead) []watchedDir {
 		return nil
 	}
 	out := []watchedDir{{m.loc.Path, dirRef{m.loc.Mailbox, "", roleRoot}, m.mtime}}
+	for _, f := range m.candidates {
+		out = append(out, watchedDir{f.root, dirRef{m.loc.Mailbox, f.name, roleFolder}, f.mtime})
+	}
 	for _, name := range sortedKeys(m.folders) {
 		f := m.folders[name]
 		if name != Inbox {
