@@ -36,7 +36,9 @@ func Parse(line []byte) (Envelope, error) {
 // so a long run of lines from a few hosts and daemons allocates nothing.
 // The zero value is ready to use. A Parser is not safe for concurrent use.
 type Parser struct {
-	names map[string]string
+	names  map[string]string
+	recent [8]string // the names seen last, checked before the map
+	next   int
 }
 
 // maxInterned bounds the intern table; names past it are allocated per line.
@@ -117,6 +119,18 @@ func (p *Parser) setProgram(e *Envelope, prog []byte, pid int) {
 }
 
 func (p *Parser) intern(b []byte) string {
+	for _, s := range &p.recent {
+		if s == string(b) && s != "" {
+			return s
+		}
+	}
+	s := p.lookup(b)
+	p.recent[p.next] = s
+	p.next = (p.next + 1) % len(p.recent)
+	return s
+}
+
+func (p *Parser) lookup(b []byte) string {
 	if s, ok := p.names[string(b)]; ok {
 		return s
 	}

@@ -1,11 +1,11 @@
 package logline
 
+import "bytes"
+
 // token returns the bytes up to the first space and the remainder.
 func token(b []byte) (tok, rest []byte) {
-	for i, c := range b {
-		if c == ' ' {
-			return b[:i], b[i:]
-		}
+	if i := bytes.IndexByte(b, ' '); i >= 0 {
+		return b[:i], b[i:]
 	}
 	return b, nil
 }
@@ -24,14 +24,7 @@ func skipOneSpace(b []byte) []byte {
 	return b
 }
 
-func indexByte(b []byte, c byte) int {
-	for i, x := range b {
-		if x == c {
-			return i
-		}
-	}
-	return -1
-}
+func indexByte(b []byte, c byte) int { return bytes.IndexByte(b, c) }
 
 func hasSpace(b []byte) bool { return indexByte(b, ' ') >= 0 }
 

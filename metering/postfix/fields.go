@@ -58,23 +58,60 @@ func isSep(c byte) bool { return c == ' ' || c == ',' || c == ';' || c == ':' }
 // space-separated lists, ',' for comma-separated ones).
 func value(b []byte, stop byte) (v, rest []byte) {
 	if len(b) > 0 && b[0] == '<' {
-		quoted := false
-		for i := 1; i < len(b); i++ {
-			switch c := b[i]; {
-			case c == '"':
-				quoted = !quoted
-			case c == '>' && !quoted && (i+1 == len(b) || isSep(b[i+1])):
-				return b[1:i:i], b[i+1:]
-			}
+		if i := closeAngle(b); i > 0 {
+			return b[1:i:i], b[i+1:]
 		}
 		// Unterminated: fall through to a plain value.
 	}
-	for i, c := range b {
-		if c == stop || c == ',' && (i+1 == len(b) || b[i+1] == ' ') {
-			return b[:i:i], b[i:]
+	if stop == ',' {
+		if j := bytes.IndexByte(b, ','); j >= 0 {
+			return b[:j:j], b[j:]
 		}
+		return b, nil
+	}
+	for i := 0; i < len(b); i++ {
+		j := bytes.IndexByte(b[i:], ',')
+		end := len(b)
+		if j >= 0 {
+			end = i + j
+		}
+		if k := bytes.IndexByte(b[i:end], stop); k >= 0 {
+			return b[: i+k : i+k], b[i+k:]
+		}
+		if j < 0 {
+			break
+		}
+		if end+1 == len(b) || b[end+1] == ' ' {
+			return b[:end:end], b[end:]
+		}
+		i = end
 	}
 	return b, nil
+}
+
+// closeAngle finds the '>' closing the '<' at b[0]: the first one outside
+// double quotes that is followed by a separator or the end; -1 if none.
+func closeAngle(b []byte) int {
+	quoted := false
+	for i := 1; i < len(b); i++ {
+		if !quoted {
+			gt := bytes.IndexByte(b[i:], '>')
+			if gt < 0 {
+				return -1
+			}
+			if q := bytes.IndexByte(b[i:i+gt], '"'); q >= 0 {
+				gt = q
+			}
+			i += gt
+		}
+		switch c := b[i]; {
+		case c == '"':
+			quoted = !quoted
+		case c == '>' && !quoted && (i+1 == len(b) || isSep(b[i+1])):
+			return i
+		}
+	}
+	return -1
 }
 
 // skipSep drops one ", " or " " separator.

@@ -1,6 +1,7 @@
 package postfix
 
 import (
+	"strings"
 	"time"
 
 	"github.com/mailmeter/mailmeter/metering"
@@ -61,7 +62,7 @@ func (p *Processor) ProcessLine(line []byte, sink metering.Sink) {
 // isPostfix recognizes "postfix/…", "postfix-<instance>/…" and other
 // multi-instance tags that keep a "/daemon" suffix.
 func isPostfix(e *logline.Envelope) bool {
-	return e.Instance != "" || hasPrefix([]byte(e.Program), "postfix")
+	return e.Instance != "" || strings.HasPrefix(e.Program, "postfix")
 }
 
 func isFilter(daemon string) bool {
