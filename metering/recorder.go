@@ -39,7 +39,7 @@ type pending struct {
 // store transaction. A failed flush keeps everything pending, so retrying
 // the flush (without feeding more events) commits exactly once.
 type Recorder struct {
-	store    UsageStore
+	store    Committer
 	onCommit func(Batch)
 
 	mu       sync.Mutex
@@ -51,7 +51,7 @@ type Recorder struct {
 
 // NewRecorder returns a Recorder writing to store. onCommit, if not nil, is
 // called with every committed batch (to keep in-memory views current).
-func NewRecorder(store UsageStore, onCommit func(Batch)) *Recorder {
+func NewRecorder(store Committer, onCommit func(Batch)) *Recorder {
 	r := &Recorder{store: store, onCommit: onCommit}
 	r.reset()
 	return r

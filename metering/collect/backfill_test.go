@@ -1,0 +1,46 @@
+package collect_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/mailmeter/mailmeter/metering"
+	"github.com/mailmeter/mailmeter/metering/collect"
+	"github.com/mailmeter/mailmeter/store"
+	"github.com/mailmeter/mailmeter/store/storetest"
+)
+
+func TestBackfillMatchesGroundTruth(t *testing.T) {
+	for _, format := range []string{collect.FormatPostfix, collect.FormatExim} {
+		t.Run(format, func(t *testing.T) {
+			storetest.Each(t, func(t *testing.T, s *store.Store) {
+				path, truth := generate(t, t.TempDir(), format, smallConfig(7))
+				opts := collect.BackfillOptions{Host: "mx1", Format: collect.FormatAuto, Proc: collect.ProcessorOptions{Location: time.UTC, Delimiter: "+"}}
+				res, err := collect.Backfill(context.Background(), []string{path}, opts, s, nil, quiet)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(res) != 1 || res[0].Lines != truth.Lines {
+					t.Fatalf("backfill read %+v, want %d lines", res, truth.Lines)
+				}
+				compareTruth(t, truth, totals(t, s))
+				lat, err := s.Latency(context.Background(), metering.LatencyQuery{From: time.Unix(0, 0), To: time.Date(2100, 1, 1, 0, 0, 0, 0, time.UTC)})
+				if err != nil {
+					t.Fatal(err)
+				}
+				for dir, n := range truth.LatencyCount {
+					if lat[dir] == nil || lat[dir].Total != n {
+						t.Errorf("latency samples %s = %v, want %d", dir, lat[dir], n)
+					}
+				}
+				// Backfilling the same file again counts nothing.
+				res, err = collect.Backfill(context.Background(), []string{path}, opts, s, nil, quiet)
+				if err != nil || !res[0].Already {
+					t.Fatalf("second backfill = %+v, %v; want already done", res, err)
+				}
+				compareTruth(t, truth, totals(t, s))
+			})
+		})
+	}
+}

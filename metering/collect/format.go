@@ -1,0 +1,110 @@
+package collect
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/mailmeter/mailmeter/metering"
+	"github.com/mailmeter/mailmeter/metering/exim"
+	"github.com/mailmeter/mailmeter/metering/logline"
+	"github.com/mailmeter/mailmeter/metering/postfix"
+)
+
+// Log formats.
+const (
+	FormatAuto    = "auto"
+	FormatPostfix = "postfix"
+	FormatExim    = "exim"
+)
+
+// ProcessorOptions are the settings shared by the log processors.
+type ProcessorOptions struct {
+	Location  *time.Location // zone of stamps without one; nil = Local
+	YearRef   time.Time      // anchors year-less stamps (file mtime)
+	Delimiter string         // recipient delimiter; "" disables stripping
+	MaxAge    time.Duration  // evict messages idle longer; 0 = default
+	IsLocal   func(domain string) bool
+}
+
+// NewProcessor returns the LineProcessor for a format.
+func NewProcessor(format string, o ProcessorOptions) (metering.LineProcessor, error) {
+	loc := o.Location
+	if loc == nil {
+		loc = time.Local
+	}
+	switch format {
+	case FormatPostfix:
+		delim := o.Delimiter
+		if delim == "" {
+			delim = "\x00" // never in an address: disables stripping
+		}
+		return postfix.NewProcessor(postfix.Options{YearRef: o.YearRef, Location: loc, Delimiter: delim, MaxAge: o.MaxAge, IsLocal: o.IsLocal}), nil
+	case FormatExim:
+		return exim.NewProcessor(exim.Options{Location: loc, Delimiter: o.Delimiter, NoDelimiter: o.Delimiter == "",
+			MaxAge: o.MaxAge, IsLocal: o.IsLocal, YearReference: o.YearRef})
+	}
+	return nil, metering.FieldError("format", "unknown log format %q: want postfix or exim", format)
+}
+
+// Detect guesses the format of a log from a line: "postfix" or "exim", or
+// "" when the line tells neither (keep looking at the next one).
+func Detect(line []byte) string {
+	if isEximStamp(line) {
+		return FormatExim
+	}
+	env, err := logline.Parse(line)
+	if err != nil {
+		return ""
+	}
+	prog := env.Program
+	switch {
+	case strings.HasPrefix(prog, "postfix") || strings.Contains(prog, "/smtpd") ||
+		strings.Contains(prog, "/qmgr") || strings.Contains(prog, "/cleanup"):
+		return FormatPostfix
+	case strings.HasPrefix(prog, "exim"):
+		return FormatExim
+	}
+	return ""
+}
+
+// isEximStamp reports whether a line starts like an Exim mainlog line:
+// "YYYY-MM-DD HH:MM:SS".
+func isEximStamp(b []byte) bool {
+	const shape = "dddd-dd-dd dd:dd:dd"
+	if len(b) < len(shape)+1 {
+		return false
+	}
+	for i := 0; i < len(shape); i++ {
+		c := b[i]
+		if shape[i] == 'd' {
+			if c < '0' || c > '9' {
+				return false
+			}
+		} else if c != shape[i] {
+			return false
+		}
+	}
+	return b[len(shape)] == ' ' || b[len(shape)] == '.'
+}
+
+// detector buffers the first lines of a log until one reveals its format.
+type detector struct {
+	lines [][]byte
+	bytes int
+}
+
+// maxDetect bounds how much a detector buffers before giving up.
+const maxDetect = 1000
+
+func (d *detector) add(line []byte) (format string, buffered [][]byte, err error) {
+	d.lines = append(d.lines, append([]byte(nil), line...))
+	d.bytes += len(line)
+	if f := Detect(line); f != "" {
+		return f, d.lines, nil
+	}
+	if len(d.lines) >= maxDetect {
+		return "", nil, fmt.Errorf("cannot tell the log format from the first %d lines; set format: postfix or exim", maxDetect)
+	}
+	return "", nil, nil
+}
