@@ -101,6 +101,9 @@ func (p *Processor) reject(r *Record, host string, t time.Time, sink metering.Si
 		if m := p.msgs.get(host, r.QueueID); m != nil {
 			m.Last = t
 		}
+		if killsMessage(r) {
+			p.msgs.close(host, r.QueueID) // no qmgr "removed" line follows
+		}
 	}
 	counted := r.Action == ActionMilterReject || r.Action == ActionReject && string(r.Stage) == "RCPT"
 	if !counted || len(r.To) == 0 {
@@ -143,6 +146,20 @@ func containsFold(b []byte, w string) bool {
 		if j == len(w) {
 			return true
 		}
+	}
+	return false
+}
+
+// killsMessage reports whether a reject-style line discards the whole
+// queued message (cleanup header/body checks, milters after DATA), which
+// Postfix does without a "removed" line.
+func killsMessage(r *Record) bool {
+	if r.Action != ActionReject && r.Action != ActionMilterReject {
+		return false
+	}
+	switch string(r.Stage) {
+	case "END-OF-MESSAGE", "DATA", "BDAT", "header", "body", "content":
+		return true
 	}
 	return false
 }
