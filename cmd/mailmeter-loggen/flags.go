@@ -82,6 +82,7 @@ func (o *options) finish(lines int64, messages int, start, stamps string) error 
 		c.Start = time.Now().UTC()
 		c.Rate = max(o.follow/11, 0.01) // about 11 lines a session: stamps keep pace with the clock
 		c.FlushLines = max(1, int64(o.follow/10))
+		c.Steady = true
 		if lines == 0 && messages == 0 && c.Duration == 0 {
 			c.Duration = 100 * 365 * 24 * time.Hour
 		}

@@ -33,7 +33,8 @@ type Config struct {
 	Messages int           // SMTP sessions and submissions started
 	Lines    int64         // lines written
 
-	Rate        float64 // sessions started per simulated second
+	Rate        float64 // sessions per simulated second, as a daily mean
+	Steady      bool    // keep Rate all day instead of following the day
 	Mailboxes   int     // local mailboxes
 	Domains     int     // local domains the mailboxes are spread over
 	MaxInFlight int     // bound on simultaneously open messages

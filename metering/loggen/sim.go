@@ -39,6 +39,8 @@ type sim struct {
 	started int64
 	nextArr int64
 	tickAt  int64
+	// dayStart is the start's second of its day in the log's zone.
+	dayStart int64
 }
 
 func newSim(cfg Config, w *world, out *output, truth *Truth) *sim {
@@ -53,6 +55,8 @@ func newSim(cfg Config, w *world, out *output, truth *Truth) *sim {
 	if cfg.Duration > 0 {
 		s.end = cfg.Duration.Microseconds()
 	}
+	h, m, sec := cfg.Start.Clock()
+	s.dayStart = int64(h*3600 + m*60 + sec)
 	return s
 }
 
@@ -95,10 +99,16 @@ func (s *sim) canArrive() bool {
 	return len(s.heap) < s.cfg.MaxInFlight
 }
 
-// gap draws the time to the next session: exponential around 1/Rate.
+// gap draws the time to the next session: exponential around the current
+// rate, which follows the day (×1.6 at 14:00, ×0.4 at 02:00) unless
+// Steady.
 func (s *sim) gap() int64 {
-	g := s.rng.ExpFloat64() / s.cfg.Rate * 1e6
-	return int64(g) + 1
+	rate := s.cfg.Rate
+	if !s.cfg.Steady {
+		day := math.Mod(float64(s.dayStart)+float64(s.now)/1e6, 86400) / 86400
+		rate *= 1 + 0.6*math.Sin(2*math.Pi*(day-8.0/24))
+	}
+	return int64(s.rng.ExpFloat64()/rate*1e6) + 1
 }
 
 func (s *sim) arrive(t int64) {
