@@ -1,6 +1,7 @@
 package tail
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -46,14 +47,13 @@ func (t *Tailer) checkLive() (bool, error) {
 		return false, nil // unchanged; otherwise check its first bytes
 	}
 	t.cur.mtime = mtime
-	same, err := t.cur.refresh()
+	same, err := t.refreshCur()
 	if err != nil {
 		return false, fmt.Errorf("tail %s: %w", t.path, err)
 	}
 	if !same {
 		return t.truncated() // truncated and written again since
 	}
-	t.pos.File = t.cur.id
 	return size > t.lr.rd, nil
 }
 
@@ -76,12 +76,25 @@ func (t *Tailer) checkRotated() (bool, error) {
 			return false, fmt.Errorf("tail %s: %w", t.path, err)
 		}
 		written = nsize > 0
+		if !next.gz && next.id.FPLen < FingerprintBytes && nsize > int64(next.id.FPLen) {
+			// Fingerprint it as it grows, to notice if it is truncated
+			// (copytruncate) before its turn comes.
+			if _, err := next.refresh(); err != nil {
+				return false, fmt.Errorf("tail %s: %w", t.path, err)
+			}
+		}
 	}
 	size, err := t.cur.size()
 	if err != nil {
 		return false, fmt.Errorf("tail %s: %w", t.path, err)
 	}
+	if size < t.lr.rd {
+		return t.truncated() // by copytruncate, before it was renamed
+	}
 	if size > t.lr.rd {
+		if same, err := t.refreshCur(); err != nil || !same {
+			return t.truncated()
+		}
 		return true, nil
 	}
 	if written {
@@ -92,8 +105,7 @@ func (t *Tailer) checkRotated() (bool, error) {
 }
 
 // successor returns the file to read after cur: the next rotated file, else
-// the file now at path, or nil if there is none yet. When a new file is
-// found at path, the rotated files newer than cur are queued before it.
+// the file now at path, or nil if there is none yet.
 func (t *Tailer) successor() (*file, error) {
 	if len(t.queue) > 0 {
 		return t.queue[0], nil
@@ -116,15 +128,6 @@ func (t *Tailer) successor() (*file, error) {
 		return nil, nil
 	}
 	t.succ = fl
-	// Rotated more than once since cur was live? Read the files between.
-	self, newer := t.locate(t.cur.id, 0)
-	if self != nil {
-		self.close()
-	}
-	t.queue = newer
-	if len(newer) > 0 {
-		return newer[0], nil
-	}
 	return fl, nil
 }
 
@@ -151,6 +154,13 @@ func (t *Tailer) finish(b *batch) (bool, error) {
 		}
 	}
 	t.count.Files++
+	if t.cur.id.FPLen > 0 {
+		t.anchor = t.cur.id
+	}
+	located := false
+	if len(t.queue) == 0 && t.succ != nil {
+		located = t.queueBefore(t.succ)
+	}
 	t.cur.close()
 	t.cur, t.done, t.dropRest = nil, false, false
 	switch {
@@ -160,13 +170,77 @@ func (t *Tailer) finish(b *batch) (bool, error) {
 		t.live = false
 		return true, t.start(next, next.id, 0)
 	case t.succ != nil:
-		next := t.succ
-		t.succ = nil
-		t.live = true
-		return true, t.start(next, next.id, 0)
+		return t.startSuccessor(located)
 	}
 	t.live = false
 	t.pos = Position{Path: t.path}
+	return true, nil
+}
+
+// queueBefore queues the rotated files newer than cur and older than succ:
+// files rotated after cur was left behind, or copies of succ taken before
+// it was truncated. It reports whether cur was found among the
+// rotated files, which is what tells newer from older.
+func (t *Tailer) queueBefore(succ *file) bool {
+	if t.anchor.IsZero() {
+		return false
+	}
+	self, newer := t.locate(t.anchor, 0)
+	if self == nil {
+		closeAll(newer)
+		return false
+	}
+	self.close()
+	if err := succ.readHead(); err != nil {
+		succ.head = nil
+	}
+	reached := false // succ, or a copy of it: the newer files come after it
+	for _, f := range newer {
+		reached = reached || f.id.sameInode(succ.id) || samePrefix(f.head, succ.head)
+		if reached || len(f.head) == 0 {
+			f.close()
+			continue
+		}
+		t.queue = append(t.queue, f)
+	}
+	return true
+}
+
+// samePrefix reports whether a and b agree as far as both go.
+func samePrefix(a, b []byte) bool {
+	n := min(len(a), len(b))
+	return n > 0 && bytes.Equal(a[:n], b[:n])
+}
+
+// startSuccessor starts the file found at path. If the files before it were
+// located, it is read from its start as it is now; otherwise it is checked
+// against what it started with when it was found.
+func (t *Tailer) startSuccessor(located bool) (bool, error) {
+	next := t.succ
+	t.succ = nil
+	t.live = true
+	if located && next.head != nil {
+		next.id.FPLen, next.id.FP = len(next.head), fingerprint(next.head)
+	}
+	if err := t.start(next, next.id, 0); err != nil {
+		return true, err
+	}
+	if located {
+		return true, nil
+	}
+	return t.checkStart()
+}
+
+// checkStart checks a file found at path earlier, now started: if it no
+// longer starts as it did, it was truncated meanwhile.
+func (t *Tailer) checkStart() (bool, error) {
+	same, err := t.refreshCur()
+	if err != nil {
+		return false, fmt.Errorf("tail %s: %w", t.path, err)
+	}
+	if !same {
+		return t.truncated()
+	}
 	return true, nil
 }
 
@@ -177,23 +251,33 @@ func (t *Tailer) finish(b *batch) (bool, error) {
 func (t *Tailer) truncated() (bool, error) {
 	t.count.Truncations++
 	old, from := t.cur, t.lr.rd
-	next, err := openFile(t.path)
-	if err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return false, fmt.Errorf("tail %s: %w", t.path, err)
+	if old.id.FPLen > 0 {
+		t.anchor = old.id
+	}
+	next := t.succ
+	if next == nil {
+		fl, err := openFile(t.path)
+		if err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return false, fmt.Errorf("tail %s: %w", t.path, err)
+		}
+		next = fl
 	}
 	if cp, newer := t.locate(old.id, from); cp != nil {
 		src, err := cp.reader(from)
 		if err == nil {
 			old.close()
+			closeAll(t.queue)
 			cp.sealed = true
 			t.cur, t.live, t.succ, t.queue = cp.file, false, next, newer
 			t.lr.src = src
+			t.pos.File = withHead(t.pos.File, cp.id)
 			return true, nil
 		}
 		cp.close()
 		closeAll(newer)
 	}
 	old.close()
+	t.succ = nil
 	t.cur, t.live = nil, false
 	gap := t.gap(t.pos.File, t.pos.Offset, "file truncated and no rotated copy of it found; reading it from its start", nil)
 	if next == nil {
@@ -205,4 +289,16 @@ func (t *Tailer) truncated() (bool, error) {
 		return false, err
 	}
 	return true, gap
+}
+
+// refreshCur re-reads the head of the current file and reports whether it
+// still starts as it did; if so its identity, and the Position's if they were
+// the same, cover the longer head.
+func (t *Tailer) refreshCur() (bool, error) {
+	mine := t.pos.File == t.cur.id
+	same, err := t.cur.refresh()
+	if same && mine {
+		t.pos.File = t.cur.id
+	}
+	return same, err
 }

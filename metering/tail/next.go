@@ -114,7 +114,22 @@ func (t *Tailer) readLines(b *batch) error {
 		}
 		t.deliver(b, line, truncated)
 	}
+	if b.n > 0 {
+		t.strengthen()
+	}
 	return nil
+}
+
+// strengthen extends the fingerprint of the current file, when it is shorter
+// than FingerprintBytes and than the offset reached, so that a Position never
+// rests on a fingerprint shorter than the lines it has passed.
+func (t *Tailer) strengthen() {
+	fl := t.cur
+	if fl.gz || fl.id.FPLen >= FingerprintBytes || int64(fl.id.FPLen) >= t.pos.Offset || t.pos.File != fl.id {
+		return
+	}
+	t.refreshCur() // a mismatch is handled at the end of the file
+
 }
 
 // readError handles a failed read: a damaged or partly written compressed

@@ -61,6 +61,15 @@ func (id Identity) matchesPrefix(head []byte) bool {
 	return fingerprint(head[:id.FPLen]) == id.FP
 }
 
+// withHead returns id with the fingerprint of other, a file found to start
+// as id does and known over at least as many bytes.
+func withHead(id, other Identity) Identity {
+	if other.FPLen > id.FPLen {
+		id.FPLen, id.FP = other.FPLen, other.FP
+	}
+	return id
+}
+
 // Position is where a reader stands: the file and the offset just after the
 // last line delivered from it (uncompressed bytes for a gzip file). The zero
 // Position means "the start of whatever file is at the path".

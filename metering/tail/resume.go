@@ -49,7 +49,7 @@ func (t *Tailer) resumeRotated(pos Position, cur *file) (bool, error) {
 	if !found.gz && !found.id.sameInode(pos.File) {
 		found.sealed = true // a copy: nothing more will be written to it
 	}
-	if err := t.start(found.file, pos.File, pos.Offset); err != nil {
+	if err := t.start(found.file, withHead(pos.File, found.id), pos.Offset); err != nil {
 		closeAll(newer)
 		return false, nil // unreadable there (a short gzip file): not it
 	}

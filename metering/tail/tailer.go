@@ -19,13 +19,14 @@ type Tailer struct {
 	waiter Waiter
 	closer io.Closer // the default Waiter, closed by Close
 
-	cur      *file   // the file being read; nil while the path is missing
-	live     bool    // cur is the file at path, as far as known
-	done     bool    // cur is finished: deliver its unterminated rest, move on
-	eof      bool    // cur was read to its end: check it before reading on
-	dropRest bool    // cur ended in an error: drop its unterminated rest
-	queue    []*file // rotated files to read after cur, oldest first
-	succ     *file   // the file at path replacing cur, once seen
+	cur      *file    // the file being read; nil while the path is missing
+	live     bool     // cur is the file at path, as far as known
+	done     bool     // cur is finished: deliver its unterminated rest, move on
+	eof      bool     // cur was read to its end: check it before reading on
+	dropRest bool     // cur ended in an error: drop its unterminated rest
+	queue    []*file  // rotated files to read after cur, oldest first
+	succ     *file    // the file at path replacing cur, once seen
+	anchor   Identity // the last file with content read, to order rotated files
 	lr       lineReader
 	pos      Position
 	pending  error // a *GapError for the next call of Next

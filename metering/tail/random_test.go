@@ -1,0 +1,239 @@
+package tail_test
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/mailmeter/mailmeter/metering/tail"
+)
+
+// TestRandomRotationsAndCrashes writes numbered lines while rotating the file
+// at random points, by rename (with or without the writer reopening at once,
+// with or without logrotate creating the new file) and by copytruncate, older
+// rotated files being compressed; meanwhile it reads in random batches and
+// "crashes" at random points, reopening from the last Position returned. Every
+// number must be delivered exactly once, in order.
+func TestRandomRotationsAndCrashes(t *testing.T) {
+	seeds := 40
+	if testing.Short() {
+		seeds = 5
+	}
+	for seed := range seeds {
+		t.Run(fmt.Sprint(seed), func(t *testing.T) {
+			s := newSim(t, uint64(seed))
+			for range 1500 {
+				s.step()
+			}
+			s.finish()
+		})
+	}
+}
+
+// sim is one randomized run.
+type sim struct {
+	t      *testing.T
+	rng    *rand.Rand
+	path   string
+	w      *os.File // the writer's file
+	reopen bool     // renamed away, the writer has not reopened yet
+	rest   string   // the second half of a line half written
+	next   int      // the next number to write
+	nrot   int      // rotated files: path.1, then path.2.gz …
+	tl     *tail.Tailer
+	pos    tail.Position
+	want   int // the next number expected
+	acked  int // the next number after s.pos
+	stats  map[string]int
+	trace  []string
+}
+
+func newSim(t *testing.T, seed uint64) *sim {
+	s := &sim{t: t, rng: rand.New(rand.NewPCG(seed, 7)), path: logPath(t), stats: map[string]int{}}
+	s.w = s.openWriter()
+	s.writeLines(1)
+	s.tl = s.openTailer()
+	s.read() // from here on, positions are never zero
+	t.Cleanup(func() {
+		s.w.Close()
+		s.tl.Close()
+		t.Logf("ops %v, %d lines", s.stats, s.next)
+	})
+	return s
+}
+
+func (s *sim) openWriter() *os.File {
+	f, err := os.OpenFile(s.path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+	must(s.t, err)
+	return f
+}
+
+func (s *sim) openTailer() *tail.Tailer {
+	tl, err := tail.Open(s.path, s.pos, tail.Options{Waiter: &idleWaiter{}})
+	must(s.t, err)
+	return tl
+}
+
+// step does one random thing.
+func (s *sim) step() {
+	switch r := s.rng.IntN(100); {
+	case r < 35:
+		s.op("write", func() { s.writeLines(1 + s.rng.IntN(8)) })
+	case r < 70:
+		s.op("read", s.read)
+	case r < 78:
+		s.op("crash", s.crash)
+	case r < 84 && s.reopen && s.rest == "":
+		s.op("reopen", s.reopenWriter)
+	case r < 90 && !s.reopen && s.rest == "":
+		s.op("rename", s.rename)
+	case r < 95 && !s.reopen && s.rest == "":
+		s.op("copytruncate", s.copyTruncate)
+	}
+}
+
+func (s *sim) op(name string, f func()) {
+	s.stats[name]++
+	s.trace = append(s.trace, fmt.Sprintf("%s (written %d, want %d)", name, s.next, s.want))
+	f()
+}
+
+// writeLines writes n numbered lines, maybe leaving the last half written.
+func (s *sim) writeLines(n int) {
+	var b strings.Builder
+	b.WriteString(s.rest)
+	s.rest = ""
+	for range n {
+		line := fmt.Sprintf("%06d %s\n", s.next, strings.Repeat("x", s.rng.IntN(60)))
+		s.next++
+		b.WriteString(line)
+	}
+	all := b.String()
+	if n > 0 && s.rng.IntN(5) == 0 {
+		cut := len(all) - 1 - s.rng.IntN(5)
+		all, s.rest = all[:cut], all[cut:]
+	}
+	writeTo(s.t, s.w, all)
+}
+
+// read takes one batch.
+func (s *sim) read() {
+	maxLines, maxBytes := 1+s.rng.IntN(30), 1+s.rng.IntN(1500)
+	pos, err := s.tl.Next(context.Background(), maxLines, maxBytes, s.check)
+	var gap *tail.GapError
+	switch {
+	case errors.Is(err, errIdle):
+	case errors.As(err, &gap):
+		s.t.Fatalf("gap: %v; last steps:\n%s", gap, strings.Join(s.trace[max(0, len(s.trace)-25):], "\n"))
+	case err != nil:
+		s.t.Fatalf("Next: %v", err)
+	default:
+		s.pos, s.acked = pos, s.want
+		s.trace = append(s.trace, fmt.Sprintf("  -> %v want %d", pos, s.want))
+	}
+}
+
+// check asserts line is the next number expected.
+func (s *sim) check(line []byte) {
+	n, err := strconv.Atoi(string(line[:min(6, len(line))]))
+	if err != nil || n != s.want {
+		s.t.Fatalf("line %q: want number %d; last steps:\n%s\nfiles:\n%s", line, s.want, strings.Join(s.trace[max(0, len(s.trace)-25):], "\n"), s.files())
+	}
+	s.want++
+}
+
+// crash drops the tailer and reopens it from the last Position returned,
+// going through its encoding. Lines read since are read again.
+func (s *sim) crash() {
+	s.tl.Close()
+	b, err := s.pos.Marshal()
+	must(s.t, err)
+	s.pos, err = tail.UnmarshalPosition(b)
+	must(s.t, err)
+	s.want = s.acked
+	s.tl = s.openTailer()
+}
+
+// reopenWriter makes the writer reopen the path, as after its HUP.
+func (s *sim) reopenWriter() {
+	s.w.Close()
+	s.w = s.openWriter()
+	s.reopen = false
+}
+
+// shift makes room for a new path.1, compressing the old one.
+func (s *sim) shift() {
+	for i := s.nrot; i >= 2; i-- {
+		must(s.t, os.Rename(fmt.Sprintf("%s.%d.gz", s.path, i), fmt.Sprintf("%s.%d.gz", s.path, i+1)))
+	}
+	if s.nrot >= 1 {
+		gzipFile(s.t, s.path+".1", s.path+".2.gz")
+	}
+	s.nrot++
+}
+
+// rename rotates by rename; the writer may reopen at once or later, and the
+// new file may be created by logrotate meanwhile.
+func (s *sim) rename() {
+	s.shift()
+	must(s.t, os.Rename(s.path, s.path+".1"))
+	if s.rng.IntN(2) == 0 {
+		write(s.t, s.path, "")
+	}
+	s.reopen = true
+	if s.rng.IntN(2) == 0 {
+		s.reopenWriter()
+	}
+}
+
+// copyTruncate rotates by copy and truncate, at a line boundary.
+func (s *sim) copyTruncate() {
+	s.shift()
+	copyFile(s.t, s.path, s.path+".1")
+	must(s.t, os.Truncate(s.path, 0))
+}
+
+// finish writes the last lines and reads everything.
+func (s *sim) finish() {
+	s.writeLines(0)
+	if s.reopen {
+		s.reopenWriter() // the line half written was completed above
+	}
+	s.writeLines(3)
+	for range 100000 {
+		before := s.want
+		s.read()
+		if s.want == before && s.want == s.next {
+			return
+		}
+	}
+	s.t.Fatalf("read %d of %d lines", s.want, s.next)
+}
+
+// files describes the files, for failure messages.
+func (s *sim) files() string {
+	names, _ := filepath.Glob(s.path + "*")
+	var b strings.Builder
+	for _, name := range names {
+		data, _ := os.ReadFile(name)
+		if zr, err := gzip.NewReader(bytes.NewReader(data)); err == nil {
+			data, _ = io.ReadAll(zr)
+		}
+		var first, last string
+		if lines := strings.Split(strings.TrimSpace(string(data)), "\n"); len(lines) > 0 {
+			first, last = lines[0], lines[len(lines)-1]
+		}
+		fi, _ := os.Stat(name)
+		fmt.Fprintf(&b, "%s ino %v: %.6s..%.6s\n", filepath.Base(name), fi.Sys(), first, last)
+	}
+	return b.String()
+}
