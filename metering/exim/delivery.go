@@ -3,6 +3,8 @@ package exim
 import (
 	"bytes"
 	"net/netip"
+
+	"github.com/mailmeter/mailmeter/metering"
 )
 
 // deliveryClass is what a "=>"/"->"/">>" line means for metering.
@@ -39,7 +41,7 @@ func (p *Processor) classify(r *Record) deliveryClass {
 	if bytes.Contains(r.Transport, []byte("lmtp")) {
 		return classLocal
 	}
-	if p.opts.IsLocal != nil && p.opts.IsLocal(p.names.domain(p.finalAddress(r))) {
+	if p.opts.IsLocal != nil && p.opts.IsLocal(metering.DomainOf(p.finalMailbox(r))) {
 		return classLocal
 	}
 	return classHop
