@@ -7,7 +7,9 @@ func (p *postfix) noise(m *message) {
 	client := "unknown[" + m.clientIP + "]"
 	pid := p.smtpd.pick(&p.pc, p.rng)
 	ps := "postfix/postscreen"
-	switch m.variant % 8 {
+	switch m.variant % 9 {
+	case 8:
+		p.probe(m)
 	case 0:
 		p.say(m.at, ps, p.postscreen, "CONNECT from ", ip, " to [", p.w.ip, "]:25")
 		p.say(m.at, ps, p.postscreen, "PREGREET 14 after 0.08 from ", ip, ": EHLO ylmf-pc\\r\\n")
@@ -42,6 +44,24 @@ func (p *postfix) noise(m *message) {
 		p.say(m.at, "dovecot", p.dovecot, "imap-login: Login: user=<", mb, ">, method=PLAIN, rip=", m.clientIP,
 			", lip=", p.w.ip, ", mpid=", itoa(p.pc.next(p.rng)), ", TLS, session=<", p.sessionID()[:16], ">")
 	}
+}
+
+// probe writes an address verification probe: a queued message whose
+// delivery line says deliverable or undeliverable, which is no delivery.
+func (p *postfix) probe(m *message) {
+	id := p.newID(m.at)
+	r := &p.w.remotes[m.variant%len(p.w.remotes)]
+	to := remoteLocals[m.variant%len(remoteLocals)] + "@" + r.name
+	p.say(m.at, "postfix/cleanup", p.cleanup.pick(&p.pc, p.rng), id, ": message-id=", p.msgID(m.at, p.w.host))
+	p.say(m.at, "postfix/qmgr", p.qmgr, id, ": from=<double-bounce@", p.w.host, ">, size=291, nrcpt=1 (queue active)")
+	status := "dsn=2.1.5, status=deliverable (250 2.1.5 Ok)"
+	if m.variant%2 == 1 {
+		status = "dsn=5.1.1, status=undeliverable (host " + r.mx + "[" + r.ip + "] said: 550 5.1.1 <" + to +
+			">: Recipient address rejected: User unknown (in reply to RCPT TO command))"
+	}
+	p.say(m.at, "postfix/smtp", p.smtp.pick(&p.pc, p.rng), id, ": to=<", to, ">, relay=", r.mx, "[", r.ip,
+		"]:25, delay=0.62, delays=0.01/0/0.4/0.21, ", status)
+	p.say(m.at, "postfix/qmgr", p.qmgr, id, ": removed")
 }
 
 // tick writes the periodic lines: anvil statistics.
