@@ -94,48 +94,8 @@ func (p *Parser) bareWord(b []byte, r *Record, m mode) (rest []byte, end bool) {
 // reports that a reason started after the value.
 func (p *Parser) field(key, b []byte, r *Record, m mode) (rest []byte, end bool) {
 	if len(key) == 1 {
-		switch key[0] {
-		case 'H':
-			return p.host(b, r, m)
-		case 'F':
-			return p.addressValue(b, &r.Sender, r, m)
-		case 'P':
-			if len(b) > 0 && b[0] == '<' {
-				return p.addressValue(b, &r.ReturnPath, r, m)
-			}
-			return p.plainValue(b, &r.Protocol, r, m)
-		case 'T':
-			if len(b) > 0 && b[0] == '"' {
-				return p.quotedValue(b, &r.Subject, r, m)
-			}
-			return p.plainValue(b, &r.Transport, r, m)
-		case 'C':
-			if len(b) > 0 && b[0] == '"' {
-				rest, end = p.quotedValue(b, &r.Confirmation, r, m)
-				r.QueuedAs = queuedAs(r.Confirmation)
-				return rest, end
-			}
-			return p.plainValue(b, &r.Confirmation, r, m)
-		case 'S':
-			var v []byte
-			rest, end = p.plainValue(b, &v, r, m)
-			if n, ok := atoi(v); ok {
-				r.Size = n
-			}
+		if rest, end, ok := p.letterField(key[0], b, r, m); ok {
 			return rest, end
-		case 'A':
-			rest, end = p.plainValue(b, &r.AuthName, r, m)
-			r.HasAuth = true
-			r.AuthName, r.AuthID = splitAuth(r.AuthName)
-			return rest, end
-		case 'U':
-			return p.plainValue(b, &r.User, r, m)
-		case 'I':
-			return p.plainValue(b, &r.Interface, r, m)
-		case 'R':
-			return p.plainValue(b, &r.Router, r, m)
-		case 'D':
-			return p.durationValue(b, &r.Duration, r, m)
 		}
 	}
 	switch string(key) {
@@ -153,6 +113,58 @@ func (p *Parser) field(key, b []byte, r *Record, m mode) (rest []byte, end bool)
 		return p.quotedValue(b, &skip, r, m)
 	}
 	return p.plainValue(b, &skip, r, m)
+}
+
+// letterField stores the one-letter fields; ok is false for letters it
+// does not store (X, K, Q, L …).
+func (p *Parser) letterField(key byte, b []byte, r *Record, m mode) (rest []byte, end, ok bool) {
+	quotedNext := len(b) > 0 && b[0] == '"'
+	switch key {
+	case 'H':
+		rest, end = p.host(b, r, m)
+	case 'F':
+		rest, end = p.addressValue(b, &r.Sender, r, m)
+	case 'P':
+		if len(b) > 0 && b[0] == '<' {
+			rest, end = p.addressValue(b, &r.ReturnPath, r, m)
+		} else {
+			rest, end = p.plainValue(b, &r.Protocol, r, m)
+		}
+	case 'T':
+		if quotedNext {
+			rest, end = p.quotedValue(b, &r.Subject, r, m)
+		} else {
+			rest, end = p.plainValue(b, &r.Transport, r, m)
+		}
+	case 'C':
+		if !quotedNext {
+			rest, end = p.plainValue(b, &r.Confirmation, r, m)
+			break
+		}
+		rest, end = p.quotedValue(b, &r.Confirmation, r, m)
+		r.QueuedAs = queuedAs(r.Confirmation)
+	case 'S':
+		var v []byte
+		rest, end = p.plainValue(b, &v, r, m)
+		if n, ok := atoi(v); ok {
+			r.Size = n
+		}
+	case 'A':
+		rest, end = p.plainValue(b, &r.AuthName, r, m)
+		r.HasAuth = true
+		r.AuthName, r.AuthID = splitAuth(r.AuthName)
+	case 'U':
+		rest, end = p.plainValue(b, &r.User, r, m)
+	case 'I':
+		rest, end = p.plainValue(b, &r.Interface, r, m)
+	case 'R':
+		rest, end = p.plainValue(b, &r.Router, r, m)
+	case 'D':
+		rest, end = p.durationValue(b, &r.Duration, r, m)
+	default:
+		return b, false, false
+	}
+	return rest, end, true
 }
 
 // plainValue reads a value up to the next space. In reasoned modes a

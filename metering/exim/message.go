@@ -36,7 +36,6 @@ type message struct {
 
 // pendingDelivery is a ">>" cutthrough delivery logged before its "<=".
 type pendingDelivery struct {
-	Time     time.Time
 	Class    deliveryClass
 	Mailbox  string // final mailbox of a local delivery
 	Rcpt     uint64 // envelope recipient hash

@@ -12,7 +12,7 @@ func (p *Processor) delivery(r *Record, t time.Time, sink metering.Sink) {
 	if m == nil {
 		return
 	}
-	d := pendingDelivery{Time: t, Class: p.classify(r), Rcpt: rcptHash(envelopeRecipient(r)),
+	d := pendingDelivery{Class: p.classify(r), Rcpt: rcptHash(envelopeRecipient(r)),
 		Queue: r.QueueTime, Size: r.Size}
 	switch d.Class {
 	case classLocal:
