@@ -88,3 +88,24 @@ func TestCrossCheckExim(t *testing.T) {
 		})
 	}
 }
+
+func TestCrossCheckExtremes(t *testing.T) {
+	for name, tweak := range extremes() {
+		t.Run(name, func(t *testing.T) {
+			cfg := small()
+			cfg.Messages = 600
+			tweak(&cfg)
+			out, tr := gen(t, loggen.Postfix, cfg)
+			compare(t, tr, process(postfix.NewProcessor(postfix.Options{YearRef: cfg.Start, Location: time.UTC}), out))
+			for _, list := range []bool{true, false} {
+				cfg.EximRecipients = list
+				out, tr = gen(t, loggen.Exim, cfg)
+				p, err := exim.NewProcessor(exim.Options{Location: time.UTC})
+				if err != nil {
+					t.Fatal(err)
+				}
+				compare(t, tr, process(p, out))
+			}
+		})
+	}
+}

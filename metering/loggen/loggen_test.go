@@ -212,3 +212,52 @@ func countLines(s, a, b string) int {
 	}
 	return n
 }
+
+// extremes are configurations with the shares pushed to their limits.
+func extremes() map[string]func(*loggen.Config) {
+	return map[string]func(*loggen.Config){
+		"nothing but clean inbound": func(c *loggen.Config) {
+			c.AuthShare, c.DeferShare, c.BounceShare, c.RejectShare, c.NoiseShare = 0, 0, 0, 0, 0
+			c.SpamShare, c.VirusShare, c.FilterShare, c.AliasShare, c.PlusShare = 0, 0, 0, 0, 0
+		},
+		"all submissions, all filtered, many recipients": func(c *loggen.Config) {
+			c.AuthShare, c.FilterShare, c.MaxRecipients, c.RemoteShare = 1, 1, 20, 0.9
+		},
+		"everything fails": func(c *loggen.Config) {
+			c.DeferShare, c.BounceShare, c.RejectShare, c.NoiseShare = 0.5, 0.5, 0.5, 0.5
+		},
+		"all spam and viruses through amavis": func(c *loggen.Config) {
+			c.AuthShare, c.SpamShare, c.VirusShare, c.FilterShare = 0, 0.5, 0.5, 1
+		},
+		"all spam and viruses at the milter": func(c *loggen.Config) {
+			c.AuthShare, c.SpamShare, c.VirusShare, c.FilterShare = 0, 0.5, 0.5, 0
+		},
+		"aliases, tags and long ids": func(c *loggen.Config) {
+			c.AliasShare, c.PlusShare, c.LongIDShare = 0.5, 0.5, 1
+		},
+		"one mailbox": func(c *loggen.Config) { c.Mailboxes, c.Domains = 1, 1 },
+	}
+}
+
+// TestTruthAtExtremes checks truth against independent counting at the
+// extremes.
+func TestTruthAtExtremes(t *testing.T) {
+	for name, tweak := range extremes() {
+		t.Run(name, func(t *testing.T) {
+			cfg := small()
+			cfg.Messages = 600
+			tweak(&cfg)
+			out, tr := gen(t, loggen.Postfix, cfg)
+			if d := cmp.Diff(tr.Usage, countPostfix(out).Usage); d != "" {
+				t.Errorf("postfix (-truth +count):\n%s", d)
+			}
+			for _, list := range []bool{true, false} {
+				cfg.EximRecipients = list
+				out, tr = gen(t, loggen.Exim, cfg)
+				if d := cmp.Diff(tr.Usage, countExim(out, list).Usage); d != "" {
+					t.Errorf("exim, for lists %v (-truth +count):\n%s", list, d)
+				}
+			}
+		})
+	}
+}
