@@ -76,7 +76,7 @@ func ParseClamAV(msg []byte) (Verdict, error) {
 	}
 	to := index(b, " to ")
 	inf := bytes.LastIndex(b, []byte(" infected by "))
-	if to < 0 || inf < to {
+	if to < 0 || inf < to+len(" to ") {
 		return Verdict{}, ErrNotVerdict
 	}
 	return Verdict{

@@ -22,6 +22,10 @@ func parseReject(a Action, b []byte, r *Record) error {
 	} else if i := lastIndex(b, "; to="); i >= 0 {
 		head, fields = b[:i], b[i+2:]
 	}
+	if n > len(head) {
+		n = len(head)
+		r.Stage = head
+	}
 	rejectText(head[n:], r)
 	return rejectFields(fields, r)
 }
