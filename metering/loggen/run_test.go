@@ -168,3 +168,23 @@ func TestValidate(t *testing.T) {
 		t.Fatalf("DefaultConfig: %v", err)
 	}
 }
+
+func TestLocalDomains(t *testing.T) {
+	cfg := loggen.DefaultConfig()
+	cfg.Domains = 20
+	ds := cfg.LocalDomains()
+	seen := map[string]bool{}
+	for _, d := range ds {
+		seen[d] = true
+	}
+	if len(ds) != 20 || len(seen) != 20 {
+		t.Fatalf("LocalDomains = %v, want 20 distinct", ds)
+	}
+	cfg.Messages = 300
+	_, tr := gen(t, loggen.Postfix, cfg)
+	for mb, u := range tr.Usage {
+		if u[metering.InMessages] > 0 && !seen[metering.DomainOf(mb)] {
+			t.Errorf("%s got deliveries but is not in a local domain", mb)
+		}
+	}
+}

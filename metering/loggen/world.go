@@ -58,13 +58,7 @@ func newWorld(cfg Config, rng *rand.Rand) *world {
 	if i := strings.IndexByte(cfg.Host, '.'); i > 0 {
 		w.short = cfg.Host[:i]
 	}
-	for d := 0; d < cfg.Domains; d++ {
-		name := companyNames[d%len(companyNames)]
-		if d >= len(companyNames) {
-			name += strconv.Itoa(d / len(companyNames))
-		}
-		w.domains = append(w.domains, name+".example")
-	}
+	w.domains = cfg.LocalDomains()
 	for i := 0; i < cfg.Mailboxes; i++ {
 		local := firstNames[(i/cfg.Domains)%len(firstNames)]
 		if n := i / cfg.Domains / len(firstNames); n > 0 {
@@ -91,6 +85,21 @@ func newWorld(cfg Config, rng *rand.Rand) *world {
 		w.remoteIdx[name] = i
 	}
 	return w
+}
+
+// LocalDomains returns the domains the generated mailboxes live in, for
+// parsers configured to tell local recipients from remote ones. Every
+// other domain in the logs is remote.
+func (c Config) LocalDomains() []string {
+	ds := make([]string, 0, max(c.Domains, 0))
+	for d := 0; d < c.Domains; d++ {
+		name := companyNames[d%len(companyNames)]
+		if d >= len(companyNames) {
+			name += strconv.Itoa(d / len(companyNames))
+		}
+		ds = append(ds, name+".example")
+	}
+	return ds
 }
 
 // randIP returns a public-looking IPv4 address.
