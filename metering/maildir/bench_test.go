@@ -168,3 +168,36 @@ func peakRSS(b *testing.B) int64 {
 	b.Fatal("no VmHWM in /proc/self/status")
 	return 0
 }
+
+// BenchmarkWatcherLoad measures starting a Watcher over the benchmark tree:
+// the full read that builds the per-directory indexes, and the watches.
+func BenchmarkWatcherLoad(b *testing.B) {
+	n := benchMessages(b)
+	root, mailboxes := benchTree(b, n)
+	l := mustLayout(b, filepath.Join(root, "%d", "%n"), "")
+	var stats maildir.WatchStats
+	var closing time.Duration
+	for b.Loop() {
+		w, err := maildir.NewWatcher(context.Background(), maildir.WatcherOptions{
+			Layout: l, Sink: &sink{}, Poll: make(chan time.Time), Reconcile: make(chan time.Time),
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+		stats = w.Stats()
+		if len(w.Usage()) != mailboxes {
+			b.Fatalf("watcher has %d mailboxes, want %d", len(w.Usage()), mailboxes)
+		}
+		b.StopTimer() // releasing inotify watches is slow in the kernel, and not what is measured
+		start := time.Now()
+		if err := w.Close(); err != nil {
+			b.Fatal(err)
+		}
+		closing = time.Since(start)
+		b.StartTimer()
+	}
+	b.ReportMetric(closing.Seconds(), "close-s")
+	b.ReportMetric(float64(stats.Watched), "watches")
+	b.ReportMetric(float64(stats.Polled), "polled")
+	b.ReportMetric(float64(peakRSS(b))/1024, "peak-RSS-MB")
+}

@@ -89,3 +89,18 @@ func TestDrift(t *testing.T) {
 		t.Errorf("Drift without Trash = %+v, want zero", d)
 	}
 }
+
+func FuzzParseMaildirsize(f *testing.F) {
+	for _, s := range []string{"0S\n299 1\n", "10S,5C\n  1  1\n-1 -1\n", "5S\nx\n", ""} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		m, err := maildir.ParseMaildirsize(data)
+		if err != nil {
+			return
+		}
+		if m.Size != len(data) || m.Lines < 0 || m.Malformed < 0 {
+			t.Fatalf("inconsistent result %+v for %q", m, data)
+		}
+	})
+}

@@ -63,7 +63,7 @@ func (r *reader) messages(mailbox string, d *dirRead) error {
 		d.usage.VirtualBytes += s.vsize
 		d.usage.Messages++
 		if d.index != nil {
-			d.index[n.Base] = s
+			d.index[strings.Clone(n.Base)] = s // not a slice of the whole name, which would stay alive
 		}
 	})
 }

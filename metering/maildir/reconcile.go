@@ -40,38 +40,64 @@ func (w *Watcher) poll() {
 	w.flush()
 }
 
-// reconcile rescans every mailbox from scratch (no sizes reused), installs
-// the result, emits every mailbox's samples, retries watches that failed,
-// and reports what it corrected.
-func (w *Watcher) reconcile(ctx context.Context) {
-	rec := Reconciliation{Time: w.now()}
-	locs, problems, err := w.opts.Layout.Discover(ctx, w.scanner.fsys())
-	if err != nil {
-		w.log.Warn("maildir reconciliation skipped", "err", err)
+// fullScan is a reconciliation's read of every mailbox, made off the run
+// goroutine so events keep being handled meanwhile.
+type fullScan struct {
+	rec   Reconciliation
+	reads []*mailboxRead
+	err   error
+}
+
+// startReconcile starts a full rescan from scratch (no sizes reused) in the
+// background, unless one is running; finishReconcile installs it.
+func (w *Watcher) startReconcile(ctx context.Context, done chan<- fullScan) {
+	if w.touched != nil {
 		return
 	}
-	reads, more, stats := w.scanner.read(ctx, locs, w.fullReader)
-	w.nReads.Add(stats.Dirs)
-	if ctx.Err() != nil {
+	w.touched = map[string]bool{}
+	w.bg.Go(func() {
+		s := fullScan{rec: Reconciliation{Time: w.now()}}
+		var locs []Location
+		locs, s.rec.Problems, s.err = w.opts.Layout.Discover(ctx, w.scanner.fsys())
+		if s.err == nil {
+			var more []Problem
+			s.reads, more, s.rec.Stats = w.scanner.read(ctx, locs, w.fullReader)
+			s.rec.Problems = append(s.rec.Problems, more...)
+			s.err = ctx.Err()
+		}
+		select {
+		case done <- s:
+		case <-ctx.Done():
+		}
+	})
+}
+
+// finishReconcile installs a full rescan, emits every mailbox's samples,
+// retries the watches that failed, and reports what it corrected. Mailboxes
+// that changed while the rescan ran are read again from scratch here, as
+// the rescan may predate their change.
+func (w *Watcher) finishReconcile(s fullScan) {
+	touched := w.touched
+	w.touched = nil
+	w.nReads.Add(s.rec.Stats.Dirs)
+	if s.err != nil {
+		w.log.Warn("maildir reconciliation failed", "err", s.err)
 		return
 	}
-	rec.Problems, rec.Stats = append(problems, more...), stats
-	w.report(slog.LevelWarn, rec.Problems)
+	rec := s.rec
 	seen := map[string]bool{}
-	for _, m := range reads {
+	for _, m := range s.reads {
+		if touched[m.loc.Mailbox] {
+			r := &reader{fsys: w.scanner.fsys()}
+			w.fullReader(r)
+			m = r.mailbox(m.loc)
+			rec.Problems = append(rec.Problems, r.problems...)
+		}
 		if m.vanished {
 			continue
 		}
 		seen[m.loc.Mailbox] = true
-		old := w.mailboxes[m.loc.Mailbox]
-		if old == nil {
-			rec.Added = append(rec.Added, m.loc.Mailbox)
-		}
-		d := w.replace(old, m, true)
-		if old != nil && (d.Bytes != 0 || d.Messages != 0) {
-			rec.Drift = append(rec.Drift, MailboxDrift{Mailbox: m.loc.Mailbox, Bytes: d.Bytes, Messages: d.Messages})
-			w.log.Warn("maildir usage corrected by reconciliation", "mailbox", m.loc.Mailbox, "bytes", d.Bytes, "messages", d.Messages)
-		}
+		w.install(&rec, m)
 	}
 	for addr, old := range w.mailboxes {
 		if !seen[addr] {
@@ -80,10 +106,24 @@ func (w *Watcher) reconcile(ctx context.Context) {
 		}
 	}
 	w.flush()
+	w.report(slog.LevelWarn, rec.Problems)
 	sort.Strings(rec.Added)
 	sort.Strings(rec.Removed)
 	sort.Slice(rec.Drift, func(i, j int) bool { return rec.Drift[i].Mailbox < rec.Drift[j].Mailbox })
 	if w.opts.OnReconcile != nil {
 		w.opts.OnReconcile(rec)
+	}
+}
+
+// install replaces one mailbox's state by a fresh read, noting the drift.
+func (w *Watcher) install(rec *Reconciliation, m *mailboxRead) {
+	old := w.mailboxes[m.loc.Mailbox]
+	if old == nil {
+		rec.Added = append(rec.Added, m.loc.Mailbox)
+	}
+	d := w.replace(old, m, true)
+	if old != nil && (d.Bytes != 0 || d.Messages != 0) {
+		rec.Drift = append(rec.Drift, MailboxDrift{Mailbox: m.loc.Mailbox, Bytes: d.Bytes, Messages: d.Messages})
+		w.log.Warn("maildir usage corrected by reconciliation", "mailbox", m.loc.Mailbox, "bytes", d.Bytes, "messages", d.Messages)
 	}
 }

@@ -81,6 +81,8 @@ type Watcher struct {
 	pendRoots map[string]bool      // mailboxes whose folder list must be re-read
 	pendDirs  map[folderKey]bool   // folders whose cur/ and new/ must be re-read
 	limitSaid bool
+	touched   map[string]bool // mailboxes re-read while a reconciliation runs; nil when none runs
+	bg        sync.WaitGroup  // the running reconciliation
 
 	nWatched, nPolled, nReads atomic.Int64 // for Stats
 
@@ -201,6 +203,7 @@ func (w *Watcher) Stats() WatchStats {
 func (w *Watcher) run(ctx context.Context) {
 	defer close(w.done)
 	defer func() { w.errc = w.notifier.Close() }()
+	defer w.bg.Wait()
 	poll, stopPoll := ticker(w.opts.Poll, w.opts.PollInterval, DefaultPollInterval)
 	defer stopPoll()
 	reconcile, stopReconcile := ticker(w.opts.Reconcile, w.opts.ReconcileInterval, DefaultReconcileInterval)
@@ -213,6 +216,7 @@ func (w *Watcher) run(ctx context.Context) {
 	timer.Stop()
 	armed := false
 	events, errs := w.notifier.Events(), w.notifier.Errors()
+	scanned := make(chan fullScan)
 	for {
 		select {
 		case <-ctx.Done():
@@ -239,7 +243,9 @@ func (w *Watcher) run(ctx context.Context) {
 		case <-poll:
 			w.poll()
 		case <-reconcile:
-			w.reconcile(ctx)
+			w.startReconcile(ctx, scanned)
+		case s := <-scanned:
+			w.finishReconcile(s)
 		}
 	}
 }

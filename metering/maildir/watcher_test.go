@@ -382,3 +382,49 @@ func waitFor(t *testing.T, cond func() bool, what string) {
 		}
 	}
 }
+
+// TestWatcherReconcileDuringChanges delivers to alice while the
+// reconciliation's background read is on bob, after it read alice: the
+// rescan is stale for alice and must not overwrite what the events showed.
+func TestWatcherReconcileDuringChanges(t *testing.T) {
+	l, root := watchTree(t)
+	sk := newSink()
+	reconcile := make(chan time.Time)
+	recs := make(chan maildir.Reconciliation, 1)
+	fsys := &faultFS{hooks: map[string]func(){}}
+	w, err := maildir.NewWatcher(context.Background(), maildir.WatcherOptions{
+		Layout: l, Sink: sk, FS: fsys, Workers: 1, Settle: time.Millisecond,
+		Poll: make(chan time.Time), Reconcile: reconcile,
+		OnReconcile: func(r maildir.Reconciliation) { recs <- r },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	alice := filepath.Join(root, "example.com", "alice")
+	delivered, proceed := make(chan struct{}), make(chan struct{})
+	fsys.mu.Lock()
+	fsys.hooks[filepath.Join(root, "example.org", "bob")] = func() {
+		if err := os.WriteFile(filepath.Join(alice, "new", "during,S=64"), make([]byte, 64), 0o644); err != nil {
+			t.Error(err)
+		}
+		close(delivered)
+		<-proceed
+	}
+	fsys.mu.Unlock()
+	reconcile <- time.Now()
+	<-delivered
+	// Let the watcher see the delivery before the rescan is handed over.
+	waitFor(t, func() bool { u, _ := w.Mailbox("alice@example.com"); return u.Folders["INBOX"].Messages == 3 }, "the delivery")
+	close(proceed)
+	var rec maildir.Reconciliation
+	select {
+	case rec = <-recs:
+	case <-time.After(10 * time.Second):
+		t.Fatal("no reconciliation")
+	}
+	if len(rec.Drift) != 0 {
+		t.Errorf("drift %+v, want none", rec.Drift)
+	}
+	converge(t, w, l, sk, nil)
+}

@@ -98,6 +98,9 @@ func (w *Watcher) refreshMailbox(addr string) {
 	if old == nil {
 		return
 	}
+	if w.touched != nil {
+		w.touched[addr] = true
+	}
 	r := w.reader()
 	m := r.mailbox(old.loc)
 	w.nReads.Add(r.stats.Dirs)
@@ -118,6 +121,9 @@ func (w *Watcher) refreshFolder(k folderKey) {
 	if old.folders[k.folder] == nil {
 		w.refreshMailbox(k.mailbox) // cur/ or new/ appeared in a new folder
 		return
+	}
+	if w.touched != nil {
+		w.touched[k.mailbox] = true
 	}
 	f := &folderRead{name: k.folder, root: old.folders[k.folder].root}
 	r := w.reader()
