@@ -376,6 +376,11 @@ func TestParseLine(t *testing.T) {
 			want: map[string]string{"Kind": "note", "Time": "2020-05-26T13:01:40.000Z", "HasZone": "true", "ID": "1jdghf-00034W-No"},
 		},
 		{
+			name: "CRLF line end",
+			line: "2020-06-19 04:54:02 1jmFYj-00039V-QX Completed\r",
+			want: map[string]string{"Kind": "completed", "Time": "2020-06-19T04:54:02.000Z", "ID": "1jmFYj-00039V-QX"},
+		},
+		{
 			name: "rejectlog protocol error",
 			line: `2020-06-13 17:55:20 +0200 SMTP protocol synchronization error (next input sent too soon: pipelining was not advertised): rejected`,
 			want: map[string]string{"Kind": "protocol-error", "Time": "2020-06-13T15:55:20.000Z", "HasZone": "true"},
@@ -405,6 +410,7 @@ func TestParseLineErrors(t *testing.T) {
 		{"bad date", "2020-13-45 10:00:00 1jmFYj-00039V-QX Completed", exim.ErrTimestamp},
 		{"unknown text", "2020-06-19 04:54:02 something odd happened", exim.ErrUnrecognized},
 		{"unknown message text", "2020-06-19 04:54:02 1jmFYj-00039V-QX something odd happened", exim.ErrMessageLine},
+		{"carriage return only", "\r", exim.ErrEmpty},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

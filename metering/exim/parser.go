@@ -35,7 +35,10 @@ func ParseLine(line []byte) (Record, error) {
 // Parse parses line into r, overwriting all of r. See ParseLine.
 func (p *Parser) Parse(line []byte, r *Record) error {
 	r.reset()
-	if len(trimSpaces(line)) == 0 {
+	if n := len(line); n > 0 && line[n-1] == '\r' {
+		line = line[:n-1] // CRLF files
+	}
+	if len(line) == 0 || (line[0] == ' ' || line[0] == '\r') && len(trimSpaces(line)) == 0 {
 		return ErrEmpty
 	}
 	b, ok := p.prefix(line, r)
@@ -119,11 +122,17 @@ func (p *Parser) unwrapSyslog(line []byte, r *Record) ([]byte, bool) {
 // after an ISO stamp, as some collectors write it).
 func stripTag(b []byte) (rest []byte, pid int, ok bool) {
 	tok, after := token(b)
-	if isEximTag(tok) {
-		return skipSpaces(after), tagPID(tok), true
+	if hasPrefix(b, "exim") {
+		if isEximTag(tok) {
+			return skipSpaces(after), tagPID(tok), true
+		}
+		return b, 0, false
 	}
-	tok2, after2 := token(skipSpaces(after))
-	if len(tok) > 0 && tok[len(tok)-1] != ':' && isEximTag(tok2) {
+	next := skipSpaces(after)
+	if !hasPrefix(next, "exim") || len(tok) == 0 || tok[len(tok)-1] == ':' {
+		return b, 0, false
+	}
+	if tok2, after2 := token(next); isEximTag(tok2) {
 		return skipSpaces(after2), tagPID(tok2), true
 	}
 	return b, 0, false
