@@ -40,6 +40,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.IntVar(&c.Mailboxes, "mailboxes", c.Mailboxes, "local mailboxes")
 	fs.IntVar(&c.Domains, "domains", c.Domains, "local domains")
 	fs.StringVar(&c.Host, "host", c.Host, "mail server host name")
+	fs.Float64Var(&c.LongIDShare, "long-ids", c.LongIDShare, "Postfix: share of messages with long queue ids (0..1)")
 	fs.BoolVar(&c.EximPID, "exim-pid", c.EximPID, "Exim: log [pid]")
 	fs.BoolVar(&c.EximMillis, "exim-ms", c.EximMillis, "Exim: millisecond stamps")
 	fs.BoolVar(&c.EximRecipients, "exim-for", c.EximRecipients, "Exim: list recipients (for a b c) on arrivals")

@@ -26,7 +26,7 @@ const (
 // DefaultConfig and change what matters; shares are probabilities in [0,1].
 type Config struct {
 	Seed  uint64    // seeds every random choice; same seed, same bytes
-	Start time.Time // time of the first line; its Location is the log's zone
+	Start time.Time // time of the first line, truncated to the second; its Location is the log's zone
 
 	// The run ends at the first limit reached; at least one must be set.
 	Duration time.Duration // simulated time
