@@ -76,32 +76,14 @@ func (r *reader) problem(p Problem) { r.problems = append(r.problems, p) }
 func (r *reader) mailbox(loc Location) *mailboxRead {
 	m := &mailboxRead{loc: loc, folders: map[string]*folderRead{}}
 	inbox := &folderRead{name: Inbox, root: loc.Path}
-	var dots []string
 	m.mtime = r.mtime(loc.Path)
-	r.stats.Dirs++
-	err := r.fsys.ReadDir(loc.Path, func(name string, typ fs.FileMode) {
-		switch {
-		case name == "cur" || name == "new":
-			if typ&fs.ModeSymlink != 0 {
-				r.problem(Problem{Kind: Symlink, Path: filepath.Join(loc.Path, name), Mailbox: loc.Mailbox, Err: errNoFollow})
-				return
-			}
-			inbox.dir(name).exists = true
-		case len(name) > 1 && name[0] == '.' && name != "..":
-			if typ&fs.ModeSymlink != 0 {
-				r.problem(Problem{Kind: Symlink, Path: filepath.Join(loc.Path, name), Mailbox: loc.Mailbox, Err: errNoFollow})
-			} else if typ.IsDir() {
-				dots = append(dots, name)
-			}
-		}
-	})
+	dots, err := r.root(loc, inbox)
 	if err != nil {
 		r.problem(problemFor(loc.Path, loc.Mailbox, err))
 		m.vanished = errors.Is(err, fs.ErrNotExist)
 		return m
 	}
 	r.stats.Mailboxes++
-	sort.Strings(dots)
 	lost := r.folder(loc, inbox, true)
 	m.folders[Inbox] = inbox
 	for _, d := range dots {
@@ -122,6 +104,28 @@ func (r *reader) mailbox(loc Location) *mailboxRead {
 		m.vanished = r.gone(loc)
 	}
 	return m
+}
+
+// root lists a Maildir root: it notes which of cur/ and new/ the INBOX has
+// and returns the dot-directories (folder candidates), sorted. Symbolic
+// links are reported, not followed; everything else is metadata.
+func (r *reader) root(loc Location, inbox *folderRead) ([]string, error) {
+	var dots []string
+	r.stats.Dirs++
+	err := r.fsys.ReadDir(loc.Path, func(name string, typ fs.FileMode) {
+		isDot := len(name) > 1 && name[0] == '.' && name != ".."
+		switch {
+		case name != "cur" && name != "new" && !isDot:
+		case typ&fs.ModeSymlink != 0:
+			r.problem(Problem{Kind: Symlink, Path: filepath.Join(loc.Path, name), Mailbox: loc.Mailbox, Err: errNoFollow})
+		case !isDot:
+			inbox.dir(name).exists = true // even if not a directory: reading it reports that
+		case typ.IsDir():
+			dots = append(dots, name)
+		}
+	})
+	sort.Strings(dots)
+	return dots, err
 }
 
 var errNoFollow = errors.New("symbolic link not followed")

@@ -2,10 +2,12 @@ package maildir_test
 
 import (
 	"context"
+	"errors"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
+	"syscall"
 	"testing"
 	"time"
 
@@ -427,4 +429,47 @@ func TestWatcherReconcileDuringChanges(t *testing.T) {
 		t.Errorf("drift %+v, want none", rec.Drift)
 	}
 	converge(t, w, l, sk, nil)
+}
+
+// enospcNotifier fails Add with the bare errno inotify_add_watch gives at
+// fs.inotify.max_user_watches (as fsnotify passes it on) after n watches.
+type enospcNotifier struct {
+	maildir.Notifier
+	n int
+}
+
+func (e *enospcNotifier) Add(dir string) error {
+	if e.n == 0 {
+		return syscall.ENOSPC
+	}
+	e.n--
+	return e.Notifier.Add(dir)
+}
+
+func TestWatcherKernelWatchLimit(t *testing.T) {
+	l, root := watchTree(t)
+	inotify, err := maildir.NewNotifier()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sk := newSink()
+	poll := make(chan time.Time)
+	var limits []error
+	w, err := maildir.NewWatcher(context.Background(), maildir.WatcherOptions{
+		Layout: l, Sink: sk, Notifier: &enospcNotifier{Notifier: inotify, n: 5}, Settle: time.Millisecond,
+		Poll: poll, Reconcile: make(chan time.Time),
+		OnWatchLimit: func(err error) { limits = append(limits, err) },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	if len(limits) != 1 || !errors.Is(limits[0], syscall.ENOSPC) {
+		t.Errorf("watch limit reports %v, want one ENOSPC", limits)
+	}
+	if s := w.Stats(); s.Watched != 5 || s.Polled != 7 {
+		t.Errorf("stats %+v, want 5 watched, 7 polled", s)
+	}
+	deliver(t, filepath.Join(root, "example.org", "bob"), "2.b,S=5", 5)
+	converge(t, w, l, sk, poll)
 }
