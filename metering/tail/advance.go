@@ -18,6 +18,11 @@ func (t *Tailer) advance(b *batch) (bool, error) {
 		return t.openPath()
 	case t.done:
 		return t.finish(b)
+	}
+	if moved, err := t.firstContent(); moved || err != nil {
+		return moved, err
+	}
+	switch {
 	case t.live:
 		return t.checkLive()
 	default:
@@ -301,4 +306,29 @@ func (t *Tailer) refreshCur() (bool, error) {
 		t.pos.File = t.cur.id
 	}
 	return same, err
+}
+
+// firstContent runs before reading on in a file that was empty when it was
+// started: once it has content, rotated files that appeared meanwhile and
+// were not read (it was written and copied away between two looks) are read
+// first.
+func (t *Tailer) firstContent() (bool, error) {
+	if !t.fresh || t.cur == nil {
+		return false, nil
+	}
+	if size, err := t.cur.size(); err != nil || size == 0 {
+		return false, err
+	}
+	t.fresh = false
+	if t.succ != nil || len(t.queue) > 0 {
+		return false, nil
+	}
+	fl := t.cur
+	if !t.queueBefore(fl) || len(t.queue) == 0 {
+		return false, nil
+	}
+	next := t.queue[0]
+	t.queue = t.queue[1:]
+	t.succ, t.live = fl, false
+	return true, t.start(next, next.id, 0)
 }

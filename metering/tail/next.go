@@ -42,6 +42,12 @@ func (t *Tailer) Next(ctx context.Context, maxLines, maxBytes int, fn func(line 
 		t.pending = nil
 		return t.pos, err
 	}
+	if _, err := t.firstContent(); err != nil {
+		return t.pos, err
+	}
+	if t.cur != nil && t.live && !t.eof && t.rewritten() {
+		t.eof = true // check it before reading on
+	}
 	b := batch{maxLines: maxLines, maxBytes: maxBytes, fn: fn}
 	for {
 		if t.cur != nil && !t.done && !t.eof {
@@ -167,4 +173,17 @@ func (t *Tailer) deliver(b *batch, line []byte, truncated bool) bool {
 	}
 	b.full = b.n >= b.maxLines || b.bytes >= b.maxBytes
 	return true
+}
+
+// rewritten reports whether the live file may have been truncated since the
+// last call: it is shorter than what was read, or starts differently. Checked
+// at every call, it narrows the window in which a truncated and rewritten
+// file would be read from the middle.
+func (t *Tailer) rewritten() bool {
+	size, err := t.cur.size()
+	if err != nil || size < t.lr.rd {
+		return true
+	}
+	same, err := t.refreshCur()
+	return err != nil || !same
 }

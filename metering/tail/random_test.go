@@ -170,8 +170,18 @@ func (s *sim) reopenWriter() {
 	s.reopen = false
 }
 
-// shift makes room for a new path.1, compressing the old one.
+// shift makes room for a new path.1, compressing the old one, and removes
+// the oldest rotated files once the last Position returned is past them, as
+// logrotate's rotate count does (earlier, they would be lost).
 func (s *sim) shift() {
+	for s.nrot >= 2 {
+		name := fmt.Sprintf("%s.%d.gz", s.path, s.nrot)
+		if last := lastNumber(s.t, name); last+1 >= s.acked {
+			break
+		}
+		must(s.t, os.Remove(name))
+		s.nrot--
+	}
 	for i := s.nrot; i >= 2; i-- {
 		must(s.t, os.Rename(fmt.Sprintf("%s.%d.gz", s.path, i), fmt.Sprintf("%s.%d.gz", s.path, i+1)))
 	}
@@ -209,6 +219,7 @@ func (s *sim) finish() {
 		s.reopenWriter() // the line half written was completed above
 	}
 	s.writeLines(3)
+	s.writeLines(0) // complete a line left half written
 	for range 100000 {
 		before := s.want
 		s.read()
@@ -236,4 +247,21 @@ func (s *sim) files() string {
 		fmt.Fprintf(&b, "%s ino %v: %.6s..%.6s\n", filepath.Base(name), fi.Sys(), first, last)
 	}
 	return b.String()
+}
+
+// lastNumber returns the number of the last line of a gzip file, -1 if it
+// has none.
+func lastNumber(t *testing.T, name string) int {
+	data, err := os.ReadFile(name)
+	must(t, err)
+	zr, err := gzip.NewReader(bytes.NewReader(data))
+	must(t, err)
+	data, err = io.ReadAll(zr)
+	must(t, err)
+	lines := strings.Split(strings.TrimSpace(string(data)), "\n")
+	n, err := strconv.Atoi(lines[len(lines)-1][:min(6, len(lines[len(lines)-1]))])
+	if err != nil {
+		return -1
+	}
+	return n
 }

@@ -150,6 +150,8 @@ func newerFiles(rs []*rotated, i int) []*rotated {
 		r := rs[j]
 		k, dup := byHead[fingerprint(r.head)]
 		switch {
+		case len(r.head) == 0: // empty: not a copy of anything
+			out = append(out, r)
 		case !dup:
 			byHead[fingerprint(r.head)] = len(out)
 			out = append(out, r)

@@ -23,6 +23,7 @@ type Tailer struct {
 	live     bool     // cur is the file at path, as far as known
 	done     bool     // cur is finished: deliver its unterminated rest, move on
 	eof      bool     // cur was read to its end: check it before reading on
+	fresh    bool     // cur was empty when started, and not seen written since
 	dropRest bool     // cur ended in an error: drop its unterminated rest
 	queue    []*file  // rotated files to read after cur, oldest first
 	succ     *file    // the file at path replacing cur, once seen
@@ -123,6 +124,7 @@ func (t *Tailer) start(fl *file, id Identity, off int64) error {
 		return fmt.Errorf("tail %s: open %s at %d: %w", t.path, fl.name, off, err)
 	}
 	t.cur, t.done, t.dropRest, t.eof = fl, false, false, false
+	t.fresh = off == 0 && id.FPLen == 0 && !fl.gz
 	t.lr.reset(src, off)
 	t.pos = Position{Path: t.path, File: id, Offset: off}
 	return nil
