@@ -38,7 +38,8 @@ func Parse(line []byte) (Envelope, error) {
 type Parser struct {
 	names  map[string]string
 	recent [8]string // the names seen last, checked before the map
-	next   int
+	next   int       // where the next new name goes in recent
+	hit    int       // where the last name was found in recent
 }
 
 // maxInterned bounds the intern table; names past it are allocated per line.
@@ -119,14 +120,16 @@ func (p *Parser) setProgram(e *Envelope, prog []byte, pid int) {
 }
 
 func (p *Parser) intern(b []byte) string {
-	for _, s := range &p.recent {
-		if s == string(b) && s != "" {
+	for i := range len(p.recent) {
+		j := (p.hit + i) % len(p.recent)
+		if s := p.recent[j]; len(s) == len(b) && s == string(b) {
+			p.hit = j
 			return s
 		}
 	}
 	s := p.lookup(b)
 	p.recent[p.next] = s
-	p.next = (p.next + 1) % len(p.recent)
+	p.hit, p.next = p.next, (p.next+1)%len(p.recent)
 	return s
 }
 
