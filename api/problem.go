@@ -1,6 +1,7 @@
 package api
 
 import (
+	"errors"
 	"log/slog"
 	"net/http"
 
@@ -11,6 +12,10 @@ import (
 
 // ProblemBase prefixes every problem type URI.
 const ProblemBase = "https://mailmeter.dev/problems/"
+
+// TooLarge is the kind of a request body over the configured size: an
+// HTTP-only kind, next to the domain's.
+const TooLarge metering.Kind = "too_large"
 
 // Problem is an RFC 9457 problem detail.
 type Problem struct {
@@ -28,8 +33,8 @@ type FieldIssue struct {
 	Detail string `json:"detail"`
 }
 
-// kinds maps each domain error kind to its HTTP status and title: the one
-// table from errors to HTTP.
+// kinds maps each error kind to its HTTP status and title: the one table
+// from errors to HTTP.
 var kinds = map[metering.Kind]struct {
 	status int
 	title  string
@@ -42,10 +47,14 @@ var kinds = map[metering.Kind]struct {
 	metering.Forbidden:    {http.StatusForbidden, "Forbidden"},
 	metering.QuotaExceed:  {http.StatusUnprocessableEntity, "Quota exceeded"},
 	metering.Internal:     {http.StatusInternalServerError, "Internal error"},
+	TooLarge:              {http.StatusRequestEntityTooLarge, "Request body too large"},
 }
 
-// writeProblem renders err as problem+json. Internal errors are logged in
-// full and shown as "internal error".
+// fail renders err as problem+json.
+func (a *app) fail(c *gin.Context, err error) { writeProblem(c, a.log, err) }
+
+// writeProblem renders err as problem+json: the one encoder. Internal
+// errors are logged in full and shown as "internal error".
 func writeProblem(c *gin.Context, log *slog.Logger, err error) {
 	kind := metering.KindOf(err)
 	k, ok := kinds[kind]
@@ -59,9 +68,12 @@ func writeProblem(c *gin.Context, log *slog.Logger, err error) {
 	} else {
 		p.Detail = err.Error()
 		if f := metering.FieldOf(err); f != "" {
-			p.Errors = []FieldIssue{{Field: f, Detail: err.Error()}}
+			var de *metering.Error
+			errors.As(err, &de)
+			p.Errors = []FieldIssue{{Field: f, Detail: de.Error()}}
 		}
 	}
+	_ = c.Error(err)
 	renderProblem(c, p)
 }
 

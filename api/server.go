@@ -7,8 +7,13 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/mailmeter/mailmeter/directory"
 	"github.com/mailmeter/mailmeter/metering"
+	"github.com/mailmeter/mailmeter/openapi"
+	"github.com/mailmeter/mailmeter/quota"
 )
 
 // Health is what readiness needs to know about the database.
@@ -18,42 +23,113 @@ type Health interface {
 	Pending(ctx context.Context) (int, error)
 }
 
-// Deps are the parts the API serves from.
-type Deps struct {
-	Log    *slog.Logger
-	Health Health
+// Checkpoints reads a source's stored checkpoint (NotFound if none).
+type Checkpoints interface {
+	Checkpoint(ctx context.Context, source string) (metering.Checkpoint, error)
 }
 
-// NewRouter builds the HTTP handler.
+// DefaultMaxBodyBytes bounds request bodies when Deps.MaxBodyBytes is 0.
+const DefaultMaxBodyBytes = 1 << 20
+
+// Deps are the parts the API serves from. Log, Health and Auth are
+// required for the /v1 routes, as are the services they use.
+type Deps struct {
+	Log          *slog.Logger
+	Health       Health
+	Now          func() time.Time // default time.Now
+	Auth         *Verifier
+	Directory    *directory.Service
+	Quota        *quota.Service
+	Reports      *quota.Reports
+	Ingest       *metering.Ingester
+	Checkpoints  Checkpoints
+	MaxBodyBytes int64                // default DefaultMaxBodyBytes
+	Registry     *prometheus.Registry // /metrics; nil = a new registry
+}
+
+// app holds the dependencies the handlers use.
+type app struct {
+	Deps
+	auth    *Verifier
+	log     *slog.Logger
+	metrics *httpMetrics
+}
+
+// NewRouter builds the HTTP handler: /healthz, /readyz, /metrics,
+// /openapi.yaml and, behind bearer-token authentication, the /v1 API.
 func NewRouter(d Deps) *gin.Engine {
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	if d.MaxBodyBytes <= 0 {
+		d.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if d.Registry == nil {
+		d.Registry = prometheus.NewRegistry()
+	}
+	a := &app{Deps: d, auth: d.Auth, log: d.Log, metrics: newHTTPMetrics(d.Registry)}
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
-	r.Use(gin.Recovery())
+	r.ContextWithFallback = true
+	r.Use(a.recover, a.observe, a.limitBody)
 	r.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
-	r.GET("/readyz", readyz(d))
+	r.GET("/readyz", a.readyz)
+	r.GET("/metrics", gin.WrapH(promhttp.HandlerFor(d.Registry, promhttp.HandlerOpts{})))
+	r.GET("/openapi.yaml", func(c *gin.Context) { c.Data(http.StatusOK, "application/yaml", openapi.Spec) })
+	if d.Auth != nil {
+		a.routes(r.Group("/v1", a.authenticate))
+	}
 	r.NoRoute(func(c *gin.Context) {
-		writeProblem(c, d.Log, metering.Errorf(metering.NotFound, "no route %s %s", c.Request.Method, c.Request.URL.Path))
+		a.fail(c, metering.Errorf(metering.NotFound, "no route %s %s", c.Request.Method, c.Request.URL.Path))
 	})
 	return r
 }
 
-func readyz(d Deps) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		ctx, cancel := context.WithTimeout(c.Request.Context(), 2*time.Second)
-		defer cancel()
-		if err := d.Health.Ping(ctx); err != nil {
-			writeProblem(c, d.Log, err)
-			return
-		}
-		n, err := d.Health.Pending(ctx)
-		if err != nil {
-			writeProblem(c, d.Log, err)
-			return
-		}
-		if n > 0 {
-			writeProblem(c, d.Log, metering.Errorf(metering.Unavailable, "%d database migrations pending; run mailmeter migrate up", n))
-			return
-		}
-		c.JSON(http.StatusOK, gin.H{"status": "ready"})
+func (a *app) routes(v1 *gin.RouterGroup) {
+	admin, tenant := roles(RoleAdmin), roles(RoleAdmin, RoleCustomer)
+	own, quotaReaders := roles(RoleAdmin, RoleCustomer, RoleMailbox), roles(RoleAdmin, RoleCustomer, RoleMailbox, RoleService)
+	ingest := roles(RoleAdmin, RoleService)
+
+	v1.POST("/customers", a.allow(admin), a.createCustomer)
+	v1.GET("/customers", a.allow(tenant), a.listCustomers)
+	v1.GET("/customers/:id", a.allow(tenant), a.getCustomer)
+	v1.GET("/customers/:id/usage", a.allow(tenant), a.customerUsage)
+
+	v1.POST("/domains", a.allow(admin), a.createDomain)
+	v1.GET("/domains", a.allow(tenant), a.listDomains)
+	v1.GET("/domains/:domain", a.allow(tenant), a.getDomain)
+	v1.GET("/domains/:domain/usage", a.allow(tenant), a.domainUsage)
+
+	v1.POST("/mailboxes", a.allow(admin), a.createMailbox)
+	v1.GET("/mailboxes", a.allow(tenant), a.listMailboxes)
+	v1.GET("/mailboxes/:address", a.allow(own), a.getMailbox)
+	v1.DELETE("/mailboxes/:address", a.allow(admin), a.removeMailbox)
+	v1.GET("/mailboxes/:address/usage", a.allow(own), a.mailboxUsage)
+	v1.GET("/mailboxes/:address/quota", a.allow(quotaReaders), a.mailboxQuota)
+	v1.GET("/mailboxes/:address/limits", a.allow(admin), a.getLimits)
+	v1.PUT("/mailboxes/:address/limits", a.allow(admin), a.putLimits)
+
+	v1.GET("/latency", a.allow(tenant), a.latency)
+
+	v1.POST("/ingest", a.allow(ingest), a.ingest)
+	v1.GET("/ingest/sources/*source", a.allow(ingest), a.sourceCheckpoint)
+}
+
+func (a *app) readyz(c *gin.Context) {
+	ctx, cancel := context.WithTimeout(c.Request.Context(), 2*time.Second)
+	defer cancel()
+	if err := a.Health.Ping(ctx); err != nil {
+		a.fail(c, err)
+		return
 	}
+	n, err := a.Health.Pending(ctx)
+	if err != nil {
+		a.fail(c, err)
+		return
+	}
+	if n > 0 {
+		a.fail(c, metering.Errorf(metering.Unavailable, "%d database migrations pending; run mailmeter migrate up", n))
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"status": "ready"})
 }

@@ -78,5 +78,5 @@ func (checkpointRow) TableName() string { return "checkpoints" }
 
 // models lists every row struct, for the schema test.
 func models() []any {
-	return []any{&customerRow{}, &domainRow{}, &mailboxRow{}, &counterRow{}, &gaugeRow{}, &latencyRow{}, &checkpointRow{}}
+	return []any{&customerRow{}, &domainRow{}, &mailboxRow{}, &counterRow{}, &gaugeRow{}, &latencyRow{}, &checkpointRow{}, &limitsRow{}, &ingestBatchRow{}}
 }

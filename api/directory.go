@@ -1,0 +1,258 @@
+package api
+
+import (
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/mailmeter/mailmeter/directory"
+	"github.com/mailmeter/mailmeter/metering"
+)
+
+type customerJSON struct {
+	ID        string `json:"id"`
+	Name      string `json:"name"`
+	Currency  string `json:"currency"`
+	Timezone  string `json:"timezone"`
+	Plan      string `json:"plan"`
+	CreatedAt string `json:"created_at"`
+}
+
+func customerOut(c directory.Customer) customerJSON {
+	return customerJSON{c.ID, c.Name, c.Currency, c.Timezone, c.Plan, rfc3339(c.CreatedAt)}
+}
+
+type customerIn struct {
+	ID       string `json:"id"`
+	Name     string `json:"name"`
+	Currency string `json:"currency"`
+	Timezone string `json:"timezone"`
+	Plan     string `json:"plan"`
+}
+
+func (a *app) createCustomer(c *gin.Context) {
+	var in customerIn
+	if err := bindJSON(c, &in); err != nil {
+		a.fail(c, err)
+		return
+	}
+	cu, err := a.Directory.AddCustomer(c, directory.CustomerInput{ID: in.ID, Name: in.Name, Currency: in.Currency, Timezone: in.Timezone, Plan: in.Plan})
+	if err != nil {
+		a.fail(c, err)
+		return
+	}
+	c.Header("Location", "/v1/customers/"+cu.ID)
+	c.JSON(http.StatusCreated, customerOut(cu))
+}
+
+func (a *app) listCustomers(c *gin.Context) {
+	p, err := page(c)
+	if err != nil {
+		a.fail(c, err)
+		return
+	}
+	var cs []directory.Customer
+	if pr := principal(c); pr.Role == RoleCustomer {
+		cu, err := a.Directory.Store().GetCustomer(c, pr.Subject)
+		if err == nil && cu.ID > p.After {
+			cs = append(cs, cu)
+		} else if err != nil && metering.KindOf(err) != metering.NotFound {
+			a.fail(c, err)
+			return
+		}
+	} else if cs, err = a.Directory.Store().ListCustomers(c, p); err != nil {
+		a.fail(c, err)
+		return
+	}
+	out := make([]customerJSON, len(cs))
+	last := ""
+	for i, cu := range cs {
+		out[i], last = customerOut(cu), cu.ID
+	}
+	c.JSON(http.StatusOK, newList(out, nextCursor(p, len(cs), last)))
+}
+
+func (a *app) getCustomer(c *gin.Context) {
+	id := c.Param("id")
+	if err := a.canSeeCustomer(c, id); err != nil {
+		a.fail(c, err)
+		return
+	}
+	cu, err := a.Directory.Store().GetCustomer(c, id)
+	if err != nil {
+		a.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, customerOut(cu))
+}
+
+type domainJSON struct {
+	Domain    string `json:"domain"`
+	Customer  string `json:"customer"`
+	CreatedAt string `json:"created_at"`
+}
+
+func domainOut(d directory.Domain) domainJSON {
+	return domainJSON{d.Name, d.CustomerID, rfc3339(d.CreatedAt)}
+}
+
+type domainIn struct {
+	Domain   string `json:"domain"`
+	Customer string `json:"customer"`
+}
+
+func (a *app) createDomain(c *gin.Context) {
+	var in domainIn
+	if err := bindJSON(c, &in); err != nil {
+		a.fail(c, err)
+		return
+	}
+	d, err := a.Directory.AddDomain(c, directory.DomainInput{Name: in.Domain, CustomerID: in.Customer})
+	if err != nil {
+		a.fail(c, err)
+		return
+	}
+	c.Header("Location", "/v1/domains/"+d.Name)
+	c.JSON(http.StatusCreated, domainOut(d))
+}
+
+func (a *app) listDomains(c *gin.Context) {
+	p, err := page(c)
+	if err != nil {
+		a.fail(c, err)
+		return
+	}
+	customer := c.Query("customer")
+	if pr := principal(c); pr.Role == RoleCustomer {
+		customer = pr.Subject
+	}
+	ds, err := a.Directory.Store().ListDomains(c, customer, p)
+	if err != nil {
+		a.fail(c, err)
+		return
+	}
+	out := make([]domainJSON, len(ds))
+	last := ""
+	for i, d := range ds {
+		out[i], last = domainOut(d), d.Name
+	}
+	c.JSON(http.StatusOK, newList(out, nextCursor(p, len(ds), last)))
+}
+
+func (a *app) getDomain(c *gin.Context) {
+	name, err := pathDomain(c)
+	if err == nil {
+		err = a.canSeeDomain(c, name)
+	}
+	if err != nil {
+		a.fail(c, err)
+		return
+	}
+	d, err := a.Directory.Store().GetDomain(c, name)
+	if err != nil {
+		a.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, domainOut(d))
+}
+
+type mailboxJSON struct {
+	Address   string `json:"address"`
+	Domain    string `json:"domain"`
+	CreatedAt string `json:"created_at"`
+	DeletedAt string `json:"deleted_at,omitempty"`
+}
+
+func mailboxOut(m directory.Mailbox) mailboxJSON {
+	out := mailboxJSON{Address: m.Address, Domain: m.Domain, CreatedAt: rfc3339(m.CreatedAt)}
+	if m.DeletedAt != nil {
+		out.DeletedAt = rfc3339(*m.DeletedAt)
+	}
+	return out
+}
+
+type mailboxIn struct {
+	Address   string    `json:"address"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+func (a *app) createMailbox(c *gin.Context) {
+	var in mailboxIn
+	if err := bindJSON(c, &in); err != nil {
+		a.fail(c, err)
+		return
+	}
+	m, err := a.Directory.AddMailbox(c, directory.MailboxInput{Address: in.Address, Created: in.CreatedAt})
+	if err != nil {
+		a.fail(c, renameField(err, "created", "created_at"))
+		return
+	}
+	c.Header("Location", "/v1/mailboxes/"+m.Address)
+	c.JSON(http.StatusCreated, mailboxOut(m))
+}
+
+func (a *app) listMailboxes(c *gin.Context) {
+	p, err := page(c)
+	if err != nil {
+		a.fail(c, err)
+		return
+	}
+	f := directory.MailboxFilter{Domain: c.Query("domain"), CustomerID: c.Query("customer")}
+	if pr := principal(c); pr.Role == RoleCustomer {
+		f.CustomerID = pr.Subject
+	}
+	ms, err := a.Directory.Store().ListMailboxes(c, f, p)
+	if err != nil {
+		a.fail(c, err)
+		return
+	}
+	out := make([]mailboxJSON, len(ms))
+	last := ""
+	for i, m := range ms {
+		out[i], last = mailboxOut(m), m.Address
+	}
+	c.JSON(http.StatusOK, newList(out, nextCursor(p, len(ms), last)))
+}
+
+func (a *app) getMailbox(c *gin.Context) {
+	addr, err := pathAddress(c)
+	if err == nil {
+		err = a.canSeeMailbox(c, addr)
+	}
+	if err != nil {
+		a.fail(c, err)
+		return
+	}
+	m, err := a.Directory.Store().GetMailbox(c, addr)
+	if err != nil {
+		a.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, mailboxOut(m))
+}
+
+func (a *app) removeMailbox(c *gin.Context) {
+	addr, err := pathAddress(c)
+	if err != nil {
+		a.fail(c, err)
+		return
+	}
+	if err := a.Directory.RemoveMailbox(c, addr, time.Time{}); err != nil {
+		a.fail(c, err)
+		return
+	}
+	c.Status(http.StatusNoContent)
+}
+
+// renameField renames the field of a domain error to its API name.
+func renameField(err error, from, to string) error {
+	var de *metering.Error
+	if !errors.As(err, &de) || de.Field != from {
+		return err
+	}
+	e := *de
+	e.Field = to
+	return &e
+}

@@ -1,0 +1,172 @@
+package metering
+
+import (
+	"context"
+	"strings"
+)
+
+// IngestInput is a batch pushed by a remote collector: the usage of the
+// source's bytes [From, Batch.Checkpoint.Offset), with the checkpoint that
+// accounts for them. (source, from, to) is its idempotency key; Seq is the
+// collector's batch number, used to recognise replays of empty ranges.
+type IngestInput struct {
+	From  int64
+	Batch Batch
+}
+
+// IngestStatus says what became of a pushed batch.
+type IngestStatus string
+
+// Ingest outcomes.
+const (
+	Applied   IngestStatus = "applied"   // committed now
+	Duplicate IngestStatus = "duplicate" // committed before; not counted again
+)
+
+// IngestResult is the outcome of a pushed batch and where the source stands.
+type IngestResult struct {
+	Status     IngestStatus
+	Checkpoint Checkpoint
+}
+
+// IngestStore is what ingest needs from storage. Errors are *Error values.
+type IngestStore interface {
+	// Checkpoint returns the stored checkpoint of a source, or NotFound.
+	Checkpoint(ctx context.Context, source string) (Checkpoint, error)
+	// CommitRange commits b like UsageStore.Commit (Conflict unless
+	// b.Checkpoint.Seq is the stored seq plus one) and records, in the same
+	// transaction, that the range [from, b.Checkpoint.Offset) was applied as
+	// that seq.
+	CommitRange(ctx context.Context, b Batch, from int64) error
+	// Applied reports whether [from, to) was applied as one batch, with
+	// batch number seq unless seq is 0.
+	Applied(ctx context.Context, source string, seq, from, to int64) (bool, error)
+}
+
+// Ingester applies batches pushed by remote collectors exactly once.
+type Ingester struct {
+	store    IngestStore
+	onCommit func(Batch)
+}
+
+// NewIngester returns an Ingester over store; onCommit, if not nil, sees
+// every applied batch (to keep in-memory views current).
+func NewIngester(store IngestStore, onCommit func(Batch)) *Ingester {
+	return &Ingester{store: store, onCommit: onCommit}
+}
+
+// Validate checks a pushed batch and normalizes its addresses.
+func (in *IngestInput) Validate() error {
+	cp := in.Batch.Checkpoint
+	if cp == nil || strings.TrimSpace(cp.Source) == "" {
+		return FieldError("source", "source is required")
+	}
+	if in.From < 0 {
+		return FieldError("from_offset", "from_offset must not be negative")
+	}
+	if cp.Offset < in.From {
+		return FieldError("to_offset", "to_offset %d is before from_offset %d", cp.Offset, in.From)
+	}
+	for i := range in.Batch.Counters {
+		c := &in.Batch.Counters[i]
+		if !c.Metric.IsCounter() {
+			return FieldError("counters", "counters[%d].metric %q: not a counter metric", i, c.Metric)
+		}
+		c.Hour = Hour(c.Hour)
+	}
+	for i := range in.Batch.Gauges {
+		g := &in.Batch.Gauges[i]
+		if !g.Metric.IsGauge() {
+			return FieldError("gauges", "gauges[%d].metric %q: not a gauge metric", i, g.Metric)
+		}
+		g.Hour = Hour(g.Hour)
+	}
+	for i, l := range in.Batch.Latency {
+		if l.Direction != Inbound && l.Direction != Outbound {
+			return FieldError("latency", "latency[%d].direction %q: want inbound or outbound", i, l.Direction)
+		}
+		in.Batch.Latency[i].Hour = Hour(l.Hour)
+	}
+	return nil
+}
+
+// Ingest applies a pushed batch once. Against the stored checkpoint:
+//   - no checkpoint yet: the batch must start at offset 0 (else Conflict);
+//   - a range ending at or before the stored offset is a replay: Duplicate
+//     if it is exactly an applied batch, Conflict otherwise (an empty range at
+//     the stored offset is a replay only if its seq was already used);
+//   - from == stored offset: committed as the next seq (Applied);
+//   - from beyond the stored offset: Conflict (a gap);
+//   - from before and to beyond the stored offset: Conflict (an overlap).
+//
+// Concurrent pushes of one batch are safe: the store's seq fence lets one
+// commit, and the other is then classified again as a Duplicate.
+func (g *Ingester) Ingest(ctx context.Context, in IngestInput) (IngestResult, error) {
+	if err := in.Validate(); err != nil {
+		return IngestResult{}, err
+	}
+	for attempt := 0; ; attempt++ {
+		res, err := g.try(ctx, in)
+		if attempt < 3 && KindOf(err) == Conflict && FieldOf(err) == "seq" {
+			continue // another writer committed meanwhile: classify again
+		}
+		return res, err
+	}
+}
+
+// try classifies the batch against the stored checkpoint and commits it if
+// it is the next one. A Conflict with field "seq" means another writer
+// moved the source meanwhile.
+func (g *Ingester) try(ctx context.Context, in IngestInput) (IngestResult, error) {
+	cp := *in.Batch.Checkpoint
+	from, to := in.From, cp.Offset
+	stored, err := g.store.Checkpoint(ctx, cp.Source)
+	switch {
+	case KindOf(err) == NotFound:
+		if from != 0 {
+			return IngestResult{}, &Error{Kind: Conflict, Field: "from_offset",
+				Message: "unknown source " + cp.Source + ": its first batch must start at offset 0"}
+		}
+	case err != nil:
+		return IngestResult{}, err
+	case from == to && from == stored.Offset:
+		if cp.Seq > 0 && cp.Seq <= stored.Seq {
+			return g.replay(ctx, in, stored) // an empty range: only its seq tells a replay
+		}
+	case to <= stored.Offset:
+		return g.replay(ctx, in, stored)
+	case from > stored.Offset:
+		return IngestResult{}, rangeConflict("gap", cp.Source, from, to, stored.Offset)
+	case from < stored.Offset:
+		return IngestResult{}, rangeConflict("overlap", cp.Source, from, to, stored.Offset)
+	}
+	b := in.Batch
+	next := cp
+	next.Seq = stored.Seq + 1
+	b.Checkpoint = &next
+	if err := g.store.CommitRange(ctx, b, from); err != nil {
+		return IngestResult{}, err
+	}
+	if g.onCommit != nil {
+		g.onCommit(b)
+	}
+	return IngestResult{Status: Applied, Checkpoint: next}, nil
+}
+
+func (g *Ingester) replay(ctx context.Context, in IngestInput, stored Checkpoint) (IngestResult, error) {
+	cp := in.Batch.Checkpoint
+	ok, err := g.store.Applied(ctx, cp.Source, cp.Seq, in.From, cp.Offset)
+	if err != nil {
+		return IngestResult{}, err
+	}
+	if !ok {
+		return IngestResult{}, rangeConflict("overlap", cp.Source, in.From, cp.Offset, stored.Offset)
+	}
+	return IngestResult{Status: Duplicate, Checkpoint: stored}, nil
+}
+
+func rangeConflict(what, source string, from, to, stored int64) error {
+	msg := Errorf(Conflict, "%s: batch [%d, %d) of source %s does not continue the stored offset %d", what, from, to, source, stored)
+	msg.Field = "from_offset"
+	return msg
+}

@@ -1,0 +1,199 @@
+package quota
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/mailmeter/mailmeter/directory"
+	"github.com/mailmeter/mailmeter/metering"
+)
+
+// OutboundWarnShare is the share of a daily outbound limit at which the
+// outbound status turns to Warning (daily limits have no soft value).
+const OutboundWarnShare = 0.8
+
+// Report is a mailbox's quota picture, as a webmail quota bar shows it.
+type Report struct {
+	Mailbox       string
+	Storage       Meter
+	Messages      Meter
+	OutBytes      Meter
+	OutRecipients Meter
+	Outbound      Status    // the worse of OutBytes and OutRecipients
+	ResetsAt      time.Time // when the outbound day ends (UTC midnight)
+	UpdatedAt     time.Time // when the usage was last refreshed or changed
+}
+
+// Mailboxes is the part of the directory the view needs.
+type Mailboxes interface {
+	// GetMailbox returns the active mailbox with the address, or NotFound.
+	GetMailbox(ctx context.Context, address string) (directory.Mailbox, error)
+}
+
+// View holds every mailbox's current usage and limits in memory. It is fed
+// by committed batches (Apply, a metering.Recorder's onCommit hook) and
+// reloaded from the store by Refresh, so writes of other processes show up.
+// Reads take a read lock and no I/O, except the first look-up of a mailbox
+// with no usage and no limits, which asks the directory once.
+type View struct {
+	store Store
+	dir   Mailboxes
+	now   func() time.Time
+
+	mu        sync.RWMutex
+	usage     map[string]Usage
+	limits    map[string]Limits
+	known     map[string]bool // mailboxes confirmed by the directory
+	updatedAt time.Time
+}
+
+// NewView returns an empty View; call Refresh to load it.
+func NewView(store Store, dir Mailboxes, now func() time.Time) *View {
+	return &View{store: store, dir: dir, now: now,
+		usage: map[string]Usage{}, limits: map[string]Limits{}, known: map[string]bool{}}
+}
+
+// day returns the UTC midnight of t.
+func day(t time.Time) time.Time { return t.UTC().Truncate(24 * time.Hour) }
+
+// Refresh reloads usage and limits from the store. A batch applied while
+// Refresh reads may be missing until the next Refresh.
+func (v *View) Refresh(ctx context.Context) error {
+	today := day(v.now())
+	us, err := v.store.CurrentUsage(ctx, today)
+	if err != nil {
+		return fmt.Errorf("refresh quota view: %w", err)
+	}
+	ls, err := v.store.ListLimits(ctx)
+	if err != nil {
+		return fmt.Errorf("refresh quota view: %w", err)
+	}
+	usage := make(map[string]Usage, len(us))
+	for _, u := range us {
+		u.Day = today
+		usage[u.Mailbox] = u
+	}
+	limits := make(map[string]Limits, len(ls))
+	for _, l := range ls {
+		limits[l.Mailbox] = l
+	}
+	v.mu.Lock()
+	v.usage, v.limits, v.known, v.updatedAt = usage, limits, map[string]bool{}, v.now().UTC()
+	v.mu.Unlock()
+	return nil
+}
+
+// Run refreshes the view on every tick until ctx ends, reporting errors to
+// onErr (which may be nil).
+func (v *View) Run(ctx context.Context, tick <-chan time.Time, onErr func(error)) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick:
+			if err := v.Refresh(ctx); err != nil && onErr != nil {
+				onErr(err)
+			}
+		}
+	}
+}
+
+// Apply adds a committed batch: the newest mailbox-total storage gauges and
+// today's outbound counters. It is a metering.Recorder onCommit hook.
+func (v *View) Apply(b metering.Batch) {
+	today := day(v.now())
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	for _, c := range b.Counters {
+		if (c.Metric != metering.OutBytes && c.Metric != metering.OutRecipients) || day(c.Hour) != today {
+			continue
+		}
+		u := v.current(c.Mailbox, today)
+		if c.Metric == metering.OutBytes {
+			u.OutBytes += c.Value
+		} else {
+			u.OutRecipients += c.Value
+		}
+		v.usage[c.Mailbox] = u
+	}
+	for _, g := range b.Gauges {
+		if g.Folder != "" || !g.Metric.IsGauge() {
+			continue
+		}
+		u := v.current(g.Mailbox, today)
+		if g.Hour.Before(u.StorageHour) {
+			continue
+		}
+		u.StorageHour = g.Hour
+		if g.Metric == metering.StorageBytes {
+			u.StorageBytes = g.Last
+		} else {
+			u.StorageMessages = g.Last
+		}
+		v.usage[g.Mailbox] = u
+	}
+	v.updatedAt = v.now().UTC()
+}
+
+// current returns a mailbox's usage with outbound figures reset if they
+// belong to an earlier day. The caller holds mu.
+func (v *View) current(mailbox string, today time.Time) Usage {
+	u, ok := v.usage[mailbox]
+	if !ok {
+		u = Usage{Mailbox: mailbox}
+	}
+	if !u.Day.Equal(today) {
+		u.Day, u.OutBytes, u.OutRecipients = today, 0, 0
+	}
+	return u
+}
+
+// SetLimits replaces a mailbox's limits in the view (after the store).
+func (v *View) SetLimits(l Limits) {
+	v.mu.Lock()
+	v.limits[l.Mailbox] = l
+	v.mu.Unlock()
+}
+
+// Report returns a mailbox's quota picture from memory. It returns NotFound
+// for a mailbox with no usage, no limits and no directory entry.
+func (v *View) Report(ctx context.Context, mailbox string) (Report, error) {
+	today := day(v.now())
+	v.mu.RLock()
+	u, hasUsage := v.usage[mailbox]
+	l, hasLimits := v.limits[mailbox]
+	known, at := v.known[mailbox], v.updatedAt
+	v.mu.RUnlock()
+	if !hasUsage && !hasLimits && !known {
+		if _, err := v.dir.GetMailbox(ctx, mailbox); err != nil {
+			return Report{}, err
+		}
+		v.mu.Lock()
+		v.known[mailbox] = true
+		v.mu.Unlock()
+	}
+	if !u.Day.Equal(today) {
+		u.OutBytes, u.OutRecipients = 0, 0
+	}
+	return Evaluate(mailbox, u, l, today, at), nil
+}
+
+// Evaluate puts a usage against limits; today is the UTC day outbound
+// figures count for.
+func Evaluate(mailbox string, u Usage, l Limits, today, updatedAt time.Time) Report {
+	r := Report{
+		Mailbox:       mailbox,
+		Storage:       Measure(u.StorageBytes, l.StorageSoft, l.StorageHard),
+		Messages:      Measure(u.StorageMessages, l.MessagesSoft, l.MessagesHard),
+		OutBytes:      Measure(u.OutBytes, warnAt(l.OutBytesPerDay), l.OutBytesPerDay),
+		OutRecipients: Measure(u.OutRecipients, warnAt(l.OutRecipientsPerDay), l.OutRecipientsPerDay),
+		ResetsAt:      today.Add(24 * time.Hour),
+		UpdatedAt:     updatedAt,
+	}
+	r.Outbound = Worst(r.OutBytes.Status, r.OutRecipients.Status)
+	return r
+}
+
+func warnAt(limit int64) int64 { return int64(float64(limit) * OutboundWarnShare) }
