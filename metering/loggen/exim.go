@@ -61,6 +61,9 @@ func (e *exim) say(t int64, pid int64, id string, parts ...string) {
 
 // host returns the H= and I= fields of m's client.
 func (e *exim) host(m *message) string {
+	if m.peer != "" {
+		return m.peer
+	}
 	h := "H="
 	switch {
 	case m.clientName == "unknown":
@@ -74,7 +77,8 @@ func (e *exim) host(m *message) string {
 	if m.login != "" {
 		port = "587"
 	}
-	return h + " [" + m.clientIP + "]:" + itoa(m.port) + " I=[" + e.w.ip + "]:" + port
+	m.peer = h + " [" + m.clientIP + "]:" + itoa(m.port) + " I=[" + e.w.ip + "]:" + port
+	return m.peer
 }
 
 func (e *exim) connect(m *message) {
@@ -109,18 +113,18 @@ func (e *exim) receive(m *message) {
 	if m.kind == kindPickup {
 		e.o.str(" U=www-data P=local S=")
 	} else {
-		e.o.str(" " + e.host(m) + " P=esmtps")
+		e.o.strs(" ", e.host(m), " P=esmtps")
 		if m.login != "" {
 			e.o.str("a")
 		}
 		e.o.str(" X=TLS1.3:TLS_AES_256_GCM_SHA384:256 CV=no")
 		if m.login != "" {
-			e.o.str(" A=dovecot_plain:" + m.login)
+			e.o.strs(" A=dovecot_plain:", m.login)
 		}
 		e.o.str(" S=")
 	}
 	e.o.int(m.size)
-	e.o.str(" id=" + m.mid[1:len(m.mid)-1] + ` T="` + subjects[m.variant%len(subjects)] + `"`)
+	e.o.strs(" id=", m.mid[1:len(m.mid)-1], ` T="`, subjects[m.variant%len(subjects)], `"`)
 	e.forList(m)
 	e.o.end()
 	e.arrived(m)
@@ -166,16 +170,16 @@ func (e *exim) reject(m *message, to string) {
 	if !e.line(m.at, m.pid, "") {
 		return
 	}
-	e.o.str(e.host(m) + " F=<" + m.from + ">")
+	e.o.strs(e.host(m), " F=<", m.from, ">")
 	if m.login != "" {
-		e.o.str(" A=dovecot_plain:" + m.login)
+		e.o.strs(" A=dovecot_plain:", m.login)
 	}
-	e.o.str(" rejected RCPT <" + to + ">: ")
+	e.o.strs(" rejected RCPT <", to, ">: ")
 	switch {
 	case m.login != "":
 		e.o.str("Sending to this destination is not permitted")
 	case m.kind == kindReject && m.variant == 1:
-		e.o.str(`"JunkMail rejected - ` + m.clientIP + ` is in an RBL: https://www.spamhaus.org/sbl/query/SBLCSS"`)
+		e.o.strs(`"JunkMail rejected - `, m.clientIP, ` is in an RBL: https://www.spamhaus.org/sbl/query/SBLCSS"`)
 	case !e.w.isLocal(to):
 		e.o.str("relay not permitted")
 	default:
@@ -193,7 +197,7 @@ func (e *exim) notify(m *message, n *message) {
 	if !e.line(n.at, n.pid, n.id) {
 		return
 	}
-	e.o.str("<= <> R=" + m.curID() + " U=Debian-exim P=local S=")
+	e.o.strs("<= <> R=", m.curID(), " U=Debian-exim P=local S=")
 	e.o.int(n.size)
 	e.forList(n)
 	e.o.end()
@@ -206,7 +210,7 @@ func (e *exim) expire(m *message) {
 			continue
 		}
 		if e.line(m.at, m.pid, m.curID()) {
-			e.o.str("** " + rc.addr + ": retry timeout exceeded")
+			e.o.strs("** ", rc.addr, ": retry timeout exceeded")
 			e.o.end()
 			e.outcome(m, rc)
 			e.failed(m, outBounced)

@@ -20,9 +20,9 @@ func (e *exim) filter(m *message) {
 		if e.line(m.at, rpid, m.id2) {
 			e.o.str("<= ")
 			e.addr(m.from)
-			e.o.str(" H=localhost [127.0.0.1]:" + itoa(40000+int64(e.rng.IntN(20000))) + " I=[127.0.0.1]:10025 P=esmtp S=")
+			e.o.strs(" H=localhost [127.0.0.1]:", itoa(40000+int64(e.rng.IntN(20000))), " I=[127.0.0.1]:10025 P=esmtp S=")
 			e.o.int(m.size2)
-			e.o.str(" id=" + m.mid[1:len(m.mid)-1])
+			e.o.strs(" id=", m.mid[1:len(m.mid)-1])
 			e.forList(m)
 			e.o.end()
 		}
@@ -34,7 +34,7 @@ func (e *exim) filter(m *message) {
 		if e.line(m.at, m.pid, m.id) {
 			e.o.str(arrow(i == 0))
 			e.rcptAddr(rc)
-			e.o.str(` R=amavis T=amavis_smtp H=127.0.0.1 [127.0.0.1]:10024 C="` + reply + `"`)
+			e.o.strs(` R=amavis T=amavis_smtp H=127.0.0.1 [127.0.0.1]:10024 C="`, reply, `"`)
 			e.times(m)
 			e.o.end()
 		}
@@ -54,7 +54,7 @@ func arrow(first bool) string {
 func (e *exim) rcptAddr(rc *rcpt) {
 	e.o.str(rc.addr)
 	if rc.orig != "" {
-		e.o.str(" <" + rc.orig + ">")
+		e.o.strs(" <", rc.orig, ">")
 	}
 }
 
@@ -134,18 +134,18 @@ func (e *exim) localTail(m *message, rc *rcpt, lmtp bool) {
 	}
 	switch {
 	case rc.now == outSent && lmtp:
-		e.o.str(` H=127.0.0.1 [127.0.0.1]:24 C="250 2.0.0 <` + rc.addr + "> " + e.sessionID() + ` Saved"`)
+		e.o.strs(` H=127.0.0.1 [127.0.0.1]:24 C="250 2.0.0 <`, rc.addr, "> ", e.sessionID(), ` Saved"`)
 		e.times(m)
 	case rc.now == outSent:
 		e.times(m)
 	case lmtp && rc.now == outDeferred:
-		e.o.str(" defer (-44) H=127.0.0.1 [127.0.0.1]:24: LMTP error after end of data: " + code + " <" + rc.addr + "> Quota exceeded (mailbox for user is full)")
+		e.o.strs(" defer (-44) H=127.0.0.1 [127.0.0.1]:24: LMTP error after end of data: ", code, " <", rc.addr, "> Quota exceeded (mailbox for user is full)")
 	case lmtp:
-		e.o.str(" H=127.0.0.1 [127.0.0.1]:24: LMTP error after end of data: " + code + " <" + rc.addr + "> Quota exceeded (mailbox for user is full)")
+		e.o.strs(" H=127.0.0.1 [127.0.0.1]:24: LMTP error after end of data: ", code, " <", rc.addr, "> Quota exceeded (mailbox for user is full)")
 	case rc.now == outDeferred:
-		e.o.str(" defer (-22): mailbox is full (MTA-imposed quota exceeded while writing to /var/vmail/" + rc.addr + "/Maildir)")
+		e.o.strs(" defer (-22): mailbox is full (MTA-imposed quota exceeded while writing to /var/vmail/", rc.addr, "/Maildir)")
 	default:
-		e.o.str(": mailbox is full (MTA-imposed quota exceeded while writing to /var/vmail/" + rc.addr + "/Maildir)")
+		e.o.strs(": mailbox is full (MTA-imposed quota exceeded while writing to /var/vmail/", rc.addr, "/Maildir)")
 	}
 }
 
@@ -161,20 +161,17 @@ func (e *exim) remoteDelivery(m *message, rc *rcpt, first bool) {
 	}
 	switch rc.now {
 	case outSent:
-		e.o.str(arrow(first) + rc.addr + " R=dnslookup T=remote_smtp" + h +
-			` X=TLS1.3:TLS_AES_256_GCM_SHA384:256 CV=yes C="250 2.0.0 Ok: queued as ` + e.ids.postfix(e.rng, m.at, false) + `"`)
+		e.o.strs(arrow(first), rc.addr, " R=dnslookup T=remote_smtp", h, ` X=TLS1.3:TLS_AES_256_GCM_SHA384:256 CV=yes C="250 2.0.0 Ok: queued as `, e.ids.postfix(e.rng, m.at, false), `"`)
 		e.times(m)
 	case outDeferred:
-		e.o.str("== " + rc.addr + " R=dnslookup T=remote_smtp ")
+		e.o.strs("== ", rc.addr, " R=dnslookup T=remote_smtp ")
 		if timeout {
 			e.o.str("defer (110): Connection timed out")
 		} else {
-			e.o.str("defer (-44)" + h + ": SMTP error from remote mail server after RCPT TO:<" + rc.addr +
-				">: 450 4.2.0 <" + rc.addr + ">: Recipient address rejected: Greylisted")
+			e.o.strs("defer (-44)", h, ": SMTP error from remote mail server after RCPT TO:<", rc.addr, ">: 450 4.2.0 <", rc.addr, ">: Recipient address rejected: Greylisted")
 		}
 	default:
-		e.o.str("** " + rc.addr + " R=dnslookup T=remote_smtp" + h + ": SMTP error from remote mail server after RCPT TO:<" +
-			rc.addr + ">: 550 5.1.1 <" + rc.addr + ">: Recipient address rejected: User unknown")
+		e.o.strs("** ", rc.addr, " R=dnslookup T=remote_smtp", h, ": SMTP error from remote mail server after RCPT TO:<", rc.addr, ">: 550 5.1.1 <", rc.addr, ">: Recipient address rejected: User unknown")
 	}
 	e.o.end()
 	e.outcome(m, rc)

@@ -73,6 +73,7 @@ type message struct {
 	clientIP   string
 	helo       string
 	port       int64
+	peer       string // the client as the renderer writes it, cached
 
 	rcpts    []rcpt
 	rejected []string // recipients refused at RCPT time

@@ -63,6 +63,13 @@ func (o *output) flush() {
 
 func (o *output) str(s string) { o.buf = append(o.buf, s...) }
 
+// strs appends each part, sparing the caller a concatenation.
+func (o *output) strs(parts ...string) {
+	for _, s := range parts {
+		o.buf = append(o.buf, s...)
+	}
+}
+
 func (o *output) int(n int64) { o.buf = strconv.AppendInt(o.buf, n, 10) }
 
 // stamper formats line envelopes, caching the part that changes once a

@@ -87,7 +87,10 @@ func (p *postfix) smtpdOf(m *message) string {
 }
 
 func (p *postfix) client(m *message) string {
-	return m.clientName + "[" + m.clientIP + "]"
+	if m.peer == "" {
+		m.peer = m.clientName + "[" + m.clientIP + "]"
+	}
+	return m.peer
 }
 
 func (p *postfix) newID(t int64) string {
@@ -163,17 +166,17 @@ func (p *postfix) reject(m *message, id, to string) {
 	p.o.str(p.client(m))
 	switch {
 	case m.login != "":
-		p.o.str(": 554 5.7.1 <" + to + ">: Recipient address rejected: Access denied")
+		p.o.strs(": 554 5.7.1 <", to, ">: Recipient address rejected: Access denied")
 	case !p.w.isLocal(to):
-		p.o.str(": 454 4.7.1 <" + to + ">: Relay access denied")
+		p.o.strs(": 454 4.7.1 <", to, ">: Relay access denied")
 	case strings.HasPrefix(to, "nosuchuser"):
-		p.o.str(": 550 5.1.1 <" + to + ">: Recipient address rejected: User unknown in virtual mailbox table")
+		p.o.strs(": 550 5.1.1 <", to, ">: Recipient address rejected: User unknown in virtual mailbox table")
 	default:
-		p.o.str(": 552 5.2.2 <" + to + ">: Recipient address rejected: Mailbox is full")
+		p.o.strs(": 552 5.2.2 <", to, ">: Recipient address rejected: Mailbox is full")
 	}
-	p.o.str("; from=<" + m.from + "> to=<" + to + "> proto=ESMTP helo=<" + m.helo + ">")
+	p.o.strs("; from=<", m.from, "> to=<", to, "> proto=ESMTP helo=<", m.helo, ">")
 	if m.login != "" {
-		p.o.str(" sasl_username=<" + m.login + ">")
+		p.o.strs(" sasl_username=<", m.login, ">")
 	}
 	p.o.end()
 	p.rejectedRcpt(m, to)
@@ -184,8 +187,7 @@ func (p *postfix) rejectSession(m *message) {
 		ip := "[" + m.clientIP + "]:" + itoa(m.port)
 		for _, to := range m.rejected {
 			if p.line(m.at, "postfix/postscreen", p.postscreen) {
-				p.o.str("NOQUEUE: reject: RCPT from " + ip + ": 550 5.7.1 Service unavailable; client [" + m.clientIP +
-					"] blocked using zen.spamhaus.org; from=<" + m.from + ">, to=<" + to + ">, proto=ESMTP, helo=<" + m.helo + ">")
+				p.o.strs("NOQUEUE: reject: RCPT from ", ip, ": 550 5.7.1 Service unavailable; client [", m.clientIP, "] blocked using zen.spamhaus.org; from=<", m.from, ">, to=<", to, ">, proto=ESMTP, helo=<", m.helo, ">")
 				p.o.end()
 				p.rejectedRcpt(m, to)
 			}
@@ -208,7 +210,7 @@ func (p *postfix) milterReject(m *message) {
 	if !p.qline(m.at, "postfix/cleanup", p.cleanup.pick(&p.pc, p.rng), m.id) {
 		return
 	}
-	p.o.str("milter-reject: END-OF-MESSAGE from " + p.client(m) + ": ")
+	p.o.strs("milter-reject: END-OF-MESSAGE from ", p.client(m), ": ")
 	metric := metering.SpamBlocked
 	if m.verdict == verdictVirus {
 		p.o.str("5.7.1 Blocked by ClamAV - FOUND VIRUS: Eicar-Test-Signature")
@@ -216,7 +218,7 @@ func (p *postfix) milterReject(m *message) {
 	} else {
 		p.o.str("5.7.1 Spam message rejected")
 	}
-	p.o.str("; from=<" + m.from + "> to=<" + to + "> proto=ESMTP helo=<" + m.helo + ">")
+	p.o.strs("; from=<", m.from, "> to=<", to, "> proto=ESMTP helo=<", m.helo, ">")
 	p.o.end()
 	p.t.add(to, metric, 1)
 }
@@ -233,7 +235,7 @@ func (p *postfix) disconnect(m *message, prog string, data int) {
 	}
 	total := acc + len(m.rejected)
 	tls := m.variant%4 != 3
-	p.o.str("disconnect from " + p.client(m) + " ehlo=1")
+	p.o.strs("disconnect from ", p.client(m), " ehlo=1")
 	n, ok := 3, 3
 	if tls {
 		p.o.str(" starttls=1")

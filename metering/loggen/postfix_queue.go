@@ -57,7 +57,7 @@ func (p *postfix) amavisLine(m *message, pid int64, child, queuedAs string) {
 	if !p.line(m.at, "amavis", pid) {
 		return
 	}
-	p.o.str("(" + child + ") ")
+	p.o.strs("(", child, ") ")
 	tag := "{RelayedInbound}"
 	if m.authed() {
 		tag = "{RelayedOutbound}"
@@ -70,27 +70,27 @@ func (p *postfix) amavisLine(m *message, pid int64, child, queuedAs string) {
 	case verdictSpamPassed:
 		p.o.str("Passed SPAMMY {RelayedTaggedInbound}")
 	default:
-		p.o.str("Passed CLEAN " + tag)
+		p.o.strs("Passed CLEAN ", tag)
 	}
 	if m.authed() {
 		p.o.str(", ORIGINATING/MYNETS LOCAL")
 	}
-	p.o.str(", [" + m.clientIP + "]:" + itoa(m.port) + " [" + m.clientIP + "] <" + m.from + "> -> ")
+	p.o.strs(", [", m.clientIP, "]:", itoa(m.port), " [", m.clientIP, "] <", m.from, "> -> ")
 	for i := range m.rcpts {
 		if i > 0 {
 			p.o.str(",")
 		}
-		p.o.str("<" + m.rcpts[i].addr + ">")
+		p.o.strs("<", m.rcpts[i].addr, ">")
 	}
 	if queuedAs == "" {
-		p.o.str(", quarantine: spam-" + p.sessionID()[:12])
+		p.o.strs(", quarantine: spam-", p.sessionID()[:12])
 	}
-	p.o.str(", Queue-ID: " + m.id + ", Message-ID: " + m.mid + ", mail_id: " + p.sessionID()[:12] + ", Hits: ")
+	p.o.strs(", Queue-ID: ", m.id, ", Message-ID: ", m.mid, ", mail_id: ", p.sessionID()[:12], ", Hits: ")
 	p.o.str(p.hits(m))
 	p.o.str(", size: ")
 	p.o.int(m.size - 100)
 	if queuedAs != "" {
-		p.o.str(", queued_as: " + queuedAs)
+		p.o.strs(", queued_as: ", queuedAs)
 	}
 	p.o.str(", ")
 	p.o.int(int64(200 + p.rng.IntN(4000)))
@@ -136,7 +136,7 @@ func (p *postfix) expire(m *message) {
 	if !p.qline(m.at, "postfix/qmgr", p.qmgr, m.curID()) {
 		return
 	}
-	p.o.str("from=<" + m.from + ">, status=expired, returned to sender")
+	p.o.strs("from=<", m.from, ">, status=expired, returned to sender")
 	p.o.end()
 	if m.authed() {
 		p.t.add(m.login, metering.Bounced, int64(m.pending()))
@@ -153,7 +153,7 @@ func (p *postfix) qmgrFrom(m *message, id string, size int64, nrcpt int) bool {
 	if !p.qline(m.at, "postfix/qmgr", p.qmgr, id) {
 		return false
 	}
-	p.o.str("from=<" + m.from + ">, size=")
+	p.o.strs("from=<", m.from, ">, size=")
 	p.o.int(size)
 	p.o.str(", nrcpt=")
 	p.o.int(int64(nrcpt))
