@@ -4,6 +4,7 @@ package contentfilter
 // callers can count unparsed lines by reason.
 type Error string
 
+// Error returns the reason.
 func (e Error) Error() string { return string(e) }
 
 // Reasons the parsers fail with.

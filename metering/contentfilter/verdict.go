@@ -14,6 +14,7 @@ const (
 	SourceClamAV
 )
 
+// String returns the filter's name.
 func (s Source) String() string {
 	switch s {
 	case SourceAmavis:

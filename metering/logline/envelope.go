@@ -66,20 +66,8 @@ func (p *Parser) parseHeader(b []byte, e *Envelope) error {
 			b = skipSpaces(b[i+1:])
 		}
 	}
-	tok1, rest1 := token(b)
-	if prog, pid, ok := splitTag(tok1); ok && !e.Time.IsZero() {
-		p.setProgram(e, prog, pid)
-		e.Message = skipOneSpace(rest1)
+	if p.syslogTag(b, e) {
 		return nil
-	}
-	if isHost(tok1) {
-		tok2, rest2 := token(skipSpaces(rest1))
-		if prog, pid, ok := splitTag(tok2); ok {
-			e.Host = p.intern(tok1)
-			p.setProgram(e, prog, pid)
-			e.Message = skipOneSpace(rest2)
-			return nil
-		}
 	}
 	if e.Time.IsZero() {
 		return ErrTimestamp
@@ -87,26 +75,56 @@ func (p *Parser) parseHeader(b []byte, e *Envelope) error {
 	if len(b) == 0 {
 		return ErrTag
 	}
-	// Dovecot tags carry the user: "deliver(u@x): …", "lmtp(u)<sess>: …".
-	// Program is the name before '('; Message keeps the whole tag.
+	p.dovecotTag(b, e)
+	return nil
+}
+
+// syslogTag reads "tag[pid]: " or "host tag[pid]: " (a line without a
+// timestamp must name its host: journal style).
+func (p *Parser) syslogTag(b []byte, e *Envelope) bool {
+	tok1, rest1 := token(b)
+	if prog, pid, ok := splitTag(tok1); ok && !e.Time.IsZero() {
+		p.setProgram(e, prog, pid)
+		e.Message = skipOneSpace(rest1)
+		return true
+	}
+	if !isHost(tok1) {
+		return false
+	}
+	tok2, rest2 := token(skipSpaces(rest1))
+	prog, pid, ok := splitTag(tok2)
+	if !ok {
+		return false
+	}
+	e.Host = p.intern(tok1)
+	p.setProgram(e, prog, pid)
+	e.Message = skipOneSpace(rest2)
+	return true
+}
+
+// dovecotTag handles tags that carry the user, "deliver(u@x): …" or
+// "lmtp(u)<sess>: …", with or without a host before them: Program is the
+// name before '(' and Message keeps the whole tag. Any other text after
+// the stamp becomes the Message as is.
+func (p *Parser) dovecotTag(b []byte, e *Envelope) {
+	e.Message = b
+	tok1, rest1 := token(b)
 	if prog, ok := userTag(tok1); ok {
 		e.Program = p.intern(prog)
 		e.Daemon = e.Program
-		e.Message = b
-		return nil
+		return
 	}
-	if isHost(tok1) {
-		tok2, _ := token(skipSpaces(rest1))
-		if prog, ok := userTag(tok2); ok {
-			e.Host = p.intern(tok1)
-			e.Program = p.intern(prog)
-			e.Daemon = e.Program
-			e.Message = skipSpaces(rest1)
-			return nil
-		}
+	if !isHost(tok1) {
+		return
 	}
-	e.Message = b
-	return nil
+	rest1 = skipSpaces(rest1)
+	tok2, _ := token(rest1)
+	if prog, ok := userTag(tok2); ok {
+		e.Host = p.intern(tok1)
+		e.Program = p.intern(prog)
+		e.Daemon = e.Program
+		e.Message = rest1
+	}
 }
 
 func (p *Parser) setProgram(e *Envelope, prog []byte, pid int) {

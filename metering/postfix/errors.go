@@ -4,6 +4,7 @@ package postfix
 // constants so that callers can count unknown lines by reason.
 type Error string
 
+// Error returns the reason.
 func (e Error) Error() string { return string(e) }
 
 // Reasons ParseLine fails with.

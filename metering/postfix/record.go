@@ -27,6 +27,7 @@ const (
 	numKinds
 )
 
+// String returns the kind's name as used in ProcessorStats.Records.
 func (k Kind) String() string {
 	switch k {
 	case KindUnknown:
