@@ -110,6 +110,7 @@ func (t *Tailer) stop(b *batch, err error) (Position, error) {
 // readLines delivers lines of the current file until the batch is full or
 // no complete line is left.
 func (t *Tailer) readLines(b *batch) error {
+	defer t.strengthen()
 	for !b.full {
 		line, truncated, ok, err := t.lr.peek()
 		if err != nil {
@@ -120,9 +121,6 @@ func (t *Tailer) readLines(b *batch) error {
 		}
 		t.deliver(b, line, truncated)
 	}
-	if b.n > 0 {
-		t.strengthen()
-	}
 	return nil
 }
 
@@ -131,7 +129,7 @@ func (t *Tailer) readLines(b *batch) error {
 // rests on a fingerprint shorter than the lines it has passed.
 func (t *Tailer) strengthen() {
 	fl := t.cur
-	if fl.gz || fl.id.FPLen >= FingerprintBytes || int64(fl.id.FPLen) >= t.pos.Offset || t.pos.File != fl.id {
+	if fl == nil || fl.gz || fl.id.FPLen >= FingerprintBytes || int64(fl.id.FPLen) >= t.pos.Offset || t.pos.File != fl.id {
 		return
 	}
 	t.refreshCur() // a mismatch is handled at the end of the file
