@@ -2,6 +2,7 @@ package loggen
 
 import (
 	"io"
+	"strings"
 
 	"github.com/mailmeter/mailmeter/metering"
 )
@@ -182,8 +183,10 @@ func (e *exim) reject(m *message, to string) {
 		e.o.strs(`"JunkMail rejected - `, m.clientIP, ` is in an RBL: https://www.spamhaus.org/sbl/query/SBLCSS"`)
 	case !e.w.isLocal(to):
 		e.o.str("relay not permitted")
-	default:
+	case strings.HasPrefix(to, "nosuchuser"):
 		e.o.str("Unknown user")
+	default:
+		e.o.str("Mailbox is full")
 	}
 	e.o.end()
 	e.rejectedRcpt(m, to)

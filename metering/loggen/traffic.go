@@ -54,7 +54,7 @@ func (s *sim) planInbound(m *message) {
 		s.addRcpt(m, rc)
 	}
 	if s.rng.Float64() < c.RejectShare/2 {
-		m.rejected = append(m.rejected, s.unknownLocal())
+		m.rejected = append(m.rejected, s.refusedLocal(m))
 	}
 	v := s.rng.Float64()
 	switch {
@@ -186,6 +186,22 @@ func (s *sim) localRcpt(aliases bool) (to, orig string) {
 		return capitalized(addr), ""
 	}
 	return addr, ""
+}
+
+// refusedLocal returns a local recipient refused at RCPT time: an unknown
+// user, or a full mailbox that is not among m's recipients.
+func (s *sim) refusedLocal(m *message) string {
+	if s.rng.IntN(2) == 0 {
+		return s.unknownLocal()
+	}
+	to, _ := s.localRcpt(false)
+	mb := metering.MailboxFor(to, metering.DefaultDelimiter)
+	for i := range m.rcpts {
+		if metering.MailboxFor(m.rcpts[i].addr, metering.DefaultDelimiter) == mb {
+			return s.unknownLocal()
+		}
+	}
+	return to
 }
 
 func (s *sim) unknownLocal() string {
