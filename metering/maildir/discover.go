@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"path/filepath"
 	"sort"
+	"time"
 )
 
 // Location is one mailbox found on disk.
@@ -20,17 +21,34 @@ type Location struct {
 // unreadable directories are returned as problems, never guessed at. It
 // fails only when the root itself cannot be read or ctx is done.
 func (l *Layout) Discover(ctx context.Context, fsys FS) ([]Location, []Problem, error) {
+	d, err := l.discover(ctx, fsys)
+	return d.found, d.problems, err
+}
+
+// discover walks the layout and returns the whole walk, the directories
+// above the mailboxes included.
+func (l *Layout) discover(ctx context.Context, fsys FS) (*discovery, error) {
+	d := &discovery{layout: l, fsys: fsys, ctx: ctx, byAddr: map[string]string{}}
 	root, err := filepath.EvalSymlinks(l.root) // the root may be a link; nothing below it is followed
 	if err != nil {
-		return nil, nil, fmt.Errorf("discover mailboxes in %s: %w", l.root, err)
+		return d, fmt.Errorf("discover mailboxes in %s: %w", l.root, err)
 	}
-	d := &discovery{layout: l, fsys: fsys, ctx: ctx, byAddr: map[string]string{}}
 	d.walk(root, 0, map[byte]string{})
 	if d.rootErr != nil {
-		return nil, d.problems, fmt.Errorf("discover mailboxes in %s: %w", l.root, d.rootErr)
+		return d, fmt.Errorf("discover mailboxes in %s: %w", l.root, d.rootErr)
 	}
 	sort.Slice(d.found, func(i, j int) bool { return d.found[i].Mailbox < d.found[j].Mailbox })
-	return d.found, d.problems, ctx.Err()
+	return d, ctx.Err()
+}
+
+// matchesNext reports whether an entry named name in a directory at depth
+// of the layout could lead to a mailbox.
+func (l *Layout) matchesNext(depth int, name string) bool {
+	if depth >= len(l.parts) {
+		return false
+	}
+	_, ok := l.parts[depth].match(name)
+	return ok
 }
 
 // discovery is the state of one Discover walk.
@@ -42,6 +60,15 @@ type discovery struct {
 	problems []Problem
 	byAddr   map[string]string // address → path, to catch duplicates
 	rootErr  error             // the root could not be read
+	dirs     []layoutDir       // directories above the mailboxes
+}
+
+// layoutDir is a directory above the mailboxes, with the mtime it had
+// before it was listed (zero if too recent to trust; see racyMtime).
+type layoutDir struct {
+	path  string
+	depth int
+	mtime time.Time
 }
 
 // walk matches the entries of dir against the template component at depth,
@@ -54,6 +81,7 @@ func (d *discovery) walk(dir string, depth int, vars map[byte]string) {
 		d.mailbox(dir, vars)
 		return
 	}
+	d.dirs = append(d.dirs, layoutDir{dir, depth, stableMtime(d.fsys, dir)})
 	c := d.layout.parts[depth]
 	if c.variable == 0 {
 		d.literal(filepath.Join(dir, c.prefix), depth, vars)

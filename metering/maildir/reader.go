@@ -181,7 +181,13 @@ func (r *reader) mtime(dir string) time.Time {
 	if !r.mtimes {
 		return time.Time{}
 	}
-	fi, err := r.fsys.Lstat(dir)
+	return stableMtime(r.fsys, dir)
+}
+
+// stableMtime returns the mtime of dir, or the zero time when it cannot be
+// stat()ed or is too recent to trust.
+func stableMtime(fsys FS, dir string) time.Time {
+	fi, err := fsys.Lstat(dir)
 	if err != nil || time.Since(fi.ModTime()) < racyMtime {
 		return time.Time{}
 	}

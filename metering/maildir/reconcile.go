@@ -45,6 +45,7 @@ func (w *Watcher) poll() {
 type fullScan struct {
 	rec   Reconciliation
 	reads []*mailboxRead
+	dirs  []layoutDir
 	err   error
 }
 
@@ -57,11 +58,11 @@ func (w *Watcher) startReconcile(ctx context.Context, done chan<- fullScan) {
 	w.touched = map[string]bool{}
 	w.bg.Go(func() {
 		s := fullScan{rec: Reconciliation{Time: w.now()}}
-		var locs []Location
-		locs, s.rec.Problems, s.err = w.opts.Layout.Discover(ctx, w.scanner.fsys())
+		d, err := w.opts.Layout.discover(ctx, w.scanner.fsys())
+		s.rec.Problems, s.dirs, s.err = d.problems, d.dirs, err
 		if s.err == nil {
 			var more []Problem
-			s.reads, more, s.rec.Stats = w.scanner.read(ctx, locs, w.fullReader)
+			s.reads, more, s.rec.Stats = w.scanner.read(ctx, d.found, w.fullReader)
 			s.rec.Problems = append(s.rec.Problems, more...)
 			s.err = ctx.Err()
 		}
@@ -105,6 +106,7 @@ func (w *Watcher) finishReconcile(s fullScan) {
 			w.remove(old)
 		}
 	}
+	w.relayout(s.dirs, true)
 	w.flush()
 	w.report(slog.LevelWarn, rec.Problems)
 	sort.Strings(rec.Added)

@@ -59,12 +59,17 @@ const (
 // Watcher keeps the storage usage of every mailbox of a layout current and
 // emits a StorageSample for the mailbox and the folder at each change.
 //
-// Every event is only a hint to re-read the folder it names; a re-read
-// lists cur/ and new/ and recognizes messages it already knows by their
-// base name, so a flag change or a move from new/ to cur/ costs no stat.
-// Directories that cannot be watched (inotify watch limit) are polled, and
-// skipped while their mtime is unchanged. A periodic reconciliation scans
-// everything again and reports the drift it corrected.
+// It watches every cur/ and new/, every Maildir and folder root (for
+// folders created and deleted) and the directories above the mailboxes
+// (for mailboxes created). Every event is only a hint to re-read the
+// folder it names; a re-read lists cur/ and new/ and recognizes messages it
+// already knows by their base name, so a flag change or a move from new/
+// to cur/ costs no stat. Directories that cannot be watched (inotify watch
+// limit) are polled, and skipped while their mtime is unchanged. A
+// periodic reconciliation scans everything again in the background and
+// reports the drift it corrected.
+//
+// Samples go to the Sink from one goroutine at a time.
 type Watcher struct {
 	opts     WatcherOptions
 	scanner  *Scanner
@@ -75,14 +80,16 @@ type Watcher struct {
 	mailboxes map[string]*mailboxRead // by address
 
 	// Owned by the run goroutine.
-	dirs      map[string]dirRef    // every known directory
-	watched   map[string]bool      // directories with a watch
-	polled    map[string]time.Time // unwatched directories → mtime last read (zero: re-read)
-	pendRoots map[string]bool      // mailboxes whose folder list must be re-read
-	pendDirs  map[folderKey]bool   // folders whose cur/ and new/ must be re-read
-	limitSaid bool
-	touched   map[string]bool // mailboxes re-read while a reconciliation runs; nil when none runs
-	bg        sync.WaitGroup  // the running reconciliation
+	dirs         map[string]dirRef    // every known directory
+	watched      map[string]bool      // directories with a watch
+	polled       map[string]time.Time // unwatched directories → mtime last read (zero: re-read)
+	pendRoots    map[string]bool      // mailboxes whose folder list must be re-read
+	pendDirs     map[folderKey]bool   // folders whose cur/ and new/ must be re-read
+	pendDiscover bool                 // the layout must be walked again
+	layout       []watchedDir         // the directories above the mailboxes
+	limitSaid    bool
+	touched      map[string]bool // mailboxes re-read while a reconciliation runs; nil when none runs
+	bg           sync.WaitGroup  // the running reconciliation
 
 	nWatched, nPolled, nReads atomic.Int64 // for Stats
 
@@ -136,18 +143,19 @@ func NewWatcher(ctx context.Context, opts WatcherOptions) (*Watcher, error) {
 
 // load reads every mailbox, installs it and emits its samples.
 func (w *Watcher) load(ctx context.Context) error {
-	locs, problems, err := w.opts.Layout.Discover(ctx, w.scanner.fsys())
+	d, err := w.opts.Layout.discover(ctx, w.scanner.fsys())
 	if err != nil {
 		return fmt.Errorf("maildir watcher: %w", err)
 	}
-	reads, more, stats := w.scanner.read(ctx, locs, w.fullReader)
+	reads, more, stats := w.scanner.read(ctx, d.found, w.fullReader)
 	w.nReads.Add(stats.Dirs)
-	w.report(slog.LevelWarn, append(problems, more...))
+	w.report(slog.LevelWarn, append(d.problems, more...))
 	for _, m := range reads {
 		if !m.vanished {
 			w.replace(nil, m, true)
 		}
 	}
+	w.relayout(d.dirs, false)
 	w.flush() // directories that changed while they were being watched
 	return ctx.Err()
 }

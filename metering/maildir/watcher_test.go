@@ -172,8 +172,8 @@ func TestWatcherFollowsChanges(t *testing.T) {
 	}
 	defer w.Close()
 	converge(t, w, l, sk, nil)
-	if s := w.Stats(); s.Polled != 0 || s.Watched != 12 {
-		t.Errorf("stats %+v, want 12 watched (2 roots, 2 folders, 8 cur/new), none polled", s)
+	if s := w.Stats(); s.Polled != 0 || s.Watched != 15 {
+		t.Errorf("stats %+v, want 15 watched (3 above the mailboxes, 2 roots, 2 folders, 8 cur/new), none polled", s)
 	}
 	for _, c := range changes(t, root) {
 		t.Run(c.name, func(t *testing.T) {
@@ -200,8 +200,8 @@ func TestWatcherWatchLimitFallsBackToPolling(t *testing.T) {
 	if len(limits) != 1 {
 		t.Errorf("watch limit reported %d times, want once: %v", len(limits), limits)
 	}
-	if s := w.Stats(); s.Watched != 3 || s.Polled != 9 {
-		t.Errorf("stats %+v, want 3 watched, 9 polled", s)
+	if s := w.Stats(); s.Watched != 3 || s.Polled != 12 {
+		t.Errorf("stats %+v, want 3 watched, 12 polled", s)
 	}
 	converge(t, w, l, sk, poll)
 	for _, c := range changes(t, root) {
@@ -234,13 +234,23 @@ func TestWatcherPollSkipsUnchangedDirectories(t *testing.T) {
 	converge(t, w, l, sk, poll)
 }
 
+// deafNotifier accepts every watch and reports nothing, so that only
+// polls and reconciliations can see changes.
+type deafNotifier struct{}
+
+func (deafNotifier) Add(string) error      { return nil }
+func (deafNotifier) Remove(string) error   { return nil }
+func (deafNotifier) Events() <-chan string { return nil }
+func (deafNotifier) Errors() <-chan error  { return nil }
+func (deafNotifier) Close() error          { return nil }
+
 func TestWatcherReconcile(t *testing.T) {
 	l, root := watchTree(t)
 	sk := newSink()
 	reconcile := make(chan time.Time)
 	recs := make(chan maildir.Reconciliation, 1)
 	w, err := maildir.NewWatcher(context.Background(), maildir.WatcherOptions{
-		Layout: l, Sink: sk, Settle: 5 * time.Millisecond,
+		Layout: l, Sink: sk, Notifier: deafNotifier{},
 		Poll: make(chan time.Time), Reconcile: reconcile,
 		OnReconcile: func(r maildir.Reconciliation) { recs <- r },
 	})
@@ -248,12 +258,49 @@ func TestWatcherReconcile(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer w.Close()
-	// A message without S= rewritten in place: the watcher keeps the size
-	// it knows for that base name, only a full rescan sees the new one.
-	noS := filepath.Join(root, "example.com", "alice", "cur", "2.h:2,S")
-	writeFile(t, noS, 83)
-	// A mailbox created where nothing is watched.
+	alice := filepath.Join(root, "example.com", "alice")
+	writeFile(t, filepath.Join(alice, "cur", "2.h:2,S"), 83) // no S=, rewritten in place: +50
+	deliver(t, filepath.Join(alice, ".Sent"), "5.h,S=100", 100)
 	maildirs(t, filepath.Join(root, "example.net", "carol"))
+	if err := os.RemoveAll(filepath.Join(root, "example.org", "bob")); err != nil {
+		t.Fatal(err)
+	}
+	reconcile <- time.Now()
+	var rec maildir.Reconciliation
+	select {
+	case rec = <-recs:
+	case <-time.After(10 * time.Second):
+		t.Fatal("no reconciliation")
+	}
+	if diff := cmp.Diff([]maildir.MailboxDrift{{Mailbox: "alice@example.com", Bytes: 150, Messages: 1}}, rec.Drift); diff != "" {
+		t.Errorf("drift (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]string{"carol@example.net"}, rec.Added); diff != "" {
+		t.Errorf("added (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]string{"bob@example.org"}, rec.Removed); diff != "" {
+		t.Errorf("removed (-want +got):\n%s", diff)
+	}
+	converge(t, w, l, sk, nil)
+}
+
+// TestWatcherInPlaceRewrite shows what reconciliation is for: a message
+// without S= rewritten in place keeps, for the watcher, the size known for
+// its base name until a full rescan.
+func TestWatcherInPlaceRewrite(t *testing.T) {
+	l, root := watchTree(t)
+	sk := newSink()
+	reconcile := make(chan time.Time)
+	recs := make(chan maildir.Reconciliation, 1)
+	w, err := maildir.NewWatcher(context.Background(), maildir.WatcherOptions{
+		Layout: l, Sink: sk, Settle: time.Millisecond, Poll: make(chan time.Time), Reconcile: reconcile,
+		OnReconcile: func(r maildir.Reconciliation) { recs <- r },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	writeFile(t, filepath.Join(root, "example.com", "alice", "cur", "2.h:2,S"), 83)
 	reconcile <- time.Now()
 	var rec maildir.Reconciliation
 	select {
@@ -264,10 +311,32 @@ func TestWatcherReconcile(t *testing.T) {
 	if diff := cmp.Diff([]maildir.MailboxDrift{{Mailbox: "alice@example.com", Bytes: 50}}, rec.Drift); diff != "" {
 		t.Errorf("drift (-want +got):\n%s", diff)
 	}
-	if diff := cmp.Diff([]string{"carol@example.net"}, rec.Added); diff != "" {
-		t.Errorf("added (-want +got):\n%s", diff)
-	}
 	converge(t, w, l, sk, nil)
+}
+
+// TestWatcherNewMailboxes creates a mailbox in a known domain and one in a
+// new domain: the watches above the mailboxes find them without a rescan.
+func TestWatcherNewMailboxes(t *testing.T) {
+	l, root := watchTree(t)
+	sk := newSink()
+	w, err := maildir.NewWatcher(context.Background(), maildir.WatcherOptions{
+		Layout: l, Sink: sk, Settle: time.Millisecond, Poll: make(chan time.Time), Reconcile: make(chan time.Time),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	dave := filepath.Join(root, "example.com", "dave")
+	maildirs(t, dave)
+	deliver(t, dave, "1.d,S=11", 11)
+	mkdirs(t, root, "example.net")
+	mkdirs(t, root, "example.net/carol")
+	maildirs(t, filepath.Join(root, "example.net", "carol"), ".Sent")
+	deliver(t, filepath.Join(root, "example.net", "carol", ".Sent"), "1.c,S=22", 22)
+	converge(t, w, l, sk, nil)
+	if len(w.Usage()) != 4 {
+		t.Errorf("watcher has %d mailboxes, want 4", len(w.Usage()))
+	}
 }
 
 func TestWatcherCloseAndContext(t *testing.T) {
@@ -360,7 +429,7 @@ func TestWatcherFolderCreatedInSteps(t *testing.T) {
 	defer w.Close()
 	folder := filepath.Join(root, "example.com", "alice", ".Later")
 	mkdirs(t, filepath.Dir(folder), ".Later")
-	waitFor(t, func() bool { return w.Stats().Watched == 13 }, "the bare folder directory to be watched")
+	waitFor(t, func() bool { return w.Stats().Watched == 16 }, "the bare folder directory to be watched")
 	mkdirs(t, folder, "cur")
 	writeFile(t, filepath.Join(folder, "cur", "1.l,S=42:2,S"), 42)
 	converge(t, w, l, sk, nil)
@@ -467,8 +536,8 @@ func TestWatcherKernelWatchLimit(t *testing.T) {
 	if len(limits) != 1 || !errors.Is(limits[0], syscall.ENOSPC) {
 		t.Errorf("watch limit reports %v, want one ENOSPC", limits)
 	}
-	if s := w.Stats(); s.Watched != 5 || s.Polled != 7 {
-		t.Errorf("stats %+v, want 5 watched, 7 polled", s)
+	if s := w.Stats(); s.Watched != 5 || s.Polled != 10 {
+		t.Errorf("stats %+v, want 5 watched, 10 polled", s)
 	}
 	deliver(t, filepath.Join(root, "example.org", "bob"), "2.b,S=5", 5)
 	converge(t, w, l, sk, poll)

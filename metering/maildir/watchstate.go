@@ -17,6 +17,7 @@ const (
 	roleRoot     role = iota // the Maildir root (INBOX and the folder list)
 	roleFolder               // a Maildir++ folder directory
 	roleMessages             // a cur/ or new/ directory
+	roleLayout               // a directory above the mailboxes (root, domain)
 )
 
 // dirRef locates a known directory.
@@ -24,6 +25,7 @@ type dirRef struct {
 	mailbox string
 	folder  string
 	role    role
+	depth   int // for roleLayout: the depth in the layout below the root
 }
 
 // folderKey names one folder of one mailbox.
@@ -46,6 +48,10 @@ func (w *Watcher) event(p string) {
 func (w *Watcher) mark(ref dirRef, child string) {
 	folder := func() { w.pendDirs[folderKey{ref.mailbox, ref.folder}] = true }
 	switch {
+	case ref.role == roleLayout:
+		if child == "" || w.opts.Layout.matchesNext(ref.depth, child) {
+			w.pendDiscover = true
+		}
 	case ref.role == roleMessages:
 		folder()
 	case child == "":
@@ -57,10 +63,15 @@ func (w *Watcher) mark(ref dirRef, child string) {
 	}
 }
 
-// flush does the pending work: mailboxes first (a folder list re-read
-// covers their folders), then single folders.
+// flush does the pending work: a new discovery of the mailboxes first,
+// then whole mailboxes (a folder list re-read covers their folders), then
+// single folders.
 func (w *Watcher) flush() {
-	for len(w.pendRoots) > 0 || len(w.pendDirs) > 0 {
+	for w.pendDiscover || len(w.pendRoots) > 0 || len(w.pendDirs) > 0 {
+		if w.pendDiscover {
+			w.pendDiscover = false
+			w.rediscover()
+		}
 		roots, dirs := w.pendRoots, w.pendDirs
 		w.pendRoots, w.pendDirs = map[string]bool{}, map[folderKey]bool{}
 		for addr := range roots {
@@ -204,18 +215,18 @@ func dirsOf(m *mailboxRead) []watchedDir {
 	if m.loc.Path == "" {
 		return nil
 	}
-	out := []watchedDir{{m.loc.Path, dirRef{m.loc.Mailbox, "", roleRoot}, m.mtime}}
+	out := []watchedDir{{m.loc.Path, dirRef{mailbox: m.loc.Mailbox, role: roleRoot}, m.mtime}}
 	for _, f := range m.candidates {
-		out = append(out, watchedDir{f.root, dirRef{m.loc.Mailbox, f.name, roleFolder}, f.mtime})
+		out = append(out, watchedDir{f.root, dirRef{mailbox: m.loc.Mailbox, folder: f.name, role: roleFolder}, f.mtime})
 	}
 	for _, name := range sortedKeys(m.folders) {
 		f := m.folders[name]
 		if name != Inbox {
-			out = append(out, watchedDir{f.root, dirRef{m.loc.Mailbox, name, roleFolder}, f.mtime})
+			out = append(out, watchedDir{f.root, dirRef{mailbox: m.loc.Mailbox, folder: name, role: roleFolder}, f.mtime})
 		}
 		for _, d := range []*dirRead{&f.cur, &f.new} {
 			if d.exists {
-				out = append(out, watchedDir{d.path, dirRef{m.loc.Mailbox, name, roleMessages}, d.mtime})
+				out = append(out, watchedDir{d.path, dirRef{mailbox: m.loc.Mailbox, folder: name, role: roleMessages}, d.mtime})
 			}
 		}
 	}
@@ -224,22 +235,29 @@ func dirsOf(m *mailboxRead) []watchedDir {
 
 // rewatch drops the directories of old that m no longer has, and watches
 // (or polls) the new ones; with retry, it also tries again to watch the
-// polled ones. Removals go first, so a renamed folder's inotify watch is
-// released before its new name is watched.
+// polled ones.
 func (w *Watcher) rewatch(old, m *mailboxRead, retry bool) {
-	now := dirsOf(m)
-	keep := make(map[string]bool, len(now))
-	for _, d := range now {
+	var before []watchedDir
+	if old != nil {
+		before = dirsOf(old)
+	}
+	w.syncDirs(before, dirsOf(m), retry)
+}
+
+// syncDirs moves the watches from the directories before to those after.
+// Removals go first, so a renamed folder's inotify watch is released before
+// its new name is watched.
+func (w *Watcher) syncDirs(before, after []watchedDir, retry bool) {
+	keep := make(map[string]bool, len(after))
+	for _, d := range after {
 		keep[d.path] = true
 	}
-	if old != nil {
-		for _, d := range dirsOf(old) {
-			if !keep[d.path] {
-				w.unwatch(d.path)
-			}
+	for _, d := range before {
+		if !keep[d.path] {
+			w.unwatch(d.path)
 		}
 	}
-	for _, d := range now {
+	for _, d := range after {
 		_, known := w.dirs[d.path]
 		_, polled := w.polled[d.path]
 		switch {
