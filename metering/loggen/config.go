@@ -12,7 +12,8 @@ type TimestampStyle int
 // Postfix line envelopes.
 const (
 	// BSDSyslog is the classic syslog stamp, day space-padded and no year:
-	// "Nov  8 17:12:10 mail postfix/smtpd[123]: …".
+	// "Nov  8 17:12:10 mail.example.net postfix/smtpd[123]: …". Parsers
+	// need Start (or its year) as the year reference.
 	BSDSyslog TimestampStyle = iota
 	// RFC3339Micro is rsyslog's high-precision stamp:
 	// "2026-11-08T17:12:10.123456+00:00 mail.example.net postfix/smtpd[123]: …".

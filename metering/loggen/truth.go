@@ -8,7 +8,8 @@ type Truth struct {
 	// as written), the total of every counter metric it got; only non-zero
 	// metrics appear.
 	Usage map[string]map[metering.Metric]int64 `json:"usage"`
-	// LatencyCount is the number of latency samples per direction.
+	// LatencyCount is the number of latency samples per direction: one per
+	// final local delivery and one per remote delivery with status sent.
 	LatencyCount map[metering.Direction]int64 `json:"latency_count"`
 	Lines        int64                        `json:"lines"`    // lines written
 	Bytes        int64                        `json:"bytes"`    // bytes written, newlines included
