@@ -35,7 +35,8 @@ func (p *Processor) arrival(r *Record, t time.Time, sink metering.Sink) {
 		}
 	}
 	for i := range m.pending {
-		p.deliver(m, &m.pending[i], t, sink)
+		d := &m.pending[i]
+		p.deliver(m, d, []byte(d.QueuedAs), t, sink)
 	}
 	m.pending = m.pending[:0]
 }

@@ -114,3 +114,29 @@ func TestSyntheticMainlogIsClean(t *testing.T) {
 		t.Fatal("synthetic log meters nothing")
 	}
 }
+
+// BenchmarkProcessorGenerated runs a log from metering/loggen: the traffic
+// mix (submissions, filters, deferrals, bounces, rejects, noise) of a busy
+// host.
+func BenchmarkProcessorGenerated(b *testing.B) {
+	cfg := busy(3, 20000)
+	lines, _ := generated(b, cfg)
+	var total int64
+	for _, l := range lines {
+		total += int64(len(l)) + 1
+	}
+	p, err := exim.NewProcessor(exim.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	sink := &countSink{}
+	b.SetBytes(total)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		for _, l := range lines {
+			p.ProcessLine(l, sink)
+		}
+	}
+	b.ReportMetric(float64(len(lines)), "lines/op")
+}

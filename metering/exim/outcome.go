@@ -14,21 +14,20 @@ func (p *Processor) delivery(r *Record, t time.Time, sink metering.Sink) {
 	}
 	d := pendingDelivery{Class: p.classify(r), Rcpt: rcptHash(envelopeRecipient(r)),
 		Queue: r.QueueTime, Size: r.Size}
-	switch d.Class {
-	case classLocal:
+	if d.Class == classLocal {
 		d.Mailbox = p.finalMailbox(r)
-	case classHop:
-		d.QueuedAs = string(r.QueuedAs) // rare: filter hops only
 	}
 	if r.Kind == KindCutthrough && !m.arrived {
+		d.QueuedAs = string(r.QueuedAs)
 		m.pending = append(m.pending, d)
 		return
 	}
-	p.deliver(m, &d, t, sink)
+	p.deliver(m, &d, r.QueuedAs, t, sink)
 }
 
-// deliver counts one delivery of m at time t.
-func (p *Processor) deliver(m *message, d *pendingDelivery, t time.Time, sink metering.Sink) {
+// deliver counts one delivery of m at time t; newID is the id a filter
+// hop re-injected the message as.
+func (p *Processor) deliver(m *message, d *pendingDelivery, newID []byte, t time.Time, sink metering.Sink) {
 	if d.Class == classDiscard {
 		return
 	}
@@ -50,7 +49,7 @@ func (p *Processor) deliver(m *message, d *pendingDelivery, t time.Time, sink me
 		}
 		p.latency(m, d, t, metering.Outbound, m.senderDom, sink)
 	case classHop:
-		p.link(m, d.QueuedAs, t)
+		p.link(m, newID, t)
 	}
 }
 
@@ -68,8 +67,8 @@ func (p *Processor) latency(m *message, d *pendingDelivery, t time.Time, dir met
 }
 
 // link passes m's sender on to the message a filter re-injected it as.
-func (p *Processor) link(m *message, newID string, t time.Time) {
-	k, ok := keyOf([]byte(newID))
+func (p *Processor) link(m *message, newID []byte, t time.Time) {
+	k, ok := keyOf(newID)
 	if !ok {
 		return
 	}
