@@ -97,16 +97,17 @@ func (p *Processor) expired(r *Record, host string, t time.Time, sink metering.S
 
 // reject counts SMTP-time rejects and content blocks by milters.
 func (p *Processor) reject(r *Record, host string, t time.Time, sink metering.Sink) {
+	blocked := false
 	if r.QueueID != nil && string(r.QueueID) != "NOQUEUE" {
 		if m := p.msgs.get(host, r.QueueID); m != nil {
-			m.Last = t
+			m.Last, blocked = t, m.Blocked
 		}
 		if killsMessage(r) {
 			p.msgs.close(host, r.QueueID) // no qmgr "removed" line follows
 		}
 	}
 	counted := r.Action == ActionMilterReject || r.Action == ActionReject && string(r.Stage) == "RCPT"
-	if !counted || len(r.To) == 0 {
+	if !counted || len(r.To) == 0 || blocked && r.Action == ActionMilterReject {
 		return
 	}
 	rcpt := p.names.mailbox(r.To)

@@ -11,6 +11,7 @@ type message struct {
 	Done       int64     `json:"done,omitempty"`        // recipients with a final outcome (sent, bounced, expired)
 	Queued     bool      `json:"queued,omitempty"`      // the first qmgr from= line was seen
 	Reinjected bool      `json:"reinjected,omitempty"`  // re-injected by a content filter
+	Blocked    bool      `json:"blocked,omitempty"`     // a content filter's block was counted already
 	Last       time.Time `json:"last"`                  // time of the latest line
 }
 

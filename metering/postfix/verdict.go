@@ -27,6 +27,10 @@ func (p *Processor) verdict(v *contentfilter.Verdict, host string, t time.Time, 
 	default:
 		return // banned attachments, bad headers: not a metric
 	}
+	if len(v.QueueID) > 0 && isQueueID(v.QueueID) {
+		m := p.msgs.open(host, v.QueueID)
+		m.Last, m.Blocked = t, true // its milter-reject line must not count again
+	}
 	v.EachRecipient(func(addr []byte) {
 		if rcpt := p.names.mailbox(addr); p.local(rcpt) {
 			p.count(sink, t, rcpt, metric, 1)
