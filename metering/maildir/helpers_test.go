@@ -112,7 +112,10 @@ func (f *faultFS) ReadDir(dir string, fn func(string, fs.FileMode)) error {
 	if hook != nil {
 		hook()
 	}
-	if f.deny[dir] {
+	f.mu.Lock()
+	deny := f.deny[dir]
+	f.mu.Unlock()
+	if deny {
 		return &fs.PathError{Op: "open", Path: dir, Err: syscall.EACCES}
 	}
 	return f.OSFS.ReadDir(dir, fn)

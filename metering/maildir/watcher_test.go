@@ -3,6 +3,7 @@ package maildir_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -541,4 +542,66 @@ func TestWatcherKernelWatchLimit(t *testing.T) {
 	}
 	deliver(t, filepath.Join(root, "example.org", "bob"), "2.b,S=5", 5)
 	converge(t, w, l, sk, poll)
+}
+
+// lossyNotifier watches for real but loses every event, then reports an
+// overflow when told to.
+type lossyNotifier struct {
+	maildir.Notifier
+	errs chan error
+}
+
+func (l *lossyNotifier) Events() <-chan string { return nil }
+func (l *lossyNotifier) Errors() <-chan error  { return l.errs }
+
+func TestWatcherOverflowRereadsEverything(t *testing.T) {
+	l, root := watchTree(t)
+	inotify, err := maildir.NewNotifier()
+	if err != nil {
+		t.Fatal(err)
+	}
+	lossy := &lossyNotifier{Notifier: inotify, errs: make(chan error)}
+	sk := newSink()
+	w, err := maildir.NewWatcher(context.Background(), maildir.WatcherOptions{
+		Layout: l, Sink: sk, Notifier: lossy, Poll: make(chan time.Time), Reconcile: make(chan time.Time),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	deliver(t, filepath.Join(root, "example.org", "bob"), "2.b,S=5", 5)
+	deliver(t, filepath.Join(root, "example.com", "alice", ".Sent"), "6.h,S=6", 6)
+	lossy.errs <- fmt.Errorf("inotify: %w", maildir.ErrOverflow)
+	converge(t, w, l, sk, nil)
+}
+
+// TestWatcherKeepsUsageOfUnreadableDirectory: a re-read that cannot list a
+// directory keeps the usage known for it instead of dropping it to zero.
+func TestWatcherKeepsUsageOfUnreadableDirectory(t *testing.T) {
+	l, root := watchTree(t)
+	alice := filepath.Join(root, "example.com", "alice")
+	fsys := &faultFS{deny: map[string]bool{}}
+	sk := newSink()
+	w, err := maildir.NewWatcher(context.Background(), maildir.WatcherOptions{
+		Layout: l, Sink: sk, FS: fsys, Settle: time.Millisecond, Poll: make(chan time.Time), Reconcile: make(chan time.Time),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	before, _ := w.Mailbox("alice@example.com")
+	fsys.mu.Lock()
+	fsys.deny[filepath.Join(alice, "cur")] = true
+	fsys.mu.Unlock()
+	reads := w.Stats().Reads
+	deliver(t, alice, "7.h,S=7", 7)
+	waitFor(t, func() bool { return w.Stats().Reads > reads }, "the re-read")
+	if after, _ := w.Mailbox("alice@example.com"); after.Bytes != before.Bytes {
+		t.Errorf("usage went from %d to %d bytes on an unreadable cur/", before.Bytes, after.Bytes)
+	}
+	fsys.mu.Lock()
+	delete(fsys.deny, filepath.Join(alice, "cur"))
+	fsys.mu.Unlock()
+	deliver(t, alice, "8.h,S=8", 8)
+	converge(t, w, l, sk, nil)
 }

@@ -116,11 +116,12 @@ func (w *Watcher) refreshMailbox(addr string) {
 	m := r.mailbox(old.loc)
 	w.nReads.Add(r.stats.Dirs)
 	w.report(slog.LevelDebug, r.problems)
-	if m.vanished {
+	switch {
+	case m.vanished:
 		w.remove(old)
-		return
+	case !unreadable(r.problems):
+		w.replace(old, m, false)
 	}
-	w.replace(old, m, false)
 }
 
 // refreshFolder re-reads cur/ and new/ of one folder.
@@ -141,6 +142,9 @@ func (w *Watcher) refreshFolder(k folderKey) {
 	r.folder(old.loc, f, false)
 	w.nReads.Add(r.stats.Dirs)
 	w.report(slog.LevelDebug, r.problems)
+	if unreadable(r.problems) {
+		return
+	}
 	if !f.cur.exists && !f.new.exists {
 		w.refreshMailbox(k.mailbox) // the folder, or the mailbox, is going away
 		return
@@ -151,6 +155,19 @@ func (w *Watcher) refreshFolder(k folderKey) {
 	}
 	m.folders[k.folder] = f
 	w.replace(old, m, false)
+}
+
+// unreadable reports whether a re-read failed to read a directory. The
+// watcher then keeps what it knew rather than drop the usage of a
+// directory it could not read (the failure may be passing, like EMFILE);
+// the next change or the reconciliation reads it again.
+func unreadable(problems []Problem) bool {
+	for _, p := range problems {
+		if p.Kind == Unreadable {
+			return true
+		}
+	}
+	return false
 }
 
 // replace installs m in place of old (nil for a new mailbox), then emits
