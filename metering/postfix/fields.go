@@ -181,24 +181,26 @@ func seconds(b []byte) (time.Duration, bool) {
 	return time.Duration(whole)*time.Second + time.Duration(frac*int64(time.Second)/scale), true
 }
 
-// isQueueID reports whether b looks like a Postfix queue id: upper-case hex
-// (classic) or an alphanumeric long id; words without a digit or an
-// upper-case letter ("warning", "statistics") are not queue ids.
+// isQueueID reports whether b looks like a Postfix queue id: upper-case
+// hex (classic ids) or, with enable_long_queue_ids, an alphanumeric id of
+// at least 12 characters with its 'z' separator. Words such as "warning",
+// "statistics" or "Requeued" are not queue ids.
 func isQueueID(b []byte) bool {
 	if len(b) < 5 || len(b) > 24 {
 		return false
 	}
-	marked := false
+	hex, z := true, false
 	for _, c := range b {
 		switch {
-		case c >= '0' && c <= '9' || c >= 'A' && c <= 'Z':
-			marked = true
-		case c >= 'a' && c <= 'z':
+		case c >= '0' && c <= '9' || c >= 'A' && c <= 'F':
+		case c >= 'G' && c <= 'Z' || c >= 'a' && c <= 'z':
+			hex = false
+			z = z || c == 'z'
 		default:
 			return false
 		}
 	}
-	return marked
+	return hex || z && len(b) >= 12
 }
 
 // queuedAs finds "queued as ID" in a reply text.

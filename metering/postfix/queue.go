@@ -28,7 +28,7 @@ func parseQueueLine(b []byte, r *Record) error {
 				r.Kind, r.Text = KindWarning, rest
 				return nil
 			}
-			return parseReject(a, rest, r)
+			return parseReject(a, bytes.TrimLeft(rest, " "), r)
 		}
 		if isLevel(word) {
 			r.Kind, r.Text = KindWarning, rest
@@ -76,9 +76,9 @@ func parseQueueChatter(b []byte, r *Record) error {
 	switch {
 	case hasPrefix(b, "host ") && index(b, " said: ") > 0,
 		hasPrefix(b, "lost connection with "), hasPrefix(b, "conversation with "),
-		hasPrefix(b, "enabling PIX workarounds"), hasPrefix(b, "non-ESMTP response from "),
+		hasPrefix(b, "enabling PIX"), hasPrefix(b, "non-ESMTP response from "),
 		hasPrefix(b, "Cannot start TLS"), hasPrefix(b, "TLS is required"),
-		hasPrefix(b, "Used TLS for "), hasPrefix(b, "SASL authentication failed"),
+		hasPrefix(b, "Used TLS for "), hasPrefix(b, "SASL ") && index(b, " authentication failed") > 0,
 		hasPrefix(b, "host ") && index(b, " refused to talk to me") > 0:
 		r.Kind, r.Text = KindSMTPReply, b
 		return nil

@@ -102,6 +102,7 @@ const (
 	ActionInfo
 	ActionReplace
 	ActionPrepend
+	ActionBCC
 )
 
 // actionOf maps the verb of a reject-style line to its Action.
@@ -125,8 +126,10 @@ func actionOf(b []byte) (Action, bool) {
 		return ActionFilter, true
 	case "redirect":
 		return ActionRedirect, true
-	case "warning":
+	case "warning", "warn":
 		return ActionWarning, true
+	case "bcc":
+		return ActionBCC, true
 	case "info":
 		return ActionInfo, true
 	case "replace":
@@ -201,7 +204,15 @@ func parseInto(b []byte, r *Record) error {
 	}
 	if qid, rest, ok := splitQueueID(b); ok {
 		r.QueueID = qid
-		return parseQueueLine(rest, r)
+		err := parseQueueLine(rest, r)
+		if err != ErrQueueLine || string(qid) == "NOQUEUE" {
+			return err
+		}
+		*r = Record{}
+		if parseSessionLine(b, r) != nil {
+			return err
+		}
+		return nil
 	}
 	return parseSessionLine(b, r)
 }

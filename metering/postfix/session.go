@@ -74,7 +74,7 @@ func isPostscreen(b []byte) bool {
 // isChatter recognizes informational lines that carry nothing to meter.
 func isChatter(b []byte) bool {
 	for _, p := range [...]string{
-		"setting up TLS connection", "Anonymous TLS connection", "Trusted TLS connection",
+		"setting up TLS connection", "TLS connection established", "Anonymous TLS connection", "Trusted TLS connection",
 		"Verified TLS connection", "Untrusted TLS connection", "SSL_accept error", "SSL_connect error",
 		"TLS library problem", "statistics: ", "daemon started", "reload ", "starting the Postfix",
 		"stopping the Postfix", "refreshing the Postfix", "terminating on signal", "improper command pipelining",
