@@ -63,6 +63,9 @@ func (lr *lineReader) peek() (line []byte, truncated, ok bool, err error) {
 			if i := bytes.IndexByte(lr.buf[lr.r+lr.seen:lr.w], '\n'); i >= 0 {
 				end := lr.r + lr.seen + i
 				lr.peeked = end + 1 - lr.r
+				if end-lr.r > lr.max {
+					return lr.buf[lr.r : lr.r+lr.max], true, true, nil
+				}
 				return trimCR(lr.buf[lr.r:end]), false, true, nil
 			}
 			lr.seen = lr.w - lr.r
@@ -100,6 +103,9 @@ func (lr *lineReader) rest() (line []byte, truncated, ok bool) {
 		return nil, false, false
 	}
 	lr.peeked = lr.w - lr.r
+	if lr.peeked > lr.max {
+		return lr.buf[lr.r : lr.r+lr.max], true, true
+	}
 	return trimCR(lr.buf[lr.r:lr.w]), false, true
 }
 

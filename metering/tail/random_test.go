@@ -24,9 +24,9 @@ import (
 // "crashes" at random points, reopening from the last Position returned. Every
 // number must be delivered exactly once, in order.
 func TestRandomRotationsAndCrashes(t *testing.T) {
-	seeds := 40
+	seeds := 16
 	if testing.Short() {
-		seeds = 5
+		seeds = 4
 	}
 	for seed := range seeds {
 		t.Run(fmt.Sprint(seed), func(t *testing.T) {

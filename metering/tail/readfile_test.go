@@ -1,0 +1,85 @@
+package tail_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/mailmeter/mailmeter/metering"
+	"github.com/mailmeter/mailmeter/metering/tail"
+)
+
+func TestReadFile(t *testing.T) {
+	const content = "one\ntwo\r\nthree\nfour"
+	for _, compressed := range []bool{false, true} {
+		name := "plain"
+		if compressed {
+			name = "gzip"
+		}
+		t.Run(name, func(t *testing.T) {
+			path := logPath(t)
+			write(t, path, content)
+			if compressed {
+				// Named like a plain file: gzip is told by its first bytes.
+				gzipFile(t, path, path+".tmp")
+				copyFile(t, path+".tmp", path)
+			}
+			var lines []string
+			var done, total int64
+			opts := tail.Options{Progress: func(d, tot int64) { done, total = d, tot }}
+			collect := func(l []byte) { lines = append(lines, string(l)) }
+
+			end, err := tail.ReadFile(context.Background(), path, tail.Position{}, opts, collect)
+			must(t, err)
+			if diff := cmp.Diff([]string{"one", "two", "three", "four"}, lines); diff != "" {
+				t.Errorf("lines (-want +got):\n%s", diff)
+			}
+			if end.Offset != int64(len(content)) || done != total || total == 0 {
+				t.Errorf("end %v, progress %d/%d; want offset %d and progress complete", end, done, total, len(content))
+			}
+
+			// Again from the end: nothing, and the same Position.
+			lines = nil
+			again, err := tail.ReadFile(context.Background(), path, end, opts, collect)
+			must(t, err)
+			if len(lines) != 0 || again != end {
+				t.Errorf("second read: %q, %v; want nothing, %v", lines, again, end)
+			}
+
+			// Resumed after "two".
+			lines = nil
+			mid := tail.Position{Path: end.Path, File: end.File, Offset: int64(len("one\ntwo\r\n"))}
+			_, err = tail.ReadFile(context.Background(), path, mid, opts, collect)
+			must(t, err)
+			if diff := cmp.Diff([]string{"three", "four"}, lines); diff != "" {
+				t.Errorf("resumed lines (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestReadFileRejectsOtherFilesPosition(t *testing.T) {
+	a, b := logPath(t), logPath(t)
+	write(t, a, "a file\n")
+	write(t, b, "another file\n")
+	end, err := tail.ReadFile(context.Background(), a, tail.Position{}, tail.Options{}, func([]byte) {})
+	must(t, err)
+	_, err = tail.ReadFile(context.Background(), b, end, tail.Options{}, func([]byte) {})
+	if metering.KindOf(err) != metering.Conflict {
+		t.Errorf("err = %v, want conflict", err)
+	}
+}
+
+func TestReadFileLongLines(t *testing.T) {
+	path := logPath(t)
+	write(t, path, "a\n"+strings.Repeat("y", 50)+"\nb\n")
+	var lines []string
+	_, err := tail.ReadFile(context.Background(), path, tail.Position{}, tail.Options{MaxLineBytes: 10}, func(l []byte) {
+		lines = append(lines, string(l))
+	})
+	must(t, err)
+	if diff := cmp.Diff([]string{"a", strings.Repeat("y", 10), "b"}, lines); diff != "" {
+		t.Errorf("lines (-want +got):\n%s", diff)
+	}
+}
