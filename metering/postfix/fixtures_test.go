@@ -193,3 +193,65 @@ func TestFixtureYouyoIsoMatchesBSD(t *testing.T) {
 		}
 	}
 }
+
+// TestFixtureLines asserts fields of specific fixture lines, found by a
+// marker, covering the traps of FORMATS.md section 1.
+func TestFixtureLines(t *testing.T) {
+	dir := fixtureDir(t)
+	tests := []struct {
+		file, marker string
+		check        func(r postfix.Record) bool
+	}{
+		{"alaveteli-postfix.log", "A323688C523:from=", func(r postfix.Record) bool {
+			return r.Kind == postfix.KindExpired && string(r.QueueID) == "A323688C523" && string(r.From) == "foo@example.com"
+		}},
+		{"alaveteli-postfix.log", "9634B16F7F7: to=<kdent@example.com>", func(r postfix.Record) bool {
+			return r.Kind == postfix.KindDelivery && r.Status == postfix.StatusDeferred && r.Delays == nil && r.DSN == nil && r.Delay == 46*time.Second
+		}},
+		{"fail2ban-postfix.log", "44JCRG5tYPzCqt2: reject: BDAT", func(r postfix.Record) bool {
+			return r.Kind == postfix.KindReject && string(r.QueueID) == "44JCRG5tYPzCqt2" && string(r.Stage) == "BDAT" && len(r.From) == 0 && r.From != nil && string(r.To) == "some@example.com"
+		}},
+		{"sekoia-intake-postfix.msg.log", "2298F5F619: to=<admin@corp.com>", func(r postfix.Record) bool {
+			return r.Status == postfix.StatusDeferred && strings.HasSuffix(string(r.Text), "Connection timed out") && r.Delay == 89758*time.Second
+		}},
+		{"kumina-postfix-exporter.log", "BACE842E73", func(r postfix.Record) bool {
+			return r.Kind == postfix.KindExpired && string(r.StatusWord) == "force-expired"
+		}},
+		{"logwatch-postfix-TD.msg.log", "DD925BBE2: to=<to@example.net>", func(r postfix.Record) bool {
+			rel := postfix.ParseRelay(r.Relay)
+			return string(r.OrigTo) == "to-ext@example.net" && string(rel.Addr) == "2001:dead:beef::1" && string(r.QueuedAs) == "5221227246"
+		}},
+		{"zentyal-maillog-helper.log", "sender non-delivery notification", func(r postfix.Record) bool {
+			return r.Kind == postfix.KindNotification && isHexID(r.NewQueueID)
+		}},
+		{"debian-postfix37-maillog_file.log", "552 5.2.2 <bob@example.test>", func(r postfix.Record) bool {
+			return r.Kind == postfix.KindReject && r.Action == postfix.ActionReject && string(r.To) == "bob@example.test" && string(r.Proto) == "ESMTP"
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.file+"/"+tt.marker, func(t *testing.T) {
+			name := filepath.Join(dir, "postfix", tt.file)
+			for _, l := range readLines(t, name) {
+				if !strings.Contains(l, tt.marker) {
+					continue
+				}
+				msg, _, _ := messagePart(name, l)
+				r, err := postfix.ParseLine(msg)
+				if err != nil || !tt.check(r) {
+					t.Errorf("%q: %v, record %+v", l, err, flat(r))
+				}
+				return
+			}
+			t.Fatalf("no line with %q in %s", tt.marker, tt.file)
+		})
+	}
+}
+
+func isHexID(b []byte) bool {
+	for _, c := range b {
+		if !(c >= '0' && c <= '9' || c >= 'A' && c <= 'F') {
+			return false
+		}
+	}
+	return len(b) >= 5
+}
