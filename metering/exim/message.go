@@ -36,12 +36,12 @@ type message struct {
 
 // pendingDelivery is a ">>" cutthrough delivery logged before its "<=".
 type pendingDelivery struct {
-	Class    deliveryClass
-	Mailbox  string // final mailbox of a local delivery
-	Rcpt     uint64 // envelope recipient hash
-	Queue    time.Duration
-	Size     int64
-	QueuedAs string
+	Class    deliveryClass `json:"class"`
+	Mailbox  string        `json:"mailbox,omitempty"` // final mailbox of a local delivery
+	Rcpt     uint64        `json:"rcpt"`              // envelope recipient hash
+	Queue    time.Duration `json:"qt"`                // QT=, NoDuration when not logged
+	Size     int64         `json:"size"`              // S= of the delivery line, -1 if absent
+	QueuedAs string        `json:"queued_as,omitempty"`
 }
 
 // link carries a filter hop's message to the id it was re-injected as.

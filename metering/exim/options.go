@@ -1,7 +1,6 @@
 package exim
 
 import (
-	"fmt"
 	"time"
 
 	"github.com/mailmeter/mailmeter/metering"
@@ -11,7 +10,7 @@ import (
 // Expire evicts it.
 const DefaultMaxAge = 7 * 24 * time.Hour
 
-// DefaultFilterPorts are the content-filter ports of docs/metering-rules.md:
+// defaultFilterPorts are the content-filter ports of docs/metering-rules.md:
 // a loopback delivery to one of them is a filter hop.
 var defaultFilterPorts = []int{10024, 10025, 10026}
 
@@ -76,9 +75,4 @@ func (o Options) withDefaults() Options {
 		o.Clock = time.Now
 	}
 	return o
-}
-
-func (o Options) String() string {
-	return fmt.Sprintf("exim.Options{Location: %v, Delimiter: %q, MaxAge: %v, FilterPorts: %v}",
-		o.Location, o.Delimiter, o.MaxAge, o.FilterPorts)
 }

@@ -62,7 +62,7 @@ func indexByte(b []byte, c byte) int { return bytes.IndexByte(b, c) }
 func isDigit(c byte) bool { return c >= '0' && c <= '9' }
 
 func isAlnum(c byte) bool {
-	return c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
+	return c-'0' < 10 || (c|0x20)-'a' < 26
 }
 
 // atoi reads a non-empty run of at most 18 digits.
@@ -105,31 +105,21 @@ func quoted(b []byte) (inside, rest []byte) {
 // isMessageID reports whether b is an Exim message id: 6-6-2 (classic,
 // 16 characters) up to 6-11-4 (Exim ≥ 4.97, 23 characters) alphanumerics.
 func isMessageID(b []byte) bool {
-	if len(b) < 16 || len(b) > 23 || b[6] != '-' {
+	n := len(b)
+	if n < 16 || n > 23 || b[6] != '-' {
 		return false
 	}
-	for _, c := range b[:6] {
-		if !isAlnum(c) {
+	second := 0
+	for i, c := range b {
+		switch {
+		case isAlnum(c):
+		case c == '-' && i == 6:
+		case c == '-' && second == 0:
+			second = i
+		default:
 			return false
 		}
 	}
-	d := bytes.IndexByte(b[7:], '-')
-	if d < 6 || d > 11 {
-		return false
-	}
-	tail := b[7+d+1:]
-	if len(tail) < 2 || len(tail) > 4 {
-		return false
-	}
-	for _, c := range b[7 : 7+d] {
-		if !isAlnum(c) {
-			return false
-		}
-	}
-	for _, c := range tail {
-		if !isAlnum(c) {
-			return false
-		}
-	}
-	return true
+	mid, tail := second-7, n-second-1
+	return mid >= 6 && mid <= 11 && tail >= 2 && tail <= 4
 }
