@@ -90,8 +90,8 @@ type checkpointJSON struct {
 	Source    string `json:"source"`
 	Seq       int64  `json:"seq"`
 	Offset    int64  `json:"offset"`
-	Position  []byte `json:"position"`
-	State     []byte `json:"state"`
+	Position  []byte `json:"position,omitempty"`
+	State     []byte `json:"state,omitempty"`
 	UpdatedAt string `json:"updated_at"`
 }
 

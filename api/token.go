@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/mailmeter/mailmeter/metering"
 )
 
 // TokenInput is what minting a token takes.
@@ -25,6 +27,13 @@ func MintToken(cfg AuthConfig, in TokenInput, now time.Time) (string, error) {
 	}
 	if in.Subject == "" {
 		return "", errors.New("subject is required")
+	}
+	if in.Role == RoleMailbox {
+		addr, err := metering.NormalizeAddress(in.Subject)
+		if err != nil {
+			return "", fmt.Errorf("subject of a mailbox token: %w", err)
+		}
+		in.Subject = addr
 	}
 	if in.TTL <= 0 {
 		return "", errors.New("ttl must be positive")

@@ -11,7 +11,6 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/mailmeter/mailmeter/api"
 	"github.com/mailmeter/mailmeter/config"
 	"github.com/mailmeter/mailmeter/store"
 )
@@ -104,31 +103,6 @@ func runMigrate(ctx context.Context, e env, args []string) error {
 		return tw.Flush()
 	}
 	return usagef("unknown migrate action %q; want up or status", pos[0])
-}
-
-func runServe(ctx context.Context, e env, args []string) error {
-	f := newFlags("serve", "serve [--listen HOST:PORT]", e)
-	listen := f.String("listen", "", "address to serve on (env MAILMETER_LISTEN; default 127.0.0.1:8080)")
-	if _, err := f.parse(e, args, 0, 0); err != nil {
-		return err
-	}
-	c, log, err := f.load(e)
-	if err != nil {
-		return err
-	}
-	if *listen != "" {
-		c.Listen = *listen
-		if err := c.Validate(); err != nil {
-			return err
-		}
-	}
-	s, err := openStore(ctx, c, log, true)
-	if err != nil {
-		return err
-	}
-	defer s.Close()
-	router := api.NewRouter(api.Deps{Log: log, Health: s})
-	return serveHTTP(ctx, log, c.Listen, router)
 }
 
 // serveHTTP serves until ctx ends, then lets in-flight requests finish.

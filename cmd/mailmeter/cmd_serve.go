@@ -1,0 +1,105 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/mailmeter/mailmeter/api"
+	"github.com/mailmeter/mailmeter/directory"
+	"github.com/mailmeter/mailmeter/metering"
+	"github.com/mailmeter/mailmeter/quota"
+)
+
+func runServe(ctx context.Context, e env, args []string) error {
+	f := newFlags("serve", "serve [--listen HOST:PORT] [--dev]", e)
+	listen := f.String("listen", "", "address to serve on (env MAILMETER_LISTEN; default 127.0.0.1:8080)")
+	dev := f.Bool("dev", false, "without a configured key, generate a development HS256 secret and print an admin and a mailbox token")
+	devMailbox := f.String("dev-mailbox", "postmaster@example.com", "subject of the mailbox token --dev prints")
+	refresh := f.Duration("quota-refresh", 10*time.Second, "how often the in-memory quota view reloads usage from the database")
+	if _, err := f.parse(e, args, 0, 0); err != nil {
+		return err
+	}
+	c, log, err := f.load(e)
+	if err != nil {
+		return err
+	}
+	if *listen != "" {
+		c.Listen = *listen
+		if err := c.Validate(); err != nil {
+			return err
+		}
+	}
+	if *refresh <= 0 {
+		return usagef("--quota-refresh must be positive")
+	}
+	ac, err := authConfig(c)
+	if err != nil {
+		return err
+	}
+	if !ac.Configured() {
+		if !*dev {
+			return fmt.Errorf("no JWT key configured: set auth.hs256_secret (or MAILMETER_JWT_SECRET) or auth.keys, or run serve --dev for a development secret")
+		}
+		if err := devAuth(e, &ac, *devMailbox); err != nil {
+			return err
+		}
+		log.Warn("development mode: generated an HS256 secret; do not use in production", "secret", string(ac.Secret))
+	}
+	verifier, err := api.NewVerifier(ac, time.Now)
+	if err != nil {
+		return err
+	}
+	s, err := openStore(ctx, c, log, true)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+
+	view := quota.NewView(s, s, time.Now)
+	if err := view.Refresh(ctx); err != nil {
+		return err
+	}
+	ticker := time.NewTicker(*refresh)
+	defer ticker.Stop()
+	go view.Run(ctx, ticker.C, func(err error) { log.Warn("quota view refresh failed", "err", err) })
+
+	reg := prometheus.NewRegistry()
+	if err := reg.Register(collectors.NewGoCollector()); err != nil {
+		return err
+	}
+	if err := reg.Register(collectors.NewProcessCollector(collectors.ProcessCollectorOpts{})); err != nil {
+		return err
+	}
+	router := api.NewRouter(api.Deps{
+		Log: log, Health: s, Now: time.Now, Auth: verifier,
+		Directory:    directory.NewService(s, time.Now),
+		Quota:        quota.NewService(s, view, s, time.Now),
+		Reports:      quota.NewReports(s, s, s, time.Now),
+		Ingest:       metering.NewIngester(s, view.Apply),
+		Checkpoints:  s,
+		MaxBodyBytes: c.API.MaxBodyBytes,
+		Registry:     reg,
+	})
+	return serveHTTP(ctx, log, c.Listen, router)
+}
+
+// devAuth generates a development secret and prints an admin and a mailbox
+// token on stdout, as shell assignments.
+func devAuth(e env, ac *api.AuthConfig, mailbox string) error {
+	ac.Secret = api.NewSecret()
+	now := time.Now()
+	admin, err := api.MintToken(*ac, api.TokenInput{Role: api.RoleAdmin, Subject: "dev-admin", TTL: 24 * time.Hour}, now)
+	if err != nil {
+		return err
+	}
+	mb, err := api.MintToken(*ac, api.TokenInput{Role: api.RoleMailbox, Subject: mailbox, TTL: 24 * time.Hour}, now)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "MAILMETER_ADMIN_TOKEN=%s\nMAILMETER_MAILBOX_TOKEN=%s\n", admin, mb)
+	return nil
+}

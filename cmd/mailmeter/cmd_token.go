@@ -1,0 +1,74 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/mailmeter/mailmeter/api"
+	"github.com/mailmeter/mailmeter/config"
+)
+
+// authConfig turns the auth section into the API's key material, reading
+// PEM files. serve and token share it, so both see the same keys.
+func authConfig(c config.Config) (api.AuthConfig, error) {
+	ac := api.AuthConfig{Issuer: c.Auth.Issuer, Audience: c.Auth.Audience, SignKID: c.Auth.SignKID}
+	if c.Auth.Secret != "" {
+		ac.Secret = []byte(c.Auth.Secret)
+	}
+	for i, k := range c.Auth.Keys {
+		var pub, priv []byte
+		var err error
+		if k.PublicKey != "" {
+			if pub, err = os.ReadFile(k.PublicKey); err != nil {
+				return ac, fmt.Errorf("auth.keys[%d].public_key: %w", i, err)
+			}
+		}
+		if k.PrivateKey != "" {
+			if priv, err = os.ReadFile(k.PrivateKey); err != nil {
+				return ac, fmt.Errorf("auth.keys[%d].private_key: %w", i, err)
+			}
+		}
+		key, err := api.ParseKey(k.KID, k.Alg, pub, priv)
+		if err != nil {
+			return ac, fmt.Errorf("auth.keys[%d]: %w", i, err)
+		}
+		ac.Keys = append(ac.Keys, key)
+	}
+	return ac, nil
+}
+
+func runToken(_ context.Context, e env, args []string) error {
+	if len(args) == 0 || args[0] != "create" {
+		return usagef("usage: mailmeter token create --role admin|customer|mailbox|service --subject S [--ttl 24h]")
+	}
+	f := newFlags("token create", "token create --role admin|customer|mailbox|service --subject S [--ttl 24h]", e)
+	role := f.String("role", "", "admin, customer, mailbox or service (required)")
+	subject := f.String("subject", "", "customer id, mailbox address, or a name for admin and service tokens (required)")
+	ttl := f.Duration("ttl", 24*time.Hour, "how long the token is valid")
+	if _, err := f.parse(e, args[1:], 0, 0); err != nil {
+		return err
+	}
+	r, err := api.ParseRole(*role)
+	if err != nil {
+		return usagef("--role: %v", err)
+	}
+	if *subject == "" {
+		return usagef("--subject is required")
+	}
+	c, _, err := f.load(e)
+	if err != nil {
+		return err
+	}
+	ac, err := authConfig(c)
+	if err != nil {
+		return err
+	}
+	tok, err := api.MintToken(ac, api.TokenInput{Role: r, Subject: *subject, TTL: *ttl}, time.Now())
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(e.stdout, tok)
+	return nil
+}
