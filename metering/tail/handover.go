@@ -1,0 +1,130 @@
+package tail
+
+import (
+	"bytes"
+	"fmt"
+)
+
+// finish delivers the unterminated rest of a finished file and moves on to
+// the next one.
+func (t *Tailer) finish(b *batch) (bool, error) {
+	if !t.dropRest {
+		if line, truncated, ok := t.lr.rest(); ok && !t.deliver(b, line, truncated) {
+			return false, nil
+		}
+	}
+	t.count.Files++
+	if t.cur.id.FPLen > 0 {
+		t.anchor = t.cur.id
+	}
+	located := false
+	if len(t.queue) == 0 && t.succ != nil {
+		located = t.queueBefore(t.succ)
+	}
+	t.cur.close()
+	t.cur, t.done, t.dropRest = nil, false, false
+	switch {
+	case len(t.queue) > 0:
+		next := t.queue[0]
+		t.queue = t.queue[1:]
+		t.live = false
+		return true, t.start(next, next.id, 0)
+	case t.succ != nil:
+		return t.startSuccessor(located)
+	}
+	t.live = false
+	t.pos = Position{Path: t.path}
+	return true, nil
+}
+
+// queueBefore queues the rotated files newer than cur and older than succ:
+// files rotated after cur was left behind, or copies of succ taken before
+// it was truncated. It reports whether cur was found among the
+// rotated files, which is what tells newer from older.
+func (t *Tailer) queueBefore(succ *file) bool {
+	if t.anchor.IsZero() {
+		return false
+	}
+	self, newer := t.locate(t.anchor, 0)
+	if self == nil {
+		closeAll(newer)
+		return false
+	}
+	self.close()
+	if err := succ.readHead(); err != nil {
+		succ.head = nil
+	}
+	reached := false // succ, or a copy of it: the newer files come after it
+	for _, f := range newer {
+		reached = reached || f.id.sameInode(succ.id) || samePrefix(f.head, succ.head)
+		if reached || len(f.head) == 0 {
+			f.close()
+			continue
+		}
+		t.queue = append(t.queue, f)
+	}
+	return true
+}
+
+// samePrefix reports whether a and b agree as far as both go.
+func samePrefix(a, b []byte) bool {
+	n := min(len(a), len(b))
+	return n > 0 && bytes.Equal(a[:n], b[:n])
+}
+
+// startSuccessor starts the file found at path. If the files before it were
+// located, it is read from its start as it is now; otherwise it is checked
+// against what it started with when it was found.
+func (t *Tailer) startSuccessor(located bool) (bool, error) {
+	next := t.succ
+	t.succ = nil
+	t.live = true
+	if located && next.head != nil {
+		next.id.FPLen, next.id.FP = len(next.head), fingerprint(next.head)
+	}
+	if err := t.start(next, next.id, 0); err != nil {
+		return true, err
+	}
+	if located {
+		return true, nil
+	}
+	return t.checkStart()
+}
+
+// checkStart checks a file found at path earlier, now started: if it no
+// longer starts as it did, it was truncated meanwhile.
+func (t *Tailer) checkStart() (bool, error) {
+	same, err := t.refreshCur()
+	if err != nil {
+		return false, fmt.Errorf("tail %s: %w", t.path, err)
+	}
+	if !same {
+		return t.truncated()
+	}
+	return true, nil
+}
+
+// firstContent runs before reading on in a file that was empty when it was
+// started: once it has content, rotated files that appeared meanwhile and
+// were not read (it was written and copied away between two looks) are read
+// first.
+func (t *Tailer) firstContent() (bool, error) {
+	if !t.fresh || t.cur == nil {
+		return false, nil
+	}
+	if size, err := t.cur.size(); err != nil || size == 0 {
+		return false, err
+	}
+	t.fresh = false
+	if t.succ != nil || len(t.queue) > 0 {
+		return false, nil
+	}
+	fl := t.cur
+	if !t.queueBefore(fl) || len(t.queue) == 0 {
+		return false, nil
+	}
+	next := t.queue[0]
+	t.queue = t.queue[1:]
+	t.succ, t.live = fl, false
+	return true, t.start(next, next.id, 0)
+}

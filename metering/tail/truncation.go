@@ -1,0 +1,54 @@
+package tail
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+)
+
+// truncated handles a live file found shorter than what was read from it, or
+// starting differently (copytruncate). The lines between what was read and
+// the truncation are read from the rotated copy, if it can be found; then
+// the file at path is read from its start.
+func (t *Tailer) truncated() (bool, error) {
+	t.count.Truncations++
+	old, from := t.cur, t.lr.rd
+	if old.id.FPLen > 0 {
+		t.anchor = old.id
+	}
+	next := t.succ
+	if next == nil {
+		fl, err := openFile(t.path)
+		if err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return false, fmt.Errorf("tail %s: %w", t.path, err)
+		}
+		next = fl
+	}
+	if cp, newer := t.locate(old.id, from); cp != nil {
+		src, err := cp.reader(from)
+		if err == nil {
+			old.close()
+			closeAll(t.queue)
+			cp.sealed = true
+			t.cur, t.live, t.succ, t.queue = cp.file, false, next, newer
+			t.lr.src = src
+			t.pos.File = withHead(t.pos.File, cp.id)
+			return true, nil
+		}
+		cp.close()
+		closeAll(newer)
+	}
+	old.close()
+	t.succ = nil
+	t.cur, t.live = nil, false
+	gap := t.gap(t.pos.File, t.pos.Offset, "file truncated and no rotated copy of it found; reading it from its start", nil)
+	if next == nil {
+		t.pos = Position{Path: t.path}
+		return true, gap
+	}
+	t.live = true
+	if err := t.start(next, next.id, 0); err != nil {
+		return false, err
+	}
+	return true, gap
+}
