@@ -44,3 +44,31 @@ func readLines(t testing.TB, path string) [][]byte {
 	}
 	return lines
 }
+
+// sameEvents reports whether a and b are equal event for event; cheaper
+// than cmp.Diff, which callers use only to show a difference.
+func sameEvents(a, b []metering.Event) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		x, y := a[i], b[i]
+		if !x.Time.Equal(y.Time) || x.Mailbox != y.Mailbox || x.Metric != y.Metric || x.Value != y.Value {
+			return false
+		}
+	}
+	return true
+}
+
+func sameSamples(a, b []metering.LatencySample) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		x, y := a[i], b[i]
+		if !x.Time.Equal(y.Time) || x.Direction != y.Direction || x.Domain != y.Domain || x.Delay != y.Delay {
+			return false
+		}
+	}
+	return true
+}
