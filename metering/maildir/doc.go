@@ -10,8 +10,11 @@
 //
 // Usage is reported per mailbox and per folder: "INBOX" is the Maildir root,
 // subfolders are named as Maildir++ names them without the leading dot
-// ("Sent", "INBOX.spam", "A.B"). Only message files in cur/ and new/ count;
-// tmp/ and the Dovecot and Courier index and control files never do.
+// ("Sent", "INBOX.spam", "A.B"), as on disk (Dovecot's modified UTF-7 is
+// not decoded). Only message files in cur/ and new/ count; tmp/ and the
+// Dovecot and Courier index and control files never do. Every folder counts,
+// Trash included; MailboxUsage.Without applies Courier's policy of leaving
+// Trash out of quota.
 //
 // The package never follows symbolic links below the layout root and reports
 // what it cannot read or understand as Problems instead of guessing; a

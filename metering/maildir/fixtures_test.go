@@ -67,9 +67,6 @@ func TestFixtureMaildirsize(t *testing.T) {
 	}
 }
 
-// messagePath matches message files in cur/ or new/ of a Maildir tree.
-var messagePath = regexp.MustCompile(`(^|/)(cur|new)/[^/]+$`)
-
 // TestFixtureFilenames checks, for every message file listed in
 // filenames.tsv (columns repo, commit, blob_bytes, path), that the size read
 // from its name equals blob_bytes, where blob_bytes is a number (one row
@@ -85,6 +82,7 @@ func TestFixtureFilenames(t *testing.T) {
 	if !sc.Scan() || sc.Text() != "repo\tcommit\tblob_bytes\tpath" {
 		t.Fatalf("unexpected header %q", sc.Text())
 	}
+	messagePath := regexp.MustCompile(`(^|/)(cur|new)/[^/]+$`) // message files in cur/ or new/
 	checked := 0
 	for sc.Scan() {
 		cols := strings.Split(sc.Text(), "\t")

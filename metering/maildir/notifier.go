@@ -31,7 +31,12 @@ type Notifier interface {
 }
 
 // ErrOverflow reports that the kernel dropped events.
-var ErrOverflow = errors.New("maildir: notification queue overflow")
+const ErrOverflow = constError("maildir: notification queue overflow")
+
+// constError is an error that can be a constant.
+type constError string
+
+func (e constError) Error() string { return string(e) }
 
 // fsNotifier is the inotify Notifier, through fsnotify.
 type fsNotifier struct {

@@ -128,7 +128,8 @@ func (r *reader) root(loc Location, inbox *folderRead) ([]string, error) {
 	return dots, err
 }
 
-var errNoFollow = errors.New("symbolic link not followed")
+// errNoFollow is the error of a problem about a symbolic link.
+const errNoFollow = constError("symbolic link not followed")
 
 // dir returns the cur or new directory of f.
 func (f *folderRead) dir(name string) *dirRead {
