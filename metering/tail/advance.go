@@ -96,8 +96,12 @@ func (t *Tailer) checkRotated() (bool, error) {
 		return t.truncated() // by copytruncate, before it was renamed
 	}
 	if size > t.lr.rd {
-		if same, err := t.refreshCur(); err != nil || !same {
-			return t.truncated()
+		same, err := t.refreshCur()
+		if err != nil {
+			return false, fmt.Errorf("tail %s: %w", t.path, err)
+		}
+		if !same {
+			return t.truncated() // and written again
 		}
 		return true, nil
 	}

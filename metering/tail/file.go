@@ -1,16 +1,12 @@
 package tail
 
 import (
-	"bytes"
 	"compress/gzip"
 	"fmt"
 	"io"
 	"os"
 	"time"
 )
-
-// gzipMagic starts every gzip stream.
-var gzipMagic = []byte{0x1f, 0x8b}
 
 // file is an open log file, plain or gzip-compressed.
 type file struct {
@@ -52,7 +48,7 @@ func (fl *file) identify() error {
 	if err != nil && err != io.EOF {
 		return err
 	}
-	fl.gz = n == 2 && bytes.Equal(magic, gzipMagic)
+	fl.gz = n == 2 && magic[0] == 0x1f && magic[1] == 0x8b // gzip's magic
 	fl.sealed = fl.gz
 	if err := fl.readHead(); err != nil {
 		return err

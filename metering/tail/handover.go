@@ -32,15 +32,18 @@ func (t *Tailer) finish(b *batch) (bool, error) {
 	case t.succ != nil:
 		return t.startSuccessor(located)
 	}
+	// Nothing yet at path: wait for it, the Position still at the end of
+	// the finished file (which a restart finds, and goes on from).
 	t.live = false
-	t.pos = Position{Path: t.path}
 	return true, nil
 }
 
 // queueBefore queues the rotated files newer than cur and older than succ:
 // files rotated after cur was left behind, or copies of succ taken before
-// it was truncated. It reports whether cur was found among the
-// rotated files, which is what tells newer from older.
+// it was truncated. Empty files are left out: they hold no lines and cannot
+// be told apart, so the last file with content read (the anchor) stands for
+// cur. It reports whether the anchor was found among the rotated files,
+// which is what tells newer files from older ones.
 func (t *Tailer) queueBefore(succ *file) bool {
 	if t.anchor.IsZero() {
 		return false

@@ -12,9 +12,14 @@ import (
 	"github.com/mailmeter/mailmeter/metering/tail"
 )
 
+// constError is an error that can be a constant.
+type constError string
+
+func (e constError) Error() string { return string(e) }
+
 // errIdle is what idleWaiter returns instead of waiting, so that tests read
 // until there is nothing left and then go on, all in one goroutine.
-var errIdle = errors.New("idle: nothing to read")
+const errIdle = constError("idle: nothing to read")
 
 // idleWaiter never waits.
 type idleWaiter struct{ waits int }

@@ -28,11 +28,16 @@ type batch struct {
 //
 // A *GapError is returned alone, with the Position where reading resumes,
 // and is not fatal. Other errors (a file that cannot be read) are returned
-// when no line was delivered in the call; retrying is safe. Next returns a
-// metering Invalid error for bad arguments.
+// when no line was delivered in the call, at once and again on every call
+// while the cause lasts: retrying is safe, with a pause. Next returns a
+// metering Invalid error for bad arguments, and a metering Conflict error
+// after Close.
 func (t *Tailer) Next(ctx context.Context, maxLines, maxBytes int, fn func(line []byte)) (Position, error) {
 	if err := checkNext(maxLines, maxBytes, fn); err != nil {
 		return t.pos, err
+	}
+	if t.closed {
+		return t.pos, metering.Errorf(metering.Conflict, "tail %s: tailer closed", t.path)
 	}
 	defer t.publish()
 	if err := ctx.Err(); err != nil {

@@ -83,3 +83,21 @@ func TestReadFileLongLines(t *testing.T) {
 		t.Errorf("lines (-want +got):\n%s", diff)
 	}
 }
+
+func TestIdentifyNamesContent(t *testing.T) {
+	path := logPath(t)
+	write(t, path, "first line\nsecond line\n")
+	plain, err := tail.Identify(path)
+	must(t, err)
+	gzipFile(t, path, path+".gz")
+	compressed, err := tail.Identify(path + ".gz")
+	must(t, err)
+	if plain.FPLen != 23 || plain.FP != compressed.FP || plain.FPLen != compressed.FPLen {
+		t.Errorf("plain %v, compressed %v: want the same 23-byte fingerprint", plain, compressed)
+	}
+	end, err := tail.ReadFile(context.Background(), path+".gz", tail.Position{}, tail.Options{}, func([]byte) {})
+	must(t, err)
+	if end.File != compressed {
+		t.Errorf("ReadFile ends in %v, want %v", end.File, compressed)
+	}
+}

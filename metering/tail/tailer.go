@@ -31,6 +31,7 @@ type Tailer struct {
 	lr       lineReader
 	pos      Position
 	pending  error // a *GapError for the next call of Next
+	closed   bool
 	count    Stats // counters, owned by Next's goroutine
 
 	mu    sync.Mutex
@@ -101,8 +102,13 @@ func (t *Tailer) defaultWaiter() Waiter {
 	return w
 }
 
-// Close releases the files and the default Waiter.
+// Close releases the files and the default Waiter. Next then returns a
+// metering Conflict error.
 func (t *Tailer) Close() error {
+	if t.closed {
+		return nil
+	}
+	t.closed = true
 	t.cur.close()
 	t.succ.close()
 	for _, f := range t.queue {

@@ -233,3 +233,14 @@ func TestStatsLag(t *testing.T) {
 		t.Errorf("stats = %+v, want lag 5, size 10, read 5, 1 line of 4 bytes", st)
 	}
 }
+
+func TestNextAfterClose(t *testing.T) {
+	path := logPath(t)
+	write(t, path, "a\n")
+	tl := open(t, path, tail.Position{}, tail.Options{})
+	must(t, tl.Close())
+	_, err := tl.Next(context.Background(), 1, 100, func([]byte) {})
+	if metering.KindOf(err) != metering.Conflict {
+		t.Errorf("Next after Close = %v, want conflict", err)
+	}
+}

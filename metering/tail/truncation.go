@@ -39,16 +39,21 @@ func (t *Tailer) truncated() (bool, error) {
 		closeAll(newer)
 	}
 	old.close()
-	t.succ = nil
-	t.cur, t.live = nil, false
+	t.cur, t.live, t.succ = nil, false, nil
 	gap := t.gap(t.pos.File, t.pos.Offset, "file truncated and no rotated copy of it found; reading it from its start", nil)
-	if next == nil {
-		t.pos = Position{Path: t.path}
-		return true, gap
-	}
-	t.live = true
-	if err := t.start(next, next.id, 0); err != nil {
-		return false, err
+	t.pos = Position{Path: t.path}
+	switch {
+	case len(t.queue) > 0:
+		first := t.queue[0]
+		t.queue, t.succ = t.queue[1:], next
+		if err := t.start(first, first.id, 0); err != nil {
+			return false, err
+		}
+	case next != nil:
+		t.live = true
+		if err := t.start(next, next.id, 0); err != nil {
+			return false, err
+		}
 	}
 	return true, gap
 }
