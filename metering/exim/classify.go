@@ -181,7 +181,8 @@ func sessionVerb(b []byte) []byte {
 	return nil
 }
 
-// sessionWords start the verb of a field-led line wherever they appear.
+// sessionWords start the verb of a field-led line wherever they appear. It
+// is a read-only table.
 var sessionWords = [...]string{
 	"rejected ", "temporarily rejected ", "tmp-reject ", "sender verify ",
 	"recipient verify ", "Warning: ", "dropped by ", "dropped: ",

@@ -32,36 +32,59 @@ const (
 	numKinds
 )
 
-var kindNames = [numKinds]string{
-	KindUnknown:       "unknown",
-	KindArrival:       "arrival",
-	KindDelivery:      "delivery",
-	KindAdditional:    "additional",
-	KindSuppressed:    "suppressed",
-	KindCutthrough:    "cutthrough",
-	KindFailure:       "failure",
-	KindDeferral:      "deferral",
-	KindCompleted:     "completed",
-	KindRejectRCPT:    "reject-rcpt",
-	KindRejectData:    "reject-data",
-	KindRejectMail:    "reject-mail",
-	KindReject:        "reject",
-	KindAuthFailure:   "auth-failure",
-	KindLookup:        "lookup",
-	KindConnection:    "connection",
-	KindProtocolError: "protocol-error",
-	KindSpam:          "spam",
-	KindVerify:        "verify",
-	KindDiscard:       "discard",
-	KindWarning:       "warning",
-	KindHostError:     "host-error",
-	KindNote:          "note",
-}
-
 // String returns the kind's name as counted in ProcessorStats.Records.
 func (k Kind) String() string {
-	if k < numKinds {
-		return kindNames[k]
+	switch k {
+	case KindArrival:
+		return "arrival"
+	case KindDelivery:
+		return "delivery"
+	case KindAdditional:
+		return "additional"
+	case KindSuppressed:
+		return "suppressed"
+	case KindCutthrough:
+		return "cutthrough"
+	case KindFailure:
+		return "failure"
+	case KindDeferral:
+		return "deferral"
+	case KindCompleted:
+		return "completed"
+	}
+	return k.textName()
+}
+
+func (k Kind) textName() string {
+	switch k {
+	case KindRejectRCPT:
+		return "reject-rcpt"
+	case KindRejectData:
+		return "reject-data"
+	case KindRejectMail:
+		return "reject-mail"
+	case KindReject:
+		return "reject"
+	case KindAuthFailure:
+		return "auth-failure"
+	case KindLookup:
+		return "lookup"
+	case KindConnection:
+		return "connection"
+	case KindProtocolError:
+		return "protocol-error"
+	case KindSpam:
+		return "spam"
+	case KindVerify:
+		return "verify"
+	case KindDiscard:
+		return "discard"
+	case KindWarning:
+		return "warning"
+	case KindHostError:
+		return "host-error"
+	case KindNote:
+		return "note"
 	}
 	return "unknown"
 }

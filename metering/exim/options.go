@@ -10,10 +10,6 @@ import (
 // Expire evicts it.
 const DefaultMaxAge = 7 * 24 * time.Hour
 
-// defaultFilterPorts are the content-filter ports of docs/metering-rules.md:
-// a loopback delivery to one of them is a filter hop.
-var defaultFilterPorts = []int{10024, 10025, 10026}
-
 // Options configure a Processor. The zero value is valid.
 type Options struct {
 	// Location reads timestamps that carry no zone (Exim logs local time
@@ -66,7 +62,7 @@ func (o Options) withDefaults() Options {
 		o.MaxAge = DefaultMaxAge
 	}
 	if o.FilterPorts == nil {
-		o.FilterPorts = defaultFilterPorts
+		o.FilterPorts = []int{10024, 10025, 10026} // docs/metering-rules.md
 	}
 	if o.Location == nil {
 		o.Location = time.UTC

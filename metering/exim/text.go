@@ -2,7 +2,8 @@ package exim
 
 import "bytes"
 
-// textKinds maps the openings of lines without fields to their kind.
+// textKinds maps the openings of lines without fields to their kind. It is
+// a read-only table.
 var textKinds = [...]struct {
 	prefix string
 	kind   Kind
