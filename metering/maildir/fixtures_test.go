@@ -117,3 +117,84 @@ func TestFixtureFilenames(t *testing.T) {
 	}
 	t.Logf("%d message file names checked against their blob sizes", checked)
 }
+
+// TestFixtureTreesScan rebuilds the Maildir trees listed in filenames.tsv
+// (every file at its blob size, metadata included) and checks that a scan
+// of each Maildir counts exactly the message files in cur/ and new/, at
+// their blob sizes, and agrees with the real maildirsize files of the same
+// mailboxes (MAILDIR.md §3 and §6.1).
+func TestFixtureTreesScan(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join(fixtures(t), "filenames.tsv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := t.TempDir()
+	type total struct{ bytes, messages int64 }
+	want := map[string]total{} // Maildir root → expected usage
+	messagePath := regexp.MustCompile(`(^|/)(cur|new)/[^/]+$`)
+	for _, line := range strings.Split(strings.TrimSpace(string(data)), "\n")[1:] {
+		cols := strings.Split(line, "\t")
+		size, err := strconv.ParseInt(cols[2], 10, 64)
+		if err != nil {
+			// "BAD": git could not size the blob; its name says S=, which
+			// equals the blob size on every other row.
+			size = maildir.ParseName(filepath.Base(cols[3])).Size
+		}
+		i := strings.Index(cols[3], "Maildir")
+		if i < 0 {
+			continue // not in a Maildir ("imap/ayandap.ir", a link in git)
+		}
+		root := filepath.Join(base, strings.ReplaceAll(cols[0], "/", "_"), cols[3][:i+len("Maildir")])
+		p := filepath.Join(base, strings.ReplaceAll(cols[0], "/", "_"), cols[3])
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		f, err := os.Create(p)
+		if err == nil {
+			err = f.Truncate(size) // sparse: the sizes matter, not the bytes
+			f.Close()
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		w := want[root]
+		if messagePath.MatchString(cols[3]) {
+			w.bytes += size
+			w.messages++
+		}
+		want[root] = w
+	}
+	s := &maildir.Scanner{}
+	for root, w := range want {
+		u, problems := s.ScanMailbox("x@example.com", root)
+		if len(problems) != 0 {
+			t.Errorf("%s: problems %v", root, problems)
+		}
+		if u.Bytes != w.bytes || u.Messages != w.messages {
+			t.Errorf("%s: scanned %d bytes / %d messages, want %d / %d", root, u.Bytes, u.Messages, w.bytes, w.messages)
+		}
+	}
+	quota := map[string]string{ // Maildir in the rebuilt tree → its maildirsize sample
+		"haxhex_WordPress-Theme-Ayandap/Maildir":                       "haxhex-Ayandap-root.maildirsize",
+		"haxhex_WordPress-Theme-Ayandap/imap/ayandap.com/ceo/Maildir":  "haxhex-Ayandap-ceo.maildirsize",
+		"haxhex_WordPress-Theme-Ayandap/imap/ayandap.com/info/Maildir": "haxhex-Ayandap-info.maildirsize",
+		"iranpsc_Meli-MAP-front/Maildir":                               "iranpsc-Meli-MAP.maildirsize",
+	}
+	for dir, file := range quota {
+		data, err := os.ReadFile(filepath.Join(fixtures(t), file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, err := maildir.ParseMaildirsize(data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		u, _ := s.ScanMailbox("x@example.com", filepath.Join(base, dir))
+		if d := maildir.Drift(u, m); !d.Zero() {
+			t.Errorf("%s: scan and %s disagree: %+v", dir, file, d)
+		}
+	}
+	if len(want) < 4 {
+		t.Errorf("only %d Maildir roots in the fixture", len(want))
+	}
+}
