@@ -50,6 +50,12 @@ type env struct {
 // (acme.example: alice, bob) and globex (globex.example: carol).
 func newEnv(t testing.TB, s *store.Store) *env {
 	t.Helper()
+	return newEnvAuth(t, s, testAuth())
+}
+
+// newEnvAuth is newEnv with the given key configuration.
+func newEnvAuth(t testing.TB, s *store.Store, auth api.AuthConfig) *env {
+	t.Helper()
 	ctx := context.Background()
 	dir := directory.NewService(s, clock)
 	seedDirectory(t, dir)
@@ -57,7 +63,7 @@ func newEnv(t testing.TB, s *store.Store) *env {
 	if err := view.Refresh(ctx); err != nil {
 		t.Fatal(err)
 	}
-	ver, err := api.NewVerifier(testAuth(), clock)
+	ver, err := api.NewVerifier(auth, clock)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -194,3 +200,11 @@ func problem(t testing.TB, rec *httptest.ResponseRecorder, status int, kind, fie
 }
 
 func sqliteEnv(t testing.TB) *env { return newEnv(t, storetest.SQLite(t)) }
+
+// httptestServe serves a hand-built request and validates the response.
+func httptestServe(e *env, req *http.Request) *httptest.ResponseRecorder {
+	rec := httptest.NewRecorder()
+	e.router.ServeHTTP(rec, req)
+	e.validate(req, rec)
+	return rec
+}

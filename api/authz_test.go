@@ -1,0 +1,136 @@
+package api_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/mailmeter/mailmeter/api"
+	"github.com/mailmeter/mailmeter/directory"
+	"github.com/mailmeter/mailmeter/metering"
+)
+
+// caller is one column of the matrix: a role with its subject (own tenant
+// = acme; the mailbox caller is alice@acme.example).
+type caller struct {
+	name    string
+	role    api.Role
+	subject string
+}
+
+var callers = []caller{
+	{"none", "", ""},
+	{"admin", api.RoleAdmin, "ops"},
+	{"customer", api.RoleCustomer, "acme"},
+	{"mailbox", api.RoleMailbox, "alice@acme.example"},
+	{"service", api.RoleService, "mx1"},
+}
+
+// matrixRoute is one route with an own-tenant and an other-tenant request
+// and the exact status each caller gets: {own, other}. "%s" in paths and
+// bodies is replaced by the caller's name, so creations do not collide.
+type matrixRoute struct {
+	method     string
+	own, other string
+	ownBody    string
+	otherBody  string
+	want       map[string][2]int
+}
+
+func TestAuthorizationMatrix(t *testing.T) {
+	e := sqliteEnv(t)
+	ctx := context.Background()
+	dir := directory.NewService(e.store, clock)
+	for _, c := range callers {
+		for _, d := range []string{"acme", "globex"} {
+			if _, err := dir.AddMailbox(ctx, directory.MailboxInput{Address: "del-" + c.name + "@" + d + ".example"}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if err := e.store.Commit(ctx, metering.Batch{Checkpoint: &metering.Checkpoint{Source: "seeded", Seq: 1, Offset: 10}}); err != nil {
+		t.Fatal(err)
+	}
+	const (
+		ok, created, noContent = http.StatusOK, http.StatusCreated, http.StatusNoContent
+		unauth, forbidden, nf  = http.StatusUnauthorized, http.StatusForbidden, http.StatusNotFound
+	)
+	same := func(n int) [2]int { return [2]int{n, n} }
+	adminOnly := func(n int) map[string][2]int {
+		return map[string][2]int{"none": same(unauth), "admin": same(n), "customer": same(forbidden), "mailbox": same(forbidden), "service": same(forbidden)}
+	}
+	tenant := map[string][2]int{"none": same(unauth), "admin": same(ok), "customer": {ok, nf}, "mailbox": same(forbidden), "service": same(forbidden)}
+	tenantList := map[string][2]int{"none": same(unauth), "admin": same(ok), "customer": same(ok), "mailbox": same(forbidden), "service": same(forbidden)}
+	own := map[string][2]int{"none": same(unauth), "admin": same(ok), "customer": {ok, nf}, "mailbox": {ok, nf}, "service": same(forbidden)}
+	quotaReaders := map[string][2]int{"none": same(unauth), "admin": same(ok), "customer": {ok, nf}, "mailbox": {ok, nf}, "service": same(ok)}
+	ingest := map[string][2]int{"none": same(unauth), "admin": same(ok), "customer": same(forbidden), "mailbox": same(forbidden), "service": same(ok)}
+	sources := map[string][2]int{"none": same(unauth), "admin": {ok, nf}, "customer": same(forbidden), "mailbox": same(forbidden), "service": {ok, nf}}
+
+	routes := []matrixRoute{
+		{method: "POST", own: "/v1/customers", other: "/v1/customers",
+			ownBody: `{"id":"new-%s-1","name":"N"}`, otherBody: `{"id":"new-%s-2","name":"N"}`, want: adminOnly(created)},
+		{method: "GET", own: "/v1/customers", other: "/v1/customers", want: tenantList},
+		{method: "GET", own: "/v1/customers/acme", other: "/v1/customers/globex", want: tenant},
+		{method: "GET", own: "/v1/customers/acme/usage", other: "/v1/customers/globex/usage", want: tenant},
+		{method: "POST", own: "/v1/domains", other: "/v1/domains",
+			ownBody: `{"domain":"%s.acme-new.example","customer":"acme"}`, otherBody: `{"domain":"%s.globex-new.example","customer":"globex"}`, want: adminOnly(created)},
+		{method: "GET", own: "/v1/domains", other: "/v1/domains?customer=globex", want: tenantList},
+		{method: "GET", own: "/v1/domains/acme.example", other: "/v1/domains/globex.example", want: tenant},
+		{method: "GET", own: "/v1/domains/acme.example/usage", other: "/v1/domains/globex.example/usage", want: tenant},
+		{method: "POST", own: "/v1/mailboxes", other: "/v1/mailboxes",
+			ownBody: `{"address":"new-%s@acme.example"}`, otherBody: `{"address":"new-%s@globex.example"}`, want: adminOnly(created)},
+		{method: "GET", own: "/v1/mailboxes", other: "/v1/mailboxes?domain=globex.example", want: tenantList},
+		{method: "GET", own: "/v1/mailboxes/alice@acme.example", other: "/v1/mailboxes/carol@globex.example", want: own},
+		{method: "DELETE", own: "/v1/mailboxes/del-%s@acme.example", other: "/v1/mailboxes/del-%s@globex.example", want: adminOnly(noContent)},
+		{method: "GET", own: "/v1/mailboxes/alice@acme.example/usage", other: "/v1/mailboxes/carol@globex.example/usage", want: own},
+		{method: "GET", own: "/v1/mailboxes/alice@acme.example/quota", other: "/v1/mailboxes/carol@globex.example/quota", want: quotaReaders},
+		{method: "GET", own: "/v1/mailboxes/alice@acme.example/limits", other: "/v1/mailboxes/carol@globex.example/limits", want: adminOnly(ok)},
+		{method: "PUT", own: "/v1/mailboxes/alice@acme.example/limits", other: "/v1/mailboxes/carol@globex.example/limits",
+			ownBody: `{"storage_hard_bytes":1000}`, otherBody: `{"storage_hard_bytes":1000}`, want: adminOnly(ok)},
+		{method: "GET", own: "/v1/latency?domain=acme.example", other: "/v1/latency?domain=globex.example",
+			want: map[string][2]int{"none": same(unauth), "admin": same(ok), "customer": {ok, nf}, "mailbox": same(forbidden), "service": same(forbidden)}},
+		{method: "POST", own: "/v1/ingest", other: "/v1/ingest",
+			ownBody: `{"source":"src-%s-1","seq":1,"from_offset":0,"to_offset":5}`, otherBody: `{"source":"src-%s-2","seq":1,"from_offset":0,"to_offset":5}`, want: ingest},
+		{method: "GET", own: "/v1/ingest/sources/seeded", other: "/v1/ingest/sources/missing", want: sources},
+	}
+	for _, r := range routes {
+		for _, c := range callers {
+			tok := ""
+			if c.role != "" {
+				tok = token(t, c.role, c.subject)
+			}
+			for i, tenantName := range []string{"own", "other"} {
+				path, body := r.own, r.ownBody
+				if i == 1 {
+					path, body = r.other, r.otherBody
+				}
+				path = strings.ReplaceAll(path, "%s", c.name)
+				var b any
+				if body != "" {
+					b = strings.ReplaceAll(body, "%s", c.name)
+				}
+				want := r.want[c.name][i]
+				t.Run(fmt.Sprintf("%s %s/%s/%s", r.method, r.own, c.name, tenantName), func(t *testing.T) {
+					rec := e.do(r.method, path, tok, b)
+					if rec.Code != want {
+						t.Errorf("%s %s as %s: status %d, want %d; body %s", r.method, path, c.name, rec.Code, want, rec.Body.String())
+					}
+				})
+			}
+		}
+	}
+}
+
+// A customer's lists hold only its own things, whatever filter it asks for.
+func TestCustomerListsAreScoped(t *testing.T) {
+	e := sqliteEnv(t)
+	tok := token(t, api.RoleCustomer, "acme")
+	for _, path := range []string{"/v1/mailboxes", "/v1/mailboxes?customer=globex", "/v1/domains?customer=globex", "/v1/customers"} {
+		body := e.do("GET", path, tok, nil).Body.String()
+		if strings.Contains(body, "globex") {
+			t.Errorf("%s leaks another tenant: %s", path, body)
+		}
+	}
+}
