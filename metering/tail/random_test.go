@@ -22,11 +22,15 @@ import (
 // with or without logrotate creating the new file) and by copytruncate, older
 // rotated files being compressed; meanwhile it reads in random batches and
 // "crashes" at random points, reopening from the last Position returned. Every
-// number must be delivered exactly once, in order.
+// number must be delivered exactly once, in order. TAIL_RANDOM_SEEDS sets
+// how many runs.
 func TestRandomRotationsAndCrashes(t *testing.T) {
 	seeds := 16
 	if testing.Short() {
 		seeds = 4
+	}
+	if n, err := strconv.Atoi(os.Getenv("TAIL_RANDOM_SEEDS")); err == nil {
+		seeds = n // for longer hunts
 	}
 	for seed := range seeds {
 		t.Run(fmt.Sprint(seed), func(t *testing.T) {
