@@ -2,6 +2,8 @@ package tail_test
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -99,5 +101,44 @@ func TestIdentifyNamesContent(t *testing.T) {
 	must(t, err)
 	if end.File != compressed {
 		t.Errorf("ReadFile ends in %v, want %v", end.File, compressed)
+	}
+}
+
+func TestReadFileInterruptedResumes(t *testing.T) {
+	path := logPath(t)
+	var b strings.Builder
+	for i := range 10000 {
+		fmt.Fprintf(&b, "line %d\n", i)
+	}
+	write(t, path, b.String())
+	gzipFile(t, path, path+".gz")
+	path += ".gz"
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var got []string
+	collect := func(l []byte) {
+		got = append(got, string(l))
+		if len(got) == 5000 {
+			cancel() // the backfill is stopped
+		}
+	}
+	pos, err := tail.ReadFile(ctx, path, tail.Position{}, tail.Options{}, collect)
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("ReadFile = %v, want context.Canceled", err)
+	}
+	// The Position accounts for exactly the lines delivered.
+	if want := int64(len(strings.Join(got, "\n")) + 1); pos.Offset != want {
+		t.Fatalf("stopped at offset %d after %d lines, want %d", pos.Offset, len(got), want)
+	}
+	_, err = tail.ReadFile(context.Background(), path, pos, tail.Options{}, collect)
+	must(t, err)
+	if len(got) != 10000 {
+		t.Fatalf("%d lines in all, want 10000", len(got))
+	}
+	for i, l := range got {
+		if l != fmt.Sprintf("line %d", i) {
+			t.Fatalf("line %d = %q", i, l)
+		}
 	}
 }
