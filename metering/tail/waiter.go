@@ -78,6 +78,7 @@ func (w *Watcher) Wait(ctx context.Context) error {
 				return w.poll.Wait(ctx)
 			}
 			if strings.HasPrefix(filepath.Base(ev.Name), w.prefix) {
+				w.drain()
 				return nil
 			}
 		case _, ok := <-w.w.Errors:
@@ -85,6 +86,20 @@ func (w *Watcher) Wait(ctx context.Context) error {
 				return w.poll.Wait(ctx)
 			}
 			return nil // an overflow lost events: re-check now
+		}
+	}
+}
+
+// drain drops the events already queued: one look covers them all.
+func (w *Watcher) drain() {
+	for {
+		select {
+		case _, ok := <-w.w.Events:
+			if !ok {
+				return
+			}
+		default:
+			return
 		}
 	}
 }
