@@ -93,7 +93,9 @@ func TestJWT(t *testing.T) {
 	k := newKeys(t)
 	e := newEnvAuth(t, storetest.SQLite(t), k.auth(t))
 	secret := []byte(testSecret)
-	hs := func(edit func(jwt.MapClaims)) string { return sign(t, jwt.SigningMethodHS256, "", claimsAt(edit), secret) }
+	hs := func(edit func(jwt.MapClaims)) string {
+		return sign(t, jwt.SigningMethodHS256, "", claimsAt(edit), secret)
+	}
 	unsigned := func() string {
 		s, _ := jwt.NewWithClaims(jwt.SigningMethodNone, claimsAt(nil)).SignedString(jwt.UnsafeAllowNoneSignatureType)
 		return s
