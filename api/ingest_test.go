@@ -127,8 +127,12 @@ func TestIngest(t *testing.T) {
 		t.Run("quota view sees ingested usage", func(t *testing.T) {
 			rec := e.do("GET", "/v1/mailboxes/alice@acme.example/quota", svc, nil)
 			q := decode[struct {
-				Storage  struct{ UsedBytes int64 `json:"used_bytes"` } `json:"storage"`
-				Outbound struct{ UsedBytes int64 `json:"used_bytes"` } `json:"outbound"`
+				Storage struct {
+					UsedBytes int64 `json:"used_bytes"`
+				} `json:"storage"`
+				Outbound struct {
+					UsedBytes int64 `json:"used_bytes"`
+				} `json:"outbound"`
 			}](t, rec)
 			if q.Outbound.UsedBytes != 115 || q.Storage.UsedBytes != 5100 {
 				t.Errorf("quota %s", rec.Body.String())
