@@ -6,7 +6,7 @@ import "bytes"
 func (p *Parser) classify(b []byte, r *Record) {
 	if len(b) >= 2 && (len(b) == 2 || b[2] == ' ') {
 		if k := flagKind(b[0], b[1]); k != KindUnknown {
-			r.Kind = k
+			r.Kind, r.FakeReject = k, b[0] == '('
 			p.flagged(b[2:], r)
 			return
 		}
@@ -28,7 +28,7 @@ func (p *Parser) classify(b []byte, r *Record) {
 
 func flagKind(a, b byte) Kind {
 	switch string([]byte{a, b}) {
-	case "<=":
+	case "<=", "(=": // "(=": accepted, but the client was told it was rejected (fakereject)
 		return KindArrival
 	case "=>":
 		return KindDelivery

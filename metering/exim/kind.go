@@ -7,7 +7,7 @@ type Kind uint8
 // files", section "Summary of fields in log lines".
 const (
 	KindUnknown       Kind = iota // not recognized; ParseLine returns an error
-	KindArrival                   // "<=": message received
+	KindArrival                   // "<=" (or "(=" fakereject): message received
 	KindDelivery                  // "=>": delivery, first address of a transport run
 	KindAdditional                // "->": further address delivered in the same run
 	KindSuppressed                // "*>": delivery suppressed by -N

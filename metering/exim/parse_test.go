@@ -31,6 +31,9 @@ func project(r exim.Record) map[string]string {
 		m["PID"] = strconv.Itoa(r.PID)
 	}
 	put("ID", r.ID)
+	if r.FakeReject {
+		m["FakeReject"] = "true"
+	}
 	put("Address", r.Address)
 	put("Original", r.Original)
 	put("Parent", r.Parent)
@@ -101,6 +104,13 @@ func TestParseLine(t *testing.T) {
 				"Protocol": "esmtpa", "HasAuth": "true", "AuthName": "dovecot_plain", "AuthID": "aaron@domain.com",
 				"Size": "4315", "MessageID": "d2b648f00f1a1b0813c483d552778dc6@domain.com", "Subject": "what's up?!? ;-)",
 				"From": "aaron@domain.com", "Recipients": "aaron+forward@domain.com"},
+		},
+		{
+			name: "arrival fakereject",
+			line: `2026-11-02 09:00:00 1tQ1aa-000A01-Q1 (= s@x.org H=mx [198.51.100.1] P=esmtp S=42`,
+			want: map[string]string{"Kind": "arrival", "FakeReject": "true", "Time": "2026-11-02T09:00:00.000Z",
+				"ID": "1tQ1aa-000A01-Q1", "Address": "s@x.org", "Host": "mx [198.51.100.1]", "HostName": "mx",
+				"HostIP": "198.51.100.1", "Protocol": "esmtp", "Size": "42"},
 		},
 		{
 			name: "arrival bounce with parent id",

@@ -24,6 +24,9 @@ type Record struct {
 
 	Kind Kind
 	ID   []byte // the Exim message id, 16 or 23 (Exim ≥ 4.97) characters
+	// FakeReject marks an arrival logged "(=": accepted, while the client
+	// was told it was rejected (control = fakereject).
+	FakeReject bool
 
 	// Address is the arrival's sender ("<=", empty for "<>"), the address
 	// of a delivery, failure or deferral (the local part only for many
