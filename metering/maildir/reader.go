@@ -155,15 +155,16 @@ func (r *reader) folder(loc Location, f *folderRead, listed bool) (lost bool) {
 			continue
 		}
 		err := r.messages(loc.Mailbox, d)
+		d.exists = err == nil
+		if err != nil {
+			d.usage, d.index = FolderUsage{}, nil // whatever a failed listing counted
+		}
 		switch {
 		case err == nil:
-			d.exists = true
 		case errors.Is(err, fs.ErrNotExist):
-			d.exists = false
 			lost = lost || listed
 			missing++
 		default:
-			d.exists = false
 			r.problem(problemFor(d.path, loc.Mailbox, err))
 		}
 	}
