@@ -46,6 +46,9 @@ type WatcherOptions struct {
 	// because of the watch limit (ENOSPC).
 	OnWatchLimit func(error)
 	// OnReconcile, if set, receives the outcome of each reconciliation.
+	//
+	// Both callbacks, like the Sink, are called from the watcher's own
+	// goroutine: they should return quickly and must not call Close.
 	OnReconcile func(Reconciliation)
 }
 
