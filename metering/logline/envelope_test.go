@@ -132,3 +132,11 @@ func BenchmarkParser(b *testing.B) {
 		_, _ = p.Parse(line)
 	}
 }
+
+func TestParseTAI64NRange(t *testing.T) {
+	for _, line := range []string{"@4000007000000000000000000 x: y", "@3fffffffffffffff00000000 x: y"} {
+		if _, err := logline.Parse([]byte(line)); err != logline.ErrTimestamp {
+			t.Errorf("Parse(%q) = %v, want ErrTimestamp", line, err)
+		}
+	}
+}

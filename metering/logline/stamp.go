@@ -44,6 +44,9 @@ func skipPRI(b []byte) []byte {
 	return b
 }
 
+// maxUnix is the last second of year 9999, the latest stamp accepted.
+const maxUnix = 253402300799
+
 // parseTAI64N reads daemontools' "@4000000063a1b2c3" + 8 hex digits of nanoseconds.
 func parseTAI64N(b []byte, e *Envelope) ([]byte, bool) {
 	if len(b) < 25 {
@@ -52,7 +55,7 @@ func parseTAI64N(b []byte, e *Envelope) ([]byte, bool) {
 	label, ok1 := hexval(b[1:17])
 	nano, ok2 := hexval(b[17:25])
 	const base = 1 << 62
-	if !ok1 || !ok2 || label < base || label-base > 1<<40 || nano > 999999999 {
+	if !ok1 || !ok2 || label < base+10 || label-base > maxUnix || nano > 999999999 {
 		return nil, false
 	}
 	sec := int64(label-base) - 10 // TAI is 10 s ahead of UTC at the TAI64 epoch
@@ -124,7 +127,7 @@ func parseISO(b []byte, e *Envelope) ([]byte, bool) {
 	mo, ok2 := num(b, 5, 2)
 	d, ok3 := num(b, 8, 2)
 	if !ok1 || !ok2 || !ok3 || b[4] != '-' || b[7] != '-' || len(b) < 19 ||
-		(b[10] != 'T' && b[10] != ' ') || mo < 1 || mo > 12 || d < 1 || d > 31 {
+		(b[10] != 'T' && b[10] != ' ') || mo < 1 || mo > 12 || d < 1 || d > 31 || y < 1 || y > 9998 {
 		return nil, false
 	}
 	h, mi, s, ns, end, ok := clock(b, 11)

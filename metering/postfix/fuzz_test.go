@@ -66,6 +66,8 @@ func FuzzProcessor(f *testing.F) {
 	for _, s := range messageSeeds(f) {
 		f.Add(append([]byte("Mar 10 09:00:01 mx1 postfix/smtp[1]: "), s...))
 	}
+	f.Add([]byte("9999-12-31T23:59:59-14:00 mx1 postfix/qmgr[1]: ABCDE12345: removed"))
+	f.Add([]byte("0000-01-01T00:00:00+14:00 mx1 postfix/qmgr[1]: ABCDE12345: removed"))
 	f.Fuzz(func(t *testing.T, line []byte) {
 		p := postfix.NewProcessor(postfix.Options{YearRef: time.Date(2026, 3, 20, 0, 0, 0, 0, time.UTC), Location: time.UTC})
 		var rec recorder
