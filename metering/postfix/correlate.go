@@ -18,7 +18,7 @@ func (p *Processor) apply(r *Record, e *logline.Envelope, t time.Time, sink mete
 	}
 	switch r.Kind {
 	case KindClient:
-		p.client(r, e.Host, t)
+		p.client(r, e.Host, t, sink)
 	case KindPickup:
 		p.fresh(e.Host, r.QueueID).Last = t
 	case KindQueued:
@@ -47,24 +47,32 @@ func (p *Processor) fresh(host string, qid []byte) *message {
 	return m
 }
 
-func (p *Processor) client(r *Record, host string, t time.Time) {
+func (p *Processor) client(r *Record, host string, t time.Time, sink metering.Sink) {
 	m := p.fresh(host, r.QueueID)
 	m.Last = t
 	if len(r.SASLUsername) > 0 {
 		m.Login = p.names.login(r.SASLUsername)
 	}
 	if len(r.OrigQueueID) > 0 {
-		p.link(host, r.OrigQueueID, m)
+		p.link(host, r.OrigQueueID, m, t, sink)
 	}
 }
 
 // link marks m as the re-injection of the message orig and inherits its
-// authenticated sender.
-func (p *Processor) link(host string, orig []byte, m *message) {
+// authenticated sender. Outcomes m logged before the link (the filter's
+// hop line can come after the re-injected copy's first deliveries) are
+// counted now, at the linking line.
+func (p *Processor) link(host string, orig []byte, m *message, t time.Time, sink metering.Sink) {
 	m.Reinjected = true
-	if o := p.msgs.get(host, orig); o != nil && o != m && o.Login != "" {
-		m.Login = o.Login
+	o := p.msgs.get(host, orig)
+	if o == nil || o == m || o.Login == "" || m.Login != "" {
+		return
 	}
+	m.Login = o.Login
+	p.count(sink, t, m.Login, metering.OutBytes, m.EarlySent*m.Size)
+	p.count(sink, t, m.Login, metering.Bounced, m.EarlyBounced)
+	p.count(sink, t, m.Login, metering.Deferred, m.EarlyDeferred)
+	m.EarlySent, m.EarlyBounced, m.EarlyDeferred = 0, 0, 0
 }
 
 // queued handles the qmgr from= line: the first one fixes size and nrcpt

@@ -35,6 +35,21 @@ func (p *Processor) delivery(r *Record, e *logline.Envelope, t time.Time, sink m
 	case StatusDeferred:
 		p.count(sink, t, m.Login, metering.Deferred, 1)
 	}
+	if m.Login == "" && !m.Reinjected && rt != routeFilter {
+		m.early(r.Status, rt)
+	}
+}
+
+// early notes an outcome of a message without a known sender yet.
+func (m *message) early(s Status, rt route) {
+	switch {
+	case s == StatusSent && rt == routeRemote:
+		m.EarlySent++
+	case s == StatusBounced:
+		m.EarlyBounced++
+	case s == StatusDeferred:
+		m.EarlyDeferred++
+	}
 }
 
 func (p *Processor) sent(r *Record, m *message, host string, rt route, t time.Time, sink metering.Sink) {
@@ -43,7 +58,7 @@ func (p *Processor) sent(r *Record, m *message, host string, rt route, t time.Ti
 		if len(r.QueuedAs) > 0 {
 			next := p.msgs.open(host, r.QueuedAs)
 			next.Last = t
-			p.link(host, r.QueueID, next)
+			p.link(host, r.QueueID, next, t, sink)
 		}
 	case routeLocal:
 		rcpt := p.names.mailbox(r.To)

@@ -12,6 +12,11 @@ type message struct {
 	Queued     bool      `json:"queued,omitempty"`      // the first qmgr from= line was seen
 	Reinjected bool      `json:"reinjected,omitempty"`  // re-injected by a content filter
 	Blocked    bool      `json:"blocked,omitempty"`     // a content filter's block was counted already
+	// Outcomes seen while the message had no authenticated sender, to be
+	// counted if a filter hop logged late links it to one (see catchUp).
+	EarlySent     int64 `json:"early_sent,omitempty"` // remote deliveries with status=sent
+	EarlyBounced  int64 `json:"early_bounced,omitempty"`
+	EarlyDeferred int64 `json:"early_deferred,omitempty"`
 	Last       time.Time `json:"last"`                  // time of the latest line
 }
 

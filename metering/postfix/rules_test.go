@@ -34,6 +34,21 @@ Mar 10 09:00:02 mx postfix/qmgr[2]: BBBB00002: removed`,
 			want: totals{"u@example.com": {metering.OutMessages: 1, metering.OutRecipients: 1, metering.OutBytes: 120}},
 		},
 		{
+			name: "re-injected copy delivered before the hop line",
+			log: `Mar 10 09:00:00 mx postfix/submission/smtpd[1]: AAAA00001: client=h[198.51.100.1], sasl_method=PLAIN, sasl_username=u@example.com
+Mar 10 09:00:00 mx postfix/qmgr[2]: AAAA00001: from=<u@example.com>, size=100, nrcpt=2 (queue active)
+Mar 10 09:00:01 mx postfix/smtpd[3]: BBBB00002: client=localhost[127.0.0.1]
+Mar 10 09:00:01 mx postfix/qmgr[2]: BBBB00002: from=<u@example.com>, size=120, nrcpt=2 (queue active)
+Mar 10 09:00:01 mx postfix/smtp[5]: BBBB00002: to=<r@remote.net>, relay=mx.remote.net[203.0.113.1]:25, delay=1, delays=0/0/0/1, dsn=2.0.0, status=sent (250 ok)
+Mar 10 09:00:01 mx postfix/smtp[5]: BBBB00002: to=<q@remote.net>, relay=mx.remote.net[203.0.113.1]:25, delay=1, delays=0/0/0/1, dsn=4.0.0, status=deferred (try later)
+Mar 10 09:00:02 mx postfix/smtp[4]: AAAA00001: to=<r@remote.net>, relay=127.0.0.1[127.0.0.1]:10024, delay=2, delays=0/0/0/2, dsn=2.0.0, status=sent (250 2.0.0 from MTA(smtp:[127.0.0.1]:10025): 250 2.0.0 Ok: queued as BBBB00002)
+Mar 10 09:00:02 mx postfix/smtp[4]: AAAA00001: to=<q@remote.net>, relay=127.0.0.1[127.0.0.1]:10024, delay=2, delays=0/0/0/2, dsn=2.0.0, status=sent (250 2.0.0 from MTA(smtp:[127.0.0.1]:10025): 250 2.0.0 Ok: queued as BBBB00002)
+Mar 10 09:00:02 mx postfix/qmgr[2]: AAAA00001: removed
+Mar 10 09:30:00 mx postfix/smtp[5]: BBBB00002: to=<q@remote.net>, relay=mx.remote.net[203.0.113.1]:25, delay=1800, delays=1799/0/0/1, dsn=2.0.0, status=sent (250 ok)
+Mar 10 09:30:00 mx postfix/qmgr[2]: BBBB00002: removed`,
+			want: totals{"u@example.com": {metering.OutMessages: 1, metering.OutRecipients: 2, metering.OutBytes: 240, metering.Deferred: 1}},
+		},
+		{
 			name: "local forwarding is not a delivery",
 			log: `Mar 10 09:00:00 mx postfix/smtpd[1]: AAAA00001: client=h[192.0.2.1]
 Mar 10 09:00:00 mx postfix/qmgr[2]: AAAA00001: from=<s@other.org>, size=100, nrcpt=1 (queue active)

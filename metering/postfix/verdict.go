@@ -13,7 +13,7 @@ func (p *Processor) verdict(v *contentfilter.Verdict, host string, t time.Time, 
 	if len(v.QueueID) > 0 && len(v.QueuedAs) > 0 && isQueueID(v.QueuedAs) {
 		next := p.msgs.open(host, v.QueuedAs)
 		next.Last = t
-		p.link(host, v.QueueID, next)
+		p.link(host, v.QueueID, next, t, sink)
 	}
 	if !v.Blocked {
 		return
