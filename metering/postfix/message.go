@@ -4,20 +4,20 @@ import "time"
 
 // message is what the Processor remembers about one open queue id.
 type message struct {
-	Login      string    `json:"login,omitempty"`       // authenticated sender (metered as)
-	FromDomain string    `json:"from_domain,omitempty"` // envelope sender's domain, for outbound latency
-	Size       int64     `json:"size,omitempty"`        // first qmgr size=
-	Nrcpt      int64     `json:"nrcpt,omitempty"`       // first qmgr nrcpt=
-	Done       int64     `json:"done,omitempty"`        // recipients with a final outcome (sent, bounced, expired)
-	Queued     bool      `json:"queued,omitempty"`      // the first qmgr from= line was seen
-	Reinjected bool      `json:"reinjected,omitempty"`  // re-injected by a content filter
-	Blocked    bool      `json:"blocked,omitempty"`     // a content filter's block was counted already
+	Login      string `json:"login,omitempty"`       // authenticated sender (metered as)
+	FromDomain string `json:"from_domain,omitempty"` // envelope sender's domain, for outbound latency
+	Size       int64  `json:"size,omitempty"`        // first qmgr size=
+	Nrcpt      int64  `json:"nrcpt,omitempty"`       // first qmgr nrcpt=
+	Done       int64  `json:"done,omitempty"`        // recipients with a final outcome (sent, bounced, expired)
+	Queued     bool   `json:"queued,omitempty"`      // the first qmgr from= line was seen
+	Reinjected bool   `json:"reinjected,omitempty"`  // re-injected by a content filter
+	Blocked    bool   `json:"blocked,omitempty"`     // a content filter's block was counted already
 	// Outcomes seen while the message had no authenticated sender, to be
 	// counted if a filter hop logged late links it to one (see catchUp).
-	EarlySent     int64 `json:"early_sent,omitempty"` // remote deliveries with status=sent
-	EarlyBounced  int64 `json:"early_bounced,omitempty"`
-	EarlyDeferred int64 `json:"early_deferred,omitempty"`
-	Last       time.Time `json:"last"`                  // time of the latest line
+	EarlySent     int64     `json:"early_sent,omitempty"` // remote deliveries with status=sent
+	EarlyBounced  int64     `json:"early_bounced,omitempty"`
+	EarlyDeferred int64     `json:"early_deferred,omitempty"`
+	Last          time.Time `json:"last"` // time of the latest line
 }
 
 // table holds the open messages keyed by host and queue id, reusing key
