@@ -36,3 +36,47 @@ func BenchmarkProcessorLoggen(b *testing.B) {
 	}
 	b.ReportMetric(float64(len(log)*n)/1e6/(cpuTime()-start).Seconds(), "MB/cpu-s")
 }
+
+// TestStateRoundTripLoggen splits a generated log (submissions, filter
+// hops, deferrals, bounces, rejects, spam, noise, a year rollover) at every
+// line and checks that a marshal/restore at the split changes nothing.
+func TestStateRoundTripLoggen(t *testing.T) {
+	cfg := loggen.DefaultConfig()
+	cfg.Messages, cfg.Rate = 80, 2
+	cfg.AuthShare, cfg.DeferShare, cfg.BounceShare, cfg.FilterShare = 0.5, 0.2, 0.1, 0.7
+	cfg.Start = time.Date(2026, 12, 31, 23, 59, 0, 0, time.UTC)
+	var buf bytes.Buffer
+	if _, err := loggen.Postfix(&buf, cfg); err != nil {
+		t.Fatal(err)
+	}
+	lines := bytes.Split(bytes.TrimRight(buf.Bytes(), "\n"), []byte("\n"))
+	opts := postfix.Options{YearRef: cfg.Start, Location: time.UTC}
+	var want recorder
+	run(postfix.NewProcessor(opts), lines, &want)
+	if len(want.events) == 0 {
+		t.Fatal("no events from the generated log")
+	}
+	for k := 1; k < len(lines); k++ {
+		a := postfix.NewProcessor(opts)
+		var got recorder
+		run(a, lines[:k], &got)
+		state, err := a.MarshalState()
+		if err != nil {
+			t.Fatalf("k=%d: %v", k, err)
+		}
+		b := postfix.NewProcessor(postfix.Options{YearRef: time.Date(2031, 6, 1, 0, 0, 0, 0, time.UTC), Location: time.UTC})
+		if err := b.UnmarshalState(state); err != nil {
+			t.Fatalf("k=%d: %v", k, err)
+		}
+		run(b, lines[k:], &got)
+		if len(got.events) != len(want.events) || len(got.latency) != len(want.latency) {
+			t.Fatalf("split at %d: %d events %d samples, want %d and %d", k, len(got.events), len(got.latency), len(want.events), len(want.latency))
+		}
+		for i := range want.events {
+			if got.events[i] != want.events[i] {
+				t.Fatalf("split at %d: event %d = %+v, want %+v", k, i, got.events[i], want.events[i])
+			}
+		}
+	}
+	t.Logf("%d lines, %d events, %d latency samples, split at every line", len(lines), len(want.events), len(want.latency))
+}
