@@ -73,7 +73,10 @@ func (p *Parser) prefix(line []byte, r *Record) ([]byte, bool) {
 	} else if b, ok = p.unwrapSyslog(line, r); !ok {
 		return nil, false
 	}
-	if rest, pid, ok := stripTag(skipSpaces(b)); ok {
+	if b = skipSpaces(b); len(b) > 0 && b[0] == '[' {
+		return b, true // "[pid]": no syslog tag, no inner stamp follows
+	}
+	if rest, pid, ok := stripTag(b); ok {
 		// "2019-10-22 03:39:17 host exim[29786]: …": a syslog tag after the stamp.
 		b = rest
 		if r.PID == 0 {
