@@ -59,10 +59,22 @@ func (p *Processor) ProcessLine(line []byte, sink metering.Sink) {
 	}
 }
 
-// isPostfix recognizes "postfix/…", "postfix-<instance>/…" and other
-// multi-instance tags that keep a "/daemon" suffix.
+// isPostfix recognizes "postfix/…" and "postfix-<instance>/…" tags, and
+// other syslog_name values ("mx-in/smtpd") ending in a Postfix daemon.
 func isPostfix(e *logline.Envelope) bool {
-	return e.Instance != "" || strings.HasPrefix(e.Program, "postfix")
+	if strings.HasPrefix(e.Program, "postfix") {
+		return true
+	}
+	if e.Instance == "" {
+		return false
+	}
+	switch e.Daemon {
+	case "smtpd", "smtp", "lmtp", "local", "virtual", "pipe", "qmgr", "oqmgr", "cleanup", "pickup",
+		"bounce", "error", "discard", "retry", "postscreen", "dnsblog", "tlsproxy", "anvil", "scache",
+		"verify", "trivial-rewrite", "master", "postsuper", "postdrop", "sendmail", "postlogd":
+		return true
+	}
+	return false
 }
 
 func isFilter(daemon string) bool {
