@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -70,12 +71,28 @@ type claims struct {
 	jwt.RegisteredClaims
 }
 
-// Verifier validates bearer tokens.
+// Verifier validates bearer tokens. Tokens it has verified are remembered
+// until they expire, so a client reusing its token (a webmail polling its
+// quota bar) costs a map look-up, not a signature check. The cache is keyed
+// by the whole token text, signature included, so only that exact token
+// matches.
 type Verifier struct {
 	cfg    AuthConfig
 	keys   map[string]Key
 	parser *jwt.Parser
+	now    func() time.Time
+
+	mu    sync.RWMutex
+	known map[string]verified
 }
+
+type verified struct {
+	p   Principal
+	exp time.Time
+}
+
+// maxKnownTokens bounds the verified-token cache; a full cache starts over.
+const maxKnownTokens = 4096
 
 // NewVerifier returns a Verifier for cfg using now as its clock. It
 // refuses a configuration without keys or with an unusable key.
@@ -83,7 +100,7 @@ func NewVerifier(cfg AuthConfig, now func() time.Time) (*Verifier, error) {
 	if !cfg.Configured() {
 		return nil, errors.New("no JWT key configured: set auth.hs256_secret (or MAILMETER_JWT_SECRET) or auth.keys")
 	}
-	v := &Verifier{cfg: cfg, keys: map[string]Key{}}
+	v := &Verifier{cfg: cfg, keys: map[string]Key{}, now: now, known: map[string]verified{}}
 	for _, k := range cfg.Keys {
 		if err := checkKey(k); err != nil {
 			return nil, err
@@ -140,6 +157,12 @@ func (v *Verifier) keyFor(t *jwt.Token) (any, error) {
 // Verify parses and validates a token and returns its principal, or an
 // Unauthorized error saying why.
 func (v *Verifier) Verify(token string) (Principal, error) {
+	v.mu.RLock()
+	k, ok := v.known[token]
+	v.mu.RUnlock()
+	if ok && v.now().Before(k.exp.Add(MaxClockSkew)) {
+		return k.p, nil
+	}
 	var c claims
 	if _, err := v.parser.ParseWithClaims(token, &c, v.keyFor); err != nil {
 		return Principal{}, metering.Errorf(metering.Unauthorized, "invalid token: %v", err)
@@ -151,7 +174,14 @@ func (v *Verifier) Verify(token string) (Principal, error) {
 	if c.Subject == "" {
 		return Principal{}, metering.Errorf(metering.Unauthorized, "invalid token: no subject")
 	}
-	return Principal{Role: role, Subject: c.Subject}, nil
+	p := Principal{Role: role, Subject: c.Subject}
+	v.mu.Lock()
+	if len(v.known) >= maxKnownTokens {
+		v.known = map[string]verified{}
+	}
+	v.known[token] = verified{p, c.ExpiresAt.Time}
+	v.mu.Unlock()
+	return p, nil
 }
 
 const principalKey = "mailmeter.principal"

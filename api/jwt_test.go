@@ -181,3 +181,23 @@ func TestMintWithSigningKey(t *testing.T) {
 		t.Error("a verifier without keys was accepted")
 	}
 }
+
+// A remembered token still expires.
+func TestVerifiedTokenExpires(t *testing.T) {
+	now := t0
+	v, err := api.NewVerifier(testAuth(), func() time.Time { return now })
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok := token(t, api.RoleAdmin, "ops") // valid for an hour from t0
+	for _, at := range []time.Duration{0, time.Hour + 59*time.Second} {
+		now = t0.Add(at)
+		if _, err := v.Verify(tok); err != nil {
+			t.Fatalf("at +%v: %v", at, err)
+		}
+	}
+	now = t0.Add(time.Hour + 61*time.Second)
+	if _, err := v.Verify(tok); err == nil {
+		t.Error("an expired token was accepted from the cache")
+	}
+}
