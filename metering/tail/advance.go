@@ -69,24 +69,9 @@ func (t *Tailer) checkRotated() (bool, error) {
 		t.done = true
 		return true, nil
 	}
-	next, err := t.successor()
+	written, err := t.successorWritten()
 	if err != nil {
 		return false, err
-	}
-	written := false
-	if next != nil {
-		nsize, err := next.size()
-		if err != nil {
-			return false, fmt.Errorf("tail %s: %w", t.path, err)
-		}
-		written = nsize > 0
-		if !next.gz && next.id.FPLen < FingerprintBytes && nsize > int64(next.id.FPLen) {
-			// Fingerprint it as it grows, to notice if it is truncated
-			// (copytruncate) before its turn comes.
-			if _, err := next.refresh(); err != nil {
-				return false, fmt.Errorf("tail %s: %w", t.path, err)
-			}
-		}
 	}
 	size, err := t.cur.size()
 	if err != nil {
@@ -110,6 +95,27 @@ func (t *Tailer) checkRotated() (bool, error) {
 		return true, nil
 	}
 	return false, nil
+}
+
+// successorWritten reports whether the file to read after cur has been
+// written to.
+func (t *Tailer) successorWritten() (bool, error) {
+	next, err := t.successor()
+	if err != nil || next == nil {
+		return false, err
+	}
+	size, err := next.size()
+	if err != nil {
+		return false, fmt.Errorf("tail %s: %w", t.path, err)
+	}
+	if !next.gz && next.id.FPLen < FingerprintBytes && size > int64(next.id.FPLen) {
+		// Fingerprint it as it grows, to notice if it is truncated
+		// (copytruncate) before its turn comes.
+		if _, err := next.refresh(); err != nil {
+			return false, fmt.Errorf("tail %s: %w", t.path, err)
+		}
+	}
+	return size > 0, nil
 }
 
 // successor returns the file to read after cur: the next rotated file, else

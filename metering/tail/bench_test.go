@@ -12,8 +12,8 @@ import (
 	"path/filepath"
 	"strings"
 	"syscall"
-	"time"
 	"testing"
+	"time"
 
 	"github.com/mailmeter/mailmeter/metering/tail"
 )

@@ -40,24 +40,39 @@ func (t *Tailer) Next(ctx context.Context, maxLines, maxBytes int, fn func(line 
 		return t.pos, metering.Errorf(metering.Conflict, "tail %s: tailer closed", t.path)
 	}
 	defer t.publish()
-	if err := ctx.Err(); err != nil {
+	if err := t.prepare(ctx); err != nil {
 		return t.pos, err
+	}
+	b := batch{maxLines: maxLines, maxBytes: maxBytes, fn: fn}
+	return t.fill(ctx, &b)
+}
+
+// prepare starts a call of Next: it returns ctx's error or a pending gap, and
+// checks the live file before reading on in it.
+func (t *Tailer) prepare(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
 	}
 	if err := t.pending; err != nil {
 		t.pending = nil
-		return t.pos, err
+		return err
 	}
 	if _, err := t.firstContent(); err != nil {
-		return t.pos, err
+		return err
 	}
 	if t.cur != nil && t.live && !t.eof && t.rewritten() {
 		t.eof = true // check it before reading on
 	}
-	b := batch{maxLines: maxLines, maxBytes: maxBytes, fn: fn}
+	return nil
+}
+
+// fill reads into b, moving from file to file and waiting as needed, until
+// b has lines and no more are at hand, or b is full.
+func (t *Tailer) fill(ctx context.Context, b *batch) (Position, error) {
 	for {
 		if t.cur != nil && !t.done && !t.eof {
-			if err := t.readLines(&b); err != nil {
-				return t.stop(&b, err)
+			if err := t.readLines(b); err != nil {
+				return t.stop(b, err)
 			}
 			if b.full {
 				return t.pos, nil
@@ -67,10 +82,10 @@ func (t *Tailer) Next(ctx context.Context, maxLines, maxBytes int, fn func(line 
 				return t.pos, nil
 			}
 		}
-		moved, err := t.advance(&b)
+		moved, err := t.advance(b)
 		switch {
 		case err != nil:
-			return t.stop(&b, err)
+			return t.stop(b, err)
 		case b.full:
 			return t.pos, nil
 		case moved:

@@ -24,19 +24,8 @@ func (t *Tailer) truncated() (bool, error) {
 		}
 		next = fl
 	}
-	if cp, newer := t.locate(old.id, from); cp != nil {
-		src, err := cp.reader(from)
-		if err == nil {
-			old.close()
-			closeAll(t.queue)
-			cp.sealed = true
-			t.cur, t.live, t.succ, t.queue = cp.file, false, next, newer
-			t.lr.src = src
-			t.pos.File = withHead(t.pos.File, cp.id)
-			return true, nil
-		}
-		cp.close()
-		closeAll(newer)
+	if t.readCopy(from, next) {
+		return true, nil
 	}
 	old.close()
 	t.cur, t.live, t.succ = nil, false, nil
@@ -56,4 +45,27 @@ func (t *Tailer) truncated() (bool, error) {
 		}
 	}
 	return true, gap
+}
+
+// readCopy looks for the rotated copy of the current file and, if found,
+// goes on reading from offset from in it, then in the files rotated after
+// it, then in next.
+func (t *Tailer) readCopy(from int64, next *file) bool {
+	cp, newer := t.locate(t.cur.id, from)
+	if cp == nil {
+		return false
+	}
+	src, err := cp.reader(from)
+	if err != nil {
+		cp.close()
+		closeAll(newer)
+		return false
+	}
+	t.cur.close()
+	closeAll(t.queue)
+	cp.sealed = true
+	t.cur, t.live, t.succ, t.queue = cp.file, false, next, newer
+	t.lr.src = src
+	t.pos.File = withHead(t.pos.File, cp.id)
+	return true
 }
