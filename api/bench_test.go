@@ -2,7 +2,6 @@ package api_test
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -106,6 +105,6 @@ func BenchmarkQuotaVsBare(b *testing.B) {
 	if quotaRPS < bareRPS/2 {
 		verdict = "NOT met"
 	}
-	b.Log(fmt.Sprintf("3 alternating rounds of %d requests x %d clients, best of each: bare %.0f req/s p99 %v; quota %.0f req/s p99 %v; ratio %.2f (target >= 0.50 %s)",
-		n/3, conc, bareRPS, bareP99, quotaRPS, quotaP99, quotaRPS/bareRPS, verdict))
+	b.Logf("3 alternating rounds of %d requests x %d clients, best of each: bare %.0f req/s p99 %v; quota %.0f req/s p99 %v; ratio %.2f (target >= 0.50 %s)",
+		n/3, conc, bareRPS, bareP99, quotaRPS, quotaP99, quotaRPS/bareRPS, verdict)
 }
