@@ -55,7 +55,7 @@ func (p *Processor) ProcessLine(line []byte, sink metering.Sink) {
 	case isFilter(env.Daemon):
 		p.filterLine(&env, t, line, sink)
 	default:
-		p.stats.unknown("not a postfix or content-filter program", line)
+		p.stats.otherProgram++ // dovecot, opendkim, … sharing the maillog
 	}
 }
 

@@ -102,8 +102,8 @@ func TestProcessorRealistic(t *testing.T) {
 	if st.Lines != int64(len(lines)) || st.Open != 1 {
 		t.Errorf("stats: lines %d open %d, want %d and 1", st.Lines, st.Open, len(lines))
 	}
-	if n := st.Unknown["not a postfix or content-filter program"]; n != 1 || len(st.Unknown) != 1 {
-		t.Errorf("unknown lines: %v, want only the dovecot line", st.Unknown)
+	if n := st.Records["other-program"]; n != 1 || len(st.Unknown) != 0 {
+		t.Errorf("unknown lines %v, other programs %d: want none and the dovecot line", st.Unknown, n)
 	}
 	if want := time.Date(2026, 3, 16, 9, 30, 0, 0, time.UTC); !st.NewestLog.Equal(want) {
 		t.Errorf("newest line %v, want %v", st.NewestLog, want)

@@ -11,14 +11,15 @@ const maxSamples = 5
 
 // stats counts what the Processor has seen.
 type stats struct {
-	lines       int64
-	kinds       [numKinds]int64
-	verdicts    int64 // content-filter verdict lines
-	filterOther int64 // content-filter lines that are not verdicts
-	unknownN    map[string]int64
-	samples     map[string][]string
-	evicted     int64
-	newest      time.Time
+	lines        int64
+	kinds        [numKinds]int64
+	verdicts     int64 // content-filter verdict lines
+	filterOther  int64 // content-filter lines that are not verdicts
+	otherProgram int64 // lines of other programs sharing the log
+	unknownN     map[string]int64
+	samples      map[string][]string
+	evicted      int64
+	newest       time.Time
 }
 
 func newStats() stats {
@@ -34,8 +35,9 @@ func (s *stats) unknown(reason string, line []byte) {
 }
 
 // Stats returns counters since construction. Records are keyed by Kind
-// names ("delivery", "reject", …) plus "filter-verdict" and "filter-other"
-// for content-filter lines.
+// names ("delivery", "reject", …), "filter-verdict" and "filter-other" for
+// content-filter lines, and "other-program" for lines of programs that are
+// neither Postfix nor a content filter (Dovecot in a shared mail.log).
 func (p *Processor) Stats() metering.ProcessorStats {
 	s := &p.stats
 	out := metering.ProcessorStats{
@@ -57,6 +59,9 @@ func (p *Processor) Stats() metering.ProcessorStats {
 	}
 	if s.filterOther > 0 {
 		out.Records["filter-other"] = s.filterOther
+	}
+	if s.otherProgram > 0 {
+		out.Records["other-program"] = s.otherProgram
 	}
 	for k, n := range s.unknownN {
 		out.Unknown[k] = n
