@@ -46,6 +46,11 @@ func (p *Processor) ProcessLine(line []byte, sink metering.Sink) {
 		return
 	}
 	t := p.years.Resolve(&env)
+	if t.IsZero() { // journal style, no stamp: the latest stamp seen, else now
+		if t = p.years.Last(); t.IsZero() {
+			t = p.opts.Now()
+		}
+	}
 	if t.After(p.stats.newest) {
 		p.stats.newest = t
 	}

@@ -209,3 +209,24 @@ func TestProcessorUnknownSamples(t *testing.T) {
 		t.Errorf("unknown %v, want one line without envelope", st.Unknown)
 	}
 }
+
+func TestProcessorStamplessLineTime(t *testing.T) {
+	now := time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
+	opts := testOptions()
+	opts.Now = func() time.Time { return now }
+	p := postfix.NewProcessor(opts)
+	var rec recorder
+	line := "mx postfix/smtpd[1]: NOQUEUE: reject: RCPT from h[192.0.2.1]: 550 x; from=<s@o.org> to=<a@example.com> proto=ESMTP helo=<h>"
+	p.ProcessLine([]byte(line), &rec)
+	p.ProcessLine([]byte("Mar 10 09:00:00 "+line), &rec)
+	p.ProcessLine([]byte(line), &rec)
+	want := []time.Time{now, time.Date(2026, 3, 10, 9, 0, 0, 0, time.UTC), time.Date(2026, 3, 10, 9, 0, 0, 0, time.UTC)}
+	if len(rec.events) != 3 {
+		t.Fatalf("%d events, want 3", len(rec.events))
+	}
+	for i, e := range rec.events {
+		if !e.Time.Equal(want[i]) {
+			t.Errorf("event %d at %v, want %v", i, e.Time, want[i])
+		}
+	}
+}

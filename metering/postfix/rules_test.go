@@ -49,6 +49,13 @@ Mar 10 09:30:00 mx postfix/qmgr[2]: BBBB00002: removed`,
 			want: totals{"u@example.com": {metering.OutMessages: 1, metering.OutRecipients: 2, metering.OutBytes: 240, metering.Deferred: 1}},
 		},
 		{
+			name: "journal lines without a stamp take the latest time",
+			log: `Mar 10 09:00:00 mx postfix/qmgr[2]: ABCD00010: from=<s@other.org>, size=10, nrcpt=1 (queue active)
+mx postfix/virtual[3]: ABCD00010: to=<a@example.com>, relay=virtual, delay=1, delays=0/0/0/1, dsn=2.0.0, status=sent (delivered to maildir)
+mx postfix/qmgr[2]: ABCD00010: removed`,
+			want: totals{"a@example.com": {metering.InMessages: 1, metering.InBytes: 10}},
+		},
+		{
 			name: "local forwarding is not a delivery",
 			log: `Mar 10 09:00:00 mx postfix/smtpd[1]: AAAA00001: client=h[192.0.2.1]
 Mar 10 09:00:00 mx postfix/qmgr[2]: AAAA00001: from=<s@other.org>, size=100, nrcpt=1 (queue active)
