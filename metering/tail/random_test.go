@@ -43,6 +43,15 @@ func TestRandomRotationsAndCrashes(t *testing.T) {
 	}
 }
 
+// scheme is how rotated files are named and compressed.
+type scheme int
+
+const (
+	delayCompress scheme = iota // path.1, path.2.gz, …
+	compressNow                 // path.1.gz, path.2.gz, …
+	dateExt                     // path-20250001, path-20250002.gz, … (delaycompress)
+)
+
 // sim is one randomized run.
 type sim struct {
 	t      *testing.T
@@ -52,17 +61,22 @@ type sim struct {
 	reopen bool     // renamed away, the writer has not reopened yet
 	rest   string   // the second half of a line half written
 	next   int      // the next number to write
-	nrot   int      // rotated files: path.1, then path.2.gz …
-	tl     *tail.Tailer
-	pos    tail.Position
-	want   int // the next number expected
-	acked  int // the next number after s.pos
-	stats  map[string]int
-	trace  []string
+	scheme scheme
+	rots   []rotatedFile // oldest first
+	pruned int           // rotated files removed
+	// gzipOnReopen: compress the newest rotated file when the writer reopens
+	gzipOnReopen bool
+	tl           *tail.Tailer
+	pos          tail.Position
+	want         int // the next number expected
+	acked        int // the next number after s.pos
+	stats        map[string]int
+	trace        []string
 }
 
 func newSim(t *testing.T, seed uint64) *sim {
 	s := &sim{t: t, rng: rand.New(rand.NewPCG(seed, 7)), path: logPath(t), stats: map[string]int{}}
+	s.scheme = scheme(seed % 3)
 	s.w = s.openWriter()
 	s.writeLines(1)
 	s.tl = s.openTailer()
@@ -70,7 +84,7 @@ func newSim(t *testing.T, seed uint64) *sim {
 	t.Cleanup(func() {
 		s.w.Close()
 		s.tl.Close()
-		t.Logf("ops %v, %d lines", s.stats, s.next)
+		t.Logf("scheme %d, ops %v, %d lines", s.scheme, s.stats, s.next)
 	})
 	return s
 }
@@ -174,34 +188,83 @@ func (s *sim) reopenWriter() {
 	s.w.Close()
 	s.w = s.openWriter()
 	s.reopen = false
+	s.compressNow()
 }
 
-// shift makes room for a new path.1, compressing the old one, and removes
-// the oldest rotated files once the last Position returned is past them, as
-// logrotate's rotate count does (earlier, they would be lost).
-func (s *sim) shift() {
-	for s.nrot >= 2 {
-		name := fmt.Sprintf("%s.%d.gz", s.path, s.nrot)
-		if last := lastNumber(s.t, name); last+1 >= s.acked {
-			break
+// rotatedFile is one rotated file of the simulation.
+type rotatedFile struct {
+	date string // the name's date, for dateExt; "" for numbered names
+	gz   bool
+}
+
+// name returns the current name of s.rots[k].
+func (s *sim) name(k int) string {
+	r := s.rots[k]
+	name := fmt.Sprintf("%s.%d", s.path, len(s.rots)-k)
+	if r.date != "" {
+		name = s.path + "-" + r.date
+	}
+	if r.gz {
+		name += ".gz"
+	}
+	return name
+}
+
+// rotate moves the file at path to a new rotated name, by rename or by copy
+// and truncate, renaming and compressing older files as the scheme says.
+func (s *sim) rotate(copyTruncate bool) {
+	s.prune()
+	old := make([]string, len(s.rots))
+	for k := range s.rots {
+		old[k] = s.name(k)
+	}
+	next := rotatedFile{}
+	if s.scheme == dateExt {
+		next.date = fmt.Sprintf("2025%04d", len(old)+s.pruned)
+	}
+	s.rots = append(s.rots, next)
+	for k := range old { // oldest, highest numbers first
+		if name := s.name(k); name != old[k] {
+			must(s.t, os.Rename(old[k], name))
 		}
-		must(s.t, os.Remove(name))
-		s.nrot--
 	}
-	for i := s.nrot; i >= 2; i-- {
-		must(s.t, os.Rename(fmt.Sprintf("%s.%d.gz", s.path, i), fmt.Sprintf("%s.%d.gz", s.path, i+1)))
+	if last := len(s.rots) - 1; s.scheme != compressNow && last > 0 {
+		s.compress(last - 1) // delaycompress
 	}
-	if s.nrot >= 1 {
-		gzipFile(s.t, s.path+".1", s.path+".2.gz")
+	newest := s.name(len(s.rots) - 1)
+	if copyTruncate {
+		copyFile(s.t, s.path, newest)
+		must(s.t, os.Truncate(s.path, 0))
+	} else {
+		must(s.t, os.Rename(s.path, newest))
 	}
-	s.nrot++
+	s.gzipOnReopen = s.scheme == compressNow
+}
+
+// compress gzips s.rots[k].
+func (s *sim) compress(k int) {
+	if s.rots[k].gz {
+		return
+	}
+	plain := s.name(k)
+	s.rots[k].gz = true
+	gzipFile(s.t, plain, s.name(k))
+}
+
+// prune removes the oldest rotated files once the last Position returned is
+// past them, as logrotate's rotate count does (earlier, they would be lost).
+func (s *sim) prune() {
+	for len(s.rots) > 0 && lastNumber(s.t, s.name(0))+1 < s.acked {
+		must(s.t, os.Remove(s.name(0)))
+		s.rots = s.rots[1:]
+		s.pruned++
+	}
 }
 
 // rename rotates by rename; the writer may reopen at once or later, and the
 // new file may be created by logrotate meanwhile.
 func (s *sim) rename() {
-	s.shift()
-	must(s.t, os.Rename(s.path, s.path+".1"))
+	s.rotate(false)
 	if s.rng.IntN(2) == 0 {
 		write(s.t, s.path, "")
 	}
@@ -213,9 +276,17 @@ func (s *sim) rename() {
 
 // copyTruncate rotates by copy and truncate, at a line boundary.
 func (s *sim) copyTruncate() {
-	s.shift()
-	copyFile(s.t, s.path, s.path+".1")
-	must(s.t, os.Truncate(s.path, 0))
+	s.rotate(true)
+	s.compressNow()
+}
+
+// compressNow compresses the newest rotated file if the scheme does so at
+// once (after the writer has reopened).
+func (s *sim) compressNow() {
+	if s.gzipOnReopen {
+		s.compress(len(s.rots) - 1)
+		s.gzipOnReopen = false
+	}
 }
 
 // finish writes the last lines and reads everything.
@@ -255,17 +326,18 @@ func (s *sim) files() string {
 	return b.String()
 }
 
-// lastNumber returns the number of the last line of a gzip file, -1 if it
-// has none.
+// lastNumber returns the number of the last line of a plain or gzip file,
+// -1 if it has none.
 func lastNumber(t *testing.T, name string) int {
 	data, err := os.ReadFile(name)
 	must(t, err)
-	zr, err := gzip.NewReader(bytes.NewReader(data))
-	must(t, err)
-	data, err = io.ReadAll(zr)
-	must(t, err)
+	if zr, err := gzip.NewReader(bytes.NewReader(data)); err == nil {
+		data, err = io.ReadAll(zr)
+		must(t, err)
+	}
 	lines := strings.Split(strings.TrimSpace(string(data)), "\n")
-	n, err := strconv.Atoi(lines[len(lines)-1][:min(6, len(lines[len(lines)-1]))])
+	last := lines[len(lines)-1]
+	n, err := strconv.Atoi(last[:min(6, len(last))])
 	if err != nil {
 		return -1
 	}
