@@ -15,6 +15,12 @@ func (p *Processor) arrival(r *Record, t time.Time, sink metering.Sink) {
 	}
 	m.arrived, m.arrival, m.size = true, t, r.Size
 	m.senderDom = p.names.domain(r.Address)
+	// Filters re-inject over SMTP from loopback; nothing else can be linked
+	// to a hop later, so nothing else needs its early outcomes kept.
+	m.candidate = isLoopback(r.HostIP, r.HostName)
+	if !m.candidate {
+		m.early = early{}
+	}
 	if r.HasAuth {
 		m.authed = true
 		if len(r.AuthID) > 0 && m.login == "" {
@@ -44,7 +50,7 @@ func (p *Processor) arrival(r *Record, t time.Time, sink metering.Sink) {
 // inherit marks m as re-injected from a filter hop of the message l
 // describes, taking over its authenticated sender.
 func (p *Processor) inherit(m *message, l link) {
-	m.reinjected = true
+	m.reinjected, m.candidate, m.early = true, false, early{}
 	if l.login != "" {
 		m.login, m.authed = l.login, true
 	}

@@ -30,6 +30,8 @@ type message struct {
 	arrived    bool      // "<=" seen
 	reinjected bool      // arrived back from a filter hop: not counted again
 	rcptsDone  bool      // out_recipients already given by "for …"
+	candidate  bool      // may still be linked as a filter's re-injected copy
+	early      early     // outcomes seen while a candidate without a login
 	rcpts      []uint64  // hashes of recipients already counted
 	pending    []pendingDelivery
 }
@@ -54,7 +56,7 @@ type link struct {
 
 func (m *message) reset() {
 	rc, pd := m.rcpts[:0], m.pending[:0]
-	*m = message{size: -1, rcpts: rc, pending: pd}
+	*m = message{size: -1, rcpts: rc, pending: pd, candidate: true}
 }
 
 // counted reports whether rcpt was counted already, and records it.

@@ -46,10 +46,12 @@ func (p *Processor) deliver(m *message, d *pendingDelivery, newID []byte, t time
 	case classRemote:
 		if m.attributed() && size > 0 {
 			count(sink, t, m.login, metering.OutBytes, size)
+		} else if m.candidate && size > 0 {
+			m.early.Bytes += size
 		}
 		p.latency(m, d, t, metering.Outbound, m.senderDom, sink)
 	case classHop:
-		p.link(m, newID, t)
+		p.link(m, newID, t, sink)
 	}
 }
 
@@ -66,25 +68,6 @@ func (p *Processor) latency(m *message, d *pendingDelivery, t time.Time, dir met
 	sink.Latency(metering.LatencySample{Time: t, Direction: dir, Domain: domain, Delay: delay})
 }
 
-// link passes m's sender on to the message a filter re-injected it as.
-func (p *Processor) link(m *message, newID []byte, t time.Time) {
-	k, ok := keyOf(newID)
-	if !ok {
-		return
-	}
-	l := link{login: m.login, authed: m.authed, senderDom: m.senderDom, lastSeen: t}
-	if n := p.open[k]; n != nil {
-		if !n.reinjected {
-			n.reinjected = true
-			if n.login == "" && l.login != "" {
-				n.login, n.authed = l.login, true
-			}
-		}
-		return
-	}
-	p.links[k] = l
-}
-
 // outcome handles "**" (bounced) and "==" (deferred).
 func (p *Processor) outcome(r *Record, t time.Time, sink metering.Sink) {
 	m := p.get(r, t, true)
@@ -93,6 +76,7 @@ func (p *Processor) outcome(r *Record, t time.Time, sink metering.Sink) {
 	}
 	p.countRecipient(m, rcptHash(envelopeRecipient(r)), t, sink)
 	if !m.attributed() {
+		m.early.note(r.Kind, m.candidate)
 		return
 	}
 	if r.Kind == KindFailure {

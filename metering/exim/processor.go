@@ -17,9 +17,10 @@ type Processor struct {
 	names  *names
 	years  *logline.YearInferrer
 
-	open  map[msgKey]*message
-	links map[msgKey]link
-	free  []*message
+	open    map[msgKey]*message
+	links   map[msgKey]link
+	orphans map[msgKey]orphan
+	free    []*message
 
 	stats stats
 }
@@ -34,12 +35,13 @@ func NewProcessor(opts Options) (*Processor, error) {
 	}
 	opts = opts.withDefaults()
 	return &Processor{
-		opts:   opts,
-		parser: NewParser(opts.Location),
-		names:  newNames(opts.Delimiter),
-		open:   make(map[msgKey]*message),
-		links:  make(map[msgKey]link),
-		stats:  newStats(),
+		opts:    opts,
+		parser:  NewParser(opts.Location),
+		names:   newNames(opts.Delimiter),
+		open:    make(map[msgKey]*message),
+		links:   make(map[msgKey]link),
+		orphans: make(map[msgKey]orphan),
+		stats:   newStats(),
 	}, nil
 }
 
@@ -118,11 +120,12 @@ func (p *Processor) newMessage() *message {
 		m.reset()
 		return m
 	}
-	return &message{size: -1}
+	return &message{size: -1, candidate: true}
 }
 
 func (p *Processor) release(k msgKey, m *message) {
 	delete(p.open, k)
+	p.keepOrphan(k, m)
 	if len(p.free) < 1024 {
 		p.free = append(p.free, m)
 	}

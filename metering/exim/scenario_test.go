@@ -77,6 +77,32 @@ func TestProcessorScenarios(t *testing.T) {
 			samples: 3,
 		},
 		{
+			name: "re-injected copy delivers before the hop line",
+			lines: []string{
+				arrivalAuth,
+				"2026-11-02 09:00:01 1tQ1bb-000B02-Q2 <= a@example.com H=localhost [127.0.0.1]:40000 I=[127.0.0.1]:10025 P=esmtp S=120",
+				"2026-11-02 09:00:01 1tQ1bb-000B02-Q2 => x@remote.org R=dnslookup T=remote_smtp H=mx.remote.org [203.0.113.1] C=\"250 OK\"",
+				"2026-11-02 09:00:01 1tQ1bb-000B02-Q2 == y@remote.org R=dnslookup T=remote_smtp defer (111): Connection refused",
+				"2026-11-02 09:00:02 1tQ1aa-000A01-Q1 => x@remote.org R=amavis T=amavis_smtp H=127.0.0.1 [127.0.0.1]:10024 C=\"250 2.0.0 Ok: queued as 1tQ1bb-000B02-Q2\"",
+				"2026-11-02 09:00:02 1tQ1aa-000A01-Q1 -> y@remote.org R=amavis T=amavis_smtp H=127.0.0.1 [127.0.0.1]:10024 C=\"250 2.0.0 Ok: queued as 1tQ1bb-000B02-Q2\"",
+				"2026-11-02 09:10:00 1tQ1bb-000B02-Q2 => y@remote.org R=dnslookup T=remote_smtp H=mx.remote.org [203.0.113.1] C=\"250 OK\"",
+			},
+			want: totals{"a@example.com": {metering.OutMessages: 1, metering.OutRecipients: 2,
+				metering.OutBytes: 240, metering.Deferred: 1}},
+			samples: 2,
+		},
+		{
+			name: "re-injected copy completes before the hop line",
+			lines: []string{
+				arrivalAuth,
+				"2026-11-02 09:00:01 1tQ1bb-000B02-Q2 <= a@example.com H=localhost [127.0.0.1]:40000 I=[127.0.0.1]:10025 P=esmtp S=120",
+				"2026-11-02 09:00:01 1tQ1bb-000B02-Q2 ** x@remote.org R=dnslookup T=remote_smtp H=mx.remote.org [203.0.113.1]: 550 no",
+				"2026-11-02 09:00:01 1tQ1bb-000B02-Q2 Completed",
+				"2026-11-02 09:00:02 1tQ1aa-000A01-Q1 => x@remote.org R=amavis T=amavis_smtp H=127.0.0.1 [127.0.0.1]:10024 C=\"250 2.0.0 Ok: queued as 1tQ1bb-000B02-Q2\"",
+			},
+			want: totals{"a@example.com": {metering.OutMessages: 1, metering.OutRecipients: 1, metering.Bounced: 1}},
+		},
+		{
 			name: "filter port hop is no delivery",
 			lines: []string{
 				arrivalAuth,
@@ -169,7 +195,54 @@ func TestProcessorScenarios(t *testing.T) {
 			if st := p.Stats(); len(st.Unknown) != 0 {
 				t.Errorf("unknown lines: %v", st.Samples)
 			}
+			splitEverywhere(t, tt.opts, lines, s)
 		})
+	}
+}
+
+// splitEverywhere checks that marshalling the state after any line and
+// restoring it into a fresh processor changes nothing that is emitted.
+func splitEverywhere(t *testing.T, opts exim.Options, lines [][]byte, whole *recSink) {
+	t.Helper()
+	for k := 0; k <= len(lines); k++ {
+		first := newProcessor(t, opts)
+		a := run(t, first, lines[:k])
+		state, err := first.MarshalState()
+		if err != nil {
+			t.Fatal(err)
+		}
+		second := newProcessor(t, opts)
+		if err := second.UnmarshalState(state); err != nil {
+			t.Fatal(err)
+		}
+		b := run(t, second, lines[k:])
+		if !sameEvents(whole.events, append(append([]metering.Event(nil), a.events...), b.events...)) ||
+			!sameSamples(whole.samples, append(append([]metering.LatencySample(nil), a.samples...), b.samples...)) {
+			t.Fatalf("split after line %d emits differently; state %s", k, state)
+		}
+	}
+}
+
+func TestProcessorLateHopLineCountsAtItsLine(t *testing.T) {
+	p := newProcessor(t, exim.Options{})
+	s := run(t, p, [][]byte{
+		[]byte("2026-11-02 09:00:00 1tQ1aa-000A01-Q1 <= a@example.com H=(pc) [192.0.2.1] P=esmtpa A=plain:a@example.com S=100"),
+		[]byte("2026-11-02 09:00:01 1tQ1bb-000B02-Q2 <= a@example.com H=localhost [127.0.0.1]:40000 P=esmtp S=120"),
+		[]byte("2026-11-02 09:00:01 1tQ1bb-000B02-Q2 => x@remote.org R=dnslookup T=remote_smtp H=mx [203.0.113.1]"),
+		[]byte("2026-11-02 09:00:07 1tQ1aa-000A01-Q1 => x@remote.org R=amavis T=amavis_smtp H=127.0.0.1 [127.0.0.1]:10024 C=\"250 OK id=1tQ1bb-000B02-Q2\""),
+	})
+	want := time.Date(2026, 11, 2, 9, 0, 7, 0, time.UTC)
+	n := 0
+	for _, e := range s.events {
+		if e.Metric == metering.OutBytes {
+			n++
+			if e.Value != 120 || !e.Time.Equal(want) {
+				t.Errorf("out_bytes event %+v, want 120 at %v", e, want)
+			}
+		}
+	}
+	if n != 1 {
+		t.Errorf("%d out_bytes events, want 1: %v", n, s.events)
 	}
 }
 

@@ -16,6 +16,7 @@ type stateDoc struct {
 	Version  int          `json:"version"`
 	Messages []messageDoc `json:"messages,omitempty"`
 	Links    []linkDoc    `json:"links,omitempty"`
+	Orphans  []orphanDoc  `json:"orphans,omitempty"`
 	LastYear int64        `json:"last_time,omitempty"` // year inference: newest resolved time (unix ns)
 }
 
@@ -30,8 +31,16 @@ type messageDoc struct {
 	Arrived    bool              `json:"arrived,omitempty"`
 	Reinjected bool              `json:"reinjected,omitempty"`
 	RcptsDone  bool              `json:"rcpts_done,omitempty"`
+	Candidate  bool              `json:"candidate,omitempty"`
+	Early      early             `json:"early"`
 	Rcpts      []uint64          `json:"rcpts,omitempty"`
 	Pending    []pendingDelivery `json:"pending,omitempty"`
+}
+
+type orphanDoc struct {
+	ID       string `json:"id"`
+	Early    early  `json:"early"`
+	LastSeen int64  `json:"last_seen"`
 }
 
 type linkDoc struct {
@@ -42,7 +51,8 @@ type linkDoc struct {
 	LastSeen  int64  `json:"last_seen"`
 }
 
-// MarshalState returns the open messages and filter-hop links as JSON,
+// MarshalState returns the open messages, filter-hop links and completed
+// copies awaiting their hop line as JSON,
 // sorted by id so equal states marshal to equal bytes.
 func (p *Processor) MarshalState() ([]byte, error) {
 	doc := stateDoc{Version: stateVersion}
@@ -51,9 +61,13 @@ func (p *Processor) MarshalState() ([]byte, error) {
 			ID: k.String(), Arrival: unixNano(m.arrival), LastSeen: unixNano(m.lastSeen),
 			Size: m.size, Login: m.login, Authed: m.authed, SenderDom: m.senderDom,
 			Arrived: m.arrived, Reinjected: m.reinjected, RcptsDone: m.rcptsDone,
-			Rcpts: m.rcpts, Pending: m.pending,
+			Candidate: m.candidate, Early: m.early, Rcpts: m.rcpts, Pending: m.pending,
 		})
 	}
+	for k, o := range p.orphans {
+		doc.Orphans = append(doc.Orphans, orphanDoc{ID: k.String(), Early: o.early, LastSeen: unixNano(o.lastSeen)})
+	}
+	sort.Slice(doc.Orphans, func(i, j int) bool { return doc.Orphans[i].ID < doc.Orphans[j].ID })
 	for k, l := range p.links {
 		doc.Links = append(doc.Links, linkDoc{ID: k.String(), Login: l.login, Authed: l.authed,
 			SenderDom: l.senderDom, LastSeen: unixNano(l.lastSeen)})
@@ -89,7 +103,8 @@ func (p *Processor) UnmarshalState(data []byte) error {
 		}
 		open[k] = &message{arrival: fromNano(d.Arrival), lastSeen: fromNano(d.LastSeen), size: d.Size,
 			login: d.Login, authed: d.Authed, senderDom: d.SenderDom, arrived: d.Arrived,
-			reinjected: d.Reinjected, rcptsDone: d.RcptsDone, rcpts: d.Rcpts, pending: d.Pending}
+			reinjected: d.Reinjected, rcptsDone: d.RcptsDone, candidate: d.Candidate, early: d.Early,
+			rcpts: d.Rcpts, pending: d.Pending}
 	}
 	links := make(map[msgKey]link, len(doc.Links))
 	for _, d := range doc.Links {
@@ -99,7 +114,15 @@ func (p *Processor) UnmarshalState(data []byte) error {
 		}
 		links[k] = link{login: d.Login, authed: d.Authed, senderDom: d.SenderDom, lastSeen: fromNano(d.LastSeen)}
 	}
-	p.open, p.links = open, links
+	orphans := make(map[msgKey]orphan, len(doc.Orphans))
+	for _, d := range doc.Orphans {
+		k, ok := keyOf([]byte(d.ID))
+		if !ok {
+			return metering.Errorf(metering.Invalid, "exim: state: bad orphan id %q", d.ID)
+		}
+		orphans[k] = orphan{early: d.Early, lastSeen: fromNano(d.LastSeen)}
+	}
+	p.open, p.links, p.orphans = open, links, orphans
 	if doc.LastYear != 0 {
 		p.resolveSeed(fromNano(doc.LastYear))
 	}
@@ -116,7 +139,8 @@ func (p *Processor) resolveSeed(last time.Time) {
 	p.years.Seed(last)
 }
 
-// Expire evicts messages and links whose last line is older than now
+// Expire evicts messages, links and completed copies awaiting a hop line
+// whose last line is older than now
 // minus MaxAge and counts the evicted messages. Everything they did was
 // emitted at its line, so nothing is emitted here.
 func (p *Processor) Expire(now time.Time, _ metering.Sink) {
@@ -130,6 +154,11 @@ func (p *Processor) Expire(now time.Time, _ metering.Sink) {
 	for k, l := range p.links {
 		if l.lastSeen.Before(cutoff) {
 			delete(p.links, k)
+		}
+	}
+	for k, o := range p.orphans {
+		if o.lastSeen.Before(cutoff) {
+			delete(p.orphans, k)
 		}
 	}
 }
