@@ -1,6 +1,7 @@
 package tail
 
 import (
+	"path/filepath"
 	"time"
 
 	"github.com/mailmeter/mailmeter/metering"
@@ -58,6 +59,11 @@ func (o Options) Validate() error {
 		return metering.FieldError("max_line_bytes", "negative maximum line length %d", o.MaxLineBytes)
 	case o.LongLines != Truncate && o.LongLines != Skip:
 		return metering.FieldError("long_lines", "unknown long line policy %d", o.LongLines)
+	}
+	for _, g := range o.Rotated {
+		if _, err := filepath.Match(g, ""); err != nil {
+			return metering.FieldError("rotated", "bad pattern %q: %v", g, err)
+		}
 	}
 	return nil
 }

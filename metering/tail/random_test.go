@@ -79,11 +79,15 @@ func newSim(t *testing.T, seed uint64) *sim {
 	s.scheme = scheme(seed % 3)
 	s.w = s.openWriter()
 	s.writeLines(1)
+	fds := openFiles(t)
 	s.tl = s.openTailer()
 	s.read() // from here on, positions are never zero
 	t.Cleanup(func() {
-		s.w.Close()
 		s.tl.Close()
+		if n := openFiles(t); n != fds {
+			t.Errorf("%d files open after Close, %d before Open", n, fds)
+		}
+		s.w.Close()
 		t.Logf("scheme %d, ops %v, %d lines", s.scheme, s.stats, s.next)
 	})
 	return s
@@ -342,4 +346,13 @@ func lastNumber(t *testing.T, name string) int {
 		return -1
 	}
 	return n
+}
+
+// openFiles returns how many files the process has open.
+func openFiles(t *testing.T) int {
+	fds, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		t.Skip("no /proc/self/fd")
+	}
+	return len(fds)
 }

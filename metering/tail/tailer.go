@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"path/filepath"
 	"sync"
 
 	"github.com/mailmeter/mailmeter/metering"
@@ -83,11 +82,6 @@ func checkOpen(path string, pos Position, opts Options) error {
 	}
 	if pos.Path != "" && pos.Path != path {
 		return metering.FieldError("position", "position of %s given for %s", pos.Path, path)
-	}
-	for _, g := range opts.Rotated {
-		if _, err := filepath.Match(g, ""); err != nil {
-			return metering.FieldError("rotated", "bad pattern %q: %v", g, err)
-		}
 	}
 	return nil
 }

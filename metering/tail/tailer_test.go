@@ -244,3 +244,19 @@ func TestNextAfterClose(t *testing.T) {
 		t.Errorf("Next after Close = %v, want conflict", err)
 	}
 }
+
+func TestOptionsValidate(t *testing.T) {
+	for field, opts := range map[string]tail.Options{
+		"poll_interval":  {PollInterval: -1},
+		"max_line_bytes": {MaxLineBytes: -1},
+		"long_lines":     {LongLines: 7},
+		"rotated":        {Rotated: []string{"/var/log/mail.log.["}},
+	} {
+		if err := opts.Validate(); metering.FieldOf(err) != field {
+			t.Errorf("%s: Validate() = %v, want an error naming it", field, err)
+		}
+	}
+	if err := (tail.Options{}).Validate(); err != nil {
+		t.Errorf("zero Options: %v", err)
+	}
+}
