@@ -31,7 +31,8 @@
 //     counts nothing.
 //   - A message re-injected by a filter inherits the original's login and
 //     is not counted again for out_messages or out_recipients, in either
-//     order of the hop line and the re-injected "<=".
+//     order of the hop line and the re-injected "<="; what the copy did
+//     before the hop line was logged counts for that login at the hop line.
 //   - ">>" cutthrough deliveries, logged before their "<=", count when that
 //     "<=" arrives; "*>", ":blackhole:" and autoreplies count nothing.
 //   - Latency is QT= when logged, else the delivery time minus the "<="
