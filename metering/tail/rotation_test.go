@@ -2,6 +2,7 @@ package tail_test
 
 import (
 	"os"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -276,5 +277,29 @@ func TestTwoRotationsWhileNotReading(t *testing.T) {
 	got = append(got, drain(t, tl, 10).lines...)
 	if diff := cmp.Diff([]string{"a1", "a2", "b1", "c1"}, got); diff != "" {
 		t.Errorf("lines (-want +got):\n%s", diff)
+	}
+}
+
+func TestRestartIntoDamagedGzip(t *testing.T) {
+	path := logPath(t)
+	write(t, path, "a1\n")
+	tl := open(t, path, tail.Position{}, tail.Options{})
+	pos := drain(t, tl, 10).pos
+	tl.Close()
+	for i := 2; i < 200; i++ {
+		write(t, path, "a"+strings.Repeat("z", i%50)+"\n")
+	}
+	rotate(t, path, path+".1.gz", true, false)
+	b, err := os.ReadFile(path + ".1.gz")
+	must(t, err)
+	must(t, os.WriteFile(path+".1.gz", b[:len(b)-20], 0o644)) // cut short
+	write(t, path, "c1\n")
+
+	r := drain(t, open(t, path, pos, tail.Options{}), 1000)
+	if len(r.gaps) != 1 || !strings.Contains(r.gaps[0].Reason, "decompress") {
+		t.Fatalf("gaps = %v, want one about decompressing", r.gaps)
+	}
+	if n := len(r.lines); n == 0 || r.lines[n-1] != "c1" || n > 198+1 {
+		t.Errorf("lines %q: want some of the 198 lines, then c1", r.lines)
 	}
 }
