@@ -50,6 +50,12 @@ func commands() map[string]command {
 		"domain":    {"manage domains (add, list)", runDomain},
 		"mailbox":   {"manage mailboxes (add, list, remove)", runMailbox},
 		"directory": {"bulk-load the directory (import FILE.csv)", runDirectory},
+		"collect":   {"tail MTA logs and watch Maildirs from the config, recording usage", runCollect},
+		"backfill":  {"meter finished log files (plain or gzip), each counted once", runBackfill},
+		"scan":      {"scan Maildir trees once and record their storage", runScan},
+		"usage":     {"print usage per mailbox for a period", runUsage},
+		"latency":   {"print delivery latency percentiles for a period", runLatency},
+		"token":     {"mint API tokens (token create --role R --subject S --ttl 24h)", runToken},
 	}
 }
 

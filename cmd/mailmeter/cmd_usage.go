@@ -1,0 +1,177 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/mailmeter/mailmeter/metering"
+)
+
+// period reads --period YYYY-MM or --from/--to (RFC 3339 or YYYY-MM-DD) into
+// a UTC range [from, to); the default is the current month.
+func period(p, from, to string, now time.Time) (time.Time, time.Time, error) {
+	parse := func(name, v string) (time.Time, error) {
+		for _, layout := range []string{time.RFC3339, "2006-01-02"} {
+			if t, err := time.Parse(layout, v); err == nil {
+				return t.UTC(), nil
+			}
+		}
+		return time.Time{}, usagef("--%s %q: want RFC 3339 or YYYY-MM-DD", name, v)
+	}
+	switch {
+	case p != "" && (from != "" || to != ""):
+		return time.Time{}, time.Time{}, usagef("give --period or --from/--to, not both")
+	case from != "" || to != "":
+		if from == "" || to == "" {
+			return time.Time{}, time.Time{}, usagef("--from and --to go together")
+		}
+		f, err := parse("from", from)
+		if err != nil {
+			return f, f, err
+		}
+		t, err := parse("to", to)
+		if err != nil {
+			return f, t, err
+		}
+		if !t.After(f) {
+			return f, t, usagef("--to must be after --from")
+		}
+		return f, t, nil
+	case p != "":
+		m, err := time.Parse("2006-01", p)
+		if err != nil {
+			return m, m, usagef("--period %q: want YYYY-MM", p)
+		}
+		return m, m.AddDate(0, 1, 0), nil
+	}
+	m := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, time.UTC)
+	return m, m.AddDate(0, 1, 0), nil
+}
+
+func runUsage(ctx context.Context, e env, args []string) error {
+	f := newFlags("usage", "usage [--period YYYY-MM | --from T --to T] [--mailbox ADDR] [--json]", e)
+	per := f.String("period", "", "month, YYYY-MM (default: this month, UTC)")
+	from := f.String("from", "", "start (RFC 3339 or YYYY-MM-DD)")
+	to := f.String("to", "", "end, exclusive")
+	mailbox := f.String("mailbox", "", "only this mailbox")
+	asJSON := f.Bool("json", false, "print JSON")
+	if _, err := f.parse(e, args, 0, 0); err != nil {
+		return err
+	}
+	start, end, err := period(*per, *from, *to, time.Now().UTC())
+	if err != nil {
+		return err
+	}
+	q := metering.UsageQuery{From: start, To: end}
+	if *mailbox != "" {
+		addr, err := metering.NormalizeAddress(*mailbox)
+		if err != nil {
+			return usagef("--mailbox: %v", err)
+		}
+		q.Mailboxes = []string{addr}
+	}
+	c, log, err := f.load(e)
+	if err != nil {
+		return err
+	}
+	s, err := openStore(ctx, c, log, true)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	totals, err := s.Totals(ctx, q)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		out := make([]map[string]any, 0, len(totals))
+		for _, t := range totals {
+			row := map[string]any{"mailbox": t.Mailbox}
+			for _, m := range metering.CounterMetrics {
+				row[string(m)] = t.Values[m]
+			}
+			out = append(out, row)
+		}
+		return writeJSON(e.stdout, out)
+	}
+	fmt.Fprintf(e.stdout, "usage %s – %s (UTC)\n", start.Format(time.RFC3339), end.Format(time.RFC3339))
+	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', tabwriter.AlignRight)
+	head := []string{"MAILBOX"}
+	for _, m := range metering.CounterMetrics {
+		head = append(head, strings.ToUpper(string(m)))
+	}
+	fmt.Fprintln(tw, strings.Join(head, "\t")+"\t")
+	for _, t := range totals {
+		row := []string{t.Mailbox}
+		for _, m := range metering.CounterMetrics {
+			row = append(row, fmt.Sprint(t.Values[m]))
+		}
+		fmt.Fprintln(tw, strings.Join(row, "\t")+"\t")
+	}
+	return tw.Flush()
+}
+
+func runLatency(ctx context.Context, e env, args []string) error {
+	f := newFlags("latency", "latency [--period YYYY-MM | --from T --to T] [--domain D] [--target 60s] [--json]", e)
+	per := f.String("period", "", "month, YYYY-MM (default: this month, UTC)")
+	from := f.String("from", "", "start (RFC 3339 or YYYY-MM-DD)")
+	to := f.String("to", "", "end, exclusive")
+	domain := f.String("domain", "", "only this domain (default: service-wide)")
+	target := f.Duration("target", 60*time.Second, "report the share of deliveries within this delay")
+	asJSON := f.Bool("json", false, "print JSON")
+	if _, err := f.parse(e, args, 0, 0); err != nil {
+		return err
+	}
+	start, end, err := period(*per, *from, *to, time.Now().UTC())
+	if err != nil {
+		return err
+	}
+	c, log, err := f.load(e)
+	if err != nil {
+		return err
+	}
+	s, err := openStore(ctx, c, log, true)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	hs, err := s.Latency(ctx, metering.LatencyQuery{From: start, To: end, Domain: strings.ToLower(*domain)})
+	if err != nil {
+		return err
+	}
+	dirs := make([]string, 0, len(hs))
+	for d := range hs {
+		dirs = append(dirs, string(d))
+	}
+	sort.Strings(dirs)
+	type row struct {
+		Direction string  `json:"direction"`
+		Count     int64   `json:"count"`
+		P50       float64 `json:"p50_seconds"`
+		P90       float64 `json:"p90_seconds"`
+		P99       float64 `json:"p99_seconds"`
+		Within    float64 `json:"share_within_target"`
+		Target    float64 `json:"target_seconds"`
+	}
+	var rows []row
+	for _, d := range dirs {
+		h := hs[metering.Direction(d)]
+		rows = append(rows, row{d, h.Total, h.Quantile(0.5).Seconds(), h.Quantile(0.9).Seconds(), h.Quantile(0.99).Seconds(), h.ShareWithin(*target), target.Seconds()})
+	}
+	if *asJSON {
+		if rows == nil {
+			rows = []row{}
+		}
+		return writeJSON(e.stdout, rows)
+	}
+	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintf(tw, "DIRECTION\tDELIVERIES\tP50\tP90\tP99\tWITHIN %s\t\n", *target)
+	for _, r := range rows {
+		fmt.Fprintf(tw, "%s\t%d\t%.3gs\t%.3gs\t%.3gs\t%.1f%%\t\n", r.Direction, r.Count, r.P50, r.P90, r.P99, 100*r.Within)
+	}
+	return tw.Flush()
+}

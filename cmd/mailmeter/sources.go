@@ -1,0 +1,172 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/mailmeter/mailmeter/config"
+	"github.com/mailmeter/mailmeter/metering"
+	"github.com/mailmeter/mailmeter/metering/collect"
+	"github.com/mailmeter/mailmeter/metering/tail"
+	"github.com/mailmeter/mailmeter/telemetry"
+)
+
+// sourceSet holds the running metering sources of one process.
+type sourceSet struct {
+	runners []*collect.Runner
+	wg      sync.WaitGroup
+	mu      sync.Mutex
+	errs    []error
+}
+
+// logSources builds the log sources of the configuration.
+func logSources(c config.Config) ([]collect.LogSource, error) {
+	host, _ := os.Hostname()
+	var out []collect.LogSource
+	for i, l := range c.Logs {
+		loc := time.Local
+		if l.Timezone != "" {
+			z, err := time.LoadLocation(l.Timezone)
+			if err != nil {
+				return nil, fmt.Errorf("logs[%d].timezone: %w", i, err)
+			}
+			loc = z
+		}
+		h := l.Host
+		if h == "" {
+			h = host
+		}
+		path, err := filepath.Abs(l.Path)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, collect.LogSource{
+			Name: h + ":" + path, Path: path, Format: l.Format,
+			Proc: collect.ProcessorOptions{Location: loc, Delimiter: c.RecipientDelimiter(),
+				MaxAge: time.Duration(c.Collect.MaxOpenAge)},
+			FlushInterval: time.Duration(c.Collect.FlushInterval),
+			BatchLines:    c.Collect.BatchLines,
+			Tail:          tail.Options{PollInterval: time.Second},
+		})
+	}
+	return out, nil
+}
+
+// startCollectors starts a runner per configured log, committing through
+// committer; onCommit (may be nil) sees every committed batch.
+func startCollectors(ctx context.Context, c config.Config, committer metering.Committer, onCommit func(metering.Batch), log *slog.Logger) (*sourceSet, error) {
+	srcs, err := logSources(c)
+	if err != nil {
+		return nil, err
+	}
+	cs := &sourceSet{}
+	ws, err := startMaildirs(ctx, c, committer, onCommit, log, &cs.wg)
+	if err != nil {
+		for _, w := range ws {
+			w.Close()
+		}
+		return nil, err
+	}
+	for _, src := range srcs {
+		r := collect.NewRunner(src, committer, onCommit, log, time.Now)
+		cs.runners = append(cs.runners, r)
+		cs.wg.Add(1)
+		go func() {
+			defer cs.wg.Done()
+			if err := r.Run(ctx); err != nil {
+				log.Error("collector stopped", "source", src.Name, "err", err)
+				cs.mu.Lock()
+				cs.errs = append(cs.errs, fmt.Errorf("%s: %w", src.Name, err))
+				cs.mu.Unlock()
+			}
+		}()
+	}
+	return cs, nil
+}
+
+// Stats returns the sources' progress, for metrics.
+func (cs *sourceSet) Stats() []collect.SourceStats {
+	out := make([]collect.SourceStats, len(cs.runners))
+	for i, r := range cs.runners {
+		out[i] = r.Stats()
+	}
+	return out
+}
+
+// Wait waits for every runner to stop and returns their errors.
+func (cs *sourceSet) Wait() error {
+	cs.wg.Wait()
+	cs.mu.Lock()
+	defer cs.mu.Unlock()
+	return errors.Join(cs.errs...)
+}
+
+// Register adds the sources' metrics to reg.
+func (cs *sourceSet) Register(reg prometheus.Registerer) error {
+	return reg.Register(telemetry.NewSourceCollector(cs.Stats, time.Now))
+}
+
+func runCollect(ctx context.Context, e env, args []string) error {
+	f := newFlags("collect", "collect [--push URL] [--metrics-listen HOST:PORT]", e)
+	push := f.String("push", "", "ship batches to this mailmeter API's /v1/ingest instead of a database (token from env MAILMETER_TOKEN)")
+	metricsAddr := f.String("metrics-listen", "127.0.0.1:9154", "serve Prometheus /metrics here (empty: off)")
+	if _, err := f.parse(e, args, 0, 0); err != nil {
+		return err
+	}
+	c, log, err := f.load(e)
+	if err != nil {
+		return err
+	}
+	if *push != "" {
+		c.Collect.Push = *push
+	}
+	if len(c.Logs) == 0 && len(c.Maildirs) == 0 {
+		return fmt.Errorf("nothing to collect: configure logs: and/or maildirs: (see README)")
+	}
+	committer, closeFn, err := openCommitter(ctx, c, e, log)
+	if err != nil {
+		return err
+	}
+	defer closeFn()
+	cs, err := startCollectors(ctx, c, committer, nil, log)
+	if err != nil {
+		return err
+	}
+	if *metricsAddr != "" {
+		reg := prometheus.NewRegistry()
+		if err := cs.Register(reg); err != nil {
+			return err
+		}
+		mux := http.NewServeMux()
+		mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+		go func() {
+			if err := serveHTTP(ctx, log, *metricsAddr, mux); err != nil {
+				log.Error("metrics server", "err", err)
+			}
+		}()
+	}
+	return cs.Wait()
+}
+
+// openCommitter returns where collected usage goes: the configured database,
+// or with collect.push a remote ingest API.
+func openCommitter(ctx context.Context, c config.Config, e env, log *slog.Logger) (metering.Committer, func(), error) {
+	if c.Collect.Push != "" {
+		return pushCommitter(c, e, log)
+	}
+	s, err := openStore(ctx, c, log, true)
+	if err != nil {
+		return nil, nil, err
+	}
+	return s, func() { s.Close() }, nil
+}
