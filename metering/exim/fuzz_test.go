@@ -2,6 +2,7 @@ package exim_test
 
 import (
 	"bytes"
+	"os"
 	"testing"
 	"time"
 
@@ -62,6 +63,46 @@ func FuzzParseLine(f *testing.F) {
 		p.Expire(time.Date(10001, 1, 1, 0, 0, 0, 0, time.UTC), s) // after any 4-digit year
 		if st := p.Stats(); st.Open != 0 {
 			t.Fatalf("%d messages open after expiring everything", st.Open)
+		}
+	})
+}
+
+// FuzzProcessorSplit feeds a whole log and checks that marshalling the
+// state after any line changes nothing that is emitted.
+func FuzzProcessorSplit(f *testing.F) {
+	data, err := os.ReadFile("testdata/mainlog")
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(data, uint16(7))
+	f.Add(data[:len(data)/3], uint16(3))
+	f.Fuzz(func(t *testing.T, data []byte, split uint16) {
+		lines := bytes.Split(data, []byte("\n"))
+		k := int(split) % (len(lines) + 1)
+		opts := exim.Options{YearReference: time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)}
+		whole := &recSink{}
+		p, _ := exim.NewProcessor(opts)
+		for _, l := range lines {
+			p.ProcessLine(l, whole)
+		}
+		first, _ := exim.NewProcessor(opts)
+		got := &recSink{}
+		for _, l := range lines[:k] {
+			first.ProcessLine(l, got)
+		}
+		state, err := first.MarshalState()
+		if err != nil {
+			t.Fatal(err)
+		}
+		second, _ := exim.NewProcessor(opts)
+		if err := second.UnmarshalState(state); err != nil {
+			t.Fatalf("restore: %v", err)
+		}
+		for _, l := range lines[k:] {
+			second.ProcessLine(l, got)
+		}
+		if !sameEvents(whole.events, got.events) || !sameSamples(whole.samples, got.samples) {
+			t.Fatalf("split after line %d emits differently", k)
 		}
 	})
 }
