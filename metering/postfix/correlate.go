@@ -10,6 +10,9 @@ import (
 // apply updates the open messages with one record and emits what it causes.
 func (p *Processor) apply(r *Record, e *logline.Envelope, t time.Time, sink metering.Sink) {
 	if r.Kind == KindReject {
+		if r.Action == ActionProxyAccept {
+			p.proxyAccept(r, e.Host, t, sink)
+		}
 		p.reject(r, e.Host, t, sink)
 		return
 	}
@@ -69,10 +72,36 @@ func (p *Processor) link(host string, orig []byte, m *message, t time.Time, sink
 		return
 	}
 	m.Login = o.Login
+	p.catchUp(m, t, sink)
+}
+
+// catchUp counts for m's newly known sender the outcomes logged before it
+// was known.
+func (p *Processor) catchUp(m *message, t time.Time, sink metering.Sink) {
 	p.count(sink, t, m.Login, metering.OutBytes, m.EarlySent*m.Size)
 	p.count(sink, t, m.Login, metering.Bounced, m.EarlyBounced)
 	p.count(sink, t, m.Login, metering.Deferred, m.EarlyDeferred)
 	m.EarlySent, m.EarlyBounced, m.EarlyDeferred = 0, 0, 0
+}
+
+// proxyAccept gives the message a before-queue filter queued ("proxy-accept:
+// … queued as ID") the session's authenticated sender, when the line names
+// it; a submission already past qmgr is counted now.
+func (p *Processor) proxyAccept(r *Record, host string, t time.Time, sink metering.Sink) {
+	if len(r.QueuedAs) == 0 || len(r.SASLUsername) == 0 {
+		return
+	}
+	m := p.msgs.open(host, r.QueuedAs)
+	m.Last = t
+	if m.Login != "" || m.Reinjected {
+		return
+	}
+	m.Login = p.names.login(r.SASLUsername)
+	if m.Queued {
+		p.count(sink, t, m.Login, metering.OutMessages, 1)
+		p.count(sink, t, m.Login, metering.OutRecipients, m.Nrcpt)
+		p.catchUp(m, t, sink)
+	}
 }
 
 // queued handles the qmgr from= line: the first one fixes size and nrcpt

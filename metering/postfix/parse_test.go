@@ -116,7 +116,7 @@ func TestParseLine(t *testing.T) {
 				Text: "held for review", From: "e@example.com", To: "t@sample.net", Proto: "SMTP", Helo: "e"}},
 		{"proxy-accept", "NOQUEUE: proxy-accept: END-OF-MESSAGE: 250 2.0.0 Ok: queued as 9BE3547AFE; from=<s@example.com> to=<r@example.com> proto=ESMTP helo=<c.example.com>",
 			rec{Kind: "reject", QueueID: "NOQUEUE", Action: postfix.ActionProxyAccept, Stage: "END-OF-MESSAGE",
-				Text: "250 2.0.0 Ok: queued as 9BE3547AFE", From: "s@example.com", To: "r@example.com", Proto: "ESMTP", Helo: "c.example.com"}},
+				Text: "250 2.0.0 Ok: queued as 9BE3547AFE", QueuedAs: "9BE3547AFE", From: "s@example.com", To: "r@example.com", Proto: "ESMTP", Helo: "c.example.com"}},
 		{"postscreen too many connections", "NOQUEUE: reject: CONNECT from [123.45.67.89]:12345: too many connections",
 			rec{Kind: "reject", QueueID: "NOQUEUE", Action: postfix.ActionReject, Stage: "CONNECT", Client: "[123.45.67.89]:12345", Text: "too many connections"}},
 		{"odd from with space", "ABCDE12345: from=<FROM: SOME USER@example.com>, size=10, nrcpt=1 (queue active)",

@@ -171,7 +171,7 @@ type Record struct {
 	Status     Status
 	StatusWord []byte // raw status= value
 	Text       []byte // reply text: delivery "(…)", reject reason, warning text
-	QueuedAs   []byte // "queued as NEWQID" in the delivery reply
+	QueuedAs   []byte // "queued as NEWQID" in a delivery reply or a proxy-accept line
 
 	NewQueueID []byte // KindNotification: the queue id of the notification
 

@@ -27,6 +27,9 @@ func parseReject(a Action, b []byte, r *Record) error {
 		r.Stage = head
 	}
 	rejectText(head[n:], r)
+	if a == ActionProxyAccept {
+		r.QueuedAs = queuedAs(r.Text)
+	}
 	return rejectFields(fields, r)
 }
 

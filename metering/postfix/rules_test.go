@@ -56,6 +56,17 @@ mx postfix/qmgr[2]: ABCD00010: removed`,
 			want: totals{"a@example.com": {metering.InMessages: 1, metering.InBytes: 10}},
 		},
 		{
+			name: "before-queue filter: proxy-accept names the login",
+			log: `Mar 10 09:00:00 mx postfix/smtpd[1]: NOQUEUE: client=h[198.51.100.1], sasl_method=PLAIN, sasl_username=u@example.com
+Mar 10 09:00:01 mx postfix/smtpd[3]: ACDC00011: client=localhost[127.0.0.1], orig_client=h[198.51.100.1]
+Mar 10 09:00:01 mx postfix/qmgr[2]: ACDC00011: from=<u@example.com>, size=300, nrcpt=2 (queue active)
+Mar 10 09:00:01 mx postfix/smtpd[1]: NOQUEUE: proxy-accept: END-OF-MESSAGE: 250 2.0.0 Ok: queued as ACDC00011; from=<u@example.com> to=<r@remote.net> proto=ESMTP helo=<h> sasl_username=<u@example.com>
+Mar 10 09:00:02 mx postfix/smtp[5]: ACDC00011: to=<r@remote.net>, relay=mx.remote.net[203.0.113.1]:25, delay=1, delays=0/0/0/1, dsn=2.0.0, status=sent (250 ok)
+Mar 10 09:00:02 mx postfix/smtp[5]: ACDC00011: to=<q@remote.net>, relay=mx.remote.net[203.0.113.1]:25, delay=1, delays=0/0/0/1, dsn=2.0.0, status=sent (250 ok)
+Mar 10 09:00:02 mx postfix/qmgr[2]: ACDC00011: removed`,
+			want: totals{"u@example.com": {metering.OutMessages: 1, metering.OutRecipients: 2, metering.OutBytes: 600}},
+		},
+		{
 			name: "local forwarding is not a delivery",
 			log: `Mar 10 09:00:00 mx postfix/smtpd[1]: AAAA00001: client=h[192.0.2.1]
 Mar 10 09:00:00 mx postfix/qmgr[2]: AAAA00001: from=<s@other.org>, size=100, nrcpt=1 (queue active)
