@@ -44,7 +44,7 @@ func TestFixtures(t *testing.T) {
 		for name, lines := range fixtureLines(t, dir, pat) {
 			counts := map[string]int{}
 			for _, line := range lines {
-				msg := []byte(line)
+				msg, parse := []byte(line), parserFor(filepath.Base(filepath.Dir(name)))
 				if !strings.HasSuffix(name, ".msg.log") {
 					e, err := logline.Parse(msg)
 					if err != nil {
@@ -52,8 +52,15 @@ func TestFixtures(t *testing.T) {
 						continue
 					}
 					msg = e.Message
+					if e.Program != "" { // else a filter's own log file
+						parse = parserFor(e.Daemon)
+					}
 				}
-				v, err := contentfilter.ParseLine(msg)
+				if parse == nil {
+					counts["other program"]++
+					continue
+				}
+				v, err := parse(msg)
 				if err != nil {
 					counts[err.Error()]++
 					continue
@@ -114,4 +121,20 @@ func checkFixtureVerdicts(t *testing.T, vs []contentfilter.Verdict) {
 	if v := find(func(v contentfilter.Verdict) bool { return v.Source == contentfilter.SourceSpamd && v.Size == 55475 }); v == nil {
 		t.Error("sekoia-spamassassin: spamd result size=55475 not found")
 	}
+}
+
+// parserFor picks the parser for a program (or a fixture directory), as
+// a log processor dispatching on the syslog tag would.
+func parserFor(program string) func([]byte) (contentfilter.Verdict, error) {
+	switch program {
+	case "amavis", "amavisd", "amavisd-new":
+		return contentfilter.ParseAmavis
+	case "spamd", "spamassassin":
+		return contentfilter.ParseSpamd
+	case "clamav-milter", "clamav":
+		return contentfilter.ParseClamAV
+	case "rspamd":
+		return contentfilter.ParseRspamd
+	}
+	return nil
 }
