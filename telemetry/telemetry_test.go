@@ -1,0 +1,59 @@
+package telemetry_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+
+	"github.com/mailmeter/mailmeter/metering"
+	"github.com/mailmeter/mailmeter/metering/collect"
+	"github.com/mailmeter/mailmeter/metering/tail"
+	"github.com/mailmeter/mailmeter/telemetry"
+)
+
+func TestSourceMetrics(t *testing.T) {
+	now := time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)
+	stats := collect.SourceStats{
+		Source: "mx1:/var/log/mail.log",
+		Tail:   tail.Stats{Lines: 1200, Bytes: 190000, Lag: 4096},
+		Proc: metering.ProcessorStats{Records: map[string]int64{"delivery": 300}, Unknown: map[string]int64{"unrecognized": 7},
+			Open: 12, Evicted: 3, NewestLog: now.Add(-90 * time.Second)},
+		Commits: 5, LastCommit: now.Add(-2 * time.Second),
+	}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(telemetry.NewSourceCollector(func() []collect.SourceStats { return []collect.SourceStats{stats} }, func() time.Time { return now }))
+	want := `
+# HELP mailmeter_log_lines_read_total Log lines read.
+# TYPE mailmeter_log_lines_read_total counter
+mailmeter_log_lines_read_total{source="mx1:/var/log/mail.log"} 1200
+# HELP mailmeter_log_unknown_lines_total Lines not understood, by reason.
+# TYPE mailmeter_log_unknown_lines_total counter
+mailmeter_log_unknown_lines_total{reason="unrecognized",source="mx1:/var/log/mail.log"} 7
+# HELP mailmeter_log_lag_seconds Seconds between now and the newest line read.
+# TYPE mailmeter_log_lag_seconds gauge
+mailmeter_log_lag_seconds{source="mx1:/var/log/mail.log"} 90
+# HELP mailmeter_log_lag_bytes Bytes not yet read from the source's files.
+# TYPE mailmeter_log_lag_bytes gauge
+mailmeter_log_lag_bytes{source="mx1:/var/log/mail.log"} 4096
+# HELP mailmeter_checkpoint_age_seconds Seconds since the source's last committed checkpoint.
+# TYPE mailmeter_checkpoint_age_seconds gauge
+mailmeter_checkpoint_age_seconds{source="mx1:/var/log/mail.log"} 2
+# HELP mailmeter_correlator_open_messages Messages seen but not yet complete.
+# TYPE mailmeter_correlator_open_messages gauge
+mailmeter_correlator_open_messages{source="mx1:/var/log/mail.log"} 12
+# HELP mailmeter_correlator_evictions_total Incomplete messages evicted after the maximum age.
+# TYPE mailmeter_correlator_evictions_total counter
+mailmeter_correlator_evictions_total{source="mx1:/var/log/mail.log"} 3
+`
+	names := []string{"mailmeter_log_lines_read_total", "mailmeter_log_unknown_lines_total", "mailmeter_log_lag_seconds",
+		"mailmeter_log_lag_bytes", "mailmeter_checkpoint_age_seconds", "mailmeter_correlator_open_messages", "mailmeter_correlator_evictions_total"}
+	if err := testutil.GatherAndCompare(reg, strings.NewReader(want), names...); err != nil {
+		t.Error(err)
+	}
+	if n := testutil.CollectAndCount(reg, "mailmeter_log_records_total"); n != 1 {
+		t.Errorf("records series = %d", n)
+	}
+}
