@@ -45,6 +45,11 @@ func MintToken(cfg AuthConfig, in TokenInput, now time.Time) (string, error) {
 		IssuedAt: jwt.NewNumericDate(now), NotBefore: jwt.NewNumericDate(now),
 		ExpiresAt: jwt.NewNumericDate(now.Add(in.TTL)), ID: base64.RawURLEncoding.EncodeToString(jti[:]),
 	}}
+	return sign(cfg, c)
+}
+
+// sign signs claims with the configured signing key.
+func sign(cfg AuthConfig, c claims) (string, error) {
 	if cfg.SignKID == "" {
 		if len(cfg.Secret) == 0 {
 			return "", errors.New("no signing key: set auth.hs256_secret or auth.sign_kid")

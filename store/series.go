@@ -38,11 +38,7 @@ func (s *Store) Breakdown(ctx context.Context, q metering.BreakdownQuery) ([]met
 		likes[i] = `mailbox LIKE ? ESCAPE '\'`
 		args[i] = "%@" + escapeLike(d)
 	}
-	var rows []struct {
-		Mailbox string
-		Metric  string
-		Total   int64
-	}
+	var rows []totalRow
 	err := s.db.WithContext(ctx).Table("usage_counters").
 		Where("hour >= ? AND hour < ?", q.From.Unix(), q.To.Unix()).
 		Where("("+strings.Join(likes, " OR ")+")", args...).
@@ -69,54 +65,34 @@ func escapeLike(s string) string {
 // CurrentUsage implements quota.Store: the newest mailbox-total storage
 // gauges and the outbound counters of hours from day on.
 func (s *Store) CurrentUsage(ctx context.Context, day time.Time) ([]quota.Usage, error) {
-	var gauges []struct {
-		Mailbox string
-		Metric  string
-		Hour    int64
-		Last    int64
-	}
-	err := s.db.WithContext(ctx).Raw(`SELECT g.mailbox, g.metric, g.hour, g.last FROM usage_gauges g
-		JOIN (SELECT mailbox, metric, MAX(hour) AS hour FROM usage_gauges WHERE folder = '' GROUP BY mailbox, metric) m
-		ON g.mailbox = m.mailbox AND g.metric = m.metric AND g.hour = m.hour
-		WHERE g.folder = ''`).Scan(&gauges).Error
+	gauges, err := s.latestStorage(ctx)
 	if err != nil {
-		return nil, translate(err, "read current storage")
+		return nil, err
 	}
-	var counters []struct {
-		Mailbox string
-		Metric  string
-		Total   int64
-	}
-	err = s.db.WithContext(ctx).Table("usage_counters").
-		Where("hour >= ? AND metric IN ?", day.Unix(), []string{string(metering.OutBytes), string(metering.OutRecipients)}).
-		Select("mailbox, metric, SUM(value) AS total").Group("mailbox, metric").Scan(&counters).Error
+	counters, err := s.outboundSince(ctx, day)
 	if err != nil {
-		return nil, translate(err, "read today's outbound usage")
+		return nil, err
 	}
 	byMailbox := map[string]*quota.Usage{}
 	get := func(m string) *quota.Usage {
-		if u := byMailbox[m]; u != nil {
-			return u
+		if byMailbox[m] == nil {
+			byMailbox[m] = &quota.Usage{Mailbox: m, Day: day.UTC()}
 		}
-		u := &quota.Usage{Mailbox: m, Day: day.UTC()}
-		byMailbox[m] = u
-		return u
+		return byMailbox[m]
 	}
 	for _, g := range gauges {
 		u := get(g.Mailbox)
 		if h := time.Unix(g.Hour, 0).UTC(); h.After(u.StorageHour) {
 			u.StorageHour = h
 		}
-		switch metering.Metric(g.Metric) {
-		case metering.StorageBytes:
+		if metering.Metric(g.Metric) == metering.StorageBytes {
 			u.StorageBytes = g.Last
-		case metering.StorageMessages:
+		} else {
 			u.StorageMessages = g.Last
 		}
 	}
 	for _, c := range counters {
-		u := get(c.Mailbox)
-		if metering.Metric(c.Metric) == metering.OutBytes {
+		if u := get(c.Mailbox); metering.Metric(c.Metric) == metering.OutBytes {
 			u.OutBytes = c.Total
 		} else {
 			u.OutRecipients = c.Total
@@ -127,4 +103,42 @@ func (s *Store) CurrentUsage(ctx context.Context, day time.Time) ([]quota.Usage,
 		out = append(out, *u)
 	}
 	return out, nil
+}
+
+type storageRow struct {
+	Mailbox string
+	Metric  string
+	Hour    int64
+	Last    int64
+}
+
+// latestStorage returns each mailbox's newest mailbox-total gauge rows.
+func (s *Store) latestStorage(ctx context.Context) ([]storageRow, error) {
+	var rows []storageRow
+	err := s.db.WithContext(ctx).Raw(`SELECT g.mailbox, g.metric, g.hour, g.last FROM usage_gauges g
+		JOIN (SELECT mailbox, metric, MAX(hour) AS hour FROM usage_gauges WHERE folder = '' GROUP BY mailbox, metric) m
+		ON g.mailbox = m.mailbox AND g.metric = m.metric AND g.hour = m.hour
+		WHERE g.folder = ''`).Scan(&rows).Error
+	if err != nil {
+		return nil, translate(err, "read current storage")
+	}
+	return rows, nil
+}
+
+type totalRow struct {
+	Mailbox string
+	Metric  string
+	Total   int64
+}
+
+// outboundSince sums each mailbox's outbound counters of hours from day on.
+func (s *Store) outboundSince(ctx context.Context, day time.Time) ([]totalRow, error) {
+	var rows []totalRow
+	err := s.db.WithContext(ctx).Table("usage_counters").
+		Where("hour >= ? AND metric IN ?", day.Unix(), []string{string(metering.OutBytes), string(metering.OutRecipients)}).
+		Select("mailbox, metric, SUM(value) AS total").Group("mailbox, metric").Scan(&rows).Error
+	if err != nil {
+		return nil, translate(err, "read today's outbound usage")
+	}
+	return rows, nil
 }

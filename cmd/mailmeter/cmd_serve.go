@@ -3,15 +3,19 @@ package main
 import (
 	"context"
 	"fmt"
+	"log/slog"
+	"net/http"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/mailmeter/mailmeter/api"
+	"github.com/mailmeter/mailmeter/config"
 	"github.com/mailmeter/mailmeter/directory"
 	"github.com/mailmeter/mailmeter/metering"
 	"github.com/mailmeter/mailmeter/quota"
+	"github.com/mailmeter/mailmeter/store"
 )
 
 func runServe(ctx context.Context, e env, args []string) error {
@@ -36,20 +40,7 @@ func runServe(ctx context.Context, e env, args []string) error {
 	if *refresh <= 0 {
 		return usagef("--quota-refresh must be positive")
 	}
-	ac, err := authConfig(c)
-	if err != nil {
-		return err
-	}
-	if !ac.Configured() {
-		if !*dev {
-			return fmt.Errorf("no JWT key configured: set auth.hs256_secret (or MAILMETER_JWT_SECRET) or auth.keys, or run serve --dev for a development secret")
-		}
-		if err := devAuth(e, &ac, *devMailbox); err != nil {
-			return err
-		}
-		log.Warn("development mode: generated an HS256 secret; do not use in production", "secret", string(ac.Secret))
-	}
-	verifier, err := api.NewVerifier(ac, time.Now)
+	verifier, err := serveAuth(e, c, log, *dev, *devMailbox)
 	if err != nil {
 		return err
 	}
@@ -58,23 +49,34 @@ func runServe(ctx context.Context, e env, args []string) error {
 		return err
 	}
 	defer s.Close()
+	router, err := newRouter(ctx, c, log, s, verifier, *refresh)
+	if err != nil {
+		return err
+	}
+	return serveHTTP(ctx, log, c.Listen, router)
+}
 
+// newRouter builds the API over the store: the quota view (loaded now and
+// refreshed every refresh until ctx ends), the services and the metrics
+// registry.
+func newRouter(ctx context.Context, c config.Config, log *slog.Logger, s *store.Store, verifier *api.Verifier, refresh time.Duration) (http.Handler, error) {
 	view := quota.NewView(s, s, time.Now)
 	if err := view.Refresh(ctx); err != nil {
-		return err
+		return nil, err
 	}
-	ticker := time.NewTicker(*refresh)
-	defer ticker.Stop()
-	go view.Run(ctx, ticker.C, func(err error) { log.Warn("quota view refresh failed", "err", err) })
-
+	ticker := time.NewTicker(refresh)
+	go func() {
+		defer ticker.Stop()
+		view.Run(ctx, ticker.C, func(err error) { log.Warn("quota view refresh failed", "err", err) })
+	}()
 	reg := prometheus.NewRegistry()
 	if err := reg.Register(collectors.NewGoCollector()); err != nil {
-		return err
+		return nil, err
 	}
 	if err := reg.Register(collectors.NewProcessCollector(collectors.ProcessCollectorOpts{})); err != nil {
-		return err
+		return nil, err
 	}
-	router := api.NewRouter(api.Deps{
+	return api.NewRouter(api.Deps{
 		Log: log, Health: s, Now: time.Now, Auth: verifier,
 		Directory:    directory.NewService(s, time.Now),
 		Quota:        quota.NewService(s, view, s, time.Now),
@@ -83,8 +85,26 @@ func runServe(ctx context.Context, e env, args []string) error {
 		Checkpoints:  s,
 		MaxBodyBytes: c.API.MaxBodyBytes,
 		Registry:     reg,
-	})
-	return serveHTTP(ctx, log, c.Listen, router)
+	}), nil
+}
+
+// serveAuth builds the token verifier from the configured keys; with none
+// configured it refuses to start, unless dev asks for a generated secret.
+func serveAuth(e env, c config.Config, log *slog.Logger, dev bool, devMailbox string) (*api.Verifier, error) {
+	ac, err := authConfig(c)
+	if err != nil {
+		return nil, err
+	}
+	if !ac.Configured() {
+		if !dev {
+			return nil, fmt.Errorf("no JWT key configured: set auth.hs256_secret (or MAILMETER_JWT_SECRET) or auth.keys, or run serve --dev for a development secret")
+		}
+		if err := devAuth(e, &ac, devMailbox); err != nil {
+			return nil, err
+		}
+		log.Warn("development mode: generated an HS256 secret; do not use in production", "secret", string(ac.Secret))
+	}
+	return api.NewVerifier(ac, time.Now)
 }
 
 // devAuth generates a development secret and prints an admin and a mailbox
