@@ -69,7 +69,7 @@ func generate(ctx context.Context, o options, stdout, stderr io.Writer) (err err
 		w = f
 	}
 	if o.follow > 0 {
-		w = newPacer(ctx, w, o.follow, time.Now, sleepCtx)
+		w = loggen.NewPacer(ctx, w, o.follow, time.Now, loggen.SleepContext)
 		o.cfg.Stop = func() bool { return ctx.Err() != nil }
 	}
 	gen := loggen.Postfix

@@ -134,7 +134,7 @@ func TestPacer(t *testing.T) {
 	clock := &fakeClock{now: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
 	rec := &writeRecorder{}
 	ctx, cancel := context.WithCancel(context.Background())
-	p := newPacer(ctx, rec, 10, clock.Now, clock.Sleep)
+	p := loggen.NewPacer(ctx, rec, 10, clock.Now, clock.Sleep)
 	if n, err := p.Write([]byte("a\nb\nc\n")); n != 6 || err != nil {
 		t.Fatalf("Write = %d, %v", n, err)
 	}

@@ -1,4 +1,4 @@
-package main
+package loggen
 
 import (
 	"bytes"
@@ -7,10 +7,10 @@ import (
 	"time"
 )
 
-// pacer passes lines on to w at a steady rate, one Write per line so a
+// Pacer passes lines on to w at a steady rate, one Write per line so a
 // tailer never sees half a line. Once ctx is done it writes what it is
 // given at once, so everything the generator counted reaches the file.
-type pacer struct {
+type Pacer struct {
 	ctx   context.Context
 	w     io.Writer
 	every time.Duration // between lines
@@ -19,12 +19,16 @@ type pacer struct {
 	due   time.Time // when the next line is due
 }
 
-func newPacer(ctx context.Context, w io.Writer, perSecond float64, now func() time.Time,
-	sleep func(context.Context, time.Duration) error) *pacer {
-	return &pacer{ctx: ctx, w: w, every: time.Duration(float64(time.Second) / perSecond), now: now, sleep: sleep}
+// NewPacer returns a Pacer writing perSecond lines a second to w, reading
+// the time from now and waiting with sleep (SleepContext in production; a
+// fake clock's in tests).
+func NewPacer(ctx context.Context, w io.Writer, perSecond float64, now func() time.Time,
+	sleep func(context.Context, time.Duration) error) *Pacer {
+	return &Pacer{ctx: ctx, w: w, every: time.Duration(float64(time.Second) / perSecond), now: now, sleep: sleep}
 }
 
-func (p *pacer) Write(b []byte) (int, error) {
+// Write passes b on line by line, each when it is due.
+func (p *Pacer) Write(b []byte) (int, error) {
 	if p.ctx.Err() != nil {
 		return p.w.Write(b)
 	}
@@ -49,8 +53,8 @@ func (p *pacer) Write(b []byte) (int, error) {
 	return done, nil
 }
 
-// sleepCtx waits for d or until ctx is done.
-func sleepCtx(ctx context.Context, d time.Duration) error {
+// SleepContext waits for d or until ctx is done.
+func SleepContext(ctx context.Context, d time.Duration) error {
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
