@@ -37,7 +37,14 @@ func FuzzLineReader(f *testing.F) {
 		lr.reset(&chunkReader{data: data, sizes: sizes}, 0)
 		lr.buf = make([]byte, 4) // small, to exercise growing and compaction
 		var got [][]byte
+		b := batch{maxLines: 1 + len(sizes)%5, maxBytes: 1 + int(max)*3, fn: func(line []byte) {
+			got = append(got, append([]byte(nil), line...))
+		}}
 		for {
+			b.n, b.bytes, b.full = 0, 0, false
+			if lr.scan(&b) { // the fast path, taking a few lines at a time
+				continue
+			}
 			line, _, ok, err := lr.peek()
 			if err != nil {
 				t.Fatal(err)

@@ -132,6 +132,9 @@ func (t *Tailer) stop(b *batch, err error) (Position, error) {
 func (t *Tailer) readLines(b *batch) error {
 	defer t.strengthen()
 	for !b.full {
+		if t.deliverBuffered(b) {
+			continue
+		}
 		line, truncated, ok, err := t.lr.peek()
 		if err != nil {
 			return t.readError(err)
@@ -164,6 +167,20 @@ func (t *Tailer) readError(err error) error {
 	}
 	t.done, t.dropRest = true, true
 	return t.gap(t.pos.File, t.pos.Offset, "cannot decompress "+t.cur.name, err)
+}
+
+// deliverBuffered delivers the complete lines already in the buffer, the
+// common case, without going through peek for each; it reports whether it
+// delivered any.
+func (t *Tailer) deliverBuffered(b *batch) bool {
+	n, size := b.n, b.bytes
+	if !t.lr.scan(b) {
+		return false
+	}
+	t.pos.Offset = t.lr.off
+	t.count.Lines += int64(b.n - n)
+	t.count.Bytes += int64(b.bytes - size)
+	return true
 }
 
 // deliver passes line to the batch if it fits, and reports whether it was
