@@ -55,6 +55,7 @@ func commands() map[string]command {
 		"scan":      {"scan Maildir trees once and record their storage", runScan},
 		"usage":     {"print usage per mailbox for a period", runUsage},
 		"latency":   {"print delivery latency percentiles for a period", runLatency},
+		"demo":      {"the newcomer's tour (make run): a demo world served with live collectors", runDemo},
 		"token":     {"mint API tokens (token create --role R --subject S --ttl 24h)", runToken},
 	}
 }
