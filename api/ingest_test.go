@@ -76,7 +76,10 @@ func TestIngest(t *testing.T) {
 		t.Run("overlap", func(t *testing.T) {
 			problem(t, post(batch(src, 3, 150, 250, 1)), http.StatusConflict, "conflict", "from_offset")
 		})
-		t.Run("old duplicate", func(t *testing.T) { expect(t, post(batch(src, 1, 0, 100, 10)), "duplicate", 2, 200) })
+		t.Run("old duplicate", func(t *testing.T) {
+			expect(t, post(batch(src, 1, 0, 100, 10)), "duplicate", 2, 200)
+			expect(t, post(batch(src, 0, 0, 100, 10)), "duplicate", 2, 200) // the range is the key, seq optional
+		})
 		t.Run("old range that was never a batch", func(t *testing.T) {
 			problem(t, post(batch(src, 0, 0, 50, 10)), http.StatusConflict, "conflict", "from_offset")
 		})

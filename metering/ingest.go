@@ -131,10 +131,10 @@ func (g *Ingester) try(ctx context.Context, in IngestInput) (IngestResult, error
 		return IngestResult{}, err
 	case from == to && from == stored.Offset:
 		if cp.Seq > 0 && cp.Seq <= stored.Seq {
-			return g.replay(ctx, in, stored) // an empty range: only its seq tells a replay
+			return g.replay(ctx, in, cp.Seq, stored) // an empty range: only its seq tells a replay
 		}
 	case to <= stored.Offset:
-		return g.replay(ctx, in, stored)
+		return g.replay(ctx, in, 0, stored)
 	case from > stored.Offset:
 		return IngestResult{}, rangeConflict("gap", cp.Source, from, to, stored.Offset)
 	case from < stored.Offset:
@@ -153,9 +153,11 @@ func (g *Ingester) try(ctx context.Context, in IngestInput) (IngestResult, error
 	return IngestResult{Status: Applied, Checkpoint: next}, nil
 }
 
-func (g *Ingester) replay(ctx context.Context, in IngestInput, stored Checkpoint) (IngestResult, error) {
+// replay answers a batch that was pushed before: Duplicate if its range
+// (and seq, unless 0) is that of an applied batch, Conflict otherwise.
+func (g *Ingester) replay(ctx context.Context, in IngestInput, seq int64, stored Checkpoint) (IngestResult, error) {
 	cp := in.Batch.Checkpoint
-	ok, err := g.store.Applied(ctx, cp.Source, cp.Seq, in.From, cp.Offset)
+	ok, err := g.store.Applied(ctx, cp.Source, seq, in.From, cp.Offset)
 	if err != nil {
 		return IngestResult{}, err
 	}
