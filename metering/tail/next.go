@@ -69,6 +69,7 @@ func (t *Tailer) prepare(ctx context.Context) error {
 // fill reads into b, moving from file to file and waiting as needed, until
 // b has lines and no more are at hand, or b is full.
 func (t *Tailer) fill(ctx context.Context, b *batch) (Position, error) {
+	var stuck progress
 	for {
 		if t.cur != nil && !t.done && !t.eof {
 			if err := t.readLines(b); err != nil {
@@ -88,12 +89,13 @@ func (t *Tailer) fill(ctx context.Context, b *batch) (Position, error) {
 			return t.stop(b, err)
 		case b.full:
 			return t.pos, nil
-		case moved:
+		case moved && !stuck.again(t):
 			t.eof = false
 			continue
 		case b.n > 0:
 			return t.pos, nil
 		}
+		stuck = progress{}
 		t.publish()
 		if err := t.waiter.Wait(ctx); err != nil {
 			return t.pos, err
@@ -221,4 +223,23 @@ func (t *Tailer) rewritten() bool {
 	}
 	same, err := t.refreshCur()
 	return err != nil || !same
+}
+
+// progress notices a loop that keeps moving on without reading anything (a
+// file whose size says there is more to read than reads return), so that
+// it waits instead of spinning.
+type progress struct {
+	cur   *file
+	rd    int64
+	times int
+}
+
+// again reports whether t is where it was the last few times.
+func (p *progress) again(t *Tailer) bool {
+	if t.cur != p.cur || t.lr.rd != p.rd || t.done {
+		*p = progress{cur: t.cur, rd: t.lr.rd}
+		return false
+	}
+	p.times++
+	return p.times > 3
 }
