@@ -38,7 +38,7 @@ func (a *app) createCustomer(c *gin.Context) {
 		a.fail(c, err)
 		return
 	}
-	cu, err := a.Directory.AddCustomer(c, directory.CustomerInput{ID: in.ID, Name: in.Name, Currency: in.Currency, Timezone: in.Timezone, Plan: in.Plan})
+	cu, err := a.Directory.AddCustomer(c.Request.Context(), directory.CustomerInput{ID: in.ID, Name: in.Name, Currency: in.Currency, Timezone: in.Timezone, Plan: in.Plan})
 	if err != nil {
 		a.fail(c, err)
 		return
@@ -55,14 +55,14 @@ func (a *app) listCustomers(c *gin.Context) {
 	}
 	var cs []directory.Customer
 	if pr := principal(c); pr.Role == RoleCustomer {
-		cu, err := a.Directory.Store().GetCustomer(c, pr.Subject)
+		cu, err := a.Directory.Store().GetCustomer(c.Request.Context(), pr.Subject)
 		if err == nil && cu.ID > p.After {
 			cs = append(cs, cu)
 		} else if err != nil && metering.KindOf(err) != metering.NotFound {
 			a.fail(c, err)
 			return
 		}
-	} else if cs, err = a.Directory.Store().ListCustomers(c, p); err != nil {
+	} else if cs, err = a.Directory.Store().ListCustomers(c.Request.Context(), p); err != nil {
 		a.fail(c, err)
 		return
 	}
@@ -80,7 +80,7 @@ func (a *app) getCustomer(c *gin.Context) {
 		a.fail(c, err)
 		return
 	}
-	cu, err := a.Directory.Store().GetCustomer(c, id)
+	cu, err := a.Directory.Store().GetCustomer(c.Request.Context(), id)
 	if err != nil {
 		a.fail(c, err)
 		return
@@ -109,7 +109,7 @@ func (a *app) createDomain(c *gin.Context) {
 		a.fail(c, err)
 		return
 	}
-	d, err := a.Directory.AddDomain(c, directory.DomainInput{Name: in.Domain, CustomerID: in.Customer})
+	d, err := a.Directory.AddDomain(c.Request.Context(), directory.DomainInput{Name: in.Domain, CustomerID: in.Customer})
 	if err != nil {
 		a.fail(c, err)
 		return
@@ -128,7 +128,7 @@ func (a *app) listDomains(c *gin.Context) {
 	if pr := principal(c); pr.Role == RoleCustomer {
 		customer = pr.Subject
 	}
-	ds, err := a.Directory.Store().ListDomains(c, customer, p)
+	ds, err := a.Directory.Store().ListDomains(c.Request.Context(), customer, p)
 	if err != nil {
 		a.fail(c, err)
 		return
@@ -150,7 +150,7 @@ func (a *app) getDomain(c *gin.Context) {
 		a.fail(c, err)
 		return
 	}
-	d, err := a.Directory.Store().GetDomain(c, name)
+	d, err := a.Directory.Store().GetDomain(c.Request.Context(), name)
 	if err != nil {
 		a.fail(c, err)
 		return
@@ -184,7 +184,7 @@ func (a *app) createMailbox(c *gin.Context) {
 		a.fail(c, err)
 		return
 	}
-	m, err := a.Directory.AddMailbox(c, directory.MailboxInput{Address: in.Address, Created: in.CreatedAt})
+	m, err := a.Directory.AddMailbox(c.Request.Context(), directory.MailboxInput{Address: in.Address, Created: in.CreatedAt})
 	if err != nil {
 		a.fail(c, renameField(err, "created", "created_at"))
 		return
@@ -203,7 +203,7 @@ func (a *app) listMailboxes(c *gin.Context) {
 	if pr := principal(c); pr.Role == RoleCustomer {
 		f.CustomerID = pr.Subject
 	}
-	ms, err := a.Directory.Store().ListMailboxes(c, f, p)
+	ms, err := a.Directory.Store().ListMailboxes(c.Request.Context(), f, p)
 	if err != nil {
 		a.fail(c, err)
 		return
@@ -225,7 +225,7 @@ func (a *app) getMailbox(c *gin.Context) {
 		a.fail(c, err)
 		return
 	}
-	m, err := a.Directory.Store().GetMailbox(c, addr)
+	m, err := a.Directory.Store().GetMailbox(c.Request.Context(), addr)
 	if err != nil {
 		a.fail(c, err)
 		return
@@ -239,7 +239,7 @@ func (a *app) removeMailbox(c *gin.Context) {
 		a.fail(c, err)
 		return
 	}
-	if err := a.Directory.RemoveMailbox(c, addr, time.Time{}); err != nil {
+	if err := a.Directory.RemoveMailbox(c.Request.Context(), addr, time.Time{}); err != nil {
 		a.fail(c, err)
 		return
 	}

@@ -78,7 +78,7 @@ func (a *app) ingest(c *gin.Context) {
 		a.fail(c, err)
 		return
 	}
-	res, err := a.Ingest.Ingest(c, in.domain())
+	res, err := a.Ingest.Ingest(c.Request.Context(), in.domain())
 	if err != nil {
 		a.fail(c, err)
 		return
@@ -101,7 +101,7 @@ func (a *app) sourceCheckpoint(c *gin.Context) {
 		a.fail(c, metering.FieldError("source", "source is required"))
 		return
 	}
-	cp, err := a.Checkpoints.Checkpoint(c, source)
+	cp, err := a.Checkpoints.Checkpoint(c.Request.Context(), source)
 	if err != nil {
 		a.fail(c, err)
 		return

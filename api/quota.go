@@ -71,7 +71,7 @@ func (a *app) mailboxQuota(c *gin.Context) {
 		a.fail(c, err)
 		return
 	}
-	r, err := a.Quota.Quota(c, addr)
+	r, err := a.Quota.Quota(c.Request.Context(), addr)
 	if err != nil {
 		a.fail(c, err)
 		return
@@ -139,7 +139,7 @@ func (a *app) getLimits(c *gin.Context) {
 		a.fail(c, err)
 		return
 	}
-	l, err := a.Quota.Limits(c, addr)
+	l, err := a.Quota.Limits(c.Request.Context(), addr)
 	if err != nil {
 		a.fail(c, err)
 		return
@@ -157,7 +157,7 @@ func (a *app) putLimits(c *gin.Context) {
 		a.fail(c, err)
 		return
 	}
-	l, err := a.Quota.SetLimits(c, quota.LimitsInput{Mailbox: addr, StorageSoft: in.StorageSoftBytes, StorageHard: in.StorageHardBytes,
+	l, err := a.Quota.SetLimits(c.Request.Context(), quota.LimitsInput{Mailbox: addr, StorageSoft: in.StorageSoftBytes, StorageHard: in.StorageHardBytes,
 		MessagesSoft: in.MessagesSoft, MessagesHard: in.MessagesHard, OutBytesPerDay: in.OutBytesPerDay,
 		OutRecipientsPerDay: in.OutRecipientsPerDay, GraceSeconds: in.GraceSeconds})
 	if err != nil {

@@ -70,7 +70,6 @@ func NewRouter(d Deps) *gin.Engine {
 	a := &app{Deps: d, auth: d.Auth, log: d.Log, metrics: newHTTPMetrics(d.Registry)}
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
-	r.ContextWithFallback = true
 	r.Use(a.recover, a.observe, a.limitBody)
 	r.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
 	r.GET("/readyz", a.readyz)

@@ -38,7 +38,7 @@ func (a *app) mailboxUsage(c *gin.Context) {
 		a.fail(c, err)
 		return
 	}
-	q, pts, err := a.Reports.Series(c, metering.SeriesInput{Mailbox: addr, From: from, To: to,
+	q, pts, err := a.Reports.Series(c.Request.Context(), metering.SeriesInput{Mailbox: addr, From: from, To: to,
 		Granularity: c.Query("granularity"), Timezone: c.Query("tz")})
 	if err != nil {
 		a.fail(c, err)
@@ -86,7 +86,7 @@ func (a *app) domainUsage(c *gin.Context) {
 		a.fail(c, err)
 		return
 	}
-	b, err := a.Reports.DomainUsage(c, d, in)
+	b, err := a.Reports.DomainUsage(c.Request.Context(), d, in)
 	if err != nil {
 		a.fail(c, err)
 		return
@@ -103,7 +103,7 @@ func (a *app) customerUsage(c *gin.Context) {
 		a.fail(c, err)
 		return
 	}
-	b, err := a.Reports.CustomerUsage(c, id, in)
+	b, err := a.Reports.CustomerUsage(c.Request.Context(), id, in)
 	if err != nil {
 		a.fail(c, err)
 		return
@@ -172,7 +172,7 @@ func (a *app) latency(c *gin.Context) {
 		a.fail(c, err)
 		return
 	}
-	rep, err := a.Reports.Latency(c, quota.LatencyInput{From: from, To: to, Domain: c.Query("domain"),
+	rep, err := a.Reports.Latency(c.Request.Context(), quota.LatencyInput{From: from, To: to, Domain: c.Query("domain"),
 		Direction: c.Query("direction"), Target: time.Duration(target) * time.Millisecond})
 	if err != nil {
 		a.fail(c, err)
