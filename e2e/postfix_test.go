@@ -48,6 +48,7 @@ func TestPostfix(t *testing.T) {
 	for i, m := range plan() {
 		msgs = append(msgs, send(t, in, dir, i, m))
 	}
+	t.Logf("the collector committed %d batches while the mail was sent", live.runner.Stats().Commits)
 	scan := waitDelivered(t, in, msgs)
 	want := expect(t, msgs, scan)
 	want.query = metering.UsageQuery{From: metering.Hour(start).Add(-time.Hour), To: metering.Hour(time.Now()).Add(2 * time.Hour)}

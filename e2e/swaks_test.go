@@ -34,9 +34,9 @@ type sent struct {
 }
 
 // plan returns the messages of the test: several of different sizes to
-// each mailbox, a plus-address, an alias, several recipients in one
-// message (one of them unknown), an unknown user alone, and an alias whose
-// target bounces after the queue.
+// each mailbox, a plus-address, an alias, an address in mixed case,
+// several recipients in one message (one of them unknown), an unknown user
+// alone, and an alias whose target bounces after the queue.
 func plan() []message {
 	one := func(to string, body, attach int) message {
 		return message{to: []string{to}, delivered: []string{to}, body: body, attach: attach}
@@ -52,6 +52,7 @@ func plan() []message {
 		one("carol@b.test", 700, 15000),
 		{to: []string{"alice+tag@a.test"}, delivered: []string{"alice@a.test"}, body: 1200},
 		{to: []string{"alias@a.test"}, delivered: []string{"carol@b.test"}, body: 800},
+		{to: []string{"Carol@B.Test"}, delivered: []string{"carol@b.test"}, body: 2500},
 		{to: []string{"alice@a.test", "bob@a.test", "ghost@b.test", "carol@b.test"},
 			delivered: []string{"alice@a.test", "bob@a.test", "carol@b.test"}, rejected: []string{"ghost@b.test"}, body: 4000},
 		{to: []string{"nobody@a.test"}, rejected: []string{"nobody@a.test"}},
