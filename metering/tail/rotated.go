@@ -1,6 +1,8 @@
 package tail
 
 import (
+	"bytes"
+	"os"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -14,11 +16,74 @@ type rotated struct {
 	*file
 	suffix string    // name after the path's base, without ".gz"
 	mtime  time.Time // fallback order
+	// openSize is the size when opened: a file still being written (a
+	// compressed copy in progress) has grown when the listing is checked.
+	openSize int64
 }
 
 // openRotated opens the files the globs match, except path itself, newest
-// first. Files that vanish meanwhile are left out.
+// first. Files that vanish meanwhile are left out. A rotation running while
+// the files are listed (logrotate shifting path.1 → path.2.gz …) could pair
+// a name with the wrong file, so the listing is taken again until two
+// listings agree on every name's inode.
 func openRotated(path string, globs []string) []*rotated {
+	var out []*rotated
+	for range maxListings {
+		out = listRotated(path, globs)
+		if stableListing(path, globs, out) {
+			break
+		}
+		for _, r := range out {
+			r.close()
+		}
+		out = nil
+		time.Sleep(listingBackoff)
+	}
+	if out == nil {
+		out = listRotated(path, globs) // still moving: take what is there
+	}
+	return out
+}
+
+// Listing retries while a rotation is under way.
+const (
+	maxListings    = 400
+	listingBackoff = 5 * time.Millisecond
+)
+
+// stableListing reports whether the globs still match exactly the names in
+// rs, each still naming the file that was opened under it.
+func stableListing(path string, globs []string, rs []*rotated) bool {
+	names := map[string]bool{}
+	for _, g := range globs {
+		ms, _ := filepath.Glob(g)
+		for _, m := range ms {
+			if m != path {
+				names[m] = true
+			}
+		}
+	}
+	if len(names) != len(rs) {
+		return false
+	}
+	for _, r := range rs {
+		if !names[r.name] {
+			return false
+		}
+		fi, err := os.Stat(r.name)
+		if err != nil {
+			return false
+		}
+		dev, ino := inode(fi)
+		if dev != r.id.Dev || ino != r.id.Ino || fi.Size() != r.openSize {
+			return false
+		}
+	}
+	return true
+}
+
+// listRotated opens what the globs match once.
+func listRotated(path string, globs []string) []*rotated {
 	base := filepath.Base(path)
 	seen := map[string]bool{path: true}
 	var out []*rotated
@@ -51,7 +116,7 @@ func openOneRotated(name, base string) *rotated {
 	}
 	suffix := strings.TrimPrefix(filepath.Base(name), base)
 	suffix = strings.TrimSuffix(suffix, ".gz")
-	return &rotated{file: fl, suffix: suffix, mtime: fi.ModTime()}
+	return &rotated{file: fl, suffix: suffix, mtime: fi.ModTime(), openSize: fi.Size()}
 }
 
 // newerThan orders rotated files: path.0 before path.1 before path.2, and
@@ -142,24 +207,40 @@ func findRotated(rs []*rotated, id Identity, off int64) int {
 
 // newerFiles returns the files newer than rs[i], oldest first, leaving out
 // copies of one another or of rs[i] (path.1 next to path.1.gz while it is
-// being compressed), keeping the plain one.
+// being compressed), keeping the plain one. Two files are copies when one's
+// head starts the other's: a compressed copy still being written has a
+// shorter head than its original.
 func newerFiles(rs []*rotated, i int) []*rotated {
-	byHead := map[string]int{fingerprint(rs[i].head): -1}
 	var out []*rotated
 	for j := i - 1; j >= 0; j-- {
 		r := rs[j]
-		k, dup := byHead[fingerprint(r.head)]
+		if len(r.head) > 0 && copyOf(r, rs[i]) {
+			continue
+		}
+		k := -1
+		for n, o := range out {
+			if len(r.head) > 0 && copyOf(r, o) {
+				k = n
+				break
+			}
+		}
 		switch {
-		case len(r.head) == 0: // empty: not a copy of anything
+		case k < 0:
 			out = append(out, r)
-		case !dup:
-			byHead[fingerprint(r.head)] = len(out)
-			out = append(out, r)
-		case k >= 0 && out[k].gz && !r.gz:
+		case out[k].gz && !r.gz:
 			out[k] = r
 		}
 	}
 	return out
+}
+
+// copyOf reports whether a and b hold the same content as far as both heads
+// go.
+func copyOf(a, b *rotated) bool {
+	if len(a.head) == 0 || len(b.head) == 0 {
+		return false
+	}
+	return bytes.HasPrefix(a.head, b.head) || bytes.HasPrefix(b.head, a.head)
 }
 
 // locate opens the rotated files of the path and returns the one holding
