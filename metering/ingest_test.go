@@ -1,0 +1,78 @@
+package metering_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/mailmeter/mailmeter/metering"
+)
+
+// memIngest is an in-memory IngestStore.
+type memIngest struct {
+	cp      map[string]metering.Checkpoint
+	applied map[[3]int64]bool // {seq, from, to}
+	commits int
+}
+
+func (m *memIngest) Checkpoint(_ context.Context, s string) (metering.Checkpoint, error) {
+	cp, ok := m.cp[s]
+	if !ok {
+		return cp, metering.Errorf(metering.NotFound, "no checkpoint")
+	}
+	return cp, nil
+}
+
+func (m *memIngest) CommitRange(_ context.Context, b metering.Batch, from int64) error {
+	cp := *b.Checkpoint
+	if cp.Seq != m.cp[cp.Source].Seq+1 {
+		return &metering.Error{Kind: metering.Conflict, Field: "seq", Message: "fence"}
+	}
+	m.cp[cp.Source] = cp
+	m.applied[[3]int64{cp.Seq, from, cp.Offset}] = true
+	m.commits++
+	return nil
+}
+
+func (m *memIngest) Applied(_ context.Context, _ string, seq, from, to int64) (bool, error) {
+	for k := range m.applied {
+		if k[1] == from && k[2] == to && (seq == 0 || k[0] == seq) {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+func TestIngestClassification(t *testing.T) {
+	m := &memIngest{cp: map[string]metering.Checkpoint{}, applied: map[[3]int64]bool{}}
+	var seen int
+	g := metering.NewIngester(m, func(metering.Batch) { seen++ })
+	steps := []struct {
+		name          string
+		seq, from, to int64
+		want          metering.IngestStatus
+		kind          metering.Kind
+		field         string
+	}{
+		{"unknown source not at 0", 1, 10, 20, "", metering.Conflict, "from_offset"},
+		{"first", 1, 0, 10, metering.Applied, "", ""},
+		{"replay", 1, 0, 10, metering.Duplicate, "", ""},
+		{"next", 2, 10, 30, metering.Applied, "", ""},
+		{"gap", 3, 40, 50, "", metering.Conflict, "from_offset"},
+		{"overlap", 3, 20, 40, "", metering.Conflict, "from_offset"},
+		{"range never applied", 0, 0, 5, "", metering.Conflict, "from_offset"},
+		{"empty range", 3, 30, 30, metering.Applied, "", ""},
+		{"empty range replay", 3, 30, 30, metering.Duplicate, "", ""},
+		{"empty range with a used seq that was not empty", 2, 30, 30, "", metering.Conflict, "from_offset"},
+		{"reversed", 4, 30, 20, "", metering.Invalid, "to_offset"},
+	}
+	for _, s := range steps {
+		res, err := g.Ingest(context.Background(), metering.IngestInput{From: s.from,
+			Batch: metering.Batch{Checkpoint: &metering.Checkpoint{Source: "s", Seq: s.seq, Offset: s.to}}})
+		if metering.KindOf(err) != s.kind || metering.FieldOf(err) != s.field || res.Status != s.want {
+			t.Errorf("%s: %+v, %v; want %q / %q on %q", s.name, res, err, s.want, s.kind, s.field)
+		}
+	}
+	if m.commits != 3 || seen != 3 {
+		t.Errorf("%d commits, %d hooks; want 3", m.commits, seen)
+	}
+}
