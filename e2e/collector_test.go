@@ -73,6 +73,10 @@ func (lc *liveCollector) check(t *testing.T, want expectation) {
 	st := lc.runner.Stats()
 	t.Logf("collector: checkpoint seq %d at offset %d (end of file), %d commits, format %s, processor %+v",
 		cp.Seq, cp.Offset, st.Commits, st.Format, st.Proc)
+	if len(st.Proc.Unknown) > 0 || st.Proc.Open != 0 || st.Proc.Evicted != 0 {
+		t.Errorf("processor: %d unknown line kinds %v (samples %v), %d messages open, %d evicted; want every line of a real Postfix log understood and every message closed",
+			len(st.Proc.Unknown), st.Proc.Unknown, st.Proc.Samples, st.Proc.Open, st.Proc.Evicted)
+	}
 	checkStore(t, ctx, lc.store, want)
 }
 
