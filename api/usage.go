@@ -3,6 +3,7 @@ package api
 import (
 	"encoding/base64"
 	"net/http"
+	"slices"
 	"strconv"
 	"time"
 
@@ -129,9 +130,10 @@ func (a *app) renderBreakdown(c *gin.Context, out breakdownJSON, b quota.Breakdo
 		out.Order = "desc"
 	}
 	out.Mailboxes = make([]mailboxTotalsJSON, 0, end-offset)
+	metrics := slices.Concat(metering.CounterMetrics, metering.GaugeMetrics)
 	for _, t := range b.Mailboxes[offset:end] {
-		vals := make(map[metering.Metric]int64, len(metering.CounterMetrics))
-		for _, m := range metering.CounterMetrics {
+		vals := make(map[metering.Metric]int64, len(metrics))
+		for _, m := range metrics {
 			vals[m] = t.Values[m]
 		}
 		out.Mailboxes = append(out.Mailboxes, mailboxTotalsJSON{t.Mailbox, vals})

@@ -162,6 +162,11 @@ func TestBreakdownTopSenders(t *testing.T) {
 	if b := decode[breakdown](t, rec); len(b.Mailboxes) != 2 || b.Mailboxes[0].Mailbox != "alice@acme.example" {
 		t.Errorf("by in_bytes: %s", rec.Body.String())
 	}
+	rec = e.do("GET", "/v1/domains/acme.example/usage"+q+"&sort=storage_bytes", cust, nil)
+	if b := decode[breakdown](t, rec); len(b.Mailboxes) != 2 || b.Mailboxes[0].Mailbox != "alice@acme.example" ||
+		b.Mailboxes[0].Values["storage_bytes"] != 900<<10 || b.Totals["storage_bytes"] != 900<<10 || b.Mailboxes[1].Values["storage_bytes"] != 0 {
+		t.Errorf("by storage: %s", rec.Body.String())
+	}
 }
 
 func TestQuotaBar(t *testing.T) {

@@ -170,12 +170,13 @@ type BreakdownQuery struct {
 type SeriesStore interface {
 	// HourlyCounters returns a mailbox's counter rows of hours in [from, to).
 	HourlyCounters(ctx context.Context, mailbox string, from, to time.Time) ([]CounterDelta, error)
-	// Breakdown sums counters per mailbox of the query's domains.
+	// Breakdown sums counters per mailbox of the query's domains and adds
+	// each mailbox's latest storage gauges (mailbox total) of the range.
 	Breakdown(ctx context.Context, q BreakdownQuery) ([]MailboxTotals, error)
 }
 
-// SortTotals orders totals by one metric, largest first when desc, ties
-// by mailbox address.
+// SortTotals orders totals by one metric (counter or gauge), largest first
+// when desc, ties by mailbox address.
 func SortTotals(ts []MailboxTotals, by Metric, desc bool) {
 	sort.SliceStable(ts, func(i, j int) bool {
 		a, b := ts[i].Values[by], ts[j].Values[by]
@@ -186,7 +187,8 @@ func SortTotals(ts []MailboxTotals, by Metric, desc bool) {
 	})
 }
 
-// SumTotals adds the totals of every mailbox, every counter present.
+// SumTotals adds the totals of every mailbox (for gauges: their latest
+// values), every counter present.
 func SumTotals(ts []MailboxTotals) map[Metric]int64 {
 	sum := make(map[Metric]int64, len(CounterMetrics))
 	for _, m := range CounterMetrics {

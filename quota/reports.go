@@ -61,7 +61,7 @@ func (r *Reports) Series(ctx context.Context, in metering.SeriesInput) (metering
 // BreakdownInput selects a usage breakdown of a domain or a customer.
 type BreakdownInput struct {
 	From, To time.Time
-	Sort     string // a counter metric; default out_bytes ("top senders")
+	Sort     string // a counter or gauge metric; default out_bytes ("top senders")
 	Order    string // desc (default) or asc
 }
 
@@ -83,8 +83,8 @@ func (in BreakdownInput) validate(now time.Time) (Breakdown, error) {
 	if by == "" {
 		by = metering.OutBytes
 	}
-	if !by.IsCounter() {
-		return Breakdown{}, metering.FieldError("sort", "sort %q: not a counter metric", in.Sort)
+	if !by.IsCounter() && !by.IsGauge() {
+		return Breakdown{}, metering.FieldError("sort", "sort %q: not a metric", in.Sort)
 	}
 	if in.Order != "" && in.Order != "asc" && in.Order != "desc" {
 		return Breakdown{}, metering.FieldError("order", "order %q: want asc or desc", in.Order)

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"sort"
 	"strings"
 	"time"
 
@@ -27,33 +28,51 @@ func (s *Store) HourlyCounters(ctx context.Context, mailbox string, from, to tim
 	return out, nil
 }
 
-// Breakdown implements metering.SeriesStore.
+// Breakdown implements metering.SeriesStore: counters summed, and each
+// mailbox's latest storage gauges (mailbox total) of the range.
 func (s *Store) Breakdown(ctx context.Context, q metering.BreakdownQuery) ([]metering.MailboxTotals, error) {
 	if len(q.Domains) == 0 {
 		return nil, nil
 	}
 	likes := make([]string, len(q.Domains))
-	args := make([]any, len(q.Domains))
+	args := []any{q.From.Unix(), q.To.Unix()}
 	for i, d := range q.Domains {
 		likes[i] = `mailbox LIKE ? ESCAPE '\'`
-		args[i] = "%@" + escapeLike(d)
+		args = append(args, "%@"+escapeLike(d))
 	}
-	var rows []totalRow
-	err := s.db.WithContext(ctx).Table("usage_counters").
-		Where("hour >= ? AND hour < ?", q.From.Unix(), q.To.Unix()).
-		Where("("+strings.Join(likes, " OR ")+")", args...).
-		Select("mailbox, metric, SUM(value) AS total").Group("mailbox, metric").Order("mailbox").Scan(&rows).Error
+	scope := "hour >= ? AND hour < ? AND (" + strings.Join(likes, " OR ") + ")"
+	var counters []totalRow
+	err := s.db.WithContext(ctx).Raw("SELECT mailbox, metric, SUM(value) AS total FROM usage_counters WHERE "+scope+
+		" GROUP BY mailbox, metric", args...).Scan(&counters).Error
 	if err != nil {
 		return nil, translate(err, "sum usage by mailbox")
 	}
-	var out []metering.MailboxTotals
-	for _, r := range rows {
-		if len(out) == 0 || out[len(out)-1].Mailbox != r.Mailbox {
-			out = append(out, metering.MailboxTotals{Mailbox: r.Mailbox, Values: map[metering.Metric]int64{}})
-		}
-		out[len(out)-1].Values[metering.Metric(r.Metric)] = r.Total
+	var gauges []totalRow
+	err = s.db.WithContext(ctx).Raw(`SELECT g.mailbox, g.metric, g.last AS total FROM usage_gauges g
+		JOIN (SELECT mailbox, metric, MAX(hour) AS hour FROM usage_gauges WHERE folder = '' AND `+scope+` GROUP BY mailbox, metric) m
+		ON g.mailbox = m.mailbox AND g.metric = m.metric AND g.hour = m.hour
+		WHERE g.folder = ''`, args...).Scan(&gauges).Error
+	if err != nil {
+		return nil, translate(err, "read storage by mailbox")
 	}
-	return out, nil
+	return mergeTotals(append(counters, gauges...)), nil
+}
+
+// mergeTotals groups rows per mailbox, ordered by address.
+func mergeTotals(rows []totalRow) []metering.MailboxTotals {
+	byMailbox := map[string]map[metering.Metric]int64{}
+	for _, r := range rows {
+		if byMailbox[r.Mailbox] == nil {
+			byMailbox[r.Mailbox] = map[metering.Metric]int64{}
+		}
+		byMailbox[r.Mailbox][metering.Metric(r.Metric)] = r.Total
+	}
+	out := make([]metering.MailboxTotals, 0, len(byMailbox))
+	for m, v := range byMailbox {
+		out = append(out, metering.MailboxTotals{Mailbox: m, Values: v})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Mailbox < out[j].Mailbox })
+	return out
 }
 
 // escapeLike keeps a domain's "_" from matching any character (the query

@@ -44,6 +44,9 @@ func TestSeriesBreakdownAndCurrentUsage(t *testing.T) {
 		if err != nil || len(bd) != 3 || bd[2].Mailbox != "c@x_y.example" {
 			t.Errorf("Breakdown (the _ of x_y.example must not match xzy) = %+v, %v", bd, err)
 		}
+		if len(bd) > 0 && (bd[0].Values[metering.StorageBytes] != 500 || bd[0].Values[metering.StorageMessages] != 4 || bd[0].Values[metering.OutBytes] != 10) {
+			t.Errorf("Breakdown of a@x.example = %+v, want latest storage 500/4 and out_bytes 10", bd[0].Values)
+		}
 		us, err := s.CurrentUsage(ctx, day)
 		if err != nil || len(us) != 1 {
 			t.Fatalf("CurrentUsage = %+v, %v", us, err)
