@@ -154,13 +154,17 @@ func TestBreakdownTopSenders(t *testing.T) {
 	if b.Totals["out_bytes"] != 48700 || len(b.Mailboxes) != 1 || b.Mailboxes[0].Mailbox != "bob@acme.example" || b.NextCursor == "" {
 		t.Fatalf("page 1: %s", rec.Body.String())
 	}
-	rec = e.do("GET", "/v1/customers/acme/usage"+q+"&sort=out_bytes&limit=1&cursor="+b.NextCursor, cust, nil)
+	rec = e.do("GET", "/v1/customers/acme/usage"+q+"&sort=-out_bytes&limit=1&cursor="+b.NextCursor, cust, nil)
 	if b := decode[breakdown](t, rec); len(b.Mailboxes) != 1 || b.Mailboxes[0].Mailbox != "alice@acme.example" || b.NextCursor != "" {
 		t.Errorf("page 2: %s", rec.Body.String())
 	}
 	rec = e.do("GET", "/v1/domains/acme.example/usage"+q+"&sort=in_bytes&order=desc", cust, nil)
 	if b := decode[breakdown](t, rec); len(b.Mailboxes) != 2 || b.Mailboxes[0].Mailbox != "alice@acme.example" {
 		t.Errorf("by in_bytes: %s", rec.Body.String())
+	}
+	rec = e.do("GET", "/v1/domains/acme.example/usage"+q+"&sort=%2Bin_bytes", cust, nil)
+	if b := decode[breakdown](t, rec); len(b.Mailboxes) != 2 || b.Mailboxes[0].Mailbox != "bob@acme.example" {
+		t.Errorf("by +in_bytes: %s", rec.Body.String())
 	}
 	rec = e.do("GET", "/v1/domains/acme.example/usage"+q+"&sort=storage_bytes", cust, nil)
 	if b := decode[breakdown](t, rec); len(b.Mailboxes) != 2 || b.Mailboxes[0].Mailbox != "alice@acme.example" ||

@@ -61,8 +61,8 @@ func (r *Reports) Series(ctx context.Context, in metering.SeriesInput) (metering
 // BreakdownInput selects a usage breakdown of a domain or a customer.
 type BreakdownInput struct {
 	From, To time.Time
-	Sort     string // a counter or gauge metric; default out_bytes ("top senders")
-	Order    string // desc (default) or asc
+	Sort     string // a counter or gauge metric, "-" prefixed for desc, "+" for asc; default out_bytes ("top senders")
+	Order    string // desc (default) or asc; overrides a sort prefix
 }
 
 // Breakdown is usage totals and the per-mailbox figures behind them, sorted.
@@ -79,17 +79,23 @@ func (in BreakdownInput) validate(now time.Time) (Breakdown, error) {
 	if err := metering.CheckRange(from, to, metering.ByDay); err != nil {
 		return Breakdown{}, err
 	}
-	by := metering.Metric(strings.ToLower(in.Sort))
+	sortBy, order := strings.ToLower(in.Sort), in.Order
+	if rest, ok := strings.CutPrefix(sortBy, "-"); ok && order == "" {
+		sortBy, order = rest, "desc"
+	} else if rest, ok := strings.CutPrefix(sortBy, "+"); ok && order == "" {
+		sortBy, order = rest, "asc"
+	}
+	by := metering.Metric(sortBy)
 	if by == "" {
 		by = metering.OutBytes
 	}
 	if !by.IsCounter() && !by.IsGauge() {
 		return Breakdown{}, metering.FieldError("sort", "sort %q: not a metric", in.Sort)
 	}
-	if in.Order != "" && in.Order != "asc" && in.Order != "desc" {
+	if order != "" && order != "asc" && order != "desc" {
 		return Breakdown{}, metering.FieldError("order", "order %q: want asc or desc", in.Order)
 	}
-	return Breakdown{From: from.UTC(), To: to.UTC(), SortBy: by, Desc: in.Order != "asc"}, nil
+	return Breakdown{From: from.UTC(), To: to.UTC(), SortBy: by, Desc: order != "asc"}, nil
 }
 
 // DomainUsage returns a domain's usage breakdown, or NotFound.
