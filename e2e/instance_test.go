@@ -17,11 +17,17 @@ import (
 
 // Test domains and addresses of the private Postfix instance.
 const (
-	domainA   = "a.test"
-	domainB   = "b.test"
-	sender    = "sender@sender.example" // remote: its bounce notice bounces too (default_transport error)
-	vmailUID  = 5000                    // owner of the Maildirs (virtual_uid_maps)
-	postfixSh = "/usr/sbin/postfix"
+	domainA  = "a.test"
+	domainB  = "b.test"
+	sender   = "sender@sender.example" // remote: its bounce notice bounces too (default_transport error)
+	vmailUID = 5000                    // owner of the Maildirs (virtual_uid_maps)
+)
+
+// Postfix commands of the Debian package.
+const (
+	postfixCmd   = "/usr/sbin/postfix"
+	postconfCmd  = "/usr/sbin/postconf"
+	postqueueCmd = "/usr/sbin/postqueue"
 )
 
 // vmailboxes maps each hosted address to its Maildir below
@@ -59,7 +65,7 @@ type instance struct {
 // swaks are installed and the test runs as root.
 func skipWithoutPostfix(t *testing.T) {
 	t.Helper()
-	_, errPostfix := os.Stat(postfixSh)
+	_, errPostfix := os.Stat(postfixCmd)
 	_, errSwaks := exec.LookPath("swaks")
 	if errPostfix != nil || errSwaks != nil || os.Geteuid() != 0 {
 		t.Skip("skipping: postfix/swaks not installed (run .ci/install-postfix)")
@@ -148,7 +154,18 @@ func (in *instance) writeConfig(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	settings := []string{
+	args := append([]string{"-c", in.etc, "-e"}, in.settings()...)
+	if out, err := exec.Command(postconfCmd, args...).CombinedOutput(); err != nil {
+		t.Fatalf("postconf -e: %v\n%s", err, out)
+	}
+}
+
+// settings are the main.cf parameters of the instance: smtpd on loopback
+// only, no local or remote delivery (error: transports), virtual(8)
+// delivery to Maildirs for two domains with unlisted recipients rejected
+// at RCPT time, and the log in a file of its own through postlogd.
+func (in *instance) settings() []string {
+	return []string{
 		"compatibility_level=3.6",
 		"queue_directory=" + in.queue,
 		"data_directory=" + filepath.Join(in.dir, "data"),
@@ -177,10 +194,6 @@ func (in *instance) writeConfig(t *testing.T) {
 		"biff=no",
 		"smtpd_banner=$myhostname ESMTP",
 	}
-	args := append([]string{"-c", in.etc, "-e"}, settings...)
-	if out, err := exec.Command("/usr/sbin/postconf", args...).CombinedOutput(); err != nil {
-		t.Fatalf("postconf -e: %v\n%s", err, out)
-	}
 }
 
 // table renders the lines of a lookup table.
@@ -194,12 +207,12 @@ func table(rows [][2]string) string {
 
 // postfix runs "postfix -c ETC <verb>".
 func (in *instance) postfix(ctx context.Context, verb string) ([]byte, error) {
-	return exec.CommandContext(ctx, postfixSh, "-c", in.etc, verb).CombinedOutput()
+	return exec.CommandContext(ctx, postfixCmd, "-c", in.etc, verb).CombinedOutput()
 }
 
 // queueEmpty returns an error unless postqueue lists no message.
 func (in *instance) queueEmpty() error {
-	out, err := exec.Command("/usr/sbin/postqueue", "-c", in.etc, "-p").CombinedOutput()
+	out, err := exec.Command(postqueueCmd, "-c", in.etc, "-p").CombinedOutput()
 	if err != nil || !bytes.Contains(out, []byte("Mail queue is empty")) {
 		return fmt.Errorf("postqueue -p: %v: %s", err, bytes.TrimSpace(out))
 	}

@@ -36,27 +36,7 @@ func checkMaildirs(t *testing.T, vmail string, want expectation) {
 	var got []string
 	for _, mb := range rep.Mailboxes {
 		got = append(got, mb.Mailbox)
-		files := maildirFiles(t, mb.Path)
-		var bytes, metered int64
-		for _, f := range files {
-			size, err := reconcile(f, want.sizes)
-			if err != nil {
-				t.Error(err)
-			}
-			bytes += fileSize(t, f)
-			metered += size
-		}
-		w := want.usage[mb.Mailbox]
-		t.Logf("maildir %-13s %d messages, %d bytes on disk (metered in: %d messages, %d bytes)",
-			mb.Mailbox, mb.Messages, mb.Bytes, w[metering.InMessages], w[metering.InBytes])
-		switch {
-		case mb.Messages != w[metering.InMessages] || int(mb.Messages) != len(files):
-			t.Errorf("%s: scanner counts %d messages, %d files on disk, %d metered deliveries", mb.Mailbox, mb.Messages, len(files), w[metering.InMessages])
-		case mb.Bytes != bytes:
-			t.Errorf("%s: scanner measures %d bytes, the files hold %d", mb.Mailbox, mb.Bytes, bytes)
-		case metered != w[metering.InBytes]:
-			t.Errorf("%s: the files reconcile to %d metered bytes, want %d", mb.Mailbox, metered, w[metering.InBytes])
-		}
+		checkMailbox(t, mb, want)
 	}
 	var wantBoxes []string
 	for _, mb := range vmailboxes() {
@@ -64,6 +44,33 @@ func checkMaildirs(t *testing.T, vmail string, want expectation) {
 	}
 	if !slices.Equal(got, wantBoxes) {
 		t.Errorf("scanner found mailboxes %v, want %v", got, wantBoxes)
+	}
+}
+
+// checkMailbox compares a scanned mailbox with its files and with what was
+// metered into it.
+func checkMailbox(t *testing.T, mb maildir.MailboxUsage, want expectation) {
+	t.Helper()
+	files := maildirFiles(t, mb.Path)
+	var bytes, metered int64
+	for _, f := range files {
+		size, err := reconcile(f, want.sizes)
+		if err != nil {
+			t.Error(err)
+		}
+		bytes += fileSize(t, f)
+		metered += size
+	}
+	w := want.usage[mb.Mailbox]
+	t.Logf("maildir %-13s %d messages, %d bytes on disk (metered in: %d messages, %d bytes)",
+		mb.Mailbox, mb.Messages, mb.Bytes, w[metering.InMessages], w[metering.InBytes])
+	switch {
+	case mb.Messages != w[metering.InMessages] || int(mb.Messages) != len(files):
+		t.Errorf("%s: scanner counts %d messages, %d files on disk, %d metered deliveries", mb.Mailbox, mb.Messages, len(files), w[metering.InMessages])
+	case mb.Bytes != bytes:
+		t.Errorf("%s: scanner measures %d bytes, the files hold %d", mb.Mailbox, mb.Bytes, bytes)
+	case metered != w[metering.InBytes]:
+		t.Errorf("%s: the files reconcile to %d metered bytes, want %d", mb.Mailbox, metered, w[metering.InBytes])
 	}
 }
 
