@@ -15,6 +15,7 @@ type storageMeterJSON struct {
 	SoftLimitBytes int64        `json:"soft_limit_bytes,omitempty"`
 	Percent        float64      `json:"percent"`
 	Status         quota.Status `json:"status"`
+	GraceUntil     string       `json:"grace_until,omitempty"`
 }
 
 type messagesMeterJSON struct {
@@ -85,11 +86,14 @@ func (a *app) mailboxQuota(c *gin.Context) {
 
 func quotaOut(r quota.Report) quotaJSON {
 	out := quotaJSON{Mailbox: r.Mailbox, UpdatedAt: rfc3339(r.UpdatedAt),
-		Storage:  storageMeterJSON{r.Storage.Used, r.Storage.Limit(), r.Storage.Soft, r.Storage.Percent, r.Storage.Status},
+		Storage:  storageMeterJSON{r.Storage.Used, r.Storage.Limit(), r.Storage.Soft, r.Storage.Percent, r.Storage.Status, ""},
 		Messages: messagesMeterJSON{r.Messages.Used, r.Messages.Limit(), r.Messages.Soft, r.Messages.Percent, r.Messages.Status},
 		Outbound: outboundJSON{UsedBytes: r.OutBytes.Used, LimitBytes: r.OutBytes.Hard, UsedRecipients: r.OutRecipients.Used,
 			LimitRecipients: r.OutRecipients.Hard, Percent: max(r.OutBytes.Percent, r.OutRecipients.Percent),
 			Status: r.Outbound, ResetsAt: rfc3339(r.ResetsAt)},
+	}
+	if !r.GraceUntil.IsZero() {
+		out.Storage.GraceUntil = rfc3339(r.GraceUntil)
 	}
 	return out
 }

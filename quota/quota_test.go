@@ -163,3 +163,35 @@ func TestServiceSetLimits(t *testing.T) {
 		t.Errorf("Limits = %+v, %v", l, err)
 	}
 }
+
+func TestGraceAfterHardLimit(t *testing.T) {
+	ctx := context.Background()
+	now := time.Date(2026, 11, 10, 8, 0, 0, 0, time.UTC)
+	st := &fakeStore{limits: map[string]quota.Limits{"a@x.example": {Mailbox: "a@x.example", StorageHard: 1000, Grace: time.Hour}}}
+	v := quota.NewView(st, fakeDir{}, func() time.Time { return now })
+	if err := v.Refresh(ctx); err != nil {
+		t.Fatal(err)
+	}
+	store := func(bytes int64) {
+		v.Apply(metering.Batch{Gauges: []metering.GaugeDelta{{Mailbox: "a@x.example", Metric: metering.StorageBytes, Hour: metering.Hour(now), Last: bytes}}})
+	}
+	store(1000)
+	crossed := now
+	now = now.Add(20 * time.Minute)
+	store(1100)
+	r, _ := v.Report(ctx, "a@x.example")
+	if r.Storage.Status != quota.Over || !r.GraceUntil.Equal(crossed.Add(time.Hour)) {
+		t.Errorf("over: status %s, grace until %s; want over until %s", r.Storage.Status, r.GraceUntil, crossed.Add(time.Hour))
+	}
+	if err := v.Refresh(ctx); err != nil { // the store still says 0 bytes: below again
+		t.Fatal(err)
+	}
+	if r, _ := v.Report(ctx, "a@x.example"); !r.GraceUntil.IsZero() {
+		t.Errorf("below the limit, grace until %s", r.GraceUntil)
+	}
+	now = now.Add(time.Hour)
+	store(2000)
+	if r, _ := v.Report(ctx, "a@x.example"); !r.GraceUntil.Equal(now.Add(time.Hour)) {
+		t.Errorf("second crossing: grace until %s, want %s", r.GraceUntil, now.Add(time.Hour))
+	}
+}

@@ -23,6 +23,7 @@ type Report struct {
 	OutRecipients Meter
 	Outbound      Status    // the worse of OutBytes and OutRecipients
 	ResetsAt      time.Time // when the outbound day ends (UTC midnight)
+	GraceUntil    time.Time // over the storage hard limit with a grace: mail is refused from then; else zero
 	UpdatedAt     time.Time // when the usage was last refreshed or changed
 }
 
@@ -45,14 +46,15 @@ type View struct {
 	mu        sync.RWMutex
 	usage     map[string]Usage
 	limits    map[string]Limits
-	known     map[string]bool // mailboxes confirmed by the directory
+	known     map[string]bool      // mailboxes confirmed by the directory
+	overSince map[string]time.Time // when the view first saw storage at or over the hard limit
 	updatedAt time.Time
 }
 
 // NewView returns an empty View; call Refresh to load it.
 func NewView(store Store, dir Mailboxes, now func() time.Time) *View {
 	return &View{store: store, dir: dir, now: now,
-		usage: map[string]Usage{}, limits: map[string]Limits{}, known: map[string]bool{}}
+		usage: map[string]Usage{}, limits: map[string]Limits{}, known: map[string]bool{}, overSince: map[string]time.Time{}}
 }
 
 // day returns the UTC midnight of t.
@@ -81,8 +83,27 @@ func (v *View) Refresh(ctx context.Context) error {
 	}
 	v.mu.Lock()
 	v.usage, v.limits, v.known, v.updatedAt = usage, limits, map[string]bool{}, v.now().UTC()
+	for m := range v.overSince {
+		v.trackOver(m)
+	}
+	for m := range usage {
+		v.trackOver(m)
+	}
 	v.mu.Unlock()
 	return nil
+}
+
+// trackOver notes when a mailbox's storage reaches its hard limit and
+// forgets it once it is below. The caller holds mu. The moment is the
+// view's: after a restart a mailbox over its limit starts a new grace.
+func (v *View) trackOver(mailbox string) {
+	l, u := v.limits[mailbox], v.usage[mailbox]
+	over := l.StorageHard > 0 && u.StorageBytes >= l.StorageHard
+	if _, seen := v.overSince[mailbox]; over && !seen {
+		v.overSince[mailbox] = v.now().UTC()
+	} else if !over && seen {
+		delete(v.overSince, mailbox)
+	}
 }
 
 // Run refreshes the view on every tick until ctx ends, reporting errors to
@@ -133,6 +154,7 @@ func (v *View) Apply(b metering.Batch) {
 			u.StorageMessages = g.Last
 		}
 		v.usage[g.Mailbox] = u
+		v.trackOver(g.Mailbox)
 	}
 	v.updatedAt = v.now().UTC()
 }
@@ -154,6 +176,7 @@ func (v *View) current(mailbox string, today time.Time) Usage {
 func (v *View) SetLimits(l Limits) {
 	v.mu.Lock()
 	v.limits[l.Mailbox] = l
+	v.trackOver(l.Mailbox)
 	v.mu.Unlock()
 }
 
@@ -165,6 +188,7 @@ func (v *View) Report(ctx context.Context, mailbox string) (Report, error) {
 	u, hasUsage := v.usage[mailbox]
 	l, hasLimits := v.limits[mailbox]
 	known, at := v.known[mailbox], v.updatedAt
+	overSince, over := v.overSince[mailbox]
 	v.mu.RUnlock()
 	if !hasUsage && !hasLimits && !known {
 		if _, err := v.dir.GetMailbox(ctx, mailbox); err != nil {
@@ -177,7 +201,11 @@ func (v *View) Report(ctx context.Context, mailbox string) (Report, error) {
 	if !u.Day.Equal(today) {
 		u.OutBytes, u.OutRecipients = 0, 0
 	}
-	return Evaluate(mailbox, u, l, today, at), nil
+	r := Evaluate(mailbox, u, l, today, at)
+	if over && l.Grace > 0 {
+		r.GraceUntil = overSince.Add(l.Grace)
+	}
+	return r, nil
 }
 
 // Evaluate puts a usage against limits; today is the UTC day outbound
