@@ -17,6 +17,8 @@ type file struct {
 	gz     bool
 	sealed bool      // no more lines will be added: a compressed file or a copy
 	mtime  time.Time // modification time when last checked
+	// partial: a gzip stream that ends before its end, within its head
+	partial bool
 
 	raw *countingReader // compressed bytes consumed, for a gzip file
 }
@@ -68,9 +70,20 @@ func (fl *file) readHead() error {
 		src = zr
 	}
 	head := make([]byte, FingerprintBytes)
-	n, err := io.ReadFull(src, head)
-	if err != nil && err != io.EOF && err != io.ErrUnexpectedEOF {
-		return err
+	n := 0
+	for n < len(head) {
+		m, err := src.Read(head[n:])
+		n += m
+		if err == io.EOF {
+			break
+		}
+		if err == io.ErrUnexpectedEOF && fl.gz {
+			fl.partial = true // cut short: still being written, or damaged
+			break
+		}
+		if err != nil {
+			return err
+		}
 	}
 	fl.head = head[:n]
 	return nil

@@ -106,6 +106,15 @@ func appender(t *testing.T, path string) *os.File {
 	return f
 }
 
+// gzipBytes compresses b.
+func gzipBytes(b []byte) []byte {
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	zw.Write(b)
+	zw.Close()
+	return buf.Bytes()
+}
+
 // gzipFile writes the gzip of src's content to dst and removes src.
 func gzipFile(t *testing.T, src, dst string) {
 	t.Helper()
@@ -113,13 +122,7 @@ func gzipFile(t *testing.T, src, dst string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var buf bytes.Buffer
-	zw := gzip.NewWriter(&buf)
-	zw.Write(b)
-	if err := zw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(dst, buf.Bytes(), 0o644); err != nil {
+	if err := os.WriteFile(dst, gzipBytes(b), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	if err := os.Remove(src); err != nil {

@@ -24,6 +24,11 @@ type lineReader struct {
 	rd     int64 // stream offset of buf[w]: bytes taken from src
 	max    int
 
+	// verify, if set, is asked after each read whether the source is still
+	// the stream it was; if not, what was just read is dropped and peek
+	// returns errRewritten.
+	verify func() bool
+
 	inLong   bool   // an over-long line is pending
 	longDone bool   // its newline has been found
 	long     []byte // its first max bytes
@@ -173,6 +178,9 @@ func (lr *lineReader) fill() (int, error) {
 		}
 	}
 	n, err := lr.src.Read(lr.buf[lr.w:])
+	if n > 0 && lr.verify != nil && !lr.verify() {
+		return 0, errRewritten
+	}
 	lr.w += n
 	lr.rd += int64(n)
 	if n > 0 {
@@ -180,6 +188,15 @@ func (lr *lineReader) fill() (int, error) {
 	}
 	return 0, err
 }
+
+// errRewritten says that a file changed under the reader (truncated and
+// written again) while it was read: what was read is not trusted.
+const errRewritten = constError("file rewritten while read")
+
+// constError is an error that can be a constant.
+type constError string
+
+func (e constError) Error() string { return string(e) }
 
 // trimCR drops one trailing carriage return.
 func trimCR(b []byte) []byte {

@@ -164,6 +164,9 @@ func (t *Tailer) strengthen() {
 // readError handles a failed read: a damaged or partly written compressed
 // file is a gap, and the tailer goes on with the next file.
 func (t *Tailer) readError(err error) error {
+	if err == errRewritten {
+		return nil // at its end: advance finds out what happened
+	}
 	if !t.cur.gz {
 		return fmt.Errorf("tail %s: read %s: %w", t.path, t.cur.name, err)
 	}

@@ -110,7 +110,10 @@ func openOneRotated(name, base string) *rotated {
 		return nil
 	}
 	fi, err := fl.f.Stat()
-	if err != nil || !fi.Mode().IsRegular() {
+	if err != nil || !fi.Mode().IsRegular() || fl.partial || (fi.Size() == 0 && strings.HasSuffix(name, ".gz")) {
+		// A compression under way (its plain original is still there):
+		// an empty .gz file would pass for an empty plain file, and a
+		// short one's head for the start of another file.
 		fl.close()
 		return nil
 	}

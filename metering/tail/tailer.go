@@ -124,6 +124,7 @@ func (t *Tailer) start(fl *file, id Identity, off int64) error {
 		return fmt.Errorf("tail %s: open %s at %d: %w", t.path, fl.name, off, err)
 	}
 	t.cur, t.done, t.dropRest, t.eof = fl, false, false, false
+	t.lr.verify = t.verifyLive
 	t.fresh = off == 0 && id.FPLen == 0 && !fl.gz
 	t.lr.reset(src, off)
 	t.pos = Position{Path: t.path, File: id, Offset: off}
@@ -147,4 +148,17 @@ func (t *Tailer) openPath() (bool, error) {
 func (t *Tailer) gap(id Identity, off int64, reason string, err error) error {
 	t.count.Gaps++
 	return &GapError{Path: t.path, File: id, Offset: off, Reason: reason, Err: err}
+}
+
+// verifyLive checks, after each read of the file at path, that it still
+// starts as it did: a file truncated (copytruncate) and written again just
+// before a read would otherwise be read from the middle of its new content.
+// A file truncated just after the read is taken for one truncated before it;
+// either way the lines are then read from the rotated copy.
+func (t *Tailer) verifyLive() bool {
+	if !t.live || t.cur == nil || t.cur.gz {
+		return true
+	}
+	same, err := t.refreshCur()
+	return err == nil && same
 }
