@@ -24,9 +24,9 @@ import (
 func TestConcurrentRotationsAndCrashes(t *testing.T) {
 	for _, sc := range []scheme{delayCompress, compressNow, dateExt} {
 		t.Run(fmt.Sprint(sc), func(t *testing.T) {
-			total := 20000
+			total := 10000
 			if testing.Short() {
-				total = 4000
+				total = 3000
 			}
 			path := logPath(t)
 			write(t, path, "000000 first\n")

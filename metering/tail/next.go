@@ -47,8 +47,8 @@ func (t *Tailer) Next(ctx context.Context, maxLines, maxBytes int, fn func(line 
 	return t.fill(ctx, &b)
 }
 
-// prepare starts a call of Next: it returns ctx's error or a pending gap, and
-// checks the live file before reading on in it.
+// prepare starts a call of Next: it returns ctx's error or a pending gap.
+// (What is read from the live file is checked as it is read.)
 func (t *Tailer) prepare(ctx context.Context) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -57,13 +57,8 @@ func (t *Tailer) prepare(ctx context.Context) error {
 		t.pending = nil
 		return err
 	}
-	if _, err := t.firstContent(); err != nil {
-		return err
-	}
-	if t.cur != nil && t.live && !t.eof && t.rewritten() {
-		t.eof = true // check it before reading on
-	}
-	return nil
+	_, err := t.firstContent()
+	return err
 }
 
 // fill reads into b, moving from file to file and waiting as needed, until
@@ -213,19 +208,6 @@ func (t *Tailer) deliver(b *batch, line []byte, truncated bool) bool {
 	}
 	b.full = b.n >= b.maxLines || b.bytes >= b.maxBytes
 	return true
-}
-
-// rewritten reports whether the live file may have been truncated since the
-// last call: it is shorter than what was read, or starts differently. Checked
-// at every call, it narrows the window in which a truncated and rewritten
-// file would be read from the middle.
-func (t *Tailer) rewritten() bool {
-	size, err := t.cur.size()
-	if err != nil || size < t.lr.rd {
-		return true
-	}
-	same, err := t.refreshCur()
-	return err != nil || !same
 }
 
 // progress notices a loop that keeps moving on without reading anything (a
