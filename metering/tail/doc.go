@@ -8,7 +8,9 @@
 // passes the last committed Position back to Open. If a commit fails, the
 // caller retries the same commit and does not call Next meanwhile: the
 // Tailer never rewinds. The zero Position means the start of whatever file
-// is at the path.
+// is at the path; a caller starting from it should commit Stats().Position
+// (that file, at offset 0) before its first batch, or a crash followed by a
+// rotation before that first commit would skip the file.
 //
 // # Identity
 //
@@ -44,10 +46,11 @@
 // (reading then starts at the beginning of the file at the path: no line is
 // counted twice, which matters more for billing than counting every line),
 // or a truncated file's copy cannot be found, or a compressed file is
-// damaged. Lines lost to copytruncate itself (written between the copy and
-// the truncation) cannot be noticed; and a file that was empty when last
-// looked at, then written and truncated before the next look, is only
-// recovered if its copy is among the rotated files.
+// damaged. Every read from the live file is checked against its first
+// bytes, so a truncation racing a read is noticed and the lines are read
+// from the copy. Lines lost to copytruncate itself (written between the copy
+// and the truncation) cannot be noticed, nor can lines of a file whose only
+// Position was taken while it was empty, once it is compressed.
 //
 // # Lines
 //
