@@ -14,7 +14,7 @@ build:
 
 ## run: the main job on the embedded SQLite default, no setup needed.
 run: build
-	$(BIN) serve --db sqlite:$(DATA)/mailmeter.db
+	$(BIN) demo --data $(DATA)
 
 ## test: every test; PostgreSQL halves run when MAILMETER_TEST_POSTGRES is set.
 test:

@@ -77,7 +77,7 @@ func Open(ctx context.Context, dsn string, log *slog.Logger) (*Store, error) {
 				return nil, fmt.Errorf("create database folder: %w", err)
 			}
 		}
-		db, err = gorm.Open(sqlite.Open(sqliteDSN(path)), cfg)
+		db, err = openSQLite(ctx, path, cfg)
 	case Postgres:
 		db, err = gorm.Open(postgres.Open(dsn), cfg)
 	}
@@ -105,6 +105,34 @@ func Open(ctx context.Context, dsn string, log *slog.Logger) (*Store, error) {
 		log.Debug("database open", "dialect", dialect, "dsn", redact(dsn))
 	}
 	return s, nil
+}
+
+// openSQLite opens the file, retrying while another process holds the lock
+// that switching to WAL mode needs (two processes starting at once on a new
+// file): that pragma does not wait for the busy timeout.
+func openSQLite(ctx context.Context, path string, cfg *gorm.Config) (*gorm.DB, error) {
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		db, err := gorm.Open(sqlite.Open(sqliteDSN(path)), cfg)
+		if err == nil {
+			sqlDB, _ := db.DB()
+			if err = sqlDB.PingContext(ctx); err == nil {
+				return db, nil
+			}
+			sqlDB.Close()
+		}
+		if !strings.Contains(err.Error(), "SQLITE_BUSY") && !strings.Contains(err.Error(), "database is locked") {
+			return nil, err
+		}
+		if time.Now().After(deadline) {
+			return nil, err
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
 }
 
 func sqliteDSN(path string) string {

@@ -98,8 +98,9 @@ func (w *demoWorld) build(ctx context.Context, e env, cfg loggen.Config) error {
 	for _, d := range w.domains {
 		local[d] = true
 	}
-	for mb := range truth.Usage {
-		if local[metering.DomainOf(mb)] {
+	for mb, u := range truth.Usage {
+		// Addresses that only had mail rejected are not mailboxes.
+		if local[metering.DomainOf(mb)] && (u[metering.InMessages] > 0 || u[metering.OutMessages] > 0) {
 			w.mailboxes = append(w.mailboxes, mb)
 		}
 	}
@@ -219,13 +220,13 @@ func (w *demoWorld) printTour(e env, listen string) {
 mailmeter demo — data in %s (delete it to start over)
   log %s gets new mail as you watch; Maildirs in %s; database %s
 
-The tokens follow on the next two lines; then try:
-  export MAILMETER_ADMIN_TOKEN=… MAILMETER_MAILBOX_TOKEN=…   (copy them from below)
-  curl -s -H "Authorization: Bearer $MAILMETER_MAILBOX_TOKEN" %s/v1/mailboxes/%s/usage?granularity=hour
+The two lines after this text are an admin and a mailbox token: paste them, prefixed by
+"export ", into another shell, then try:
+  curl -s -H "Authorization: Bearer $MAILMETER_MAILBOX_TOKEN" "%s/v1/mailboxes/%s/usage?granularity=hour&from=%s"
   curl -s -H "Authorization: Bearer $MAILMETER_MAILBOX_TOKEN" %s/v1/mailboxes/%s/quota
   curl -s -H "Authorization: Bearer $MAILMETER_ADMIN_TOKEN" "%s/v1/customers/demo/usage?sort=-out_bytes"
   curl -s %s/openapi.yaml | head
   curl -s %s/metrics | grep mailmeter_log
 
-`, w.dir, w.log, w.vmail, w.db, base, mb, base, mb, base, base, base)
+`, w.dir, w.log, w.vmail, w.db, base, mb, time.Now().UTC().Add(-6*time.Hour).Truncate(time.Hour).Format(time.RFC3339), base, mb, base, base, base)
 }

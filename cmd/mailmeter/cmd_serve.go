@@ -49,17 +49,31 @@ func runServe(ctx context.Context, e env, args []string) error {
 		return err
 	}
 	defer s.Close()
-	router, err := newRouter(ctx, c, log, s, verifier, *refresh)
+	// Collectors configured here (logs:, maildirs:) run in this process and
+	// feed the quota view as they commit.
+	view, err := newQuotaView(ctx, s, log, *refresh)
 	if err != nil {
 		return err
 	}
-	return serveHTTP(ctx, log, c.Listen, router)
+	cs, err := startCollectors(ctx, c, s, view.Apply, log)
+	if err != nil {
+		return err
+	}
+	router, err := newRouter(c, log, s, verifier, view, cs)
+	if err != nil {
+		return err
+	}
+	err = serveHTTP(ctx, log, c.Listen, router)
+	if cerr := cs.Wait(); err == nil {
+		err = cerr
+	}
+	return err
 }
 
-// newRouter builds the API over the store: the quota view (loaded now and
-// refreshed every refresh until ctx ends), the services and the metrics
-// registry.
-func newRouter(ctx context.Context, c config.Config, log *slog.Logger, s *store.Store, verifier *api.Verifier, refresh time.Duration) (http.Handler, error) {
+// newQuotaView loads the in-memory quota view and refreshes it from the
+// store every refresh until ctx ends (so usage committed by a separate
+// collect process shows up).
+func newQuotaView(ctx context.Context, s *store.Store, log *slog.Logger, refresh time.Duration) (*quota.View, error) {
 	view := quota.NewView(s, s, time.Now)
 	if err := view.Refresh(ctx); err != nil {
 		return nil, err
@@ -69,7 +83,16 @@ func newRouter(ctx context.Context, c config.Config, log *slog.Logger, s *store.
 		defer ticker.Stop()
 		view.Run(ctx, ticker.C, func(err error) { log.Warn("quota view refresh failed", "err", err) })
 	}()
+	return view, nil
+}
+
+// newRouter builds the API over the store and the quota view, with the
+// services and a metrics registry that also shows the in-process collectors.
+func newRouter(c config.Config, log *slog.Logger, s *store.Store, verifier *api.Verifier, view *quota.View, cs *sourceSet) (http.Handler, error) {
 	reg := prometheus.NewRegistry()
+	if err := cs.Register(reg); err != nil {
+		return nil, err
+	}
 	if err := reg.Register(collectors.NewGoCollector()); err != nil {
 		return nil, err
 	}

@@ -127,7 +127,7 @@ func TestServeHealthAndShutdown(t *testing.T) {
 	done := make(chan result, 1)
 	go func() {
 		var out, errb bytes.Buffer
-		code := run(ctx, []string{"serve", "--listen", addr, "--db", db}, env{stdout: &out, stderr: &errb, getenv: func(string) string { return "" }})
+		code := run(ctx, []string{"serve", "--dev", "--listen", addr, "--db", db}, env{stdout: &out, stderr: &errb, getenv: func(string) string { return "" }})
 		done <- result{code, out.String(), errb.String()}
 	}()
 	waitFor(t, func() bool { return get(addr, "/healthz") == http.StatusOK })
