@@ -52,7 +52,9 @@ func TestDemoTour(t *testing.T) {
 			t.Error("demo did not stop")
 		}
 	}()
-	waitFor(t, func() bool { return strings.Contains(out.String(), "MAILMETER_MAILBOX_TOKEN=") && get(addr, "/healthz") == 200 })
+	waitFor(t, func() bool {
+		return strings.Contains(out.String(), "MAILMETER_MAILBOX_TOKEN=") && get(addr, "/healthz") == 200
+	})
 	token := func(name string) string {
 		for _, l := range strings.Split(out.String(), "\n") {
 			if v, ok := strings.CutPrefix(l, name+"="); ok {
