@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/mailmeter/mailmeter/metering/tail"
@@ -312,8 +313,12 @@ func (s *sim) finish() {
 }
 
 // files describes the files, for failure messages.
-func (s *sim) files() string {
-	names, _ := filepath.Glob(s.path + "*")
+func (s *sim) files() string { return describeFiles(s.path) }
+
+// describeFiles lists the log and its rotated files with their inodes and
+// first and last lines, for failure messages.
+func describeFiles(path string) string {
+	names, _ := filepath.Glob(path + "*")
 	var b strings.Builder
 	for _, name := range names {
 		data, _ := os.ReadFile(name)
@@ -324,8 +329,13 @@ func (s *sim) files() string {
 		if lines := strings.Split(strings.TrimSpace(string(data)), "\n"); len(lines) > 0 {
 			first, last = lines[0], lines[len(lines)-1]
 		}
-		fi, _ := os.Stat(name)
-		fmt.Fprintf(&b, "%s ino %v: %.6s..%.6s\n", filepath.Base(name), fi.Sys(), first, last)
+		var ino uint64
+		if fi, err := os.Stat(name); err == nil {
+			if st, ok := fi.Sys().(*syscall.Stat_t); ok {
+				ino = st.Ino
+			}
+		}
+		fmt.Fprintf(&b, "%s ino %d: %.6s..%.6s\n", filepath.Base(name), ino, first, last)
 	}
 	return b.String()
 }
