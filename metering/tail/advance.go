@@ -90,34 +90,11 @@ func (t *Tailer) checkRotated() (bool, error) {
 		}
 		return true, nil
 	}
-	if written || t.rotatedPast() {
+	if written {
 		t.done = true
 		return true, nil
 	}
 	return false, nil
-}
-
-// rotatedPast reports whether a rotated file newer than cur exists: then the
-// writer has moved on past cur, which is finished even though the file now
-// at path has no lines yet (several rotations while cur was being read, and
-// a quiet log since). Without it the files between would wait for the next
-// line written at path.
-func (t *Tailer) rotatedPast() bool {
-	if t.cur.id.FPLen == 0 {
-		return false
-	}
-	self, newer := t.locate(t.cur.id, 0)
-	if self == nil {
-		closeAll(newer)
-		return false
-	}
-	self.close()
-	found := false
-	for _, f := range newer {
-		found = found || len(f.head) > 0
-		f.close()
-	}
-	return found
 }
 
 // successorWritten reports whether the file to read after cur has been
