@@ -132,6 +132,16 @@ func (r *Runner) start(ctx context.Context) (*run, error) {
 		return nil, fmt.Errorf("tail %s: %w", r.src.Path, err)
 	}
 	st.tailer = t
+	if st.cp.Seq == 0 {
+		// Record the file this source starts with before reading it: a
+		// restart must find it again, even rotated away, rather than start
+		// with whatever file is at the path then.
+		st.pos = t.Stats().Position
+		if err := st.flushEmpty(ctx); err != nil {
+			t.Close()
+			return nil, err
+		}
+	}
 	r.log.Info("collecting", "path", r.src.Path, "format", st.format, "seq", st.cp.Seq, "position", st.pos.String())
 	return st, nil
 }
@@ -255,6 +265,24 @@ func (st *run) checkpoint() (metering.Checkpoint, error) {
 		return metering.Checkpoint{}, err
 	}
 	return metering.Checkpoint{Source: st.src.Name, Seq: st.cp.Seq + 1, Offset: st.offset, Position: pos, State: state}, nil
+}
+
+// flushEmpty commits the checkpoint alone (no lines read yet).
+func (st *run) flushEmpty(ctx context.Context) error {
+	state, err := encodeState(st.format, st.proc)
+	if err != nil {
+		return err
+	}
+	pos, err := st.pos.Marshal()
+	if err != nil {
+		return err
+	}
+	cp := metering.Checkpoint{Source: st.src.Name, Seq: st.cp.Seq + 1, Offset: st.offset, Position: pos, State: state}
+	err = retry(ctx, st.Runner.log, "commit first checkpoint", func() error { return st.rec.Flush(ctx, &cp) })
+	if err == nil {
+		st.cp = cp
+	}
+	return err
 }
 
 // finalFlush tries once, briefly, to commit what was read before stopping.
