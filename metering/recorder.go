@@ -207,6 +207,16 @@ func (r *Recorder) Flush(ctx context.Context, cp *Checkpoint) error {
 	return nil
 }
 
+// Take returns the pending sums as a batch and clears them, for a caller
+// that writes them itself (a StreamTx part).
+func (r *Recorder) Take() Batch {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	b := r.batchLocked(nil)
+	r.reset()
+	return b
+}
+
 // merge adds o's pending sums (taken before a failed commit) back into r.
 func (r *Recorder) merge(o *pending) {
 	for k, v := range o.counters {

@@ -109,3 +109,24 @@ type UsageStore interface {
 	// Latency returns the merged histogram per direction over the range.
 	Latency(ctx context.Context, q LatencyQuery) (map[Direction]*Histogram, error)
 }
+
+// StreamCommitter is a Committer that can also write a large batch in
+// parts inside one transaction, so the database works while the source is
+// still being read; the parts land atomically with the checkpoint or not at
+// all.
+type StreamCommitter interface {
+	Committer
+	// Begin opens a transaction for one stream of parts.
+	Begin(ctx context.Context) (StreamTx, error)
+}
+
+// StreamTx is an open stream of batch parts.
+type StreamTx interface {
+	// Add writes a part's usage (its Checkpoint is ignored).
+	Add(ctx context.Context, part Batch) error
+	// Commit advances the checkpoint as Committer.Commit does (Conflict
+	// unless cp.Seq is the stored sequence plus one) and commits everything.
+	Commit(ctx context.Context, cp Checkpoint) error
+	// Rollback abandons the stream; after Commit it does nothing.
+	Rollback()
+}

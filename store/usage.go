@@ -21,13 +21,7 @@ func (s *Store) Commit(ctx context.Context, b metering.Batch) error {
 				return err
 			}
 		}
-		if err := upsertCounters(tx, b.Counters); err != nil {
-			return err
-		}
-		if err := upsertGauges(tx, b.Gauges); err != nil {
-			return err
-		}
-		return upsertLatency(tx, b.Latency)
+		return s.upsert(tx, b)
 	})
 	if err != nil {
 		return translate(err, "commit usage batch")
@@ -60,6 +54,20 @@ func (s *Store) advanceCheckpoint(tx *gorm.DB, cp metering.Checkpoint) error {
 	}
 	return tx.Model(&checkpointRow{}).Where("source = ? AND seq = ?", cp.Source, stored).
 		Updates(map[string]any{"seq": upd.Seq, "offset_bytes": upd.Offset, "position": upd.Position, "state": upd.State, "updated_at": upd.UpdatedAt}).Error
+}
+
+// upsert adds a batch's usage in tx.
+func (s *Store) upsert(tx *gorm.DB, b metering.Batch) error {
+	if s.dialect == Postgres {
+		return upsertPostgres(tx, b)
+	}
+	if err := upsertCounters(tx, b.Counters); err != nil {
+		return err
+	}
+	if err := upsertGauges(tx, b.Gauges); err != nil {
+		return err
+	}
+	return upsertLatency(tx, b.Latency)
 }
 
 func upsertCounters(tx *gorm.DB, cs []metering.CounterDelta) error {

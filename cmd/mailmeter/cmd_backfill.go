@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/mailmeter/mailmeter/metering/collect"
+	"github.com/mailmeter/mailmeter/store"
 )
 
 func runBackfill(ctx context.Context, e env, args []string) error {
@@ -52,6 +53,9 @@ func runBackfill(ctx context.Context, e env, args []string) error {
 			}
 			bar.update(done, total)
 		},
+	}
+	if s.Dialect() == store.Postgres {
+		opts.StreamLines = 250_000 // the database writes while the file is parsed
 	}
 	res, err := collect.Backfill(ctx, files, opts, s, nil, log)
 	if bar != nil {

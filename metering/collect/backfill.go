@@ -18,6 +18,13 @@ type BackfillOptions struct {
 	Format   string // auto, postfix or exim
 	Proc     ProcessorOptions
 	Progress func(path string, done, total int64) // may be nil
+	// StreamLines, if positive and the committer is a
+	// metering.StreamCommitter, writes the usage of every StreamLines lines
+	// while the file is still being read, in the transaction that commits
+	// the file's checkpoint: the database works in parallel with parsing.
+	// Worth it on PostgreSQL; on SQLite it would hold the write lock for
+	// the whole file.
+	StreamLines int
 }
 
 // BackfillResult says what a backfill did with one file.
@@ -89,6 +96,13 @@ func backfillFile(ctx context.Context, path string, o BackfillOptions, p *pipeli
 	if o.Progress != nil {
 		opts.Progress = func(done, total int64) { o.Progress(path, done, total) }
 	}
+	var stream *partStream
+	if sc, ok := c.(metering.StreamCommitter); ok && o.StreamLines > 0 {
+		if stream, err = startStream(ctx, sc); err != nil {
+			return res, err
+		}
+		defer stream.abandon()
+	}
 	var lineErr error
 	offset := cp.Offset
 	end, err := tail.ReadFile(ctx, path, from, opts, func(line []byte) {
@@ -96,6 +110,9 @@ func backfillFile(ctx context.Context, path string, o BackfillOptions, p *pipeli
 		offset += int64(len(line)) + 1
 		if lineErr == nil {
 			lineErr = p.feed(line)
+		}
+		if stream != nil && res.Lines%int64(o.StreamLines) == 0 {
+			stream.send(p.rec.Take())
 		}
 	})
 	if lineErr != nil {
@@ -124,6 +141,10 @@ func backfillFile(ctx context.Context, path string, o BackfillOptions, p *pipeli
 		return res, err
 	}
 	next := metering.Checkpoint{Source: res.Source, Seq: cp.Seq + 1, Offset: offset, Position: pos, State: state}
+	if stream != nil {
+		stream.send(p.rec.Take())
+		return res, stream.commit(ctx, next)
+	}
 	err = retry(ctx, log, "commit backfill of "+path, func() error { return p.rec.Flush(ctx, &next) })
 	return res, err
 }

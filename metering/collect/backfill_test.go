@@ -2,6 +2,7 @@ package collect_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -13,34 +14,66 @@ import (
 
 func TestBackfillMatchesGroundTruth(t *testing.T) {
 	for _, format := range []string{collect.FormatPostfix, collect.FormatExim} {
-		t.Run(format, func(t *testing.T) {
-			storetest.Each(t, func(t *testing.T, s *store.Store) {
-				path, truth := generate(t, t.TempDir(), format, smallConfig(7))
-				opts := collect.BackfillOptions{Host: "mx1", Format: collect.FormatAuto, Proc: collect.ProcessorOptions{Location: time.UTC, Delimiter: "+"}}
-				res, err := collect.Backfill(context.Background(), []string{path}, opts, s, nil, quiet)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if len(res) != 1 || res[0].Lines != truth.Lines {
-					t.Fatalf("backfill read %+v, want %d lines", res, truth.Lines)
-				}
-				compareTruth(t, truth, totals(t, s))
-				lat, err := s.Latency(context.Background(), metering.LatencyQuery{From: time.Unix(0, 0), To: time.Date(2100, 1, 1, 0, 0, 0, 0, time.UTC)})
-				if err != nil {
-					t.Fatal(err)
-				}
-				for dir, n := range truth.LatencyCount {
-					if lat[dir] == nil || lat[dir].Total != n {
-						t.Errorf("latency samples %s = %v, want %d", dir, lat[dir], n)
-					}
-				}
-				// Backfilling the same file again counts nothing.
-				res, err = collect.Backfill(context.Background(), []string{path}, opts, s, nil, quiet)
-				if err != nil || !res[0].Already {
-					t.Fatalf("second backfill = %+v, %v; want already done", res, err)
-				}
-				compareTruth(t, truth, totals(t, s))
+		for _, stream := range []int{0, 1000} {
+			t.Run(fmt.Sprintf("%s/stream=%d", format, stream), func(t *testing.T) {
+				backfillTruth(t, format, stream)
 			})
-		})
+		}
 	}
+}
+
+func backfillTruth(t *testing.T, format string, streamLines int) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		path, truth := generate(t, t.TempDir(), format, smallConfig(7))
+		opts := collect.BackfillOptions{Host: "mx1", Format: collect.FormatAuto, Proc: collect.ProcessorOptions{Location: time.UTC, Delimiter: "+"}, StreamLines: streamLines}
+		res, err := collect.Backfill(context.Background(), []string{path}, opts, s, nil, quiet)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(res) != 1 || res[0].Lines != truth.Lines {
+			t.Fatalf("backfill read %+v, want %d lines", res, truth.Lines)
+		}
+		compareTruth(t, truth, totals(t, s))
+		lat, err := s.Latency(context.Background(), metering.LatencyQuery{From: time.Unix(0, 0), To: time.Date(2100, 1, 1, 0, 0, 0, 0, time.UTC)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for dir, n := range truth.LatencyCount {
+			if lat[dir] == nil || lat[dir].Total != n {
+				t.Errorf("latency samples %s = %v, want %d", dir, lat[dir], n)
+			}
+		}
+		// Backfilling the same file again counts nothing.
+		res, err = collect.Backfill(context.Background(), []string{path}, opts, s, nil, quiet)
+		if err != nil || !res[0].Already {
+			t.Fatalf("second backfill = %+v, %v; want already done", res, err)
+		}
+		compareTruth(t, truth, totals(t, s))
+	})
+}
+
+// A backfill interrupted half way (usage parts already written into its
+// transaction) commits nothing; running it again counts every line once.
+func TestInterruptedStreamingBackfill(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		path, truth := generate(t, t.TempDir(), collect.FormatPostfix, smallConfig(3))
+		ctx, cancel := context.WithCancel(context.Background())
+		opts := collect.BackfillOptions{Host: "mx1", Proc: collect.ProcessorOptions{Location: time.UTC, Delimiter: "+"}, StreamLines: 500,
+			Progress: func(_ string, done, total int64) {
+				if done > total/2 {
+					cancel()
+				}
+			}}
+		if _, err := collect.Backfill(ctx, []string{path}, opts, s, nil, quiet); err == nil {
+			t.Fatal("interrupted backfill reported success")
+		}
+		if got := totals(t, s); len(got) != 0 {
+			t.Fatalf("interrupted backfill left usage behind: %d mailboxes", len(got))
+		}
+		opts.Progress = nil
+		if _, err := collect.Backfill(context.Background(), []string{path}, opts, s, nil, quiet); err != nil {
+			t.Fatal(err)
+		}
+		compareTruth(t, truth, totals(t, s))
+	})
 }

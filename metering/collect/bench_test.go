@@ -163,7 +163,7 @@ func BenchmarkBackfillPostgres(b *testing.B) {
 		s := storetest.Postgres(b)
 		b.StartTimer()
 		_, err := collect.Backfill(context.Background(), []string{path},
-			collect.BackfillOptions{Host: "bench", Format: collect.FormatAuto, Proc: collect.ProcessorOptions{Location: time.UTC, Delimiter: "+"}},
+			collect.BackfillOptions{Host: "bench", Format: collect.FormatAuto, Proc: collect.ProcessorOptions{Location: time.UTC, Delimiter: "+"}, StreamLines: 250_000},
 			s, nil, quiet)
 		if err != nil {
 			b.Fatal(err)

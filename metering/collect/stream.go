@@ -1,0 +1,58 @@
+package collect
+
+import (
+	"context"
+
+	"github.com/mailmeter/mailmeter/metering"
+)
+
+// partStream writes batch parts into an open StreamTx from its own
+// goroutine, so the database works while the file is still being parsed.
+type partStream struct {
+	tx    metering.StreamTx
+	parts chan metering.Batch
+	errc  chan error
+	sent  bool // parts closed
+}
+
+func startStream(ctx context.Context, sc metering.StreamCommitter) (*partStream, error) {
+	tx, err := sc.Begin(ctx)
+	if err != nil {
+		return nil, err
+	}
+	s := &partStream{tx: tx, parts: make(chan metering.Batch, 1), errc: make(chan error, 1)}
+	go func() {
+		var err error
+		for part := range s.parts {
+			if err == nil && !part.Empty() {
+				err = tx.Add(ctx, part)
+			}
+		}
+		s.errc <- err
+	}()
+	return s, nil
+}
+
+// send queues a part; it blocks while the previous one is being written.
+func (s *partStream) send(b metering.Batch) { s.parts <- b }
+
+// commit waits for the parts to be written, then commits them with cp.
+func (s *partStream) commit(ctx context.Context, cp metering.Checkpoint) error {
+	close(s.parts)
+	s.sent = true
+	if err := <-s.errc; err != nil {
+		s.tx.Rollback()
+		return err
+	}
+	return s.tx.Commit(ctx, cp)
+}
+
+// abandon rolls back a stream that was not committed.
+func (s *partStream) abandon() {
+	if !s.sent {
+		close(s.parts)
+		s.sent = true
+		<-s.errc
+	}
+	s.tx.Rollback()
+}
