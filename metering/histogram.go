@@ -38,7 +38,7 @@ func BucketOf(d time.Duration) int {
 
 // BucketUpper returns the largest delay in bucket b.
 func BucketUpper(b int) time.Duration {
-	return time.Duration(math.Pow(2, float64(b)/4) * float64(time.Millisecond))
+	return time.Duration(math.Exp2(float64(b)/4) * float64(time.Millisecond))
 }
 
 // Add counts n samples in bucket b.

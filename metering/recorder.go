@@ -19,18 +19,61 @@ type gaugeKey struct {
 	hour            int64
 }
 
-type latencyKey struct {
+// mailboxHour keys the counters of one mailbox in one hour; counterRow holds
+// them by metric index (see metricIndex), so an event costs one map lookup
+// on a single string.
+type mailboxHour struct {
+	mailbox string
+	hour    int64
+}
+
+type counterRow [len(counterOrder)]int64
+
+// counterOrder fixes each counter metric's index in a counterRow.
+var counterOrder = [...]Metric{InMessages, InBytes, OutMessages, OutRecipients, OutBytes,
+	Bounced, Deferred, RejectedIn, RejectedOut, SpamBlocked, VirusBlocked}
+
+func metricIndex(m Metric) int {
+	switch m {
+	case InMessages:
+		return 0
+	case InBytes:
+		return 1
+	case OutMessages:
+		return 2
+	case OutRecipients:
+		return 3
+	case OutBytes:
+		return 4
+	case Bounced:
+		return 5
+	case Deferred:
+		return 6
+	case RejectedIn:
+		return 7
+	case RejectedOut:
+		return 8
+	case SpamBlocked:
+		return 9
+	case VirusBlocked:
+		return 10
+	}
+	return -1
+}
+
+// latencyGroup keys one histogram: an hour, a direction and a domain.
+type latencyGroup struct {
 	hour      int64
 	direction Direction
 	domain    string
-	bucket    int
 }
 
 // pending holds sums taken out of a Recorder for a flush.
 type pending struct {
-	counters map[counterKey]int64
+	counters map[mailboxHour]*counterRow
+	other    map[counterKey]int64 // metrics outside counterOrder
 	gauges   map[gaugeKey]GaugeDelta
-	latency  map[latencyKey]int64
+	latency  map[latencyGroup]map[int]int64
 	events   int64
 }
 
@@ -42,11 +85,10 @@ type Recorder struct {
 	store    Committer
 	onCommit func(Batch)
 
-	mu       sync.Mutex
-	counters map[counterKey]int64
-	gauges   map[gaugeKey]GaugeDelta
-	latency  map[latencyKey]int64
-	events   int64
+	mu sync.Mutex
+	pending
+	lastKey mailboxHour // the row of the previous event, looked up once
+	lastRow *counterRow
 }
 
 // NewRecorder returns a Recorder writing to store. onCommit, if not nil, is
@@ -58,10 +100,23 @@ func NewRecorder(store Committer, onCommit func(Batch)) *Recorder {
 }
 
 func (r *Recorder) reset() {
-	r.counters = map[counterKey]int64{}
-	r.gauges = map[gaugeKey]GaugeDelta{}
-	r.latency = map[latencyKey]int64{}
-	r.events = 0
+	r.pending = pending{
+		counters: map[mailboxHour]*counterRow{},
+		other:    map[counterKey]int64{},
+		gauges:   map[gaugeKey]GaugeDelta{},
+		latency:  map[latencyGroup]map[int]int64{},
+	}
+	r.lastRow = nil
+}
+
+// hourOf returns the unix second of the start of t's UTC hour.
+func hourOf(t time.Time) int64 {
+	s := t.Unix()
+	h := s - s%3600
+	if s < 0 && s%3600 != 0 {
+		h -= 3600
+	}
+	return h
 }
 
 // Count adds an event. Events without a mailbox or with a zero value are
@@ -70,22 +125,47 @@ func (r *Recorder) Count(e Event) {
 	if e.Mailbox == "" || e.Value == 0 {
 		return
 	}
+	k := mailboxHour{e.Mailbox, hourOf(e.Time)}
 	r.mu.Lock()
-	r.counters[counterKey{e.Mailbox, e.Metric, Hour(e.Time).Unix()}] += e.Value
 	r.events++
+	i := metricIndex(e.Metric)
+	if i < 0 {
+		r.other[counterKey{e.Mailbox, e.Metric, k.hour}] += e.Value
+		r.mu.Unlock()
+		return
+	}
+	row := r.lastRow
+	if row == nil || r.lastKey != k {
+		row = r.counters[k]
+		if row == nil {
+			row = new(counterRow)
+			r.counters[k] = row
+		}
+		r.lastKey, r.lastRow = k, row
+	}
+	row[i] += e.Value
 	r.mu.Unlock()
 }
 
 // Latency adds a delivery delay sample, service-wide and for its domain.
 func (r *Recorder) Latency(s LatencySample) {
-	h, b := Hour(s.Time).Unix(), BucketOf(s.Delay)
+	h, b := hourOf(s.Time), BucketOf(s.Delay)
 	r.mu.Lock()
-	r.latency[latencyKey{h, s.Direction, "", b}]++
+	r.addLatency(latencyGroup{h, s.Direction, ""}, b, 1)
 	if s.Domain != "" {
-		r.latency[latencyKey{h, s.Direction, s.Domain, b}]++
+		r.addLatency(latencyGroup{h, s.Direction, s.Domain}, b, 1)
 	}
 	r.events++
 	r.mu.Unlock()
+}
+
+func (r *Recorder) addLatency(g latencyGroup, bucket int, n int64) {
+	m := r.latency[g]
+	if m == nil {
+		m = map[int]int64{}
+		r.latency[g] = m
+	}
+	m[bucket] += n
 }
 
 // Storage records a storage observation as the two gauges.
@@ -130,7 +210,14 @@ func (r *Recorder) Batch(cp *Checkpoint) Batch {
 
 func (r *Recorder) batchLocked(cp *Checkpoint) Batch {
 	b := Batch{Checkpoint: cp}
-	for k, v := range r.counters {
+	for k, row := range r.counters {
+		for i, v := range row {
+			if v != 0 {
+				b.Counters = append(b.Counters, CounterDelta{k.mailbox, counterOrder[i], time.Unix(k.hour, 0).UTC(), v})
+			}
+		}
+	}
+	for k, v := range r.other {
 		if v != 0 {
 			b.Counters = append(b.Counters, CounterDelta{k.mailbox, k.metric, time.Unix(k.hour, 0).UTC(), v})
 		}
@@ -161,8 +248,10 @@ func (r *Recorder) batchLocked(cp *Checkpoint) Batch {
 		}
 		return x.Hour.Before(y.Hour)
 	})
-	for k, n := range r.latency {
-		b.Latency = append(b.Latency, LatencyDelta{time.Unix(k.hour, 0).UTC(), k.direction, k.domain, k.bucket, n})
+	for g, buckets := range r.latency {
+		for bucket, n := range buckets {
+			b.Latency = append(b.Latency, LatencyDelta{time.Unix(g.hour, 0).UTC(), g.direction, g.domain, bucket, n})
+		}
 	}
 	sort.Slice(b.Latency, func(i, j int) bool {
 		x, y := b.Latency[i], b.Latency[j]
@@ -189,7 +278,7 @@ func (r *Recorder) batchLocked(cp *Checkpoint) Batch {
 func (r *Recorder) Flush(ctx context.Context, cp *Checkpoint) error {
 	r.mu.Lock()
 	b := r.batchLocked(cp)
-	taken := pending{r.counters, r.gauges, r.latency, r.events}
+	taken := r.pending
 	r.reset()
 	r.mu.Unlock()
 	if b.Empty() && cp == nil {
@@ -219,11 +308,23 @@ func (r *Recorder) Take() Batch {
 
 // merge adds o's pending sums (taken before a failed commit) back into r.
 func (r *Recorder) merge(o *pending) {
-	for k, v := range o.counters {
-		r.counters[k] += v
+	for k, row := range o.counters {
+		cur := r.counters[k]
+		if cur == nil {
+			r.counters[k] = row
+			continue
+		}
+		for i, v := range row {
+			cur[i] += v
+		}
 	}
-	for k, n := range o.latency {
-		r.latency[k] += n
+	for k, v := range o.other {
+		r.other[k] += v
+	}
+	for g, buckets := range o.latency {
+		for bucket, n := range buckets {
+			r.addLatency(g, bucket, n)
+		}
 	}
 	for k, g := range o.gauges {
 		cur, ok := r.gauges[k]

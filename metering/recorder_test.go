@@ -1,0 +1,100 @@
+package metering_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/mailmeter/mailmeter/metering"
+)
+
+type memStore struct {
+	batches []metering.Batch
+	fail    bool
+}
+
+func (m *memStore) Commit(_ context.Context, b metering.Batch) error {
+	if m.fail {
+		return metering.Errorf(metering.Unavailable, "down")
+	}
+	m.batches = append(m.batches, b)
+	return nil
+}
+
+func (m *memStore) Checkpoint(context.Context, string) (metering.Checkpoint, error) {
+	return metering.Checkpoint{}, metering.Errorf(metering.NotFound, "none")
+}
+
+func TestRecorderSumsPerMailboxMetricHour(t *testing.T) {
+	st := &memStore{}
+	r := metering.NewRecorder(st, nil)
+	t0 := time.Date(2026, 11, 28, 10, 15, 0, 0, time.FixedZone("CET", 3600))
+	r.Count(metering.Event{Time: t0, Mailbox: "a@x", Metric: metering.InBytes, Value: 10})
+	r.Count(metering.Event{Time: t0.Add(time.Minute), Mailbox: "a@x", Metric: metering.InBytes, Value: 5})
+	r.Count(metering.Event{Time: t0, Mailbox: "a@x", Metric: metering.InMessages, Value: 1})
+	r.Count(metering.Event{Time: t0.Add(time.Hour), Mailbox: "a@x", Metric: metering.InBytes, Value: 7})
+	r.Count(metering.Event{Time: t0, Mailbox: "b@x", Metric: metering.InBytes, Value: 1})
+	r.Count(metering.Event{Time: t0, Mailbox: "b@x", Metric: "custom_metric", Value: 2})
+	r.Count(metering.Event{Time: t0, Mailbox: "", Metric: metering.InBytes, Value: 1})
+	r.Latency(metering.LatencySample{Time: t0, Direction: metering.Inbound, Domain: "x", Delay: 2 * time.Second})
+	r.Latency(metering.LatencySample{Time: t0, Direction: metering.Inbound, Domain: "x", Delay: 2 * time.Second})
+	// A failed flush keeps everything; events recorded meanwhile stay too.
+	st.fail = true
+	if err := r.Flush(context.Background(), nil); err == nil {
+		t.Fatal("flush to a failing store succeeded")
+	}
+	r.Count(metering.Event{Time: t0, Mailbox: "a@x", Metric: metering.InBytes, Value: 100})
+	st.fail = false
+	if err := r.Flush(context.Background(), nil); err != nil {
+		t.Fatal(err)
+	}
+	b := st.batches[0]
+	got := map[string]int64{}
+	for _, c := range b.Counters {
+		got[c.Mailbox+"/"+string(c.Metric)+"/"+c.Hour.Format("15")] += c.Value
+		if c.Hour.Location() != time.UTC || c.Hour.Minute() != 0 {
+			t.Errorf("hour %v not a UTC hour", c.Hour)
+		}
+	}
+	want := map[string]int64{"a@x/in_bytes/09": 115, "a@x/in_messages/09": 1, "a@x/in_bytes/10": 7, "b@x/in_bytes/09": 1, "b@x/custom_metric/09": 2}
+	if len(got) != len(want) {
+		t.Errorf("counters = %v, want %v", got, want)
+	}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("%s = %d, want %d", k, got[k], v)
+		}
+	}
+	var lat int64
+	for _, l := range b.Latency {
+		lat += l.Count
+		if l.Bucket != metering.BucketOf(2*time.Second) {
+			t.Errorf("bucket %d", l.Bucket)
+		}
+	}
+	if lat != 4 { // two samples, service-wide and for the domain
+		t.Errorf("latency counts = %d, want 4", lat)
+	}
+	if r.Pending() != 0 {
+		t.Errorf("pending after flush = %d", r.Pending())
+	}
+}
+
+func TestBucketBounds(t *testing.T) {
+	for _, d := range []time.Duration{0, time.Microsecond, time.Millisecond, 1500 * time.Microsecond, time.Second, 59 * time.Second, time.Hour, 30 * 24 * time.Hour} {
+		b := metering.BucketOf(d)
+		if metering.BucketUpper(b) < d || (b > 0 && metering.BucketUpper(b-1) >= d) {
+			t.Errorf("BucketOf(%v) = %d: bounds (%v, %v]", d, b, metering.BucketUpper(b-1), metering.BucketUpper(b))
+		}
+	}
+	h := metering.NewHistogram()
+	for i := 1; i <= 100; i++ {
+		h.Add(metering.BucketOf(time.Duration(i)*time.Second), 1)
+	}
+	if p := h.Quantile(0.9); p < 90*time.Second || p > 110*time.Second {
+		t.Errorf("p90 = %v", p)
+	}
+	if s := h.ShareWithin(60 * time.Second); s < 0.5 || s > 0.6 {
+		t.Errorf("share within 60s = %v", s)
+	}
+}
