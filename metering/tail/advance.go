@@ -80,21 +80,60 @@ func (t *Tailer) checkRotated() (bool, error) {
 	if size < t.lr.rd {
 		return t.truncated() // by copytruncate, before it was renamed
 	}
-	if size > t.lr.rd {
-		same, err := t.refreshCur()
-		if err != nil {
-			return false, fmt.Errorf("tail %s: %w", t.path, err)
-		}
-		if !same {
-			return t.truncated() // and written again
-		}
-		return true, nil
+	same, err := t.refreshCur()
+	if err != nil {
+		return false, fmt.Errorf("tail %s: %w", t.path, err)
 	}
-	if written {
+	switch {
+	case !same:
+		return t.truncated() // and written again, to the same size or more
+	case size > t.lr.rd:
+		return true, nil
+	case written:
 		t.done = true
 		return true, nil
 	}
-	return false, nil
+	return t.rotatedPast()
+}
+
+// rotatedPast finishes cur, read to its end, when rotated files newer than
+// it hold lines: the writer has moved past cur (several rotations while it
+// was read, the file now at path still empty or missing), so those files are
+// queued and read now rather than when a line is next written at path. A
+// rotated copy of the file at path (copytruncate under way) is not one of
+// them: the path is looked at again after the listing, and such a copy, and
+// anything after it, is left for the truncation to find.
+func (t *Tailer) rotatedPast() (bool, error) {
+	if t.cur.id.FPLen == 0 || len(t.queue) > 0 {
+		return false, nil
+	}
+	self, newer := t.locate(t.cur.id, 0)
+	if self == nil {
+		closeAll(newer)
+		return false, nil
+	}
+	self.close()
+	succ, err := t.successor()
+	if err != nil || t.live {
+		closeAll(newer)
+		return false, err
+	}
+	var head []byte
+	if succ != nil && succ.readHead() == nil {
+		head = succ.head
+	}
+	for _, f := range newer {
+		if f.id.sameInode(t.cur.id) { // not newer than itself: look again later
+			closeAll(newer)
+			return false, nil
+		}
+	}
+	t.queue = filesBefore(newer, succ, head)
+	if len(t.queue) == 0 {
+		return false, nil
+	}
+	t.done = true
+	return true, nil
 }
 
 // successorWritten reports whether the file to read after cur has been

@@ -18,7 +18,7 @@ func (t *Tailer) finish(b *batch) (bool, error) {
 		t.anchor = t.cur.id
 	}
 	located := false
-	if len(t.queue) == 0 && t.succ != nil {
+	if len(t.queue) == 0 {
 		located = t.queueBefore(t.succ)
 	}
 	t.cur.close()
@@ -38,7 +38,8 @@ func (t *Tailer) finish(b *batch) (bool, error) {
 	return true, nil
 }
 
-// queueBefore queues the rotated files newer than cur and older than succ:
+// queueBefore queues the rotated files newer than cur and older than succ
+// (the file at path, opened into t.succ after the listing if nil):
 // files rotated after cur was left behind, or copies of succ taken before
 // it was truncated. Empty files are left out: they hold no lines and cannot
 // be told apart, so the last file with content read (the anchor) stands for
@@ -54,19 +55,54 @@ func (t *Tailer) queueBefore(succ *file) bool {
 		return false
 	}
 	self.close()
-	if err := succ.readHead(); err != nil {
-		succ.head = nil
+	if succ == nil {
+		// Looked for after the listing, so that a copy of it in the
+		// listing (copytruncate under way) is known for one.
+		t.succ = t.openSuccessor()
+		succ = t.succ
 	}
+	var head []byte
+	if succ != nil {
+		if err := succ.readHead(); err != nil {
+			succ.head = nil
+		}
+		head = succ.head
+	}
+	t.queue = append(t.queue, filesBefore(newer, succ, head)...)
+	return true
+}
+
+// openSuccessor opens the file at path to follow cur, or returns nil if
+// there is none (or it cannot be opened: it is looked for again later) or
+// it is cur itself.
+func (t *Tailer) openSuccessor() *file {
+	fl, err := openFile(t.path)
+	if err != nil {
+		return nil
+	}
+	if t.cur != nil && fl.id.sameInode(t.cur.id) {
+		fl.close()
+		return nil
+	}
+	return fl
+}
+
+// filesBefore returns the files of newer (oldest first) that come before
+// succ, the file at path (nil if none), whose first bytes now are head:
+// those up to succ or a copy of it, leaving out empty ones. It closes the
+// others.
+func filesBefore(newer []*file, succ *file, head []byte) []*file {
+	var out []*file
 	reached := false // succ, or a copy of it: the newer files come after it
 	for _, f := range newer {
-		reached = reached || f.id.sameInode(succ.id) || samePrefix(f.head, succ.head)
+		reached = reached || (succ != nil && f.id.sameInode(succ.id)) || samePrefix(f.head, head)
 		if reached || len(f.head) == 0 {
 			f.close()
 			continue
 		}
-		t.queue = append(t.queue, f)
+		out = append(out, f)
 	}
-	return true
+	return out
 }
 
 // samePrefix reports whether a and b agree as far as both go.

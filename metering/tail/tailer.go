@@ -140,6 +140,12 @@ func (t *Tailer) openPath() (bool, error) {
 	if err != nil {
 		return false, fmt.Errorf("tail %s: %w", t.path, err)
 	}
+	if t.queueBefore(fl) && len(t.queue) > 0 {
+		// Rotated since the last file read was finished: read those first.
+		next := t.queue[0]
+		t.queue, t.succ = t.queue[1:], fl
+		return true, t.start(next, next.id, 0)
+	}
 	t.live = true
 	return true, t.start(fl, fl.id, 0)
 }
