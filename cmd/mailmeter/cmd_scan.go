@@ -11,6 +11,27 @@ import (
 	"github.com/mailmeter/mailmeter/metering/maildir"
 )
 
+// mailboxQuota is a mailbox's Maildir++ quota file and its drift from the
+// scan.
+type mailboxQuota struct {
+	file  maildir.Maildirsize
+	drift maildir.QuotaDrift
+}
+
+// quotaFiles reads the maildirsize file of every scanned mailbox that has
+// one and compares it with the scan.
+func quotaFiles(ms []maildir.MailboxUsage) map[string]mailboxQuota {
+	out := map[string]mailboxQuota{}
+	for _, m := range ms {
+		f, err := maildir.ReadMaildirsize(m.Path)
+		if err != nil {
+			continue // none, or unreadable: the scan stands on its own
+		}
+		out[m.Mailbox] = mailboxQuota{file: f, drift: maildir.Drift(m, f)}
+	}
+	return out
+}
+
 func runScan(ctx context.Context, e env, args []string) error {
 	f := newFlags("scan", "scan [--layout T] [--domain D] [--json] ROOT...", e)
 	layoutT := f.String("layout", "%d/%n", "mailbox location under ROOT: %d domain, %n user, %u full address")
@@ -56,6 +77,13 @@ func runScan(ctx context.Context, e env, args []string) error {
 		all = append(all, rep.Mailboxes...)
 	}
 	sort.Slice(all, func(i, j int) bool { return all[i].Mailbox < all[j].Mailbox })
+	quotas := quotaFiles(all)
+	for _, m := range all {
+		if q, ok := quotas[m.Mailbox]; ok && !q.drift.Zero() {
+			fmt.Fprintf(e.stderr, "mailmeter scan: %s: maildirsize says %d bytes / %d messages, the scan %d / %d (drift %+d bytes, %+d messages)\n",
+				m.Mailbox, q.drift.FileBytes, q.drift.FileMessages, q.drift.ScanBytes, q.drift.ScanMessages, q.drift.Bytes, q.drift.Messages)
+		}
+	}
 	if *asJSON {
 		out := make([]map[string]any, len(all))
 		for i, m := range all {
@@ -65,6 +93,13 @@ func runScan(ctx context.Context, e env, args []string) error {
 			}
 			out[i] = map[string]any{"mailbox": m.Mailbox, "storage_bytes": m.Bytes, "storage_messages": m.Messages,
 				"virtual_bytes": m.VirtualBytes, "folders": folders}
+			if q, ok := quotas[m.Mailbox]; ok {
+				out[i]["maildirsize"] = map[string]int64{
+					"quota_bytes": q.file.Quota.Bytes, "quota_messages": q.file.Quota.Messages,
+					"bytes": q.file.Bytes, "messages": q.file.Messages,
+					"drift_bytes": q.drift.Bytes, "drift_messages": q.drift.Messages,
+				}
+			}
 		}
 		if err := writeJSON(e.stdout, out); err != nil {
 			return err

@@ -33,12 +33,16 @@ func TestScanCLI(t *testing.T) {
 	mk("acme.example/bob/dovecot.index", 4096)                      // metadata
 	mk("acme.example/carol/new/1700000004.M5P1.mx,S=7", 7)
 	os.MkdirAll(filepath.Join(root, "not-a-domain!/x"), 0o755)
+	// bob's Maildir++ quota file counts one message too few.
+	mk("acme.example/bob/maildirsize", 0)
+	os.WriteFile(filepath.Join(root, "acme.example/bob/maildirsize"), []byte("10000S,100C\n1200 1\n300 1\n"), 0o644)
 
 	r := runCLI(t, nil, "scan", "--layout", "%d/%n", "--json", root, "--db", db)
 	if r.code != 0 {
 		t.Fatalf("scan: %+v", r)
 	}
 	var got []struct {
+		Quota    map[string]int64            `json:"maildirsize"`
 		Mailbox  string                      `json:"mailbox"`
 		Bytes    int64                       `json:"storage_bytes"`
 		Messages int64                       `json:"storage_messages"`
@@ -52,6 +56,12 @@ func TestScanCLI(t *testing.T) {
 	}
 	if got[0].Folders["Sent"]["storage_bytes"] != 50 || got[0].Folders["INBOX"]["storage_messages"] != 2 {
 		t.Errorf("folders = %+v", got[0].Folders)
+	}
+	if q := got[0].Quota; q["quota_bytes"] != 10000 || q["bytes"] != 1500 || q["drift_bytes"] != -50 || q["drift_messages"] != -1 {
+		t.Errorf("maildirsize report = %v", q)
+	}
+	if !strings.Contains(r.stderr, "bob@acme.example: maildirsize says 1500 bytes / 2 messages") {
+		t.Errorf("drift not reported: %q", r.stderr)
 	}
 	if !strings.Contains(r.stderr, "not-a-domain!") {
 		t.Errorf("unknown directory not reported: %q", r.stderr)
