@@ -44,6 +44,13 @@ type Options struct {
 	// means the path followed by ".[0-9]*" or "-[0-9]*", which covers
 	// path.1, path.1.gz, path.0, path-YYYYMMDD and path-YYYYMMDD.gz.
 	Rotated []string
+	// FromOldest makes a Tailer opened at the zero Position start at the
+	// oldest rotated file (with lines) rather than at the file at the path,
+	// and read the newer rotated files, then the file at the path. A
+	// caller whose source has no committed Position yet sets it when a
+	// first run may have read rotated files without committing: the start
+	// then does not depend on when the run began.
+	FromOldest bool
 	// Progress, if set, is called by ReadFile after each read with the bytes
 	// of the file consumed so far and its size (compressed bytes for a gzip
 	// file), for progress bars.

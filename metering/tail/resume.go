@@ -13,6 +13,9 @@ func (t *Tailer) resume(pos Position) error {
 		return fmt.Errorf("tail %s: %w", t.path, err)
 	}
 	if pos.IsZero() {
+		if t.opts.FromOldest && t.startOldest(cur) {
+			return nil
+		}
 		return t.startLive(cur, cur.identity(), 0)
 	}
 	if cur != nil && cur.id.sameInode(pos.File) && pos.File.matchesPrefix(cur.head) && cur.longer(pos.Offset) {
@@ -69,4 +72,40 @@ func (fl *file) identity() Identity {
 func (fl *file) longer(n int64) bool {
 	size, err := fl.size()
 	return err == nil && size >= n
+}
+
+// startOldest starts at the oldest rotated file with lines, queueing the
+// newer ones and then cur, the file at path; it reports whether there was
+// one.
+func (t *Tailer) startOldest(cur *file) bool {
+	rs := openRotated(t.path, t.opts.Rotated)
+	for len(rs) > 0 && len(rs[len(rs)-1].head) == 0 {
+		rs[len(rs)-1].close()
+		rs = rs[:len(rs)-1]
+	}
+	if len(rs) == 0 {
+		return false
+	}
+	oldest := rs[len(rs)-1]
+	keep := map[*rotated]bool{oldest: true}
+	var newer []*file
+	for _, r := range newerFiles(rs, len(rs)-1) {
+		keep[r] = true
+		newer = append(newer, r.file)
+	}
+	for _, r := range rs {
+		if !keep[r] {
+			r.close()
+		}
+	}
+	var head []byte
+	if cur != nil {
+		head = cur.head
+	}
+	if err := t.start(oldest.file, oldest.id, 0); err != nil {
+		closeAll(newer)
+		return false
+	}
+	t.queue, t.succ = filesBefore(newer, cur, head), cur
+	return true
 }
