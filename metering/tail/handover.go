@@ -93,16 +93,37 @@ func (t *Tailer) openSuccessor() *file {
 // others.
 func filesBefore(newer []*file, succ *file, head []byte) []*file {
 	var out []*file
-	reached := false // succ, or a copy of it: the newer files come after it
-	for _, f := range newer {
-		reached = reached || (succ != nil && f.id.sameInode(succ.id)) || samePrefix(f.head, head)
-		if reached || len(f.head) == 0 {
+	for _, f := range upTo(newer, succ, head) {
+		if len(f.head) == 0 {
 			f.close()
 			continue
 		}
 		out = append(out, f)
 	}
 	return out
+}
+
+// upTo returns the files of newer (oldest first) before succ, the file at
+// path (nil if none) whose first bytes now are head, or before a copy of
+// it, and closes the others: succ may have been rotated into the listing
+// since it was opened, and is read as succ, once.
+func upTo(newer []*file, succ *file, head []byte) []*file {
+	for i, f := range newer {
+		if (succ != nil && f.id.sameInode(succ.id)) || samePrefix(f.head, head) {
+			closeAll(newer[i:])
+			return newer[:i]
+		}
+	}
+	return newer
+}
+
+// headOf re-reads and returns the first bytes of fl, nil if there is no
+// file or they cannot be read.
+func headOf(fl *file) []byte {
+	if fl == nil || fl.readHead() != nil {
+		return nil
+	}
+	return fl.head
 }
 
 // samePrefix reports whether a and b agree as far as both go.

@@ -56,7 +56,7 @@ func (t *Tailer) resumeRotated(pos Position, cur *file) (bool, error) {
 		closeAll(newer)
 		return false, nil // unreadable there (a short gzip file): not it
 	}
-	t.queue, t.succ = newer, cur
+	t.queue, t.succ = upTo(newer, cur, headOf(cur)), cur
 	return true, nil
 }
 

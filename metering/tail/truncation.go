@@ -64,7 +64,7 @@ func (t *Tailer) readCopy(from int64, next *file) bool {
 	t.cur.close()
 	closeAll(t.queue)
 	cp.sealed = true
-	t.cur, t.live, t.succ, t.queue = cp.file, false, next, newer
+	t.cur, t.live, t.succ, t.queue = cp.file, false, next, upTo(newer, next, headOf(next))
 	t.lr.src = src
 	t.pos.File = withHead(t.pos.File, cp.id)
 	return true
