@@ -22,20 +22,20 @@ import (
 // Every number must be delivered exactly once, in order, after the last
 // commit.
 //
-// It runs only with TAIL_STRESS set (TAIL_STRESS=copytruncate adds
-// copytruncate): it still fails now and then (about one run in six on a
-// loaded machine, under every scheme, with rename alone too), by delivering
-// a file again after it was finished. The cause is not found yet.
+// By default it rotates by rename only, briefly. TAIL_STRESS set makes it
+// longer (ten times the lines); TAIL_STRESS=copytruncate adds copytruncate,
+// which still fails now and then (about one run in 30, with a GapError: a
+// truncation whose copy was not found).
 func TestConcurrentRotationsAndCrashes(t *testing.T) {
 	stress := os.Getenv("TAIL_STRESS")
-	if stress == "" {
-		t.Skip("set TAIL_STRESS to run; known to fail intermittently")
-	}
 	for _, sc := range []scheme{delayCompress, compressNow, dateExt} {
 		t.Run(fmt.Sprint(sc), func(t *testing.T) {
-			total := 10000
-			if testing.Short() {
-				total = 3000
+			total := 3000
+			switch {
+			case stress != "":
+				total = 30000
+			case testing.Short():
+				total = 1000
 			}
 			path := logPath(t)
 			write(t, path, "000000 first\n")
@@ -77,7 +77,7 @@ func readAllConcurrently(t *testing.T, path string, total int, start func()) {
 			start()
 		}
 		for range 1 + rng.IntN(8) {
-			ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+			ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 			p, err := tl.Next(ctx, 1+rng.IntN(700), 1<<20, func(line []byte) {
 				f := strings.Fields(string(line))
 				if n, _ := strconv.Atoi(f[0]); n != want {
@@ -88,12 +88,11 @@ func readAllConcurrently(t *testing.T, path string, total int, start func()) {
 			})
 			cancel()
 			trail = append(trail, fmt.Sprintf("%v -> %d: %v %v", p, want, err, tl.Stats()))
-			if err != nil {
-				if ctx.Err() == nil {
-					t.Fatalf("Next: %v", err)
-				}
-				continue
+			if err != nil && ctx.Err() == nil {
+				t.Fatalf("Next: %v", err)
 			}
+			// A call that timed out delivered nothing: its Position is
+			// the last one's, and may be committed as well.
 			if rng.IntN(3) > 0 { // committed; otherwise lost in the crash
 				pos, committed = p, want
 			}
