@@ -28,7 +28,9 @@
 // between the rename and its reopening are not lost, and the new file is
 // read from its start. Rotated files that appeared in between (the tailer
 // was not called during two rotations) are found by their names and read in
-// order. After copytruncate, the lines between the offset reached and the
+// order; the old file is also left, once read to its end, when rotated files
+// newer than it hold lines, without waiting for the file at the path to be
+// written (it may stay empty). After copytruncate, the lines between the offset reached and the
 // truncation are read from the rotated copy (plain or gzip), found by its
 // fingerprint. A deleted file is read to its end, then the path is waited
 // for. A missing path is waited for; it is not an error.
@@ -37,7 +39,8 @@
 // is searched for among the rotated files (Options.Rotated; by default
 // path.N, path.N.gz, path-DATE and path-DATE.gz), read from the Position,
 // and followed by the newer rotated files in order, then by the file at the
-// path.
+// path. With Options.FromOldest, the zero Position starts at the oldest
+// rotated file instead of the file at the path.
 //
 // # Gaps
 //
