@@ -128,10 +128,18 @@ func (t *Tailer) rotatedPast() (bool, error) {
 			return false, nil
 		}
 	}
-	t.queue = filesBefore(newer, succ, head)
-	if len(t.queue) == 0 {
+	queue := filesBefore(newer, succ, head)
+	if len(queue) == 0 {
 		return false, nil
 	}
+	// The newer files were written after the writer left cur, so cur's
+	// size now is final: lines added since it was last looked at (the
+	// writer's last ones, and rotations since) are read first.
+	if size, err := t.cur.size(); err != nil || size != t.lr.rd {
+		closeAll(queue)
+		return err == nil, err
+	}
+	t.queue = queue
 	t.done = true
 	return true, nil
 }
