@@ -49,27 +49,31 @@ func (t *Tailer) queueBefore(succ *file) bool {
 	if t.anchor.IsZero() {
 		return false
 	}
-	self, newer := t.locate(t.anchor, 0)
-	if self == nil {
-		closeAll(newer)
-		return false
-	}
-	self.close()
-	if succ == nil {
-		// Looked for after the listing, so that a copy of it in the
-		// listing (copytruncate under way) is known for one.
-		t.succ = t.openSuccessor()
-		succ = t.succ
-	}
-	var head []byte
-	if succ != nil {
-		if err := succ.readHead(); err != nil {
-			succ.head = nil
+	before := bytes.Clone(headOf(succ))
+	for range maxListings {
+		self, newer := t.locate(t.anchor, 0)
+		if self == nil {
+			closeAll(newer)
+			return false
 		}
-		head = succ.head
+		self.close()
+		if succ == nil {
+			// Looked for after the listing, so that a copy of it in the
+			// listing (copytruncate under way) is known for one.
+			t.succ = t.openSuccessor()
+			succ = t.succ
+		}
+		head := headOf(succ)
+		if bytes.HasPrefix(head, before) {
+			t.queue = append(t.queue, filesBefore(newer, succ, head)...)
+			return true
+		}
+		// succ was truncated and written again during the listing: its
+		// copy may have been made after it, so list again.
+		closeAll(newer)
+		before = bytes.Clone(head)
 	}
-	t.queue = append(t.queue, filesBefore(newer, succ, head)...)
-	return true
+	return false
 }
 
 // openSuccessor opens the file at path to follow cur, or returns nil if
