@@ -296,4 +296,3 @@ func waitCommitted(t *testing.T, s metering.Committer, source string, bytes int6
 	t.Logf("runner stats: %+v", c.r.Stats().Tail)
 	t.Fatalf("checkpoint offset %d, want %d after 60s (position %s)", last.Offset, bytes, last.Position)
 }
-
