@@ -306,6 +306,41 @@ func (r *Recorder) Take() Batch {
 	return b
 }
 
+// TakeBefore returns, as a batch, the pending counters and latency of hours
+// that start before t, and clears them; the rest stays pending. Sources read
+// in time order call it to write finished hours early.
+func (r *Recorder) TakeBefore(t time.Time) Batch {
+	cut := hourOf(t)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	taken := pending{counters: map[mailboxHour]*counterRow{}, other: map[counterKey]int64{},
+		gauges: map[gaugeKey]GaugeDelta{}, latency: map[latencyGroup]map[int]int64{}}
+	for k, row := range r.counters {
+		if k.hour < cut {
+			taken.counters[k] = row
+			delete(r.counters, k)
+		}
+	}
+	for k, v := range r.other {
+		if k.hour < cut {
+			taken.other[k] = v
+			delete(r.other, k)
+		}
+	}
+	for g, b := range r.latency {
+		if g.hour < cut {
+			taken.latency[g] = b
+			delete(r.latency, g)
+		}
+	}
+	r.lastRow = nil
+	keep := r.pending
+	r.pending = taken
+	b := r.batchLocked(nil)
+	r.pending = keep
+	return b
+}
+
 // merge adds o's pending sums (taken before a failed commit) back into r.
 func (r *Recorder) merge(o *pending) {
 	for k, row := range o.counters {

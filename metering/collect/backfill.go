@@ -111,8 +111,10 @@ func backfillFile(ctx context.Context, path string, o BackfillOptions, p *pipeli
 		if lineErr == nil {
 			lineErr = p.feed(line)
 		}
-		if stream != nil && res.Lines%int64(o.StreamLines) == 0 {
-			stream.send(p.rec.Take())
+		if stream != nil && res.Lines%int64(o.StreamLines) == 0 && p.proc != nil {
+			// Lines come in time order: hours before the newest line's are
+			// complete and written once; the current hour waits.
+			stream.send(p.rec.TakeBefore(p.proc.Stats().NewestLog))
 		}
 	})
 	if lineErr != nil {
