@@ -15,6 +15,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/mailmeter/mailmeter/ingestwire"
 	"github.com/mailmeter/mailmeter/metering"
 )
 
@@ -94,7 +95,7 @@ func (c *Client) Commit(ctx context.Context, b metering.Batch) error {
 	if err != nil {
 		return err
 	}
-	body, err := json.Marshal(toWire(b, from))
+	body, err := json.Marshal(ingestwire.FromBatch(b, from))
 	if err != nil {
 		return fmt.Errorf("encode batch of %s: %w", source, err)
 	}
