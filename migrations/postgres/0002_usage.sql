@@ -7,7 +7,7 @@ CREATE TABLE usage_counters (
     value   BIGINT NOT NULL,
     PRIMARY KEY (mailbox, metric, hour)
 );
-CREATE INDEX usage_counters_hour ON usage_counters (hour);
+CREATE INDEX usage_counters_hour ON usage_counters USING brin (hour);
 
 CREATE TABLE usage_gauges (
     mailbox     TEXT NOT NULL,
@@ -19,7 +19,7 @@ CREATE TABLE usage_gauges (
     observed_at BIGINT NOT NULL,
     PRIMARY KEY (mailbox, folder, metric, hour)
 );
-CREATE INDEX usage_gauges_hour ON usage_gauges (hour);
+CREATE INDEX usage_gauges_hour ON usage_gauges USING brin (hour);
 
 CREATE TABLE latency_buckets (
     hour      BIGINT NOT NULL,
