@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io/fs"
+	"math"
 	"sort"
 	"strconv"
 	"strings"
@@ -105,13 +106,18 @@ func (s *Store) applied(db *gorm.DB) (map[int]time.Time, error) {
 // and returns those it applied. Running it again is a no-op. Concurrent
 // migrators on PostgreSQL serialize on an advisory lock.
 func (s *Store) Migrate(ctx context.Context) ([]Migration, error) {
+	return s.migrateUpTo(ctx, math.MaxInt)
+}
+
+// migrateUpTo applies the pending migrations numbered up to last.
+func (s *Store) migrateUpTo(ctx context.Context, last int) ([]Migration, error) {
 	ms, err := s.MigrationStatus(ctx)
 	if err != nil {
 		return nil, err
 	}
 	var done []Migration
 	for _, m := range ms {
-		if m.AppliedAt != nil {
+		if m.AppliedAt != nil || m.Version > last {
 			continue
 		}
 		ran := false

@@ -34,15 +34,6 @@ type mailboxRow struct {
 
 func (mailboxRow) TableName() string { return "mailboxes" }
 
-type counterRow struct {
-	Mailbox string `gorm:"column:mailbox;primaryKey"`
-	Metric  string `gorm:"column:metric;primaryKey"`
-	Hour    int64  `gorm:"column:hour;primaryKey"`
-	Value   int64  `gorm:"column:value"`
-}
-
-func (counterRow) TableName() string { return "usage_counters" }
-
 type gaugeRow struct {
 	Mailbox    string `gorm:"column:mailbox;primaryKey"`
 	Folder     string `gorm:"column:folder;primaryKey"`
@@ -78,5 +69,5 @@ func (checkpointRow) TableName() string { return "checkpoints" }
 
 // models lists every row struct, for the schema test.
 func models() []any {
-	return []any{&customerRow{}, &domainRow{}, &mailboxRow{}, &counterRow{}, &gaugeRow{}, &latencyRow{}, &checkpointRow{}, &limitsRow{}, &ingestBatchRow{}}
+	return []any{&customerRow{}, &domainRow{}, &mailboxRow{}, &hourRow{}, &gaugeRow{}, &latencyRow{}, &checkpointRow{}, &limitsRow{}, &ingestBatchRow{}}
 }

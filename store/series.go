@@ -12,22 +12,6 @@ import (
 
 var _ metering.SeriesStore = (*Store)(nil)
 
-// HourlyCounters implements metering.SeriesStore. Buckets are summed in Go
-// (metering.BucketSeries), which keeps the SQL portable and time zones exact.
-func (s *Store) HourlyCounters(ctx context.Context, mailbox string, from, to time.Time) ([]metering.CounterDelta, error) {
-	var rows []counterRow
-	err := s.db.WithContext(ctx).Where("mailbox = ? AND hour >= ? AND hour < ?", mailbox, from.Unix(), to.Unix()).
-		Order("hour, metric").Find(&rows).Error
-	if err != nil {
-		return nil, translate(err, "read usage of %s", mailbox)
-	}
-	out := make([]metering.CounterDelta, len(rows))
-	for i, r := range rows {
-		out[i] = metering.CounterDelta{Mailbox: r.Mailbox, Metric: metering.Metric(r.Metric), Hour: time.Unix(r.Hour, 0).UTC(), Value: r.Value}
-	}
-	return out, nil
-}
-
 // Breakdown implements metering.SeriesStore: counters summed, and each
 // mailbox's latest storage gauges (mailbox total) of the range.
 func (s *Store) Breakdown(ctx context.Context, q metering.BreakdownQuery) ([]metering.MailboxTotals, error) {
@@ -41,9 +25,7 @@ func (s *Store) Breakdown(ctx context.Context, q metering.BreakdownQuery) ([]met
 		args = append(args, "%@"+escapeLike(d))
 	}
 	scope := "hour >= ? AND hour < ? AND (" + strings.Join(likes, " OR ") + ")"
-	var counters []totalRow
-	err := s.db.WithContext(ctx).Raw("SELECT mailbox, metric, SUM(value) AS total FROM usage_counters WHERE "+scope+
-		" GROUP BY mailbox, metric", args...).Scan(&counters).Error
+	counters, err := s.countersByMailbox(ctx, scope, args...)
 	if err != nil {
 		return nil, translate(err, "sum usage by mailbox")
 	}
@@ -55,7 +37,13 @@ func (s *Store) Breakdown(ctx context.Context, q metering.BreakdownQuery) ([]met
 	if err != nil {
 		return nil, translate(err, "read storage by mailbox")
 	}
-	return mergeTotals(append(counters, gauges...)), nil
+	var totals []totalRow
+	for i := range counters {
+		for m, v := range counters[i].values() {
+			totals = append(totals, totalRow{Mailbox: counters[i].Mailbox, Metric: string(m), Total: v})
+		}
+	}
+	return mergeTotals(append(totals, gauges...)), nil
 }
 
 // mergeTotals groups rows per mailbox, ordered by address.
@@ -111,11 +99,8 @@ func (s *Store) CurrentUsage(ctx context.Context, day time.Time) ([]quota.Usage,
 		}
 	}
 	for _, c := range counters {
-		if u := get(c.Mailbox); metering.Metric(c.Metric) == metering.OutBytes {
-			u.OutBytes = c.Total
-		} else {
-			u.OutRecipients = c.Total
-		}
+		u := get(c.Mailbox)
+		u.OutBytes, u.OutRecipients = c.OutBytes, c.OutRecipients
 	}
 	out := make([]quota.Usage, 0, len(byMailbox))
 	for _, u := range byMailbox {
@@ -150,12 +135,10 @@ type totalRow struct {
 	Total   int64
 }
 
-// outboundSince sums each mailbox's outbound counters of hours from day on.
-func (s *Store) outboundSince(ctx context.Context, day time.Time) ([]totalRow, error) {
-	var rows []totalRow
-	err := s.db.WithContext(ctx).Table("usage_counters").
-		Where("hour >= ? AND metric IN ?", day.Unix(), []string{string(metering.OutBytes), string(metering.OutRecipients)}).
-		Select("mailbox, metric, SUM(value) AS total").Group("mailbox, metric").Scan(&rows).Error
+// outboundSince sums the counters of hours from day on of each mailbox
+// that sent.
+func (s *Store) outboundSince(ctx context.Context, day time.Time) ([]hourRow, error) {
+	rows, err := s.countersByMailbox(ctx, "hour >= ? AND (out_bytes <> 0 OR out_recipients <> 0)", day.Unix())
 	if err != nil {
 		return nil, translate(err, "read today's outbound usage")
 	}

@@ -11,10 +11,6 @@ import (
 // statement size limit, and a fraction of the round trips of multi-row
 // INSERTs. The merge rules are those of the portable upserts.
 const (
-	pgCounters = `INSERT INTO usage_counters (mailbox, metric, hour, value)
-SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[])
-ON CONFLICT (mailbox, metric, hour) DO UPDATE SET value = usage_counters.value + excluded.value`
-
 	pgGauges = `INSERT INTO usage_gauges (mailbox, folder, metric, hour, last, max, observed_at)
 SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::bigint[], $6::bigint[], $7::bigint[])
 ON CONFLICT (mailbox, folder, metric, hour) DO UPDATE SET
@@ -28,14 +24,8 @@ ON CONFLICT (hour, direction, domain, bucket) DO UPDATE SET count = latency_buck
 )
 
 func upsertPostgres(tx *gorm.DB, b metering.Batch) error {
-	if n := len(b.Counters); n > 0 {
-		mb, met, hour, val := make([]string, n), make([]string, n), make([]int64, n), make([]int64, n)
-		for i, c := range b.Counters {
-			mb[i], met[i], hour[i], val[i] = c.Mailbox, string(c.Metric), c.Hour.Unix(), c.Value
-		}
-		if err := tx.Exec(pgCounters, mb, met, hour, val).Error; err != nil {
-			return err
-		}
+	if err := upsertCountersPostgres(tx, b.Counters); err != nil {
+		return err
 	}
 	if n := len(b.Gauges); n > 0 {
 		mb, folder, met := make([]string, n), make([]string, n), make([]string, n)

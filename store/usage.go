@@ -70,20 +70,6 @@ func (s *Store) upsert(tx *gorm.DB, b metering.Batch) error {
 	return upsertLatency(tx, b.Latency)
 }
 
-func upsertCounters(tx *gorm.DB, cs []metering.CounterDelta) error {
-	if len(cs) == 0 {
-		return nil
-	}
-	rows := make([]counterRow, len(cs))
-	for i, c := range cs {
-		rows[i] = counterRow{c.Mailbox, string(c.Metric), c.Hour.Unix(), c.Value}
-	}
-	return tx.Clauses(clause.OnConflict{
-		Columns:   []clause.Column{{Name: "mailbox"}, {Name: "metric"}, {Name: "hour"}},
-		DoUpdates: clause.Assignments(map[string]any{"value": gorm.Expr("usage_counters.value + excluded.value")}),
-	}).CreateInBatches(rows, upsertBatch).Error
-}
-
 func upsertGauges(tx *gorm.DB, gs []metering.GaugeDelta) error {
 	if len(gs) == 0 {
 		return nil
@@ -148,28 +134,6 @@ func (s *Store) usageScope(ctx context.Context, table string, q metering.UsageQu
 		db = db.Where("mailbox LIKE ?", "%@"+q.Domain)
 	}
 	return db
-}
-
-// Totals implements metering.UsageStore.
-func (s *Store) Totals(ctx context.Context, q metering.UsageQuery) ([]metering.MailboxTotals, error) {
-	var rows []struct {
-		Mailbox string
-		Metric  string
-		Total   int64
-	}
-	err := s.usageScope(ctx, "usage_counters", q).
-		Select("mailbox, metric, SUM(value) AS total").Group("mailbox, metric").Order("mailbox").Scan(&rows).Error
-	if err != nil {
-		return nil, translate(err, "sum usage")
-	}
-	var out []metering.MailboxTotals
-	for _, r := range rows {
-		if len(out) == 0 || out[len(out)-1].Mailbox != r.Mailbox {
-			out = append(out, metering.MailboxTotals{Mailbox: r.Mailbox, Values: map[metering.Metric]int64{}})
-		}
-		out[len(out)-1].Values[metering.Metric(r.Metric)] = r.Total
-	}
-	return out, nil
 }
 
 // Gauges implements metering.UsageStore.

@@ -55,7 +55,7 @@ func runBackfill(ctx context.Context, e env, args []string) error {
 		},
 	}
 	if s.Dialect() == store.Postgres {
-		opts.StreamLines = 250_000 // the database writes while the file is parsed
+		opts.StreamLines = collect.DefaultStreamLines // the database writes while the file is parsed
 	}
 	res, err := collect.Backfill(ctx, files, opts, s, nil, log)
 	if bar != nil {

@@ -19,13 +19,23 @@ type BackfillOptions struct {
 	Proc     ProcessorOptions
 	Progress func(path string, done, total int64) // may be nil
 	// StreamLines, if positive and the committer is a
-	// metering.StreamCommitter, writes the usage of every StreamLines lines
-	// while the file is still being read, in the transaction that commits
-	// the file's checkpoint: the database works in parallel with parsing.
+	// metering.StreamCommitter, writes usage while the file is still being
+	// read, in the transaction that commits the file's checkpoint: the
+	// database works in parallel with parsing. Finished hours go to the
+	// database whenever it is idle, and at the latest every StreamLines
+	// lines.
 	// Worth it on PostgreSQL; on SQLite it would hold the write lock for
 	// the whole file.
 	StreamLines int
 }
+
+// DefaultStreamLines is the StreamLines `mailmeter backfill` uses with
+// PostgreSQL.
+const DefaultStreamLines = 250_000
+
+// streamCheck is how often, in lines, a streaming backfill looks whether
+// the database writer is idle.
+const streamCheck = 8192
 
 // BackfillResult says what a backfill did with one file.
 type BackfillResult struct {
@@ -104,6 +114,8 @@ func backfillFile(ctx context.Context, path string, o BackfillOptions, p *pipeli
 		defer stream.abandon()
 	}
 	var lineErr error
+	var streamed int64 // lines whose finished hours were handed to the stream
+	check := int64(min(streamCheck, max(o.StreamLines, 1)))
 	offset := cp.Offset
 	end, err := tail.ReadFile(ctx, path, from, opts, func(line []byte) {
 		res.Lines++
@@ -111,10 +123,15 @@ func backfillFile(ctx context.Context, path string, o BackfillOptions, p *pipeli
 		if lineErr == nil {
 			lineErr = p.feed(line)
 		}
-		if stream != nil && res.Lines%int64(o.StreamLines) == 0 && p.proc != nil {
+		if stream != nil && p.proc != nil && res.Lines%check == 0 &&
+			(stream.idleNow() || res.Lines-streamed >= int64(o.StreamLines)) {
 			// Lines come in time order: hours before the newest line's are
-			// complete and written once; the current hour waits.
+			// complete and written once; the current hour waits. The writer
+			// gets a part whenever it is idle, so it keeps pace with the
+			// parser and little is left to write after the last line; it
+			// makes the parser wait only when StreamLines lines are pending.
 			stream.send(p.rec.TakeBefore(p.proc.Stats().NewestLog))
+			streamed = res.Lines
 		}
 	})
 	if lineErr != nil {

@@ -24,15 +24,22 @@ func TestBackfillMatchesGroundTruth(t *testing.T) {
 
 func backfillTruth(t *testing.T, format string, streamLines int) {
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
-		path, truth := generate(t, t.TempDir(), format, smallConfig(7))
+		cfg := smallConfig(7)
+		cfg.Rate = 0.05 // about 17 hours: streaming writes finished hours while reading
+		path, truth := generate(t, t.TempDir(), format, cfg)
 		opts := collect.BackfillOptions{Host: "mx1", Format: collect.FormatAuto, Proc: collect.ProcessorOptions{Location: time.UTC, Delimiter: "+"}, StreamLines: streamLines}
-		res, err := collect.Backfill(context.Background(), []string{path}, opts, s, nil, quiet)
+		cs := &countingStream{Store: s}
+		res, err := collect.Backfill(context.Background(), []string{path}, opts, cs, nil, quiet)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if len(res) != 1 || res[0].Lines != truth.Lines {
 			t.Fatalf("backfill read %+v, want %d lines", res, truth.Lines)
 		}
+		if min := truth.Lines / int64(max(streamLines, 1)) / 4; streamLines > 0 && cs.parts < int(min) {
+			t.Errorf("streamed %d lines in %d parts, want at least %d", truth.Lines, cs.parts, min)
+		}
+		t.Logf("%d lines streamed in %d parts", truth.Lines, cs.parts)
 		compareTruth(t, truth, totals(t, s))
 		lat, err := s.Latency(context.Background(), metering.LatencyQuery{From: time.Unix(0, 0), To: time.Date(2100, 1, 1, 0, 0, 0, 0, time.UTC)})
 		if err != nil {
@@ -56,7 +63,9 @@ func backfillTruth(t *testing.T, format string, streamLines int) {
 // transaction) commits nothing; running it again counts every line once.
 func TestInterruptedStreamingBackfill(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
-		path, truth := generate(t, t.TempDir(), collect.FormatPostfix, smallConfig(3))
+		cfg := smallConfig(3)
+		cfg.Rate = 0.05 // many hours: parts are written before the interruption
+		path, truth := generate(t, t.TempDir(), collect.FormatPostfix, cfg)
 		ctx, cancel := context.WithCancel(context.Background())
 		opts := collect.BackfillOptions{Host: "mx1", Proc: collect.ProcessorOptions{Location: time.UTC, Delimiter: "+"}, StreamLines: 500,
 			Progress: func(_ string, done, total int64) {
@@ -64,8 +73,12 @@ func TestInterruptedStreamingBackfill(t *testing.T) {
 					cancel()
 				}
 			}}
-		if _, err := collect.Backfill(ctx, []string{path}, opts, s, nil, quiet); err == nil {
+		cs := &countingStream{Store: s}
+		if _, err := collect.Backfill(ctx, []string{path}, opts, cs, nil, quiet); err == nil {
 			t.Fatal("interrupted backfill reported success")
+		}
+		if cs.parts == 0 {
+			t.Fatal("no usage part was written before the interruption: the test proves nothing")
 		}
 		if got := totals(t, s); len(got) != 0 {
 			t.Fatalf("interrupted backfill left usage behind: %d mailboxes", len(got))
@@ -76,4 +89,25 @@ func TestInterruptedStreamingBackfill(t *testing.T) {
 		}
 		compareTruth(t, truth, totals(t, s))
 	})
+}
+
+// countingStream counts the parts a streaming backfill writes.
+type countingStream struct {
+	*store.Store
+	parts int
+}
+
+func (c *countingStream) Begin(ctx context.Context) (metering.StreamTx, error) {
+	tx, err := c.Store.Begin(ctx)
+	return &countingTx{StreamTx: tx, n: &c.parts}, err
+}
+
+type countingTx struct {
+	metering.StreamTx
+	n *int
+}
+
+func (t *countingTx) Add(ctx context.Context, part metering.Batch) error {
+	*t.n++
+	return t.StreamTx.Add(ctx, part)
 }

@@ -2,6 +2,7 @@ package collect
 
 import (
 	"context"
+	"sync/atomic"
 
 	"github.com/mailmeter/mailmeter/metering"
 )
@@ -13,6 +14,7 @@ type partStream struct {
 	parts chan metering.Batch
 	errc  chan error
 	sent  bool // parts closed
+	idle  atomic.Bool
 }
 
 func startStream(ctx context.Context, sc metering.StreamCommitter) (*partStream, error) {
@@ -23,7 +25,13 @@ func startStream(ctx context.Context, sc metering.StreamCommitter) (*partStream,
 	s := &partStream{tx: tx, parts: make(chan metering.Batch, 1), errc: make(chan error, 1)}
 	go func() {
 		var err error
-		for part := range s.parts {
+		for {
+			s.idle.Store(true)
+			part, ok := <-s.parts
+			s.idle.Store(false)
+			if !ok {
+				break
+			}
 			if err == nil && !part.Empty() {
 				err = tx.Add(ctx, part)
 			}
@@ -32,6 +40,10 @@ func startStream(ctx context.Context, sc metering.StreamCommitter) (*partStream,
 	}()
 	return s, nil
 }
+
+// idle reports whether the writer is waiting for a part: a part sent now
+// is written at once.
+func (s *partStream) idleNow() bool { return s.idle.Load() }
 
 // send queues a part; it blocks while the previous one is being written.
 func (s *partStream) send(b metering.Batch) { s.parts <- b }

@@ -1,0 +1,231 @@
+package store
+
+import (
+	"context"
+	"strconv"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"github.com/mailmeter/mailmeter/metering"
+)
+
+// Counters are stored one row per mailbox and hour (usage_hours), with a
+// column per counter metric named like the metric. The domain's batches
+// carry one delta per (mailbox, metric, hour); the store pivots them on
+// write and unpivots on read.
+
+type hourRow struct {
+	Mailbox       string `gorm:"column:mailbox;primaryKey"`
+	Hour          int64  `gorm:"column:hour;primaryKey"`
+	InMessages    int64  `gorm:"column:in_messages"`
+	InBytes       int64  `gorm:"column:in_bytes"`
+	OutMessages   int64  `gorm:"column:out_messages"`
+	OutRecipients int64  `gorm:"column:out_recipients"`
+	OutBytes      int64  `gorm:"column:out_bytes"`
+	Bounced       int64  `gorm:"column:bounced"`
+	Deferred      int64  `gorm:"column:deferred"`
+	RejectedIn    int64  `gorm:"column:rejected_in"`
+	RejectedOut   int64  `gorm:"column:rejected_out"`
+	SpamBlocked   int64  `gorm:"column:spam_blocked"`
+	VirusBlocked  int64  `gorm:"column:virus_blocked"`
+}
+
+func (hourRow) TableName() string { return "usage_hours" }
+
+// field returns the column holding metric m, or nil if m is not a counter.
+func (r *hourRow) field(m metering.Metric) *int64 {
+	switch m {
+	case metering.InMessages:
+		return &r.InMessages
+	case metering.InBytes:
+		return &r.InBytes
+	case metering.OutMessages:
+		return &r.OutMessages
+	case metering.OutRecipients:
+		return &r.OutRecipients
+	case metering.OutBytes:
+		return &r.OutBytes
+	case metering.Bounced:
+		return &r.Bounced
+	case metering.Deferred:
+		return &r.Deferred
+	case metering.RejectedIn:
+		return &r.RejectedIn
+	case metering.RejectedOut:
+		return &r.RejectedOut
+	case metering.SpamBlocked:
+		return &r.SpamBlocked
+	case metering.VirusBlocked:
+		return &r.VirusBlocked
+	}
+	return nil
+}
+
+// values returns every counter of the row, keyed by metric.
+func (r *hourRow) values() map[metering.Metric]int64 {
+	out := make(map[metering.Metric]int64, len(metering.CounterMetrics))
+	for _, m := range metering.CounterMetrics {
+		out[m] = *r.field(m)
+	}
+	return out
+}
+
+// pivot folds counter deltas into rows, one per mailbox and hour, in order
+// of first appearance. A metric that is not a counter is refused.
+func pivot(cs []metering.CounterDelta) ([]hourRow, error) {
+	type key struct {
+		mailbox string
+		hour    int64
+	}
+	index := make(map[key]int, len(cs)/2)
+	rows := make([]hourRow, 0, len(cs)/2)
+	for _, c := range cs {
+		k := key{c.Mailbox, c.Hour.Unix()}
+		i, ok := index[k]
+		if !ok {
+			i = len(rows)
+			index[k] = i
+			rows = append(rows, hourRow{Mailbox: k.mailbox, Hour: k.hour})
+		}
+		f := rows[i].field(c.Metric)
+		if f == nil {
+			return nil, metering.FieldError("counters", "%q is not a counter metric", c.Metric)
+		}
+		*f += c.Value
+	}
+	return rows, nil
+}
+
+// unpivot lists a row's non-zero counters as deltas.
+func (r *hourRow) unpivot(out []metering.CounterDelta) []metering.CounterDelta {
+	h := time.Unix(r.Hour, 0).UTC()
+	for _, m := range metering.CounterMetrics {
+		if v := *r.field(m); v != 0 {
+			out = append(out, metering.CounterDelta{Mailbox: r.Mailbox, Metric: m, Hour: h, Value: v})
+		}
+	}
+	return out
+}
+
+// counterColumns names the counter columns, in CounterMetrics order.
+func counterColumns() []string {
+	cols := make([]string, len(metering.CounterMetrics))
+	for i, m := range metering.CounterMetrics {
+		cols[i] = string(m)
+	}
+	return cols
+}
+
+// sumColumns is "SUM(c) AS c" for every counter column.
+func sumColumns() string {
+	cols := counterColumns()
+	for i, c := range cols {
+		cols[i] = "SUM(" + c + ") AS " + c
+	}
+	return strings.Join(cols, ", ")
+}
+
+// upsertCounters adds counter deltas to their rows (portable form; SQLite).
+func upsertCounters(tx *gorm.DB, cs []metering.CounterDelta) error {
+	if len(cs) == 0 {
+		return nil
+	}
+	rows, err := pivot(cs)
+	if err != nil {
+		return err
+	}
+	add := map[string]any{}
+	for _, c := range counterColumns() {
+		add[c] = gorm.Expr("usage_hours." + c + " + excluded." + c)
+	}
+	return tx.Clauses(clause.OnConflict{
+		Columns:   []clause.Column{{Name: "mailbox"}, {Name: "hour"}},
+		DoUpdates: clause.Assignments(add),
+	}).CreateInBatches(rows, upsertBatch).Error
+}
+
+// upsertCountersPostgres writes the rows with one statement reading them
+// from unnest() over one array parameter per column.
+func upsertCountersPostgres(tx *gorm.DB, cs []metering.CounterDelta) error {
+	if len(cs) == 0 {
+		return nil
+	}
+	rows, err := pivot(cs)
+	if err != nil {
+		return err
+	}
+	cols := counterColumns()
+	mailbox, hour := make([]string, len(rows)), make([]int64, len(rows))
+	values := make([][]int64, len(cols))
+	for j := range values {
+		values[j] = make([]int64, len(rows))
+	}
+	for i := range rows {
+		mailbox[i], hour[i] = rows[i].Mailbox, rows[i].Hour
+		for j, m := range metering.CounterMetrics {
+			values[j][i] = *rows[i].field(m)
+		}
+	}
+	args := []any{mailbox, hour}
+	for _, v := range values {
+		args = append(args, v)
+	}
+	return tx.Exec(pgCountersSQL, args...).Error
+}
+
+// pgCountersSQL is the unnest() upsert of usage_hours.
+var pgCountersSQL = func() string {
+	cols := counterColumns()
+	params := []string{"$1::text[]", "$2::bigint[]"}
+	sets := make([]string, len(cols))
+	for i, c := range cols {
+		params = append(params, "$"+strconv.Itoa(i+3)+"::bigint[]")
+		sets[i] = c + " = usage_hours." + c + " + excluded." + c
+	}
+	return "INSERT INTO usage_hours (mailbox, hour, " + strings.Join(cols, ", ") + ")\n" +
+		"SELECT * FROM unnest(" + strings.Join(params, ", ") + ")\n" +
+		"ON CONFLICT (mailbox, hour) DO UPDATE SET " + strings.Join(sets, ", ")
+}()
+
+// HourlyCounters implements metering.SeriesStore. Buckets are summed in Go
+// (metering.BucketSeries), which keeps the SQL portable and time zones exact.
+func (s *Store) HourlyCounters(ctx context.Context, mailbox string, from, to time.Time) ([]metering.CounterDelta, error) {
+	var rows []hourRow
+	err := s.db.WithContext(ctx).Where("mailbox = ? AND hour >= ? AND hour < ?", mailbox, from.Unix(), to.Unix()).
+		Order("hour").Find(&rows).Error
+	if err != nil {
+		return nil, translate(err, "read usage of %s", mailbox)
+	}
+	var out []metering.CounterDelta
+	for i := range rows {
+		out = rows[i].unpivot(out)
+	}
+	return out, nil
+}
+
+// Totals implements metering.UsageStore: every counter summed per mailbox
+// over the range, mailboxes in address order.
+func (s *Store) Totals(ctx context.Context, q metering.UsageQuery) ([]metering.MailboxTotals, error) {
+	var rows []hourRow
+	err := s.usageScope(ctx, "usage_hours", q).
+		Select("mailbox, " + sumColumns()).Group("mailbox").Order("mailbox").Scan(&rows).Error
+	if err != nil {
+		return nil, translate(err, "sum usage")
+	}
+	out := make([]metering.MailboxTotals, len(rows))
+	for i := range rows {
+		out[i] = metering.MailboxTotals{Mailbox: rows[i].Mailbox, Values: rows[i].values()}
+	}
+	return out, nil
+}
+
+// countersByMailbox sums every counter per mailbox over rows matching where.
+func (s *Store) countersByMailbox(ctx context.Context, where string, args ...any) ([]hourRow, error) {
+	var rows []hourRow
+	err := s.db.WithContext(ctx).Raw("SELECT mailbox, "+sumColumns()+" FROM usage_hours WHERE "+where+
+		" GROUP BY mailbox", args...).Scan(&rows).Error
+	return rows, err
+}

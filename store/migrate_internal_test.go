@@ -1,0 +1,94 @@
+package store
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/mailmeter/mailmeter/metering"
+)
+
+// Migration 4 moves counters from one row per metric to one row per
+// mailbox and hour: every value must arrive, summed per hour, and nothing
+// else.
+func TestMigrationToUsageHoursKeepsUsage(t *testing.T) {
+	check := func(t *testing.T, dsn string) {
+		ctx := context.Background()
+		s, err := Open(ctx, dsn, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		if _, err := s.migrateUpTo(ctx, 3); err != nil {
+			t.Fatal(err)
+		}
+		h0, h1 := int64(1_793_000_000)/3600*3600, int64(1_793_000_000)/3600*3600+3600
+		old := []struct {
+			mailbox, metric string
+			hour, value     int64
+		}{
+			{"a@x.example", "in_messages", h0, 3}, {"a@x.example", "in_bytes", h0, 3000},
+			{"a@x.example", "out_bytes", h1, 7}, {"a@x.example", "virus_blocked", h1, 1},
+			{"b@x.example", "rejected_in", h0, 9}, {"b@x.example", "deferred", h1, 2},
+		}
+		for _, r := range old {
+			if err := s.db.Exec("INSERT INTO usage_counters (mailbox, metric, hour, value) VALUES (?, ?, ?, ?)",
+				r.mailbox, r.metric, r.hour, r.value).Error; err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := s.Migrate(ctx); err != nil {
+			t.Fatal(err)
+		}
+		var n int64
+		s.db.Table("usage_hours").Count(&n)
+		if n != 4 {
+			t.Errorf("usage_hours has %d rows, want 4 (one per mailbox and hour)", n)
+		}
+		got, err := s.HourlyCounters(ctx, "a@x.example", time.Unix(h0, 0), time.Unix(h1+3600, 0))
+		if err != nil {
+			t.Fatal(err)
+		}
+		at := func(h int64) time.Time { return time.Unix(h, 0).UTC() }
+		want := []metering.CounterDelta{
+			{Mailbox: "a@x.example", Metric: metering.InBytes, Hour: at(h0), Value: 3000},
+			{Mailbox: "a@x.example", Metric: metering.InMessages, Hour: at(h0), Value: 3},
+			{Mailbox: "a@x.example", Metric: metering.OutBytes, Hour: at(h1), Value: 7},
+			{Mailbox: "a@x.example", Metric: metering.VirusBlocked, Hour: at(h1), Value: 1},
+		}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("a's counters after migration (-want +got):\n%s", diff)
+		}
+		tot, err := s.Totals(ctx, metering.UsageQuery{From: at(h0), To: at(h1 + 3600), Mailboxes: []string{"b@x.example"}})
+		if err != nil || len(tot) != 1 || tot[0].Values[metering.RejectedIn] != 9 || tot[0].Values[metering.Deferred] != 2 || tot[0].Values[metering.InBytes] != 0 {
+			t.Errorf("b's totals after migration = %+v, %v", tot, err)
+		}
+		if s.db.Migrator().HasTable("usage_counters") {
+			t.Error("usage_counters still exists")
+		}
+	}
+	t.Run("sqlite", func(t *testing.T) { check(t, "sqlite:"+filepath.Join(t.TempDir(), "m.db")) })
+	t.Run("postgres", func(t *testing.T) { check(t, postgresURL(t)) })
+}
+
+// A counter delta naming a metric that is not a counter is refused, and
+// the batch with it writes nothing.
+func TestUnknownCounterMetricRefused(t *testing.T) {
+	ctx := context.Background()
+	s := openMigrated(t, "sqlite:"+filepath.Join(t.TempDir(), "m.db"))
+	h := metering.Hour(time.Now())
+	err := s.Commit(ctx, metering.Batch{Counters: []metering.CounterDelta{
+		{Mailbox: "a@x.example", Metric: metering.InBytes, Hour: h, Value: 5},
+		{Mailbox: "a@x.example", Metric: "storage_bytes", Hour: h, Value: 5},
+	}})
+	if metering.KindOf(err) != metering.Invalid {
+		t.Fatalf("Commit = %v, want an invalid-input error", err)
+	}
+	tot, _ := s.Totals(ctx, metering.UsageQuery{From: h, To: h.Add(time.Hour)})
+	if len(tot) != 0 {
+		t.Errorf("totals after refused batch = %+v", tot)
+	}
+}
