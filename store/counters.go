@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -35,31 +36,17 @@ type hourRow struct {
 
 func (hourRow) TableName() string { return "usage_hours" }
 
+// columns returns the counter columns in metering.CounterMetrics order
+// (TestHourRowColumnsFollowCounterMetrics checks it).
+func (r *hourRow) columns() []*int64 {
+	return []*int64{&r.InBytes, &r.InMessages, &r.OutBytes, &r.OutMessages, &r.OutRecipients,
+		&r.RejectedIn, &r.RejectedOut, &r.Bounced, &r.Deferred, &r.SpamBlocked, &r.VirusBlocked}
+}
+
 // field returns the column holding metric m, or nil if m is not a counter.
 func (r *hourRow) field(m metering.Metric) *int64 {
-	switch m {
-	case metering.InMessages:
-		return &r.InMessages
-	case metering.InBytes:
-		return &r.InBytes
-	case metering.OutMessages:
-		return &r.OutMessages
-	case metering.OutRecipients:
-		return &r.OutRecipients
-	case metering.OutBytes:
-		return &r.OutBytes
-	case metering.Bounced:
-		return &r.Bounced
-	case metering.Deferred:
-		return &r.Deferred
-	case metering.RejectedIn:
-		return &r.RejectedIn
-	case metering.RejectedOut:
-		return &r.RejectedOut
-	case metering.SpamBlocked:
-		return &r.SpamBlocked
-	case metering.VirusBlocked:
-		return &r.VirusBlocked
+	if i := slices.Index(metering.CounterMetrics, m); i >= 0 {
+		return r.columns()[i]
 	}
 	return nil
 }
@@ -67,8 +54,8 @@ func (r *hourRow) field(m metering.Metric) *int64 {
 // values returns every counter of the row, keyed by metric.
 func (r *hourRow) values() map[metering.Metric]int64 {
 	out := make(map[metering.Metric]int64, len(metering.CounterMetrics))
-	for _, m := range metering.CounterMetrics {
-		out[m] = *r.field(m)
+	for i, f := range r.columns() {
+		out[metering.CounterMetrics[i]] = *f
 	}
 	return out
 }
@@ -102,9 +89,9 @@ func pivot(cs []metering.CounterDelta) ([]hourRow, error) {
 // unpivot lists a row's non-zero counters as deltas.
 func (r *hourRow) unpivot(out []metering.CounterDelta) []metering.CounterDelta {
 	h := time.Unix(r.Hour, 0).UTC()
-	for _, m := range metering.CounterMetrics {
-		if v := *r.field(m); v != 0 {
-			out = append(out, metering.CounterDelta{Mailbox: r.Mailbox, Metric: m, Hour: h, Value: v})
+	for i, f := range r.columns() {
+		if *f != 0 {
+			out = append(out, metering.CounterDelta{Mailbox: r.Mailbox, Metric: metering.CounterMetrics[i], Hour: h, Value: *f})
 		}
 	}
 	return out
@@ -165,8 +152,8 @@ func upsertCountersPostgres(tx *gorm.DB, cs []metering.CounterDelta) error {
 	}
 	for i := range rows {
 		mailbox[i], hour[i] = rows[i].Mailbox, rows[i].Hour
-		for j, m := range metering.CounterMetrics {
-			values[j][i] = *rows[i].field(m)
+		for j, f := range rows[i].columns() {
+			values[j][i] = *f
 		}
 	}
 	args := []any{mailbox, hour}

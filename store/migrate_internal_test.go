@@ -3,10 +3,13 @@ package store
 import (
 	"context"
 	"path/filepath"
+	"reflect"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"gorm.io/gorm/schema"
 
 	"github.com/mailmeter/mailmeter/metering"
 )
@@ -90,5 +93,32 @@ func TestUnknownCounterMetricRefused(t *testing.T) {
 	tot, _ := s.Totals(ctx, metering.UsageQuery{From: h, To: h.Add(time.Hour)})
 	if len(tot) != 0 {
 		t.Errorf("totals after refused batch = %+v", tot)
+	}
+}
+
+// hourRow.columns must list the columns named like metering.CounterMetrics,
+// in that order: pivot, unpivot and the PostgreSQL upsert rely on it.
+func TestHourRowColumnsFollowCounterMetrics(t *testing.T) {
+	sch, err := schema.Parse(&hourRow{}, &sync.Map{}, schema.NamingStrategy{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var r hourRow
+	cols := r.columns()
+	if len(cols) != len(metering.CounterMetrics) {
+		t.Fatalf("%d columns for %d counter metrics", len(cols), len(metering.CounterMetrics))
+	}
+	for i, f := range cols {
+		*f = int64(i + 1)
+	}
+	v := reflect.ValueOf(r)
+	for i, m := range metering.CounterMetrics {
+		fld := sch.LookUpField(string(m))
+		if fld == nil {
+			t.Fatalf("no column %s", m)
+		}
+		if got := v.FieldByName(fld.Name).Int(); got != int64(i+1) {
+			t.Errorf("columns()[%d] is not column %s", i, m)
+		}
 	}
 }
