@@ -145,11 +145,12 @@ func (a *app) renderBreakdown(c *gin.Context, out breakdownJSON, b quota.Breakdo
 }
 
 type latencyFiguresJSON struct {
-	Count        int64   `json:"count"`
-	P50Ms        float64 `json:"p50_ms"`
-	P90Ms        float64 `json:"p90_ms"`
-	P99Ms        float64 `json:"p99_ms"`
-	WithinTarget float64 `json:"within_target"`
+	Count           int64   `json:"count"`
+	P50Ms           float64 `json:"p50_ms"`
+	P90Ms           float64 `json:"p90_ms"`
+	P99Ms           float64 `json:"p99_ms"`
+	WithinTarget    float64 `json:"within_target"`
+	WithinTargetMax float64 `json:"within_target_max"`
 }
 
 type latencyJSON struct {
@@ -183,7 +184,7 @@ func (a *app) latency(c *gin.Context) {
 	out := latencyJSON{From: rfc3339(rep.From), To: rfc3339(rep.To), Domain: rep.Domain, TargetMs: rep.Target.Milliseconds(),
 		Directions: map[metering.Direction]latencyFiguresJSON{}}
 	for d, f := range rep.Directions {
-		out.Directions[d] = latencyFiguresJSON{f.Count, ms(f.P50), ms(f.P90), ms(f.P99), f.WithinTarget}
+		out.Directions[d] = latencyFiguresJSON{f.Count, ms(f.P50), ms(f.P90), ms(f.P99), f.WithinTarget, f.WithinTargetMax}
 	}
 	c.JSON(http.StatusOK, out)
 }

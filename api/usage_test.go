@@ -208,14 +208,15 @@ func TestLatencyReport(t *testing.T) {
 	rec := e.do("GET", "/v1/latency?domain=acme.example&target_ms=60000&from=2026-11-10T00:00:00Z&to=2026-11-11T00:00:00Z", token(t, api.RoleCustomer, "acme"), nil)
 	l := decode[struct {
 		Directions map[string]struct {
-			Count        int64   `json:"count"`
-			P50Ms        float64 `json:"p50_ms"`
-			P99Ms        float64 `json:"p99_ms"`
-			WithinTarget float64 `json:"within_target"`
+			Count           int64   `json:"count"`
+			P50Ms           float64 `json:"p50_ms"`
+			P99Ms           float64 `json:"p99_ms"`
+			WithinTarget    float64 `json:"within_target"`
+			WithinTargetMax float64 `json:"within_target_max"`
 		} `json:"directions"`
 	}](t, rec)
 	in := l.Directions["inbound"]
-	if in.Count != 2 || in.WithinTarget != 0.5 || in.P50Ms < 2000 || in.P50Ms > 2400 || in.P99Ms < 90000 {
+	if in.Count != 2 || in.WithinTarget != 0.5 || in.WithinTargetMax < in.WithinTarget || in.P50Ms < 2000 || in.P50Ms > 2400 || in.P99Ms < 90000 {
 		t.Errorf("latency: %s", rec.Body.String())
 	}
 	problem(t, e.do("GET", "/v1/latency", token(t, api.RoleCustomer, "acme"), nil), 403, "forbidden", "")

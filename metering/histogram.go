@@ -75,18 +75,32 @@ func (h *Histogram) Quantile(q float64) time.Duration {
 }
 
 // ShareWithin returns the fraction of samples whose bucket lies entirely at
-// or below target (a conservative "delivered within target" figure).
+// or below target (a conservative "delivered within target" figure; see
+// ShareWithinBounds for the bucket that straddles the target).
 func (h *Histogram) ShareWithin(target time.Duration) float64 {
+	lo, _ := h.ShareWithinBounds(target)
+	return lo
+}
+
+// ShareWithinBounds returns the least and the greatest fraction of samples
+// that can have been delivered within target, given only the buckets: lo
+// counts the buckets wholly at or below target, hi adds the one bucket that
+// straddles it. They are equal when target is a bucket bound or the
+// straddling bucket is empty.
+func (h *Histogram) ShareWithinBounds(target time.Duration) (lo, hi float64) {
 	if h.Total == 0 {
-		return 0
+		return 0, 0
 	}
-	var n int64
+	var in, maybe int64
 	for b, c := range h.Counts {
-		if BucketUpper(b) <= target {
-			n += c
+		switch {
+		case BucketUpper(b) <= target:
+			in += c
+		case b == 0 || BucketUpper(b-1) < target:
+			maybe += c
 		}
 	}
-	return float64(n) / float64(h.Total)
+	return float64(in) / float64(h.Total), float64(in+maybe) / float64(h.Total)
 }
 
 func (h *Histogram) buckets() []int {

@@ -23,7 +23,10 @@ type LatencyInput struct {
 type LatencyFigures struct {
 	Count         int64
 	P50, P90, P99 time.Duration
-	WithinTarget  float64 // share of deliveries within Target
+	// Share of deliveries within Target: at least WithinTarget, at most
+	// WithinTargetMax (they differ by the histogram bucket that straddles
+	// the target).
+	WithinTarget, WithinTargetMax float64
 }
 
 // LatencyReport is delivery latency over a range, per direction.
@@ -65,8 +68,9 @@ func (r *Reports) Latency(ctx context.Context, in LatencyInput) (LatencyReport, 
 	}
 	rep := LatencyReport{From: from.UTC(), To: to.UTC(), Domain: domain, Target: target, Directions: map[metering.Direction]LatencyFigures{}}
 	for d, h := range hs {
+		lo, hi := h.ShareWithinBounds(target)
 		rep.Directions[d] = LatencyFigures{Count: h.Total, P50: h.Quantile(0.5), P90: h.Quantile(0.9), P99: h.Quantile(0.99),
-			WithinTarget: h.ShareWithin(target)}
+			WithinTarget: lo, WithinTargetMax: hi}
 	}
 	return rep, nil
 }

@@ -154,13 +154,15 @@ func runLatency(ctx context.Context, e env, args []string) error {
 		P50       float64 `json:"p50_seconds"`
 		P90       float64 `json:"p90_seconds"`
 		P99       float64 `json:"p99_seconds"`
-		Within    float64 `json:"share_within_target"`
+		Within    float64 `json:"share_within_target"`     // at least
+		WithinMax float64 `json:"share_within_target_max"` // at most
 		Target    float64 `json:"target_seconds"`
 	}
 	var rows []row
 	for _, d := range dirs {
 		h := hs[metering.Direction(d)]
-		rows = append(rows, row{d, h.Total, h.Quantile(0.5).Seconds(), h.Quantile(0.9).Seconds(), h.Quantile(0.99).Seconds(), h.ShareWithin(*target), target.Seconds()})
+		lo, hi := h.ShareWithinBounds(*target)
+		rows = append(rows, row{d, h.Total, h.Quantile(0.5).Seconds(), h.Quantile(0.9).Seconds(), h.Quantile(0.99).Seconds(), lo, hi, target.Seconds()})
 	}
 	if *asJSON {
 		if rows == nil {
@@ -171,7 +173,11 @@ func runLatency(ctx context.Context, e env, args []string) error {
 	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintf(tw, "DIRECTION\tDELIVERIES\tP50\tP90\tP99\tWITHIN %s\t\n", *target)
 	for _, r := range rows {
-		fmt.Fprintf(tw, "%s\t%d\t%.3gs\t%.3gs\t%.3gs\t%.1f%%\t\n", r.Direction, r.Count, r.P50, r.P90, r.P99, 100*r.Within)
+		within := fmt.Sprintf("%.1f%%", 100*r.Within)
+		if r.WithinMax != r.Within {
+			within = fmt.Sprintf("%.1f–%.1f%%", 100*r.Within, 100*r.WithinMax)
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%.3gs\t%.3gs\t%.3gs\t%s\t\n", r.Direction, r.Count, r.P50, r.P90, r.P99, within)
 	}
 	return tw.Flush()
 }

@@ -77,7 +77,7 @@ func TestBackfillUsageLatencyCLI(t *testing.T) {
 		t.Fatalf("latency: %v %+v", err, r)
 	}
 	for _, l := range lat {
-		if l["count"] <= 0 || l["p50_seconds"] <= 0 || l["p99_seconds"] < l["p50_seconds"] || l["share_within_target"] <= 0 {
+		if l["count"] <= 0 || l["p50_seconds"] <= 0 || l["p99_seconds"] < l["p50_seconds"] || l["share_within_target"] <= 0 || l["share_within_target_max"] < l["share_within_target"] {
 			t.Errorf("latency row %v", l)
 		}
 	}
