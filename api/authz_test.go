@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gin-gonic/gin"
+
 	"github.com/mailmeter/mailmeter/api"
 	"github.com/mailmeter/mailmeter/directory"
 	"github.com/mailmeter/mailmeter/metering"
@@ -48,6 +50,15 @@ func TestAuthorizationMatrix(t *testing.T) {
 			if _, err := dir.AddMailbox(ctx, directory.MailboxInput{Address: "del-" + c.name + "@" + d + ".example"}); err != nil {
 				t.Fatal(err)
 			}
+			// Things to remove and move, one per caller and tenant.
+			if _, err := dir.AddCustomer(ctx, directory.CustomerInput{ID: "rm-" + c.name + "-" + d, Name: "R"}); err != nil {
+				t.Fatal(err)
+			}
+			for _, prefix := range []string{"rm-", "mv-"} {
+				if _, err := dir.AddDomain(ctx, directory.DomainInput{Name: prefix + c.name + "." + d + ".example", CustomerID: d}); err != nil {
+					t.Fatal(err)
+				}
+			}
 		}
 	}
 	if err := e.store.Commit(ctx, metering.Batch{Checkpoint: &metering.Checkpoint{Source: "seeded", Seq: 1, Offset: 10}}); err != nil {
@@ -73,11 +84,17 @@ func TestAuthorizationMatrix(t *testing.T) {
 			ownBody: `{"id":"new-%s-1","name":"N"}`, otherBody: `{"id":"new-%s-2","name":"N"}`, want: adminOnly(created)},
 		{method: "GET", own: "/v1/customers", other: "/v1/customers", want: tenantList},
 		{method: "GET", own: "/v1/customers/acme", other: "/v1/customers/globex", want: tenant},
+		{method: "PATCH", own: "/v1/customers/acme", other: "/v1/customers/globex",
+			ownBody: `{"plan":"gold"}`, otherBody: `{"plan":"gold"}`, want: adminOnly(ok)},
+		{method: "DELETE", own: "/v1/customers/rm-%s-acme", other: "/v1/customers/rm-%s-globex", want: adminOnly(noContent)},
 		{method: "GET", own: "/v1/customers/acme/usage", other: "/v1/customers/globex/usage", want: tenant},
 		{method: "POST", own: "/v1/domains", other: "/v1/domains",
 			ownBody: `{"domain":"%s.acme-new.example","customer":"acme"}`, otherBody: `{"domain":"%s.globex-new.example","customer":"globex"}`, want: adminOnly(created)},
 		{method: "GET", own: "/v1/domains", other: "/v1/domains?customer=globex", want: tenantList},
 		{method: "GET", own: "/v1/domains/acme.example", other: "/v1/domains/globex.example", want: tenant},
+		{method: "PATCH", own: "/v1/domains/mv-%s.acme.example", other: "/v1/domains/mv-%s.globex.example",
+			ownBody: `{"customer":"acme"}`, otherBody: `{"customer":"globex"}`, want: adminOnly(ok)},
+		{method: "DELETE", own: "/v1/domains/rm-%s.acme.example", other: "/v1/domains/rm-%s.globex.example", want: adminOnly(noContent)},
 		{method: "GET", own: "/v1/domains/acme.example/usage", other: "/v1/domains/globex.example/usage", want: tenant},
 		{method: "POST", own: "/v1/mailboxes", other: "/v1/mailboxes",
 			ownBody: `{"address":"new-%s@acme.example"}`, otherBody: `{"address":"new-%s@globex.example"}`, want: adminOnly(created)},
@@ -94,6 +111,24 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{method: "POST", own: "/v1/ingest", other: "/v1/ingest",
 			ownBody: `{"source":"src-%s-1","seq":1,"from_offset":0,"to_offset":5}`, otherBody: `{"source":"src-%s-2","seq":1,"from_offset":0,"to_offset":5}`, want: ingest},
 		{method: "GET", own: "/v1/ingest/sources/seeded", other: "/v1/ingest/sources/missing", want: sources},
+	}
+	covered := map[string]bool{}
+	for _, r := range routes {
+		covered[r.method+" "+strings.SplitN(r.own, "?", 2)[0]] = true
+	}
+	for _, rt := range e.router.(*gin.Engine).Routes() {
+		if !strings.HasPrefix(rt.Path, "/v1/") {
+			continue
+		}
+		found := false
+		for k := range covered {
+			if m, p, _ := strings.Cut(k, " "); m == rt.Method && pathMatches(rt.Path, p) {
+				found = true
+			}
+		}
+		if !found {
+			t.Errorf("route %s %s is missing from the authorization matrix", rt.Method, rt.Path)
+		}
 	}
 	for _, r := range routes {
 		for _, c := range callers {
@@ -133,4 +168,24 @@ func TestCustomerListsAreScoped(t *testing.T) {
 			t.Errorf("%s leaks another tenant: %s", path, body)
 		}
 	}
+}
+
+// pathMatches reports whether a concrete path fits a gin route pattern.
+func pathMatches(pattern, path string) bool {
+	ps, xs := strings.Split(pattern, "/"), strings.Split(path, "/")
+	for i, p := range ps {
+		switch {
+		case strings.HasPrefix(p, "*"):
+			return len(xs) > i
+		case i >= len(xs):
+			return false
+		case strings.HasPrefix(p, ":"):
+			if xs[i] == "" {
+				return false
+			}
+		case p != xs[i]:
+			return false
+		}
+	}
+	return len(ps) == len(xs)
 }

@@ -88,6 +88,38 @@ func (a *app) getCustomer(c *gin.Context) {
 	c.JSON(http.StatusOK, customerOut(cu))
 }
 
+// customerPatchIn is the body of PATCH /v1/customers/{id}: absent fields
+// stay as they are.
+type customerPatchIn struct {
+	Name     *string `json:"name"`
+	Currency *string `json:"currency"`
+	Timezone *string `json:"timezone"`
+	Plan     *string `json:"plan"`
+}
+
+func (a *app) updateCustomer(c *gin.Context) {
+	var in customerPatchIn
+	if err := bindJSON(c, &in); err != nil {
+		a.fail(c, err)
+		return
+	}
+	cu, err := a.Directory.UpdateCustomer(c.Request.Context(), c.Param("id"),
+		directory.CustomerPatch{Name: in.Name, Currency: in.Currency, Timezone: in.Timezone, Plan: in.Plan})
+	if err != nil {
+		a.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, customerOut(cu))
+}
+
+func (a *app) removeCustomer(c *gin.Context) {
+	if err := a.Directory.RemoveCustomer(c.Request.Context(), c.Param("id")); err != nil {
+		a.fail(c, err)
+		return
+	}
+	c.Status(http.StatusNoContent)
+}
+
 type domainJSON struct {
 	Domain    string `json:"domain"`
 	Customer  string `json:"customer"`
@@ -156,6 +188,42 @@ func (a *app) getDomain(c *gin.Context) {
 		return
 	}
 	c.JSON(http.StatusOK, domainOut(d))
+}
+
+// domainPatchIn is the body of PATCH /v1/domains/{domain}: the customer
+// the domain moves to.
+type domainPatchIn struct {
+	Customer string `json:"customer"`
+}
+
+func (a *app) updateDomain(c *gin.Context) {
+	name, err := pathDomain(c)
+	var in domainPatchIn
+	if err == nil {
+		err = bindJSON(c, &in)
+	}
+	if err != nil {
+		a.fail(c, err)
+		return
+	}
+	d, err := a.Directory.MoveDomain(c.Request.Context(), name, in.Customer)
+	if err != nil {
+		a.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, domainOut(d))
+}
+
+func (a *app) removeDomain(c *gin.Context) {
+	name, err := pathDomain(c)
+	if err == nil {
+		err = a.Directory.RemoveDomain(c.Request.Context(), name)
+	}
+	if err != nil {
+		a.fail(c, err)
+		return
+	}
+	c.Status(http.StatusNoContent)
 }
 
 type mailboxJSON struct {

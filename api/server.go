@@ -92,11 +92,15 @@ func (a *app) routes(v1 *gin.RouterGroup) {
 	v1.POST("/customers", a.allow(admin), a.createCustomer)
 	v1.GET("/customers", a.allow(tenant), a.listCustomers)
 	v1.GET("/customers/:id", a.allow(tenant), a.getCustomer)
+	v1.PATCH("/customers/:id", a.allow(admin), a.updateCustomer)
+	v1.DELETE("/customers/:id", a.allow(admin), a.removeCustomer)
 	v1.GET("/customers/:id/usage", a.allow(tenant), a.customerUsage)
 
 	v1.POST("/domains", a.allow(admin), a.createDomain)
 	v1.GET("/domains", a.allow(tenant), a.listDomains)
 	v1.GET("/domains/:domain", a.allow(tenant), a.getDomain)
+	v1.PATCH("/domains/:domain", a.allow(admin), a.updateDomain)
+	v1.DELETE("/domains/:domain", a.allow(admin), a.removeDomain)
 	v1.GET("/domains/:domain/usage", a.allow(tenant), a.domainUsage)
 
 	v1.POST("/mailboxes", a.allow(admin), a.createMailbox)

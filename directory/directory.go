@@ -57,15 +57,28 @@ type MailboxFilter struct {
 type Store interface {
 	// CreateCustomer returns Conflict if the id exists.
 	CreateCustomer(ctx context.Context, c Customer) error
-	// GetCustomer returns NotFound if there is no such customer.
+	// GetCustomer returns NotFound if there is no such customer (removed ones
+	// included).
 	GetCustomer(ctx context.Context, id string) (Customer, error)
 	ListCustomers(ctx context.Context, p Page) ([]Customer, error)
+	// UpdateCustomer stores c's name, currency, timezone and plan; NotFound
+	// if there is no such customer.
+	UpdateCustomer(ctx context.Context, c Customer) error
+	// RemoveCustomer soft-deletes a customer: NotFound if there is none,
+	// Conflict while it owns domains. Its id is not reused.
+	RemoveCustomer(ctx context.Context, id string, at time.Time) error
 	// CreateDomain returns Conflict if the domain exists, NotFound if the
 	// customer does not.
 	CreateDomain(ctx context.Context, d Domain) error
 	// GetDomain returns NotFound if there is no such domain.
 	GetDomain(ctx context.Context, name string) (Domain, error)
 	ListDomains(ctx context.Context, customerID string, p Page) ([]Domain, error)
+	// MoveDomain gives a domain to another customer: NotFound if either
+	// does not exist.
+	MoveDomain(ctx context.Context, name, customerID string) error
+	// RemoveDomain soft-deletes a domain: NotFound if there is none,
+	// Conflict while it has active mailboxes. Adding it again revives it.
+	RemoveDomain(ctx context.Context, name string, at time.Time) error
 	// CreateMailbox returns Conflict if an active mailbox has the address,
 	// NotFound if its domain does not exist.
 	CreateMailbox(ctx context.Context, m Mailbox) (Mailbox, error)

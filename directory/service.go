@@ -65,6 +65,60 @@ func (s *Service) RemoveMailbox(ctx context.Context, address string, at time.Tim
 	return s.store.RemoveMailbox(ctx, addr, at.UTC())
 }
 
+// CustomerPatch changes some of a customer's fields; nil leaves one as it is.
+type CustomerPatch struct {
+	Name, Currency, Timezone, Plan *string
+}
+
+// UpdateCustomer applies a patch, validated as a new customer would be.
+func (s *Service) UpdateCustomer(ctx context.Context, id string, p CustomerPatch) (Customer, error) {
+	cur, err := s.store.GetCustomer(ctx, id)
+	if err != nil {
+		return Customer{}, err
+	}
+	in := CustomerInput{ID: cur.ID, Name: cur.Name, Currency: cur.Currency, Timezone: cur.Timezone, Plan: cur.Plan}
+	for _, f := range []struct {
+		to   *string
+		from *string
+	}{{&in.Name, p.Name}, {&in.Currency, p.Currency}, {&in.Timezone, p.Timezone}, {&in.Plan, p.Plan}} {
+		if f.from != nil {
+			*f.to = *f.from
+		}
+	}
+	c, err := in.Validate(cur.CreatedAt)
+	if err != nil {
+		return Customer{}, err
+	}
+	return c, s.store.UpdateCustomer(ctx, c)
+}
+
+// RemoveCustomer soft-deletes a customer that owns no domain.
+func (s *Service) RemoveCustomer(ctx context.Context, id string) error {
+	return s.store.RemoveCustomer(ctx, id, s.now())
+}
+
+// MoveDomain gives a domain to another existing customer. Usage stays with
+// the mailboxes: the new customer sees the domain's whole history.
+func (s *Service) MoveDomain(ctx context.Context, name, customerID string) (Domain, error) {
+	d, err := DomainInput{Name: name, CustomerID: customerID}.Validate(s.now())
+	if err != nil {
+		return Domain{}, err
+	}
+	if err := s.store.MoveDomain(ctx, d.Name, d.CustomerID); err != nil {
+		return Domain{}, err
+	}
+	return s.store.GetDomain(ctx, d.Name)
+}
+
+// RemoveDomain soft-deletes a domain with no active mailbox.
+func (s *Service) RemoveDomain(ctx context.Context, name string) error {
+	n, err := metering.NormalizeDomain(name)
+	if err != nil {
+		return withField(err, "domain")
+	}
+	return s.store.RemoveDomain(ctx, n, s.now())
+}
+
 // Import parses a CSV file and applies its good rows in one transaction.
 // Rows that fail to parse or to apply are reported with their line number;
 // re-importing the same file changes nothing.

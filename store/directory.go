@@ -2,10 +2,13 @@ package store
 
 import (
 	"context"
+	"errors"
 	"strconv"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 
 	"github.com/mailmeter/mailmeter/directory"
 	"github.com/mailmeter/mailmeter/metering"
@@ -29,7 +32,17 @@ func (s *Store) CreateCustomer(ctx context.Context, c directory.Customer) error 
 }
 
 func createCustomer(db *gorm.DB, c directory.Customer) error {
-	row := customerRow{c.ID, c.Name, c.Currency, c.Timezone, c.Plan, c.CreatedAt.UTC()}
+	var old customerRow
+	switch err := db.Where("id = ?", c.ID).Take(&old).Error; {
+	case err == nil && old.DeletedAt != nil:
+		return &metering.Error{Kind: metering.Conflict, Field: "id", Message: "customer id " + c.ID +
+			" belonged to a customer removed on " + old.DeletedAt.UTC().Format(time.RFC3339) + "; ids are not reused"}
+	case err == nil:
+		return &metering.Error{Kind: metering.Conflict, Field: "id", Message: "customer " + c.ID + " already exists"}
+	case !errors.Is(err, gorm.ErrRecordNotFound):
+		return translate(err, "look up customer %q", c.ID)
+	}
+	row := customerRow{ID: c.ID, Name: c.Name, Currency: c.Currency, Timezone: c.Timezone, Plan: c.Plan, CreatedAt: c.CreatedAt.UTC()}
 	if err := db.Create(&row).Error; err != nil {
 		err = translate(err, "create customer %q", c.ID)
 		if metering.KindOf(err) == metering.Conflict {
@@ -40,10 +53,77 @@ func createCustomer(db *gorm.DB, c directory.Customer) error {
 	return nil
 }
 
+// activeCustomer and activeDomain select rows not removed.
+const activeCustomer, activeDomain = "id = ? AND deleted_at IS NULL", "name = ? AND deleted_at IS NULL"
+
+// UpdateCustomer implements directory.Store.
+func (s *Store) UpdateCustomer(ctx context.Context, c directory.Customer) error {
+	res := s.db.WithContext(ctx).Model(&customerRow{}).Where(activeCustomer, c.ID).
+		Updates(map[string]any{"name": c.Name, "currency": c.Currency, "timezone": c.Timezone, "plan": c.Plan})
+	if res.Error != nil {
+		return translate(res.Error, "update customer %s", c.ID)
+	}
+	if res.RowsAffected == 0 {
+		return metering.Errorf(metering.NotFound, "customer %s does not exist", c.ID)
+	}
+	return nil
+}
+
+// RemoveCustomer implements directory.Store.
+func (s *Store) RemoveCustomer(ctx context.Context, id string, at time.Time) error {
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := lockCustomer(tx, id, "UPDATE"); err != nil {
+			return err
+		}
+		var domains []string
+		if err := tx.Model(&domainRow{}).Where("customer_id = ? AND deleted_at IS NULL", id).
+			Order("name").Limit(4).Pluck("name", &domains).Error; err != nil {
+			return err
+		}
+		if len(domains) > 0 {
+			return metering.Errorf(metering.Conflict, "customer %s still owns domains (%s); remove or move them first",
+				id, strings.Join(domains, ", "))
+		}
+		return tx.Model(&customerRow{}).Where(activeCustomer, id).Update("deleted_at", at.UTC()).Error
+	})
+	return translate(err, "remove customer %s", id)
+}
+
+// lockCustomer makes sure the customer exists and is not removed, and on
+// PostgreSQL locks its row until the transaction ends (strength "SHARE" to
+// add to it, "UPDATE" to remove it), so that no domain is added to a
+// customer being removed. SQLite transactions take the write lock at once.
+func lockCustomer(tx *gorm.DB, id, strength string) error {
+	var row customerRow
+	err := lockRow(tx, strength).Where(activeCustomer, id).Take(&row).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return &metering.Error{Kind: metering.NotFound, Field: "customer", Message: "customer " + id + " does not exist"}
+	}
+	return err
+}
+
+// lockDomain is lockCustomer for a domain; field names the input at fault
+// when the domain does not exist.
+func lockDomain(tx *gorm.DB, name, strength, field, hint string) error {
+	var row domainRow
+	err := lockRow(tx, strength).Where(activeDomain, name).Take(&row).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return &metering.Error{Kind: metering.NotFound, Field: field, Message: "domain " + name + " does not exist" + hint}
+	}
+	return err
+}
+
+func lockRow(tx *gorm.DB, strength string) *gorm.DB {
+	if tx.Dialector.Name() == "postgres" {
+		return tx.Clauses(clause.Locking{Strength: strength})
+	}
+	return tx
+}
+
 // GetCustomer implements directory.Store.
 func (s *Store) GetCustomer(ctx context.Context, id string) (directory.Customer, error) {
 	var row customerRow
-	if err := s.db.WithContext(ctx).Where("id = ?", id).Take(&row).Error; err != nil {
+	if err := s.db.WithContext(ctx).Where(activeCustomer, id).Take(&row).Error; err != nil {
 		return directory.Customer{}, translate(err, "customer %s", id)
 	}
 	return row.domain(), nil
@@ -56,7 +136,7 @@ func (r customerRow) domain() directory.Customer {
 // ListCustomers implements directory.Store.
 func (s *Store) ListCustomers(ctx context.Context, p directory.Page) ([]directory.Customer, error) {
 	var rows []customerRow
-	err := s.db.WithContext(ctx).Where("id > ?", p.After).Order("id").Limit(limitOf(p)).Find(&rows).Error
+	err := s.db.WithContext(ctx).Where("id > ? AND deleted_at IS NULL", p.After).Order("id").Limit(limitOf(p)).Find(&rows).Error
 	if err != nil {
 		return nil, translate(err, "list customers")
 	}
@@ -69,18 +149,24 @@ func (s *Store) ListCustomers(ctx context.Context, p directory.Page) ([]director
 
 // CreateDomain implements directory.Store.
 func (s *Store) CreateDomain(ctx context.Context, d directory.Domain) error {
-	return createDomain(s.db.WithContext(ctx), d)
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error { return createDomain(tx, d) })
 }
 
+// createDomain runs in a transaction.
 func createDomain(db *gorm.DB, d directory.Domain) error {
-	var n int64
-	if err := db.Model(&customerRow{}).Where("id = ?", d.CustomerID).Count(&n).Error; err != nil {
+	if err := lockCustomer(db, d.CustomerID, "SHARE"); err != nil {
 		return translate(err, "look up customer %s", d.CustomerID)
 	}
-	if n == 0 {
-		return &metering.Error{Kind: metering.NotFound, Field: "customer", Message: "customer " + d.CustomerID + " does not exist"}
+	// A removed domain added again revives its row.
+	res := db.Model(&domainRow{}).Where("name = ? AND deleted_at IS NOT NULL", d.Name).
+		Updates(map[string]any{"customer_id": d.CustomerID, "created_at": d.CreatedAt.UTC(), "deleted_at": nil})
+	if res.Error != nil {
+		return translate(res.Error, "create domain %s", d.Name)
 	}
-	row := domainRow{d.Name, d.CustomerID, d.CreatedAt.UTC()}
+	if res.RowsAffected > 0 {
+		return nil
+	}
+	row := domainRow{Name: d.Name, CustomerID: d.CustomerID, CreatedAt: d.CreatedAt.UTC()}
 	if err := db.Create(&row).Error; err != nil {
 		err = translate(err, "create domain %s", d.Name)
 		if metering.KindOf(err) == metering.Conflict {
@@ -94,7 +180,7 @@ func createDomain(db *gorm.DB, d directory.Domain) error {
 // GetDomain implements directory.Store.
 func (s *Store) GetDomain(ctx context.Context, name string) (directory.Domain, error) {
 	var row domainRow
-	if err := s.db.WithContext(ctx).Where("name = ?", name).Take(&row).Error; err != nil {
+	if err := s.db.WithContext(ctx).Where(activeDomain, name).Take(&row).Error; err != nil {
 		return directory.Domain{}, translate(err, "domain %s", name)
 	}
 	return directory.Domain{Name: row.Name, CustomerID: row.CustomerID, CreatedAt: row.CreatedAt.UTC()}, nil
@@ -102,7 +188,7 @@ func (s *Store) GetDomain(ctx context.Context, name string) (directory.Domain, e
 
 // ListDomains implements directory.Store.
 func (s *Store) ListDomains(ctx context.Context, customerID string, p directory.Page) ([]directory.Domain, error) {
-	q := s.db.WithContext(ctx).Where("name > ?", p.After)
+	q := s.db.WithContext(ctx).Where("name > ? AND deleted_at IS NULL", p.After)
 	if customerID != "" {
 		q = q.Where("customer_id = ?", customerID)
 	}
@@ -117,18 +203,55 @@ func (s *Store) ListDomains(ctx context.Context, customerID string, p directory.
 	return out, nil
 }
 
-// CreateMailbox implements directory.Store.
-func (s *Store) CreateMailbox(ctx context.Context, m directory.Mailbox) (directory.Mailbox, error) {
-	return createMailbox(s.db.WithContext(ctx), m)
+// MoveDomain implements directory.Store.
+func (s *Store) MoveDomain(ctx context.Context, name, customerID string) error {
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := lockCustomer(tx, customerID, "SHARE"); err != nil {
+			return err
+		}
+		res := tx.Model(&domainRow{}).Where(activeDomain, name).Update("customer_id", customerID)
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			return &metering.Error{Kind: metering.NotFound, Field: "domain", Message: "domain " + name + " does not exist"}
+		}
+		return nil
+	})
+	return translate(err, "move domain %s", name)
 }
 
+// RemoveDomain implements directory.Store.
+func (s *Store) RemoveDomain(ctx context.Context, name string, at time.Time) error {
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := lockDomain(tx, name, "UPDATE", "domain", ""); err != nil {
+			return err
+		}
+		var active int64
+		if err := tx.Model(&mailboxRow{}).Where("domain = ? AND deleted_at IS NULL", name).Count(&active).Error; err != nil {
+			return err
+		}
+		if active > 0 {
+			return metering.Errorf(metering.Conflict, "domain %s still has %d active mailboxes; remove them first", name, active)
+		}
+		return tx.Model(&domainRow{}).Where(activeDomain, name).Update("deleted_at", at.UTC()).Error
+	})
+	return translate(err, "remove domain %s", name)
+}
+
+// CreateMailbox implements directory.Store.
+func (s *Store) CreateMailbox(ctx context.Context, m directory.Mailbox) (out directory.Mailbox, err error) {
+	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		out, err = createMailbox(tx, m)
+		return err
+	})
+	return out, err
+}
+
+// createMailbox runs in a transaction.
 func createMailbox(db *gorm.DB, m directory.Mailbox) (directory.Mailbox, error) {
-	var n int64
-	if err := db.Model(&domainRow{}).Where("name = ?", m.Domain).Count(&n).Error; err != nil {
+	if err := lockDomain(db, m.Domain, "SHARE", "address", "; add it first (mailmeter domain add)"); err != nil {
 		return m, translate(err, "look up domain %s", m.Domain)
-	}
-	if n == 0 {
-		return m, &metering.Error{Kind: metering.NotFound, Field: "address", Message: "domain " + m.Domain + " does not exist; add it first (mailmeter domain add)"}
 	}
 	row := mailboxRow{Address: m.Address, Domain: m.Domain, CreatedAt: m.CreatedAt.UTC()}
 	if err := db.Create(&row).Error; err != nil {
@@ -228,7 +351,7 @@ func (s *Store) Import(ctx context.Context, rows []directory.ImportRow) ([]direc
 func importRow(tx *gorm.DB, r directory.ImportRow) (bool, error) {
 	if r.Customer != nil {
 		var n int64
-		if err := tx.Model(&customerRow{}).Where("id = ?", r.Customer.ID).Count(&n).Error; err != nil {
+		if err := tx.Model(&customerRow{}).Where(activeCustomer, r.Customer.ID).Count(&n).Error; err != nil {
 			return false, translate(err, "look up customer")
 		}
 		if n == 0 {
@@ -238,7 +361,7 @@ func importRow(tx *gorm.DB, r directory.ImportRow) (bool, error) {
 		}
 	}
 	var d domainRow
-	err := tx.Where("name = ?", r.Domain.Name).Take(&d).Error
+	err := tx.Where(activeDomain, r.Domain.Name).Take(&d).Error
 	switch {
 	case err == nil:
 		if r.Customer != nil && d.CustomerID != r.Customer.ID {

@@ -6,20 +6,22 @@ import "time"
 // TestModelsMatchSchema on both dialects).
 
 type customerRow struct {
-	ID        string    `gorm:"column:id;primaryKey"`
-	Name      string    `gorm:"column:name"`
-	Currency  string    `gorm:"column:currency"`
-	Timezone  string    `gorm:"column:timezone"`
-	Plan      string    `gorm:"column:plan"`
-	CreatedAt time.Time `gorm:"column:created_at"`
+	ID        string     `gorm:"column:id;primaryKey"`
+	Name      string     `gorm:"column:name"`
+	Currency  string     `gorm:"column:currency"`
+	Timezone  string     `gorm:"column:timezone"`
+	Plan      string     `gorm:"column:plan"`
+	CreatedAt time.Time  `gorm:"column:created_at"`
+	DeletedAt *time.Time `gorm:"column:deleted_at"`
 }
 
 func (customerRow) TableName() string { return "customers" }
 
 type domainRow struct {
-	Name       string    `gorm:"column:name;primaryKey"`
-	CustomerID string    `gorm:"column:customer_id"`
-	CreatedAt  time.Time `gorm:"column:created_at"`
+	Name       string     `gorm:"column:name;primaryKey"`
+	CustomerID string     `gorm:"column:customer_id"`
+	CreatedAt  time.Time  `gorm:"column:created_at"`
+	DeletedAt  *time.Time `gorm:"column:deleted_at"`
 }
 
 func (domainRow) TableName() string { return "domains" }

@@ -40,7 +40,7 @@ func parseTimeFlag(name, v string) (time.Time, error) {
 
 func runCustomer(ctx context.Context, e env, args []string) error {
 	if len(args) == 0 {
-		return usagef("usage: mailmeter customer add ID --name NAME [--currency EUR] [--timezone ZONE] [--plan PLAN] | customer list [--json]")
+		return usagef("usage: mailmeter customer add ID --name NAME [--currency EUR] [--timezone ZONE] [--plan PLAN] | customer update ID [--name N] [--currency C] [--timezone Z] [--plan P] | customer remove ID | customer list [--json]")
 	}
 	switch args[0] {
 	case "add":
@@ -59,6 +59,40 @@ func runCustomer(ctx context.Context, e env, args []string) error {
 				return err
 			}
 			fmt.Fprintf(e.stdout, "customer %s added\n", c.ID)
+			return nil
+		})
+	case "update":
+		f := newFlags("customer update", "customer update ID [--name NAME] [--currency EUR] [--timezone ZONE] [--plan PLAN]", e)
+		var p directory.CustomerPatch
+		for name, dst := range map[string]**string{"name": &p.Name, "currency": &p.Currency, "timezone": &p.Timezone, "plan": &p.Plan} {
+			f.Func(name, "new "+name, func(v string) error { *dst = &v; return nil })
+		}
+		pos, err := f.parse(e, args[1:], 1, 1)
+		if err != nil {
+			return err
+		}
+		if p == (directory.CustomerPatch{}) {
+			return usagef("customer update %s: nothing to change; give --name, --currency, --timezone or --plan", pos[0])
+		}
+		return withDirectory(ctx, e, f, func(svc *directory.Service) error {
+			c, err := svc.UpdateCustomer(ctx, pos[0], p)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(e.stdout, "customer %s updated: %s, %s, %s, plan %q\n", c.ID, c.Name, c.Currency, c.Timezone, c.Plan)
+			return nil
+		})
+	case "remove":
+		f := newFlags("customer remove", "customer remove ID (once it owns no domain)", e)
+		pos, err := f.parse(e, args[1:], 1, 1)
+		if err != nil {
+			return err
+		}
+		return withDirectory(ctx, e, f, func(svc *directory.Service) error {
+			if err := svc.RemoveCustomer(ctx, pos[0]); err != nil {
+				return err
+			}
+			fmt.Fprintf(e.stdout, "customer %s removed (history kept; the id is not reused)\n", pos[0])
 			return nil
 		})
 	case "list":
@@ -89,12 +123,12 @@ func runCustomer(ctx context.Context, e env, args []string) error {
 			return tw.Flush()
 		})
 	}
-	return usagef("unknown customer action %q; want add or list", args[0])
+	return usagef("unknown customer action %q; want add, update, remove or list", args[0])
 }
 
 func runDomain(ctx context.Context, e env, args []string) error {
 	if len(args) == 0 {
-		return usagef("usage: mailmeter domain add DOMAIN --customer ID | domain list [--customer ID] [--json]")
+		return usagef("usage: mailmeter domain add DOMAIN --customer ID | domain move DOMAIN --customer ID | domain remove DOMAIN | domain list [--customer ID] [--json]")
 	}
 	switch args[0] {
 	case "add":
@@ -110,6 +144,34 @@ func runDomain(ctx context.Context, e env, args []string) error {
 				return err
 			}
 			fmt.Fprintf(e.stdout, "domain %s added to customer %s\n", d.Name, d.CustomerID)
+			return nil
+		})
+	case "move":
+		f := newFlags("domain move", "domain move DOMAIN --customer ID", e)
+		cust := f.String("customer", "", "the customer the domain moves to (required)")
+		pos, err := f.parse(e, args[1:], 1, 1)
+		if err != nil {
+			return err
+		}
+		return withDirectory(ctx, e, f, func(svc *directory.Service) error {
+			d, err := svc.MoveDomain(ctx, pos[0], *cust)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(e.stdout, "domain %s moved to customer %s\n", d.Name, d.CustomerID)
+			return nil
+		})
+	case "remove":
+		f := newFlags("domain remove", "domain remove DOMAIN (once it has no active mailbox)", e)
+		pos, err := f.parse(e, args[1:], 1, 1)
+		if err != nil {
+			return err
+		}
+		return withDirectory(ctx, e, f, func(svc *directory.Service) error {
+			if err := svc.RemoveDomain(ctx, pos[0]); err != nil {
+				return err
+			}
+			fmt.Fprintf(e.stdout, "domain %s removed (history kept)\n", pos[0])
 			return nil
 		})
 	case "list":
@@ -145,7 +207,7 @@ func runDomain(ctx context.Context, e env, args []string) error {
 			return tw.Flush()
 		})
 	}
-	return usagef("unknown domain action %q; want add or list", args[0])
+	return usagef("unknown domain action %q; want add, move, remove or list", args[0])
 }
 
 func runMailbox(ctx context.Context, e env, args []string) error {

@@ -68,6 +68,20 @@ func TestDirectoryCLI(t *testing.T) {
 		{[]string{"mailbox", "add", "carol@acme.example", "--created", "2026-10-01T00:00:00Z"}, 0, "added"},
 		{[]string{"mailbox", "remove", "carol@acme.example", "--at", "2026-11-01T00:00:00Z"}, 0, "removed"},
 		{[]string{"mailbox", "remove", "carol@acme.example"}, 1, "does not exist"},
+		{[]string{"customer", "update", "acme", "--plan", "gold", "--currency", "chf"}, 0, `customer acme updated: Acme GmbH, CHF, Europe/Berlin, plan "gold"`},
+		{[]string{"customer", "update", "acme"}, 2, "nothing to change"},
+		{[]string{"customer", "update", "acme", "--timezone", "Nowhere/Land"}, 1, "timezone"},
+		{[]string{"customer", "add", "globex", "--name", "Globex"}, 0, "added"},
+		{[]string{"customer", "remove", "acme"}, 1, "still owns domains (acme.example)"},
+		{[]string{"domain", "remove", "acme.example"}, 1, "active mailboxes"},
+		{[]string{"domain", "move", "acme.example", "--customer", "globex"}, 0, "domain acme.example moved to customer globex"},
+		{[]string{"domain", "move", "acme.example", "--customer", "ghost"}, 1, "customer ghost does not exist"},
+		{[]string{"customer", "remove", "acme"}, 0, "customer acme removed"},
+		{[]string{"customer", "add", "acme", "--name", "Again"}, 1, "ids are not reused"},
+		{[]string{"domain", "add", "spare.example", "--customer", "globex"}, 0, "added"},
+		{[]string{"domain", "remove", "spare.example"}, 0, "domain spare.example removed"},
+		{[]string{"domain", "remove", "spare.example"}, 1, "does not exist"},
+		{[]string{"domain", "frobnicate"}, 2, "want add, move, remove or list"},
 	}
 	for _, s := range steps {
 		r := runCLI(t, vars, s.args...)
@@ -85,7 +99,7 @@ func TestDirectoryCLI(t *testing.T) {
 		t.Errorf("listed %v", got)
 	}
 	// A global flag before the subcommand works too.
-	if r := runCLI(t, nil, "--db", db, "customer", "list"); r.code != 0 || !strings.Contains(r.stdout, "Acme GmbH") {
+	if r := runCLI(t, nil, "--db", db, "customer", "list"); r.code != 0 || !strings.Contains(r.stdout, "Globex") || strings.Contains(r.stdout, "acme") {
 		t.Errorf("customer list: %+v", r)
 	}
 }
