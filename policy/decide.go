@@ -1,0 +1,168 @@
+package policy
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/mailmeter/mailmeter/metering"
+	"github.com/mailmeter/mailmeter/quota"
+)
+
+// Quotas answers quota questions from memory (quota.View).
+type Quotas interface {
+	// Report returns a mailbox's quota picture, or a NotFound error for a
+	// mailbox the directory does not know.
+	Report(ctx context.Context, mailbox string) (quota.Report, error)
+}
+
+// Options tune the decisions.
+type Options struct {
+	// Delimiter is the recipient delimiter: user+tag@domain is checked as
+	// user@domain. "" disables it.
+	Delimiter string
+	// Defer answers a full mailbox with 452 4.2.2 (try again later)
+	// instead of 552 5.2.2 (Dovecot's quota_status_overquota default).
+	Defer bool
+}
+
+// Checks name what a decision was about, for logs and metrics.
+const (
+	CheckNone     = "none"     // nothing to check at this state
+	CheckStorage  = "storage"  // recipient's storage bytes
+	CheckMessages = "messages" // recipient's message count
+	CheckOutbound = "outbound" // sender's daily outbound recipients or bytes
+	CheckUnknown  = "unknown"  // mailbox not in the directory: not ours to judge
+	CheckError    = "error"    // the quota lookup failed: fail open
+)
+
+// Decision is the answer to one request.
+type Decision struct {
+	Action  string // the reply's action: DUNNO, or an SMTP code and text
+	Check   string // Check* constant: what decided
+	Mailbox string // the mailbox the decision is about, if any
+	Err     error  // a lookup error answered with DUNNO
+}
+
+// Refused reports whether the decision refuses the request.
+func (d Decision) Refused() bool { return d.Action != Dunno }
+
+// Dunno is the action that lets Postfix go on with its other restrictions.
+const Dunno = "DUNNO"
+
+// Decider turns requests into decisions. It has no I/O of its own.
+type Decider struct {
+	quotas Quotas
+	opts   Options
+	now    func() time.Time
+}
+
+// NewDecider returns a Decider over quotas.
+func NewDecider(quotas Quotas, opts Options, now func() time.Time) *Decider {
+	return &Decider{quotas: quotas, opts: opts, now: now}
+}
+
+// Decide answers a request, the way Dovecot's quota-status answers for
+// storage (so it can replace it):
+//   - At RCPT (and any state naming a recipient), an authenticated sender
+//     (sasl_username) at or over a daily outbound limit (recipients, or
+//     bytes counting this message's size) is deferred with 452 4.7.1 until
+//     the UTC day ends: the limit resets.
+//   - A recipient whose mailbox is over its hard storage limit (past its
+//     grace), or would be with this message's size, or at its hard message
+//     limit, is refused with 552 5.2.2 (452 4.2.2 with Options.Defer).
+//   - At END-OF-MESSAGE the sender's bytes are checked again with the real
+//     size times the recipients.
+//   - Anything else, unknown mailboxes and lookup errors get DUNNO: the
+//     policy never blocks mail it cannot judge.
+func (d *Decider) Decide(ctx context.Context, req Request) Decision {
+	state := strings.ToUpper(req.ProtocolState)
+	if req.Request != "" && req.Request != "smtpd_access_policy" {
+		return Decision{Action: Dunno, Check: CheckNone}
+	}
+	sender := ""
+	if req.SASLUsername != "" && strings.Contains(req.SASLUsername, "@") {
+		sender = metering.MailboxFor(req.SASLUsername, d.opts.Delimiter)
+	}
+	switch {
+	case state == "END-OF-MESSAGE" && sender != "":
+		n := max(req.RecipientCount, 1)
+		return d.outbound(ctx, sender, 0, req.Size*n, true)
+	case req.Recipient != "" && (state == "RCPT" || state == ""):
+		if sender != "" {
+			if dec := d.outbound(ctx, sender, 1, req.Size, false); dec.Refused() {
+				return dec
+			}
+		}
+		return d.recipient(ctx, metering.MailboxFor(req.Recipient, d.opts.Delimiter), req.Size)
+	}
+	return Decision{Action: Dunno, Check: CheckNone}
+}
+
+// recipient checks a recipient's storage and message limits.
+func (d *Decider) recipient(ctx context.Context, mailbox string, size int64) Decision {
+	r, dec, ok := d.report(ctx, mailbox)
+	if !ok {
+		return dec
+	}
+	full := func(check, what string) Decision {
+		code := "552 5.2.2"
+		if d.opts.Defer {
+			code = "452 4.2.2"
+		}
+		return Decision{Action: fmt.Sprintf("%s <%s>: Mailbox is full (%s)", code, mailbox, what), Check: check, Mailbox: mailbox}
+	}
+	s := r.Storage
+	inGrace := !r.GraceUntil.IsZero() && d.now().Before(r.GraceUntil)
+	switch {
+	case s.Hard > 0 && s.Used >= s.Hard && !inGrace:
+		return full(CheckStorage, fmt.Sprintf("%d of %d bytes used", s.Used, s.Hard))
+	case s.Hard > 0 && size > 0 && s.Used < s.Hard && s.Used+size > s.Hard:
+		return full(CheckStorage, fmt.Sprintf("a %d-byte message does not fit in the %d bytes left", size, s.Hard-s.Used))
+	case r.Messages.Hard > 0 && r.Messages.Used >= r.Messages.Hard:
+		return full(CheckMessages, fmt.Sprintf("%d of %d messages", r.Messages.Used, r.Messages.Hard))
+	}
+	return Decision{Action: Dunno, Check: CheckStorage, Mailbox: mailbox}
+}
+
+// outbound checks a sender's daily limits with recipients and bytes more.
+// strictBytes checks the bytes alone (END-OF-MESSAGE, real size).
+func (d *Decider) outbound(ctx context.Context, mailbox string, recipients, bytes int64, strictBytes bool) Decision {
+	r, dec, ok := d.report(ctx, mailbox)
+	if !ok {
+		if dec.Check == CheckUnknown {
+			// A login that is not a metered mailbox has no outbound limit.
+			dec.Check = CheckNone
+		}
+		return dec
+	}
+	defer_ := func(what string) Decision {
+		return Decision{Action: fmt.Sprintf("452 4.7.1 <%s>: Daily sending limit reached (%s); it resets at %s",
+			mailbox, what, r.ResetsAt.UTC().Format(time.RFC3339)), Check: CheckOutbound, Mailbox: mailbox}
+	}
+	rc, by := r.OutRecipients, r.OutBytes
+	if !strictBytes && rc.Hard > 0 && rc.Used+recipients > rc.Hard {
+		return defer_(fmt.Sprintf("%d of %d recipients today", rc.Used, rc.Hard))
+	}
+	if by.Hard > 0 && (by.Used >= by.Hard || bytes > 0 && by.Used+bytes > by.Hard) {
+		return defer_(fmt.Sprintf("%d of %d bytes today, this message %d", by.Used, by.Hard, bytes))
+	}
+	return Decision{Action: Dunno, Check: CheckOutbound, Mailbox: mailbox}
+}
+
+// report looks a mailbox up; ok is false with the decision to return when
+// there is nothing to judge.
+func (d *Decider) report(ctx context.Context, mailbox string) (quota.Report, Decision, bool) {
+	if mailbox == "" {
+		return quota.Report{}, Decision{Action: Dunno, Check: CheckNone}, false
+	}
+	r, err := d.quotas.Report(ctx, mailbox)
+	switch {
+	case metering.KindOf(err) == metering.NotFound:
+		return r, Decision{Action: Dunno, Check: CheckUnknown, Mailbox: mailbox}, false
+	case err != nil:
+		return r, Decision{Action: Dunno, Check: CheckError, Mailbox: mailbox, Err: err}, false
+	}
+	return r, Decision{}, true
+}
