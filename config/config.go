@@ -31,6 +31,17 @@ type Config struct {
 	Collect   Collect   `yaml:"collect"`
 	Auth      Auth      `yaml:"auth"`
 	API       API       `yaml:"api"`
+	Policy    Policy    `yaml:"policy"`
+}
+
+// Policy configures the Postfix policy server (quota at SMTP time) that
+// serve runs when Listen is set.
+type Policy struct {
+	// Listen is HOST:PORT, or unix:PATH for a Unix socket. "" = off.
+	Listen string `yaml:"listen"`
+	// OverQuota is how a full mailbox is refused: reject (552 5.2.2,
+	// the default) or defer (452 4.2.2).
+	OverQuota string `yaml:"over_quota"`
 }
 
 // Log configures the process's own logs.
@@ -153,6 +164,7 @@ func (c *Config) applyEnv(getenv func(string) string) error {
 	set("MAILMETER_JWT_ISSUER", &c.Auth.Issuer)
 	set("MAILMETER_JWT_AUDIENCE", &c.Auth.Audience)
 	set("MAILMETER_PUSH", &c.Collect.Push)
+	set("MAILMETER_POLICY_LISTEN", &c.Policy.Listen)
 	if v, ok := lookup(getenv, "MAILMETER_RECIPIENT_DELIMITER"); ok {
 		c.Delimiter = &v
 	}
@@ -220,6 +232,20 @@ func (c Config) Validate() error {
 	}
 	if c.Collect.BatchLines <= 0 {
 		return fmt.Errorf("invalid config: collect.batch_lines: must be positive")
+	}
+	if l := c.Policy.Listen; l != "" {
+		if path, ok := strings.CutPrefix(l, "unix:"); ok {
+			if path == "" {
+				return fmt.Errorf("invalid config: policy.listen: %q: want unix:PATH", l)
+			}
+		} else if err := checkHostPort(l); err != nil {
+			return fmt.Errorf("invalid config: policy.listen: %q: %v (or unix:PATH)", l, err)
+		}
+	}
+	switch c.Policy.OverQuota {
+	case "", "reject", "defer":
+	default:
+		return fmt.Errorf("invalid config: policy.over_quota: %q: want reject or defer", c.Policy.OverQuota)
 	}
 	if c.API.MaxBodyBytes <= 0 {
 		return fmt.Errorf("invalid config: api.max_body_bytes: must be positive")

@@ -57,6 +57,9 @@ func TestValidateNamesKey(t *testing.T) {
 		"collect:\n  flush_interval: soon":          "soon",
 		"auth:\n  hs256_secret: short":              "auth.hs256_secret",
 		"nonsense: 1":                               "nonsense",
+		"policy:\n  listen: postfix":                "policy.listen",
+		"policy:\n  listen: 'unix:'":                "policy.listen",
+		"policy:\n  over_quota: bounce":             "policy.over_quota",
 	}
 	for body, key := range cases {
 		path := filepath.Join(t.TempDir(), "c.yaml")

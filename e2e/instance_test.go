@@ -59,6 +59,7 @@ type instance struct {
 	vmail   string // virtual_mailbox_base
 	maillog string // maillog_file
 	port    int
+	extra   []string // main.cf settings of the test, after the instance's own
 }
 
 // skipWithoutPostfix skips the test, with one line, unless Postfix and
@@ -72,11 +73,12 @@ func skipWithoutPostfix(t *testing.T) {
 	}
 }
 
-// startPostfix configures and starts a private instance; it is stopped
-// (and any process left of it killed) when the test ends.
-func startPostfix(t *testing.T) *instance {
+// startPostfix configures and starts a private instance, with extra
+// main.cf settings; it is stopped (and any process left of it killed) when
+// the test ends.
+func startPostfix(t *testing.T, extra ...string) *instance {
 	t.Helper()
-	in := &instance{dir: t.TempDir(), port: freePort(t)}
+	in := &instance{dir: t.TempDir(), port: freePort(t), extra: extra}
 	in.etc = filepath.Join(in.dir, "etc")
 	in.queue = filepath.Join(in.dir, "queue")
 	in.vmail = filepath.Join(in.dir, "vmail")
@@ -154,7 +156,7 @@ func (in *instance) writeConfig(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	args := append([]string{"-c", in.etc, "-e"}, in.settings()...)
+	args := append(append([]string{"-c", in.etc, "-e"}, in.settings()...), in.extra...)
 	if out, err := exec.Command(postconfCmd, args...).CombinedOutput(); err != nil {
 		t.Fatalf("postconf -e: %v\n%s", err, out)
 	}

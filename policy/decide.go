@@ -111,7 +111,8 @@ func (d *Decider) recipient(ctx context.Context, mailbox string, size int64) Dec
 		if d.opts.Defer {
 			code = "452 4.2.2"
 		}
-		return Decision{Action: fmt.Sprintf("%s <%s>: Mailbox is full (%s)", code, mailbox, what), Check: check, Mailbox: mailbox}
+		// Postfix puts "<recipient>: Recipient address rejected: " before it.
+		return Decision{Action: fmt.Sprintf("%s Mailbox is full (%s)", code, what), Check: check, Mailbox: mailbox}
 	}
 	s := r.Storage
 	inGrace := !r.GraceUntil.IsZero() && d.now().Before(r.GraceUntil)
@@ -138,7 +139,7 @@ func (d *Decider) outbound(ctx context.Context, mailbox string, recipients, byte
 		return dec
 	}
 	defer_ := func(what string) Decision {
-		return Decision{Action: fmt.Sprintf("452 4.7.1 <%s>: Daily sending limit reached (%s); it resets at %s",
+		return Decision{Action: fmt.Sprintf("452 4.7.1 Daily sending limit of <%s> reached (%s); it resets at %s",
 			mailbox, what, r.ResetsAt.UTC().Format(time.RFC3339)), Check: CheckOutbound, Mailbox: mailbox}
 	}
 	rc, by := r.OutRecipients, r.OutBytes

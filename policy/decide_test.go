@@ -102,22 +102,22 @@ func TestDecide(t *testing.T) {
 		prefix string // of the action
 		check  string
 	}{
-		{"storage at hard limit", rcpt("alice@acme.example", "", 0), "552 5.2.2 <alice@acme.example>: Mailbox is full", policy.CheckStorage},
-		{"tagged, mixed case", rcpt("<Alice+lists@ACME.example>", "", 0), "552 5.2.2 <alice@acme.example>", policy.CheckStorage},
-		{"message limit", rcpt("bob@acme.example", "", 0), "552 5.2.2 <bob@acme.example>: Mailbox is full (10 of 10 messages)", policy.CheckMessages},
+		{"storage at hard limit", rcpt("alice@acme.example", "", 0), "552 5.2.2 Mailbox is full (1000 of 1000 bytes used)", policy.CheckStorage},
+		{"tagged, mixed case", rcpt("<Alice+lists@ACME.example>", "", 0), "552 5.2.2 Mailbox is full", policy.CheckStorage},
+		{"message limit", rcpt("bob@acme.example", "", 0), "552 5.2.2 Mailbox is full (10 of 10 messages)", policy.CheckMessages},
 		{"over but in grace", rcpt("carol@acme.example", "", 0), "DUNNO", policy.CheckStorage},
 		{"fits", rcpt("frank@acme.example", "", 100), "DUNNO", policy.CheckStorage},
-		{"does not fit", rcpt("frank@acme.example", "", 101), "552 5.2.2 <frank@acme.example>: Mailbox is full (a 101-byte message does not fit in the 100 bytes left)", policy.CheckStorage},
+		{"does not fit", rcpt("frank@acme.example", "", 101), "552 5.2.2 Mailbox is full (a 101-byte message does not fit in the 100 bytes left)", policy.CheckStorage},
 		{"no limits", rcpt("erin@acme.example", "", 1<<30), "DUNNO", policy.CheckStorage},
 		{"unknown mailbox", rcpt("nobody@acme.example", "", 0), "DUNNO", policy.CheckUnknown},
 		{"remote recipient", rcpt("someone@remote.example", "", 0), "DUNNO", policy.CheckUnknown},
 		{"sender under its recipient limit", rcpt("someone@remote.example", "dave@acme.example", 500), "DUNNO", policy.CheckUnknown},
-		{"sender over its bytes with this size", rcpt("someone@remote.example", "dave@acme.example", 1001), "452 4.7.1 <dave@acme.example>: Daily sending limit reached", policy.CheckOutbound},
-		{"sender to a full local mailbox", rcpt("alice@acme.example", "dave@acme.example", 0), "552 5.2.2 <alice@acme.example>", policy.CheckStorage},
+		{"sender over its bytes with this size", rcpt("someone@remote.example", "dave@acme.example", 1001), "452 4.7.1 Daily sending limit of <dave@acme.example> reached", policy.CheckOutbound},
+		{"sender to a full local mailbox", rcpt("alice@acme.example", "dave@acme.example", 0), "552 5.2.2 Mailbox is full", policy.CheckStorage},
 		{"login without a domain is not judged", rcpt("someone@remote.example", "dave", 1<<20), "DUNNO", policy.CheckUnknown},
 		{"yesterday's sending does not count", rcpt("someone@remote.example", "erin@acme.example", 0), "DUNNO", policy.CheckUnknown},
 		{"end of message within bytes", policy.Request{ProtocolState: "END-OF-MESSAGE", SASLUsername: "dave@acme.example", Size: 300, RecipientCount: 3}, "DUNNO", policy.CheckOutbound},
-		{"end of message over bytes", policy.Request{ProtocolState: "END-OF-MESSAGE", SASLUsername: "dave@acme.example", Size: 400, RecipientCount: 3}, "452 4.7.1 <dave@acme.example>", policy.CheckOutbound},
+		{"end of message over bytes", policy.Request{ProtocolState: "END-OF-MESSAGE", SASLUsername: "dave@acme.example", Size: 400, RecipientCount: 3}, "452 4.7.1 Daily sending limit of <dave@acme.example>", policy.CheckOutbound},
 		{"other states", policy.Request{Request: "smtpd_access_policy", ProtocolState: "CONNECT", Recipient: "alice@acme.example"}, "DUNNO", policy.CheckNone},
 		{"other request types", policy.Request{Request: "something_else", ProtocolState: "RCPT", Recipient: "alice@acme.example"}, "DUNNO", policy.CheckNone},
 	}
@@ -133,6 +133,10 @@ func TestDecide(t *testing.T) {
 		})
 	}
 
+	if dec := d.Decide(ctx, rcpt("<Alice+lists@ACME.example>", "", 0)); dec.Mailbox != "alice@acme.example" {
+		t.Errorf("tagged recipient judged as %q", dec.Mailbox)
+	}
+
 	// The fifth recipient of the day is dave's last.
 	if dec := d.Decide(ctx, rcpt("x@remote.example", "dave@acme.example", 0)); dec.Refused() {
 		t.Errorf("5th recipient refused: %q", dec.Action)
@@ -145,7 +149,7 @@ func TestDecide(t *testing.T) {
 	// Grace ends an hour after the view saw carol over her limit; a new
 	// day resets dave's sending.
 	w.clock.set(t0.Add(61 * time.Minute))
-	if dec := d.Decide(ctx, rcpt("carol@acme.example", "", 0)); !strings.HasPrefix(dec.Action, "552 5.2.2 <carol@acme.example>") {
+	if dec := d.Decide(ctx, rcpt("carol@acme.example", "", 0)); !strings.HasPrefix(dec.Action, "552 5.2.2 Mailbox is full") || dec.Mailbox != "carol@acme.example" {
 		t.Errorf("after grace: %q", dec.Action)
 	}
 	w.clock.set(t0.Add(13 * time.Hour))
@@ -155,7 +159,7 @@ func TestDecide(t *testing.T) {
 
 	// Deferring instead of rejecting full mailboxes.
 	dd := policy.NewDecider(w.view, policy.Options{Delimiter: "+", Defer: true}, w.clock.now)
-	if dec := dd.Decide(ctx, rcpt("alice@acme.example", "", 0)); !strings.HasPrefix(dec.Action, "452 4.2.2 <alice@acme.example>: Mailbox is full") {
+	if dec := dd.Decide(ctx, rcpt("alice@acme.example", "", 0)); !strings.HasPrefix(dec.Action, "452 4.2.2 Mailbox is full") {
 		t.Errorf("defer mode: %q", dec.Action)
 	}
 }

@@ -140,7 +140,7 @@ func reason(err error) string {
 
 func (s *Server) logDecision(req Request, dec Decision) {
 	attrs := []any{"state", req.ProtocolState, "queue_id", req.QueueID, "client", req.ClientAddress,
-		"recipient", req.Recipient, "sasl_username", req.SASLUsername, "check", dec.Check, "action", dec.Action}
+		"recipient", req.Recipient, "sasl_username", req.SASLUsername, "mailbox", dec.Mailbox, "check", dec.Check, "action", dec.Action}
 	switch {
 	case dec.Err != nil:
 		s.log.Warn("policy lookup failed; answered DUNNO", append(attrs, "err", dec.Err)...)

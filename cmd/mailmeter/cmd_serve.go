@@ -4,7 +4,10 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
+	"os"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -14,13 +17,15 @@ import (
 	"github.com/mailmeter/mailmeter/config"
 	"github.com/mailmeter/mailmeter/directory"
 	"github.com/mailmeter/mailmeter/metering"
+	"github.com/mailmeter/mailmeter/policy"
 	"github.com/mailmeter/mailmeter/quota"
 	"github.com/mailmeter/mailmeter/store"
 )
 
 func runServe(ctx context.Context, e env, args []string) error {
-	f := newFlags("serve", "serve [--listen HOST:PORT] [--dev]", e)
+	f := newFlags("serve", "serve [--listen HOST:PORT] [--policy-listen HOST:PORT|unix:PATH] [--dev]", e)
 	listen := f.String("listen", "", "address to serve on (env MAILMETER_LISTEN; default 127.0.0.1:8080)")
+	policyListen := f.String("policy-listen", "", "also answer Postfix's check_policy_service (quota at SMTP time) on HOST:PORT or unix:PATH (env MAILMETER_POLICY_LISTEN; default off)")
 	dev := f.Bool("dev", false, "without a configured key, generate a development HS256 secret and print an admin and a mailbox token")
 	devMailbox := f.String("dev-mailbox", "postmaster@example.com", "subject of the mailbox token --dev prints")
 	refresh := f.Duration("quota-refresh", 10*time.Second, "how often the in-memory quota view reloads usage from the database")
@@ -31,8 +36,13 @@ func runServe(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return err
 	}
-	if *listen != "" {
-		c.Listen = *listen
+	if *listen != "" || *policyListen != "" {
+		if *listen != "" {
+			c.Listen = *listen
+		}
+		if *policyListen != "" {
+			c.Policy.Listen = *policyListen
+		}
 		if err := c.Validate(); err != nil {
 			return err
 		}
@@ -49,6 +59,9 @@ func runServe(ctx context.Context, e env, args []string) error {
 		return err
 	}
 	defer s.Close()
+	// Everything below stops when ctx ends or serving fails.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
 	// Collectors configured here (logs:, maildirs:) run in this process and
 	// feed the quota view as they commit.
 	view, err := newQuotaView(ctx, s, log, *refresh)
@@ -59,15 +72,74 @@ func runServe(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return err
 	}
-	router, err := newRouter(c, log, s, verifier, view, cs)
+	reg := prometheus.NewRegistry()
+	router, err := newRouter(c, log, s, verifier, view, cs, reg)
 	if err != nil {
 		return err
 	}
+	waitPolicy, err := startPolicy(ctx, c, log, view, reg)
+	if err != nil {
+		cancel()
+		cs.Wait()
+		return err
+	}
 	err = serveHTTP(ctx, log, c.Listen, router)
+	cancel()
+	if perr := waitPolicy(); err == nil {
+		err = perr
+	}
 	if cerr := cs.Wait(); err == nil {
 		err = cerr
 	}
 	return err
+}
+
+// startPolicy starts the policy server when policy.listen is set; the
+// returned wait blocks until it has stopped (after ctx ends).
+func startPolicy(ctx context.Context, c config.Config, log *slog.Logger, view *quota.View, reg prometheus.Registerer) (wait func() error, err error) {
+	if c.Policy.Listen == "" {
+		return func() error { return nil }, nil
+	}
+	d := policy.NewDecider(view, policy.Options{Delimiter: c.RecipientDelimiter(), Defer: c.Policy.OverQuota == "defer"}, time.Now)
+	srv, err := policy.NewServer(d, log.With("component", "policy"), reg)
+	if err != nil {
+		return nil, err
+	}
+	ln, err := listenPolicy(c.Policy.Listen)
+	if err != nil {
+		return nil, err
+	}
+	log.Info("policy server listening", "addr", c.Policy.Listen)
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(ctx, ln) }()
+	return func() error { return <-done }, nil
+}
+
+// listenPolicy listens on HOST:PORT or unix:PATH. A stale socket file at
+// PATH is replaced; the socket is writable by all (Postfix's smtpd runs as
+// its own user): put it in a directory that limits who reaches it, such as
+// /var/spool/postfix/private.
+func listenPolicy(addr string) (net.Listener, error) {
+	path, isUnix := strings.CutPrefix(addr, "unix:")
+	if !isUnix {
+		ln, err := net.Listen("tcp", addr)
+		if err != nil {
+			return nil, fmt.Errorf("policy listen on %s: %w", addr, err)
+		}
+		return ln, nil
+	}
+	if fi, err := os.Lstat(path); err == nil && fi.Mode()&os.ModeSocket != 0 {
+		os.Remove(path)
+	}
+	ln, err := net.Listen("unix", path)
+	if err != nil {
+		return nil, fmt.Errorf("policy listen on %s: %w", addr, err)
+	}
+	if err := os.Chmod(path, 0o666); err != nil {
+		ln.Close()
+		return nil, fmt.Errorf("policy socket %s: %w", path, err)
+	}
+	return ln, nil
 }
 
 // newQuotaView loads the in-memory quota view and refreshes it from the
@@ -88,8 +160,7 @@ func newQuotaView(ctx context.Context, s *store.Store, log *slog.Logger, refresh
 
 // newRouter builds the API over the store and the quota view, with the
 // services and a metrics registry that also shows the in-process collectors.
-func newRouter(c config.Config, log *slog.Logger, s *store.Store, verifier *api.Verifier, view *quota.View, cs *sourceSet) (http.Handler, error) {
-	reg := prometheus.NewRegistry()
+func newRouter(c config.Config, log *slog.Logger, s *store.Store, verifier *api.Verifier, view *quota.View, cs *sourceSet, reg *prometheus.Registry) (http.Handler, error) {
 	if err := cs.Register(reg); err != nil {
 		return nil, err
 	}

@@ -1,0 +1,127 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// serve --policy-listen answers Postfix's policy protocol from the same
+// quota view the API shows: limits set and usage ingested over HTTP decide
+// the next RCPT at once, over TCP and over a Unix socket.
+func TestServePolicy(t *testing.T) {
+	dir := t.TempDir()
+	db := "sqlite:" + filepath.Join(dir, "m.db")
+	for _, args := range [][]string{
+		{"customer", "add", "acme", "--name", "Acme"},
+		{"domain", "add", "acme.example", "--customer", "acme"},
+		{"mailbox", "add", "alice@acme.example"},
+		{"mailbox", "add", "bob@acme.example"},
+	} {
+		if r := runCLI(t, nil, append(args, "--db", db)...); r.code != 0 {
+			t.Fatalf("%v: %+v", args, r)
+		}
+	}
+	secret := map[string]string{"MAILMETER_JWT_SECRET": "0123456789abcdef0123456789abcdef-policy"}
+	admin := runCLI(t, secret, "token", "create", "--role", "admin", "--subject", "ops", "--ttl", "1h")
+	token := strings.TrimSpace(admin.stdout)
+	addr, policyAddr := freeAddr(t), freeAddr(t)
+	sock := filepath.Join(dir, "policy.sock")
+	ctx, cancel := context.WithCancel(context.Background())
+	var out, errb lockedBuffer
+	done := make(chan int, 1)
+	go func() {
+		done <- run(ctx, []string{"serve", "--listen", addr, "--policy-listen", policyAddr, "--db", db},
+			env{stdout: &out, stderr: &errb, getenv: func(k string) string { return secret[k] }})
+	}()
+	waitFor(t, func() bool { return get(addr, "/healthz") == http.StatusOK })
+
+	call := func(method, path, body string) {
+		t.Helper()
+		req, _ := http.NewRequest(method, "http://"+addr+path, strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+token)
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode >= 300 {
+			t.Fatalf("%s %s: %d %s", method, path, resp.StatusCode, b)
+		}
+	}
+	conn, err := net.Dial("tcp", policyAddr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	r := bufio.NewReader(conn)
+	ask := func(recipient string) string {
+		t.Helper()
+		fmt.Fprintf(conn, "request=smtpd_access_policy\nprotocol_state=RCPT\nrecipient=%s\nsize=0\n\n", recipient)
+		conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+		line, err := r.ReadString('\n')
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.ReadString('\n')
+		return strings.TrimSuffix(line, "\n")
+	}
+	if a := ask("alice@acme.example"); a != "action=DUNNO" {
+		t.Errorf("before limits: %q", a)
+	}
+	call("PUT", "/v1/mailboxes/alice@acme.example/limits", `{"storage_hard_bytes":1000}`)
+	hour := time.Now().UTC().Truncate(time.Hour).Format(time.RFC3339)
+	call("POST", "/v1/ingest", fmt.Sprintf(`{"source":"test","seq":1,"from_offset":0,"to_offset":1,"gauges":[{"mailbox":"alice@acme.example","folder":"","metric":"storage_bytes","hour":%q,"last":1500,"max":1500,"observed_at":%q}]}`, hour, hour))
+	if a := ask("Alice+x@acme.example"); !strings.HasPrefix(a, "action=552 5.2.2 Mailbox is full (1500 of 1000 bytes used)") {
+		t.Errorf("after limits and usage: %q", a)
+	}
+	if a := ask("bob@acme.example"); a != "action=DUNNO" {
+		t.Errorf("bob: %q", a)
+	}
+	cancel()
+	select {
+	case code := <-done:
+		if code != 0 {
+			t.Errorf("serve exit %d: %s", code, errb.String())
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("serve did not stop")
+	}
+	if !strings.Contains(errb.String(), "policy refused") || !strings.Contains(errb.String(), "alice@acme.example") {
+		t.Errorf("refusal not logged: %s", errb.String())
+	}
+
+	// A Unix socket, as Postfix's "check_policy_service unix:private/…".
+	ctx, cancel = context.WithCancel(context.Background())
+	go func() {
+		done <- run(ctx, []string{"serve", "--listen", addr, "--policy-listen", "unix:" + sock, "--db", db},
+			env{stdout: io.Discard, stderr: io.Discard, getenv: func(k string) string { return secret[k] }})
+	}()
+	waitFor(t, func() bool { return get(addr, "/healthz") == http.StatusOK })
+	conn, err = net.Dial("unix", sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r = bufio.NewReader(conn)
+	if a := ask("alice@acme.example"); !strings.HasPrefix(a, "action=552 5.2.2") {
+		t.Errorf("over the Unix socket: %q", a)
+	}
+	cancel()
+	if code := <-done; code != 0 {
+		t.Errorf("serve exit %d", code)
+	}
+
+	// A bad address is refused before anything starts.
+	if r := runCLI(t, secret, "serve", "--listen", freeAddr(t), "--policy-listen", "nowhere", "--db", db); r.code != 1 || !strings.Contains(r.stderr, "policy.listen") {
+		t.Errorf("bad --policy-listen: %+v", r)
+	}
+}
