@@ -45,13 +45,10 @@ func (s *Store) CommitRange(ctx context.Context, b metering.Batch, from int64) e
 				return err
 			}
 		}
-		if err := upsertCounters(tx, b.Counters); err != nil {
+		if err := s.upsert(tx, b); err != nil {
 			return err
 		}
-		if err := upsertGauges(tx, b.Gauges); err != nil {
-			return err
-		}
-		return upsertLatency(tx, b.Latency)
+		return s.notifyQuota(tx, changedUsage)
 	})
 	if err != nil {
 		err = translate(err, "commit ingest batch of %s", cp.Source)

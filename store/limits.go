@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
 	"github.com/mailmeter/mailmeter/quota"
@@ -45,10 +46,16 @@ func (s *Store) GetLimits(ctx context.Context, mailbox string) (quota.Limits, er
 func (s *Store) PutLimits(ctx context.Context, l quota.Limits) error {
 	row := limitsRow{l.Mailbox, l.StorageSoft, l.StorageHard, l.MessagesSoft, l.MessagesHard,
 		l.OutBytesPerDay, l.OutRecipientsPerDay, int64(l.Grace / time.Second), l.UpdatedAt.UTC()}
-	err := s.db.WithContext(ctx).Clauses(clause.OnConflict{
-		Columns:   []clause.Column{{Name: "mailbox"}},
-		DoUpdates: clause.AssignmentColumns([]string{"storage_soft", "storage_hard", "messages_soft", "messages_hard", "out_bytes_per_day", "out_recipients_per_day", "grace_seconds", "updated_at"}),
-	}).Create(&row).Error
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		err := tx.Clauses(clause.OnConflict{
+			Columns:   []clause.Column{{Name: "mailbox"}},
+			DoUpdates: clause.AssignmentColumns([]string{"storage_soft", "storage_hard", "messages_soft", "messages_hard", "out_bytes_per_day", "out_recipients_per_day", "grace_seconds", "updated_at"}),
+		}).Create(&row).Error
+		if err != nil {
+			return err
+		}
+		return s.notifyQuota(tx, changedLimits)
+	})
 	return translate(err, "set limits of %s", l.Mailbox)
 }
 

@@ -35,3 +35,10 @@ func postgresURL(t *testing.T) string {
 	u.Path = "/" + name
 	return u.String()
 }
+
+// KillListeners terminates the connections listening for quota changes on
+// the store's database (for tests of the reconnection).
+func (s *Store) KillListeners(ctx context.Context, n *int64) error {
+	return s.db.WithContext(ctx).Raw(`SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
+		WHERE datname = current_database() AND query = 'LISTEN ` + quotaChannel + `' AND pid <> pg_backend_pid()`).Scan(n).Error
+}

@@ -36,7 +36,11 @@ func (t *streamTx) Add(ctx context.Context, part metering.Batch) error {
 
 // Commit implements metering.StreamTx.
 func (t *streamTx) Commit(ctx context.Context, cp metering.Checkpoint) error {
-	if err := t.s.advanceCheckpoint(t.tx.WithContext(ctx), cp); err != nil {
+	err := t.s.advanceCheckpoint(t.tx.WithContext(ctx), cp)
+	if err == nil {
+		err = t.s.notifyQuota(t.tx.WithContext(ctx), changedUsage)
+	}
+	if err != nil {
 		t.Rollback()
 		return translate(err, "commit usage stream")
 	}

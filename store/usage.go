@@ -21,7 +21,10 @@ func (s *Store) Commit(ctx context.Context, b metering.Batch) error {
 				return err
 			}
 		}
-		return s.upsert(tx, b)
+		if err := s.upsert(tx, b); err != nil {
+			return err
+		}
+		return s.notifyQuota(tx, changedUsage)
 	})
 	if err != nil {
 		return translate(err, "commit usage batch")

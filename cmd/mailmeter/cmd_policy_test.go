@@ -11,6 +11,12 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/mailmeter/mailmeter/directory"
+	"github.com/mailmeter/mailmeter/metering"
+	"github.com/mailmeter/mailmeter/quota"
+	"github.com/mailmeter/mailmeter/store"
+	"github.com/mailmeter/mailmeter/store/storetest"
 )
 
 // serve --policy-listen answers Postfix's policy protocol from the same
@@ -123,5 +129,80 @@ func TestServePolicy(t *testing.T) {
 	// A bad address is refused before anything starts.
 	if r := runCLI(t, secret, "serve", "--listen", freeAddr(t), "--policy-listen", "nowhere", "--db", db); r.code != 1 || !strings.Contains(r.stderr, "policy.listen") {
 		t.Errorf("bad --policy-listen: %+v", r)
+	}
+}
+
+// On PostgreSQL, usage committed by another process (a collector, another
+// replica) reaches serve's quota view within about a second, through
+// LISTEN/NOTIFY, long before the periodic refresh.
+func TestServeFollowsOtherProcessesOnPostgres(t *testing.T) {
+	url := storetest.PostgresURL(t)
+	ctx := context.Background()
+	other, err := store.Open(ctx, url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	if _, err := other.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	dir := directory.NewService(other, time.Now)
+	dir.AddCustomer(ctx, directory.CustomerInput{ID: "acme", Name: "Acme"})
+	dir.AddDomain(ctx, directory.DomainInput{Name: "acme.example", CustomerID: "acme"})
+	if _, err := dir.AddMailbox(ctx, directory.MailboxInput{Address: "alice@acme.example"}); err != nil {
+		t.Fatal(err)
+	}
+	secret := map[string]string{"MAILMETER_JWT_SECRET": "0123456789abcdef0123456789abcdef-notify"}
+	token := strings.TrimSpace(runCLI(t, secret, "token", "create", "--role", "admin", "--subject", "ops", "--ttl", "1h").stdout)
+	addr, policyAddr := freeAddr(t), freeAddr(t)
+	sctx, cancel := context.WithCancel(ctx)
+	done := make(chan int, 1)
+	var errb lockedBuffer
+	go func() {
+		done <- run(sctx, []string{"serve", "--listen", addr, "--policy-listen", policyAddr, "--quota-refresh", "1h", "--db", url},
+			env{stdout: io.Discard, stderr: &errb, getenv: func(k string) string { return secret[k] }})
+	}()
+	defer func() {
+		cancel()
+		if code := <-done; code != 0 {
+			t.Errorf("serve exit %d: %s", code, errb.String())
+		}
+	}()
+	waitFor(t, func() bool { return get(addr, "/healthz") == http.StatusOK })
+	used := func() string {
+		req, _ := http.NewRequest("GET", "http://"+addr+"/v1/mailboxes/alice@acme.example/quota", nil)
+		req.Header.Set("Authorization", "Bearer "+token)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return err.Error()
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return string(b)
+	}
+	if !strings.Contains(used(), `"used_bytes":0`) {
+		t.Fatalf("before: %s", used())
+	}
+	// Another process sets a limit and commits storage over it.
+	if err := other.PutLimits(ctx, quota.Limits{Mailbox: "alice@acme.example", StorageHard: 1000, UpdatedAt: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	h := metering.Hour(time.Now())
+	if err := other.Commit(ctx, metering.Batch{Gauges: []metering.GaugeDelta{{Mailbox: "alice@acme.example", Metric: metering.StorageBytes,
+		Hour: h, Last: 4242, Max: 4242, ObservedAt: time.Now()}}}); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	waitFor(t, func() bool { return strings.Contains(used(), `"used_bytes":4242`) })
+	t.Logf("serve's view followed the other process's commit in %v", time.Since(start).Round(time.Millisecond))
+	conn, err := net.Dial("tcp", policyAddr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	fmt.Fprint(conn, "request=smtpd_access_policy\nprotocol_state=RCPT\nrecipient=alice@acme.example\n\n")
+	line, _ := bufio.NewReader(conn).ReadString('\n')
+	if !strings.HasPrefix(line, "action=552 5.2.2 Mailbox is full (4242 of 1000 bytes used)") {
+		t.Errorf("policy after the other process's commit: %q", line)
 	}
 }

@@ -28,7 +28,7 @@ func runServe(ctx context.Context, e env, args []string) error {
 	policyListen := f.String("policy-listen", "", "also answer Postfix's check_policy_service (quota at SMTP time) on HOST:PORT or unix:PATH (env MAILMETER_POLICY_LISTEN; default off)")
 	dev := f.Bool("dev", false, "without a configured key, generate a development HS256 secret and print an admin and a mailbox token")
 	devMailbox := f.String("dev-mailbox", "postmaster@example.com", "subject of the mailbox token --dev prints")
-	refresh := f.Duration("quota-refresh", 10*time.Second, "how often the in-memory quota view reloads usage from the database")
+	refresh := f.Duration("quota-refresh", 10*time.Second, "how often the in-memory quota view reloads usage from the database (on PostgreSQL it also reloads within a second of any commit)")
 	if _, err := f.parse(e, args, 0, 0); err != nil {
 		return err
 	}
@@ -142,20 +142,74 @@ func listenPolicy(addr string) (net.Listener, error) {
 	return ln, nil
 }
 
-// newQuotaView loads the in-memory quota view and refreshes it from the
-// store every refresh until ctx ends (so usage committed by a separate
-// collect process shows up).
+// newQuotaView loads the in-memory quota view and reloads it from the
+// store every refresh until ctx ends, so usage committed by other processes
+// (collectors, API replicas) shows up; on PostgreSQL also as soon as they
+// commit (LISTEN/NOTIFY), at most once a second.
 func newQuotaView(ctx context.Context, s *store.Store, log *slog.Logger, refresh time.Duration) (*quota.View, error) {
 	view := quota.NewView(s, s, time.Now)
 	if err := view.Refresh(ctx); err != nil {
 		return nil, err
 	}
+	reload := make(chan time.Time, 1)
+	poke := func() {
+		select {
+		case reload <- time.Now():
+		default: // a reload is pending already
+		}
+	}
 	ticker := time.NewTicker(refresh)
 	go func() {
 		defer ticker.Stop()
-		view.Run(ctx, ticker.C, func(err error) { log.Warn("quota view refresh failed", "err", err) })
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-ticker.C:
+				poke()
+			}
+		}
 	}()
+	if s.Dialect() == store.Postgres {
+		go s.ListenQuota(ctx, log, poke)
+	}
+	go view.Run(ctx, paced(ctx, reload, time.Second), func(err error) { log.Warn("quota view refresh failed", "err", err) })
 	return view, nil
+}
+
+// paced passes on signals from in at most once per gap; signals arriving
+// meanwhile are folded into the next.
+func paced(ctx context.Context, in <-chan time.Time, gap time.Duration) <-chan time.Time {
+	out := make(chan time.Time)
+	go func() {
+		var last time.Time
+		for {
+			var t time.Time
+			select {
+			case <-ctx.Done():
+				return
+			case t = <-in:
+			}
+			if wait := gap - time.Since(last); wait > 0 {
+				select {
+				case <-ctx.Done():
+					return
+				case <-time.After(wait):
+				}
+			}
+			select {
+			case <-in: // folded into this one
+			default:
+			}
+			select {
+			case <-ctx.Done():
+				return
+			case out <- t:
+			}
+			last = time.Now()
+		}
+	}()
+	return out
 }
 
 // newRouter builds the API over the store and the quota view, with the
