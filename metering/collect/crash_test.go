@@ -227,12 +227,18 @@ func crashRun(t *testing.T, s *store.Store, format string, seed uint64) {
 			n = len(lines) - i
 		}
 		chunk := bytes.Join(lines[i:i+n], nil)
+		action := rng.IntN(7)
+		if action == 0 {
+			// Armed before the lines are written, so the commit that
+			// carries them is the one killed (armed after, a collector
+			// that already committed them would wait for more forever).
+			c.k.arm(1 + rng.IntN(3))
+		}
 		appendLines(t, path, chunk)
 		written += int64(len(chunk))
 		i += n
-		switch rng.IntN(7) {
+		switch action {
 		case 0: // kill at a random commit: before, during or after the transaction
-			c.k.arm(1 + rng.IntN(3))
 			<-c.done
 			c = startCollector(t, s, path)
 			kills++
