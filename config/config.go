@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/url"
 	"os"
 	"strconv"
 	"strings"
@@ -32,6 +33,18 @@ type Config struct {
 	Auth      Auth      `yaml:"auth"`
 	API       API       `yaml:"api"`
 	Policy    Policy    `yaml:"policy"`
+	Quota     Quota     `yaml:"quota"`
+}
+
+// Quota configures threshold warnings.
+type Quota struct {
+	// WarnAt are the percentages of a limit whose crossing warns (log and
+	// webhook); default 80, 90, 100.
+	WarnAt []int `yaml:"warn_at"`
+	// WebhookURL receives each crossing as a signed JSON POST; "" = log only.
+	WebhookURL string `yaml:"webhook_url"`
+	// WebhookSecret signs the posts (HMAC-SHA256); "" = unsigned.
+	WebhookSecret string `yaml:"webhook_secret"`
 }
 
 // Policy configures the Postfix policy server (quota at SMTP time) that
@@ -165,6 +178,8 @@ func (c *Config) applyEnv(getenv func(string) string) error {
 	set("MAILMETER_JWT_AUDIENCE", &c.Auth.Audience)
 	set("MAILMETER_PUSH", &c.Collect.Push)
 	set("MAILMETER_POLICY_LISTEN", &c.Policy.Listen)
+	set("MAILMETER_WEBHOOK_URL", &c.Quota.WebhookURL)
+	set("MAILMETER_WEBHOOK_SECRET", &c.Quota.WebhookSecret)
 	if v, ok := lookup(getenv, "MAILMETER_RECIPIENT_DELIMITER"); ok {
 		c.Delimiter = &v
 	}
@@ -246,6 +261,20 @@ func (c Config) Validate() error {
 	case "", "reject", "defer":
 	default:
 		return fmt.Errorf("invalid config: policy.over_quota: %q: want reject or defer", c.Policy.OverQuota)
+	}
+	for _, p := range c.Quota.WarnAt {
+		if p < 1 || p > 1000 {
+			return fmt.Errorf("invalid config: quota.warn_at: %d: want percentages from 1 to 1000", p)
+		}
+	}
+	if u := c.Quota.WebhookURL; u != "" {
+		pu, err := url.Parse(u)
+		if err != nil || (pu.Scheme != "http" && pu.Scheme != "https") || pu.Host == "" {
+			return fmt.Errorf("invalid config: quota.webhook_url: %q: want an http(s) URL", u)
+		}
+	}
+	if sec := c.Quota.WebhookSecret; sec != "" && len(sec) < 16 {
+		return fmt.Errorf("invalid config: quota.webhook_secret: at least 16 characters")
 	}
 	if c.API.MaxBodyBytes <= 0 {
 		return fmt.Errorf("invalid config: api.max_body_bytes: must be positive")

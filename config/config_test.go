@@ -60,6 +60,9 @@ func TestValidateNamesKey(t *testing.T) {
 		"policy:\n  listen: postfix":                "policy.listen",
 		"policy:\n  listen: 'unix:'":                "policy.listen",
 		"policy:\n  over_quota: bounce":             "policy.over_quota",
+		"quota:\n  warn_at: [80, 0]":                "quota.warn_at",
+		"quota:\n  webhook_url: ftp://x":            "quota.webhook_url",
+		"quota:\n  webhook_secret: short":           "quota.webhook_secret",
 	}
 	for body, key := range cases {
 		path := filepath.Join(t.TempDir(), "c.yaml")

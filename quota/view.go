@@ -3,6 +3,8 @@ package quota
 import (
 	"context"
 	"fmt"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -198,6 +200,13 @@ func (v *View) Report(ctx context.Context, mailbox string) (Report, error) {
 		v.known[mailbox] = true
 		v.mu.Unlock()
 	}
+	return evaluate(mailbox, u, l, today, at, overSince, over), nil
+}
+
+// evaluate is Evaluate for the view: outbound figures of an earlier day
+// count as zero, and the grace runs from when the view saw the mailbox
+// over its hard limit.
+func evaluate(mailbox string, u Usage, l Limits, today, at, overSince time.Time, over bool) Report {
 	if !u.Day.Equal(today) {
 		u.OutBytes, u.OutRecipients = 0, 0
 	}
@@ -205,7 +214,22 @@ func (v *View) Report(ctx context.Context, mailbox string) (Report, error) {
 	if over && l.Grace > 0 {
 		r.GraceUntil = overSince.Add(l.Grace)
 	}
-	return r, nil
+	return r
+}
+
+// LimitedReports returns the quota picture of every mailbox with limits,
+// from memory, in address order.
+func (v *View) LimitedReports() []Report {
+	today := day(v.now())
+	v.mu.RLock()
+	out := make([]Report, 0, len(v.limits))
+	for m, l := range v.limits {
+		since, over := v.overSince[m]
+		out = append(out, evaluate(m, v.usage[m], l, today, v.updatedAt, since, over))
+	}
+	v.mu.RUnlock()
+	slices.SortFunc(out, func(a, b Report) int { return strings.Compare(a.Mailbox, b.Mailbox) })
+	return out
 }
 
 // Evaluate puts a usage against limits; today is the UTC day outbound

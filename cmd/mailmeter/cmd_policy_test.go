@@ -3,10 +3,12 @@ package main
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -17,6 +19,7 @@ import (
 	"github.com/mailmeter/mailmeter/quota"
 	"github.com/mailmeter/mailmeter/store"
 	"github.com/mailmeter/mailmeter/store/storetest"
+	"github.com/mailmeter/mailmeter/webhook"
 )
 
 // serve --policy-listen answers Postfix's policy protocol from the same
@@ -204,5 +207,86 @@ func TestServeFollowsOtherProcessesOnPostgres(t *testing.T) {
 	line, _ := bufio.NewReader(conn).ReadString('\n')
 	if !strings.HasPrefix(line, "action=552 5.2.2 Mailbox is full (4242 of 1000 bytes used)") {
 		t.Errorf("policy after the other process's commit: %q", line)
+	}
+}
+
+// serve warns once when a mailbox crosses 80% of its limit: a log line and
+// a signed webhook post with the figures.
+func TestServeQuotaWarningWebhook(t *testing.T) {
+	dir := t.TempDir()
+	db := "sqlite:" + filepath.Join(dir, "m.db")
+	for _, args := range [][]string{
+		{"customer", "add", "acme", "--name", "Acme"},
+		{"domain", "add", "acme.example", "--customer", "acme"},
+		{"mailbox", "add", "alice@acme.example"},
+	} {
+		if r := runCLI(t, nil, append(args, "--db", db)...); r.code != 0 {
+			t.Fatalf("%v: %+v", args, r)
+		}
+	}
+	posts := make(chan *http.Request, 10)
+	bodies := make(chan []byte, 10)
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		posts <- r
+		bodies <- b
+	}))
+	defer hook.Close()
+	hookSecret := "webhook-secret-0123456789"
+	vars := map[string]string{"MAILMETER_JWT_SECRET": "0123456789abcdef0123456789abcdef-hook",
+		"MAILMETER_WEBHOOK_URL": hook.URL, "MAILMETER_WEBHOOK_SECRET": hookSecret}
+	token := strings.TrimSpace(runCLI(t, vars, "token", "create", "--role", "admin", "--subject", "ops", "--ttl", "1h").stdout)
+	addr := freeAddr(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan int, 1)
+	var errb lockedBuffer
+	go func() {
+		done <- run(ctx, []string{"serve", "--listen", addr, "--quota-check", "100ms", "--db", db},
+			env{stdout: io.Discard, stderr: &errb, getenv: func(k string) string { return vars[k] }})
+	}()
+	defer func() {
+		cancel()
+		<-done
+	}()
+	waitFor(t, func() bool { return get(addr, "/healthz") == http.StatusOK })
+	call := func(method, path, body string) {
+		t.Helper()
+		req, _ := http.NewRequest(method, "http://"+addr+path, strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+token)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode >= 300 {
+			t.Fatalf("%s %s: %d", method, path, resp.StatusCode)
+		}
+	}
+	call("PUT", "/v1/mailboxes/alice@acme.example/limits", `{"storage_hard_bytes":1000}`)
+	hour := time.Now().UTC().Truncate(time.Hour).Format(time.RFC3339)
+	call("POST", "/v1/ingest", fmt.Sprintf(`{"source":"t","seq":1,"from_offset":0,"to_offset":1,"gauges":[{"mailbox":"alice@acme.example","folder":"","metric":"storage_bytes","hour":%q,"last":850,"max":850,"observed_at":%q}]}`, hour, hour))
+	var r *http.Request
+	var body []byte
+	select {
+	case r = <-posts:
+		body = <-bodies
+	case <-time.After(10 * time.Second):
+		t.Fatalf("no webhook within 10 s; serve said:\n%s", errb.String())
+	}
+	var ev map[string]any
+	if err := json.Unmarshal(body, &ev); err != nil || ev["type"] != "quota.threshold_crossed" || ev["mailbox"] != "alice@acme.example" ||
+		ev["meter"] != "storage" || ev["threshold_percent"] != 80.0 || ev["used"] != 850.0 || ev["limit"] != 1000.0 {
+		t.Errorf("webhook body %s (%v)", body, err)
+	}
+	if sig := r.Header.Get(webhook.HeaderSignature); sig != webhook.Sign([]byte(hookSecret), r.Header.Get(webhook.HeaderTimestamp), body) {
+		t.Errorf("signature %q does not verify", sig)
+	}
+	select {
+	case <-posts:
+		t.Error("the same crossing was posted twice")
+	case <-time.After(500 * time.Millisecond):
+	}
+	if !strings.Contains(errb.String(), "quota threshold crossed") {
+		t.Errorf("crossing not logged:\n%s", errb.String())
 	}
 }

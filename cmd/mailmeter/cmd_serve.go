@@ -20,6 +20,7 @@ import (
 	"github.com/mailmeter/mailmeter/policy"
 	"github.com/mailmeter/mailmeter/quota"
 	"github.com/mailmeter/mailmeter/store"
+	"github.com/mailmeter/mailmeter/webhook"
 )
 
 func runServe(ctx context.Context, e env, args []string) error {
@@ -29,6 +30,7 @@ func runServe(ctx context.Context, e env, args []string) error {
 	dev := f.Bool("dev", false, "without a configured key, generate a development HS256 secret and print an admin and a mailbox token")
 	devMailbox := f.String("dev-mailbox", "postmaster@example.com", "subject of the mailbox token --dev prints")
 	refresh := f.Duration("quota-refresh", 10*time.Second, "how often the in-memory quota view reloads usage from the database (on PostgreSQL it also reloads within a second of any commit)")
+	alertEvery := f.Duration("quota-check", 5*time.Second, "how often quota usage is compared with the warning thresholds (quota.warn_at)")
 	if _, err := f.parse(e, args, 0, 0); err != nil {
 		return err
 	}
@@ -47,8 +49,8 @@ func runServe(ctx context.Context, e env, args []string) error {
 			return err
 		}
 	}
-	if *refresh <= 0 {
-		return usagef("--quota-refresh must be positive")
+	if *refresh <= 0 || *alertEvery <= 0 {
+		return usagef("--quota-refresh and --quota-check must be positive")
 	}
 	verifier, err := serveAuth(e, c, log, *dev, *devMailbox)
 	if err != nil {
@@ -72,6 +74,7 @@ func runServe(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return err
 	}
+	startAlerts(ctx, c, s, view, log, *alertEvery)
 	reg := prometheus.NewRegistry()
 	router, err := newRouter(c, log, s, verifier, view, cs, reg)
 	if err != nil {
@@ -92,6 +95,31 @@ func runServe(ctx context.Context, e env, args []string) error {
 		err = cerr
 	}
 	return err
+}
+
+// webhookInterval is how often queued webhook events are sent.
+const webhookInterval = 2 * time.Second
+
+// startAlerts runs the quota threshold warnings until ctx ends: crossings
+// are logged and, with quota.webhook_url, queued and posted.
+func startAlerts(ctx context.Context, c config.Config, s *store.Store, view *quota.View, log *slog.Logger, every time.Duration) {
+	hook := c.Quota.WebhookURL != ""
+	a := quota.NewAlerter(view, s, c.Quota.WarnAt, hook, log.With("component", "quota"), time.Now)
+	onErr := func(what string) func(error) {
+		return func(err error) { log.Warn(what, "err", err) }
+	}
+	go runEvery(every, func(tick <-chan time.Time) { a.Run(ctx, tick, onErr("quota threshold check failed")) })
+	if hook {
+		snd := webhook.NewSender(c.Quota.WebhookURL, []byte(c.Quota.WebhookSecret), s, log.With("component", "webhook"), time.Now)
+		go runEvery(webhookInterval, func(tick <-chan time.Time) { snd.Run(ctx, tick, onErr("webhook delivery failed")) })
+	}
+}
+
+// runEvery calls run with a ticker's channel and stops the ticker after.
+func runEvery(every time.Duration, run func(<-chan time.Time)) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	run(t.C)
 }
 
 // startPolicy starts the policy server when policy.listen is set; the

@@ -1,0 +1,162 @@
+// Package webhook delivers queued events (quota threshold warnings) to an
+// operator's HTTP endpoint: at least once, signed, retried with backoff.
+package webhook
+
+import (
+	"bytes"
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"time"
+)
+
+// Event is one queued event.
+type Event struct {
+	ID        int64
+	Kind      string
+	Payload   []byte // JSON
+	CreatedAt time.Time
+	Attempts  int // failed or leased attempts so far
+}
+
+// Outbox is where events wait for delivery.
+type Outbox interface {
+	// ClaimEvents returns up to limit undelivered events due at now and
+	// leases them until now+lease, so that no other sender takes them.
+	ClaimEvents(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]Event, error)
+	// EventDelivered records a delivery.
+	EventDelivered(ctx context.Context, id int64, at time.Time) error
+	// EventFailed records a failed attempt and when to try again.
+	EventFailed(ctx context.Context, id int64, next time.Time, reason string) error
+}
+
+// Sender delivers an Outbox's events to one URL.
+type Sender struct {
+	url    string
+	secret []byte
+	outbox Outbox
+	client *http.Client
+	log    *slog.Logger
+	now    func() time.Time
+	// MaxAttempts failed attempts give an event up (it stays in the
+	// outbox with its last error). Backoff doubles from 10 s up to an hour.
+	MaxAttempts int
+}
+
+// Headers of a delivery.
+const (
+	HeaderEvent     = "X-Mailmeter-Event"     // the event kind
+	HeaderDelivery  = "X-Mailmeter-Delivery"  // the event id: the same on every retry
+	HeaderTimestamp = "X-Mailmeter-Timestamp" // unix seconds of this attempt
+	HeaderSignature = "X-Mailmeter-Signature" // "sha256=" hex HMAC-SHA256(secret, timestamp + "." + body)
+)
+
+// lease is how long a claimed event is reserved for its attempt.
+const lease = time.Minute
+
+// NewSender returns a Sender posting to url, signing with secret (none if
+// empty).
+func NewSender(url string, secret []byte, outbox Outbox, log *slog.Logger, now func() time.Time) *Sender {
+	return &Sender{url: url, secret: secret, outbox: outbox, log: log, now: now,
+		client: &http.Client{Timeout: 10 * time.Second}, MaxAttempts: 15}
+}
+
+// Sign returns the signature header value of body at timestamp ts.
+func Sign(secret []byte, ts string, body []byte) string {
+	mac := hmac.New(sha256.New, secret)
+	mac.Write([]byte(ts))
+	mac.Write([]byte("."))
+	mac.Write(body)
+	return "sha256=" + hex.EncodeToString(mac.Sum(nil))
+}
+
+// Backoff returns the wait after the n-th failed attempt (n ≥ 1).
+func Backoff(n int) time.Duration {
+	d := 10 * time.Second
+	for i := 1; i < n && d < time.Hour; i++ {
+		d *= 2
+	}
+	return min(d, time.Hour)
+}
+
+// DeliverDue attempts every due event once and returns how many were
+// delivered and how many failed.
+func (s *Sender) DeliverDue(ctx context.Context) (delivered, failed int, err error) {
+	for {
+		events, err := s.outbox.ClaimEvents(ctx, s.now(), lease, 50)
+		if err != nil {
+			return delivered, failed, err
+		}
+		if len(events) == 0 {
+			return delivered, failed, nil
+		}
+		for _, e := range events {
+			if err := s.post(ctx, e); err != nil {
+				failed++
+				attempts := e.Attempts + 1
+				next := s.now().Add(Backoff(attempts))
+				if attempts >= s.MaxAttempts {
+					next = s.now().AddDate(100, 0, 0)
+					err = fmt.Errorf("gave up after %d attempts: %w", attempts, err)
+				}
+				s.log.Warn("webhook delivery failed", "event", e.ID, "kind", e.Kind, "attempt", attempts, "retry_at", next, "err", err)
+				if err := s.outbox.EventFailed(ctx, e.ID, next, err.Error()); err != nil {
+					return delivered, failed, err
+				}
+				continue
+			}
+			delivered++
+			if err := s.outbox.EventDelivered(ctx, e.ID, s.now()); err != nil {
+				return delivered, failed, err
+			}
+		}
+	}
+}
+
+// post sends one event; any 2xx answer is a delivery.
+func (s *Sender) post(ctx context.Context, e Event) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.url, bytes.NewReader(e.Payload))
+	if err != nil {
+		return err
+	}
+	ts := strconv.FormatInt(s.now().Unix(), 10)
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("User-Agent", "mailmeter-webhook")
+	req.Header.Set(HeaderEvent, e.Kind)
+	req.Header.Set(HeaderDelivery, strconv.FormatInt(e.ID, 10))
+	req.Header.Set(HeaderTimestamp, ts)
+	if len(s.secret) > 0 {
+		req.Header.Set(HeaderSignature, Sign(s.secret, ts, e.Payload))
+	}
+	resp, err := s.client.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		return fmt.Errorf("%s answered %s", s.url, resp.Status)
+	}
+	return nil
+}
+
+// Run delivers due events on every tick until ctx ends, reporting errors
+// to onErr.
+func (s *Sender) Run(ctx context.Context, tick <-chan time.Time, onErr func(error)) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick:
+			if _, _, err := s.DeliverDue(ctx); err != nil && ctx.Err() == nil && onErr != nil {
+				onErr(err)
+			}
+		}
+	}
+}
