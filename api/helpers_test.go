@@ -21,6 +21,7 @@ import (
 	"github.com/mailmeter/mailmeter/directory"
 	"github.com/mailmeter/mailmeter/metering"
 	"github.com/mailmeter/mailmeter/openapi"
+	"github.com/mailmeter/mailmeter/policy"
 	"github.com/mailmeter/mailmeter/quota"
 	"github.com/mailmeter/mailmeter/store"
 	"github.com/mailmeter/mailmeter/store/storetest"
@@ -71,6 +72,7 @@ func newEnvAuth(t testing.TB, s *store.Store, auth api.AuthConfig) *env {
 		Log: slog.New(slog.DiscardHandler), Health: s, Now: clock, Auth: ver,
 		Directory: dir, Quota: quota.NewService(s, view, s, clock), Reports: quota.NewReports(s, s, s, clock),
 		Ingest: metering.NewIngester(s, view.Apply), Checkpoints: s, MaxBodyBytes: 64 << 10,
+		Policy: policy.NewDecider(view, policy.Options{Delimiter: "+"}, clock),
 	})
 	return &env{t: t, store: s, view: view, router: r, spec: specRouter(t)}
 }

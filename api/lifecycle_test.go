@@ -64,3 +64,59 @@ func TestDirectoryUpdateAndRemove(t *testing.T) {
 		t.Errorf("re-adding the removed domain: %d %s", rec.Code, rec.Body.String())
 	}
 }
+
+// GET /v1/quota/check answers what the policy server would: a full
+// mailbox, a sender at its daily limit, room, and bad input.
+func TestQuotaCheck(t *testing.T) {
+	e := sqliteEnv(t)
+	seedUsage(t, e) // alice: 900 KiB stored, 9 recipients and 700 bytes sent today
+	admin, service := token(t, api.RoleAdmin, "ops"), token(t, api.RoleService, "mx1")
+	e.do("PUT", "/v1/mailboxes/alice@acme.example/limits", admin, `{"storage_hard_bytes":921600,"outbound_recipients_per_day":10,"outbound_bytes_per_day":1000}`)
+	type check struct {
+		Action   string `json:"action"`
+		Refused  bool   `json:"refused"`
+		Code     int    `json:"code"`
+		Enhanced string `json:"enhanced_status"`
+		Message  string `json:"message"`
+		Check    string `json:"check"`
+		Mailbox  string `json:"mailbox"`
+	}
+	get := func(q string) check {
+		t.Helper()
+		rec := e.do("GET", "/v1/quota/check?"+q, service, nil)
+		if rec.Code != 200 {
+			t.Fatalf("%s: %d %s", q, rec.Code, rec.Body.String())
+		}
+		return decode[check](t, rec)
+	}
+	if c := get("recipient=Alice%2Bx@acme.example"); !c.Refused || c.Code != 552 || c.Enhanced != "5.2.2" || c.Check != "storage" ||
+		c.Mailbox != "alice@acme.example" || c.Message != "Mailbox is full (921600 of 921600 bytes used)" || c.Action != "552 5.2.2 "+c.Message {
+		t.Errorf("full mailbox: %+v", c)
+	}
+	if c := get("recipient=bob@acme.example&size=100"); c.Refused || c.Action != "DUNNO" || c.Code != 0 {
+		t.Errorf("room: %+v", c)
+	}
+	if c := get("recipient=someone@remote.example&sasl_username=alice@acme.example"); c.Refused {
+		t.Errorf("10th recipient of 10: %+v", c)
+	}
+	if c := get("recipient=someone@remote.example&sasl_username=alice@acme.example&size=301"); !c.Refused || c.Code != 452 || c.Enhanced != "4.7.1" {
+		t.Errorf("bytes over the day's limit: %+v", c)
+	}
+	if c := get("stage=data&sasl_username=alice@acme.example&size=101&recipients=3"); !c.Refused || c.Check != "outbound" {
+		t.Errorf("data stage, 303 more bytes of the 300 left: %+v", c)
+	}
+	if c := get("stage=data&sasl_username=alice@acme.example&size=100&recipients=3"); c.Refused {
+		t.Errorf("data stage, exactly the 300 bytes left: %+v", c)
+	}
+	for q, field := range map[string]string{
+		"":                               "recipient",
+		"recipient=a@b.example&size=-1":  "size",
+		"recipient=a@b.example&stage=x":  "stage",
+		"stage=data&size=5":              "sasl_username",
+		"recipient=a%0A@b.example":       "recipient",
+		"recipient=a@b.example&size=big": "size",
+	} {
+		problem(t, e.do("GET", "/v1/quota/check?"+q, service, nil), 400, "invalid", field)
+	}
+	problem(t, e.do("GET", "/v1/quota/check?recipient=a@b.example", token(t, api.RoleMailbox, "alice@acme.example"), nil), 403, "forbidden", "")
+}

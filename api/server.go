@@ -13,6 +13,7 @@ import (
 	"github.com/mailmeter/mailmeter/directory"
 	"github.com/mailmeter/mailmeter/metering"
 	"github.com/mailmeter/mailmeter/openapi"
+	"github.com/mailmeter/mailmeter/policy"
 	"github.com/mailmeter/mailmeter/quota"
 )
 
@@ -43,6 +44,7 @@ type Deps struct {
 	Reports      *quota.Reports
 	Ingest       *metering.Ingester
 	Checkpoints  Checkpoints
+	Policy       *policy.Decider      // GET /v1/quota/check
 	MaxBodyBytes int64                // default DefaultMaxBodyBytes
 	Registry     *prometheus.Registry // /metrics; nil = a new registry
 }
@@ -113,6 +115,7 @@ func (a *app) routes(v1 *gin.RouterGroup) {
 	v1.PUT("/mailboxes/:address/limits", a.allow(admin), a.putLimits)
 
 	v1.GET("/latency", a.allow(tenant), a.latency)
+	v1.GET("/quota/check", a.allow(ingest), a.quotaCheck)
 
 	v1.POST("/ingest", a.allow(ingest), a.ingest)
 	v1.GET("/ingest/sources/*source", a.allow(ingest), a.sourceCheckpoint)

@@ -39,10 +39,19 @@ const (
 
 // Decision is the answer to one request.
 type Decision struct {
-	Action  string // the reply's action: DUNNO, or an SMTP code and text
-	Check   string // Check* constant: what decided
-	Mailbox string // the mailbox the decision is about, if any
-	Err     error  // a lookup error answered with DUNNO
+	Action   string // the reply's action: DUNNO, or "Code Enhanced Text"
+	Code     int    // SMTP reply code of a refusal (552, 452); 0 for DUNNO
+	Enhanced string // RFC 3463 status of a refusal (5.2.2, 4.2.2, 4.7.1)
+	Text     string // the refusal's text
+	Check    string // Check* constant: what decided
+	Mailbox  string // the mailbox the decision is about, if any
+	Err      error  // a lookup error answered with DUNNO
+}
+
+// refuse builds a refusal decision.
+func refuse(code int, enhanced, text, check, mailbox string) Decision {
+	return Decision{Action: fmt.Sprintf("%d %s %s", code, enhanced, text), Code: code, Enhanced: enhanced, Text: text,
+		Check: check, Mailbox: mailbox}
 }
 
 // Refused reports whether the decision refuses the request.
@@ -107,12 +116,12 @@ func (d *Decider) recipient(ctx context.Context, mailbox string, size int64) Dec
 		return dec
 	}
 	full := func(check, what string) Decision {
-		code := "552 5.2.2"
+		code, enhanced := 552, "5.2.2"
 		if d.opts.Defer {
-			code = "452 4.2.2"
+			code, enhanced = 452, "4.2.2"
 		}
 		// Postfix puts "<recipient>: Recipient address rejected: " before it.
-		return Decision{Action: fmt.Sprintf("%s Mailbox is full (%s)", code, what), Check: check, Mailbox: mailbox}
+		return refuse(code, enhanced, fmt.Sprintf("Mailbox is full (%s)", what), check, mailbox)
 	}
 	s := r.Storage
 	inGrace := !r.GraceUntil.IsZero() && d.now().Before(r.GraceUntil)
@@ -139,8 +148,8 @@ func (d *Decider) outbound(ctx context.Context, mailbox string, recipients, byte
 		return dec
 	}
 	defer_ := func(what string) Decision {
-		return Decision{Action: fmt.Sprintf("452 4.7.1 Daily sending limit of <%s> reached (%s); it resets at %s",
-			mailbox, what, r.ResetsAt.UTC().Format(time.RFC3339)), Check: CheckOutbound, Mailbox: mailbox}
+		return refuse(452, "4.7.1", fmt.Sprintf("Daily sending limit of <%s> reached (%s); it resets at %s",
+			mailbox, what, r.ResetsAt.UTC().Format(time.RFC3339)), CheckOutbound, mailbox)
 	}
 	rc, by := r.OutRecipients, r.OutBytes
 	if !strictBytes && rc.Hard > 0 && rc.Used+recipients > rc.Hard {

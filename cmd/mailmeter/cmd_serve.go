@@ -128,8 +128,7 @@ func startPolicy(ctx context.Context, c config.Config, log *slog.Logger, view *q
 	if c.Policy.Listen == "" {
 		return func() error { return nil }, nil
 	}
-	d := policy.NewDecider(view, policy.Options{Delimiter: c.RecipientDelimiter(), Defer: c.Policy.OverQuota == "defer"}, time.Now)
-	srv, err := policy.NewServer(d, log.With("component", "policy"), reg)
+	srv, err := policy.NewServer(newDecider(c, view), log.With("component", "policy"), reg)
 	if err != nil {
 		return nil, err
 	}
@@ -141,6 +140,12 @@ func startPolicy(ctx context.Context, c config.Config, log *slog.Logger, view *q
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ctx, ln) }()
 	return func() error { return <-done }, nil
+}
+
+// newDecider answers quota questions at SMTP time (policy server and
+// GET /v1/quota/check) from the view.
+func newDecider(c config.Config, view *quota.View) *policy.Decider {
+	return policy.NewDecider(view, policy.Options{Delimiter: c.RecipientDelimiter(), Defer: c.Policy.OverQuota == "defer"}, time.Now)
 }
 
 // listenPolicy listens on HOST:PORT or unix:PATH. A stale socket file at
@@ -259,6 +264,7 @@ func newRouter(c config.Config, log *slog.Logger, s *store.Store, verifier *api.
 		Reports:      quota.NewReports(s, s, s, time.Now),
 		Ingest:       metering.NewIngester(s, view.Apply),
 		Checkpoints:  s,
+		Policy:       newDecider(c, view),
 		MaxBodyBytes: c.API.MaxBodyBytes,
 		Registry:     reg,
 	}), nil
