@@ -106,6 +106,11 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{method: "GET", own: "/v1/mailboxes/alice@acme.example/limits", other: "/v1/mailboxes/carol@globex.example/limits", want: adminOnly(ok)},
 		{method: "PUT", own: "/v1/mailboxes/alice@acme.example/limits", other: "/v1/mailboxes/carol@globex.example/limits",
 			ownBody: `{"storage_hard_bytes":1000}`, otherBody: `{"storage_hard_bytes":1000}`, want: adminOnly(ok)},
+		{method: "DELETE", own: "/v1/mailboxes/alice@acme.example/limits", other: "/v1/mailboxes/carol@globex.example/limits",
+			want: adminOnly(noContent)}, // both set by the PUT above
+		{method: "PUT", own: "/v1/plans/gold/limits", other: "/v1/plans/basic/limits",
+			ownBody: `{"storage_hard_bytes":1000}`, otherBody: `{"storage_hard_bytes":2000}`, want: adminOnly(ok)},
+		{method: "GET", own: "/v1/plans/gold/limits", other: "/v1/plans/basic/limits", want: adminOnly(ok)},
 		{method: "GET", own: "/v1/latency?domain=acme.example", other: "/v1/latency?domain=globex.example",
 			want: map[string][2]int{"none": same(unauth), "admin": same(ok), "customer": {ok, nf}, "mailbox": same(forbidden), "service": same(forbidden)}},
 		{method: "GET", own: "/v1/quota/check?recipient=alice@acme.example", other: "/v1/quota/check?recipient=carol@globex.example", want: ingest},

@@ -120,3 +120,46 @@ func TestQuotaCheck(t *testing.T) {
 	}
 	problem(t, e.do("GET", "/v1/quota/check?recipient=a@b.example", token(t, api.RoleMailbox, "alice@acme.example"), nil), 403, "forbidden", "")
 }
+
+// Plan limits are the default of a plan's mailboxes; a mailbox's own
+// limits replace them until deleted; monthly limits show in the quota bar.
+func TestPlanLimitsAPI(t *testing.T) {
+	e := sqliteEnv(t)
+	seedUsage(t, e)
+	admin := token(t, api.RoleAdmin, "ops")
+	if rec := e.do("PATCH", "/v1/customers/acme", admin, `{"plan":"gold"}`); rec.Code != 200 {
+		t.Fatalf("plan: %d", rec.Code)
+	}
+	problem(t, e.do("GET", "/v1/plans/gold/limits", admin, nil), 404, "not_found", "")
+	rec := e.do("PUT", "/v1/plans/gold/limits", admin, `{"storage_hard_bytes":2000000,"outbound_recipients_per_month":10}`)
+	if p := decode[map[string]any](t, rec); rec.Code != 200 || p["plan"] != "gold" || p["outbound_recipients_per_month"] != 10.0 {
+		t.Fatalf("PUT plan limits: %d %s", rec.Code, rec.Body.String())
+	}
+	problem(t, e.do("PUT", "/v1/plans/gold/limits", admin, `{"messages_soft":5,"messages_hard":1}`), 400, "invalid", "messages_hard")
+	problem(t, e.do("PUT", "/v1/plans/gold/limits", admin, `{"mailbox":"x@y.example"}`), 400, "invalid", "")
+	// The view picks the customer's new plan up at its next refresh.
+	if err := e.view.Refresh(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if l := e.do("GET", "/v1/mailboxes/alice@acme.example/limits", admin, nil).Body.String(); !strings.Contains(l, `"source":"plan"`) || !strings.Contains(l, `"plan":"gold"`) || !strings.Contains(l, `"storage_hard_bytes":2000000`) {
+		t.Errorf("alice's limits from the plan: %s", l)
+	}
+	q := e.do("GET", "/v1/mailboxes/alice@acme.example/quota", admin, nil).Body.String()
+	if !strings.Contains(q, `"outbound_month":{"used_bytes":700,"used_recipients":9,"limit_recipients":10,"percent":90,"status":"warning"`) {
+		t.Errorf("monthly meter: %s", q)
+	}
+	e.do("PUT", "/v1/mailboxes/alice@acme.example/limits", admin, `{"storage_hard_bytes":5}`)
+	if l := e.do("GET", "/v1/mailboxes/alice@acme.example/limits", admin, nil).Body.String(); !strings.Contains(l, `"source":"mailbox"`) || !strings.Contains(l, `"storage_hard_bytes":5,`) {
+		t.Errorf("own limits: %s", l)
+	}
+	if rec := e.do("DELETE", "/v1/mailboxes/alice@acme.example/limits", admin, nil); rec.Code != 204 {
+		t.Errorf("DELETE limits: %d", rec.Code)
+	}
+	problem(t, e.do("DELETE", "/v1/mailboxes/alice@acme.example/limits", admin, nil), 404, "not_found", "")
+	if l := e.do("GET", "/v1/mailboxes/alice@acme.example/limits", admin, nil).Body.String(); !strings.Contains(l, `"source":"plan"`) {
+		t.Errorf("after DELETE: %s", l)
+	}
+	if l := e.do("GET", "/v1/mailboxes/carol@globex.example/limits", admin, nil).Body.String(); !strings.Contains(l, `"source":"none"`) {
+		t.Errorf("carol: %s", l)
+	}
+}

@@ -37,11 +37,12 @@ type outboundJSON struct {
 }
 
 type quotaJSON struct {
-	Mailbox   string            `json:"mailbox"`
-	Storage   storageMeterJSON  `json:"storage"`
-	Messages  messagesMeterJSON `json:"messages"`
-	Outbound  outboundJSON      `json:"outbound"`
-	UpdatedAt string            `json:"updated_at"`
+	Mailbox       string            `json:"mailbox"`
+	Storage       storageMeterJSON  `json:"storage"`
+	Messages      messagesMeterJSON `json:"messages"`
+	Outbound      outboundJSON      `json:"outbound"`
+	OutboundMonth outboundJSON      `json:"outbound_month"`
+	UpdatedAt     string            `json:"updated_at"`
 }
 
 // imapResource is one RFC 9208 QUOTA resource: STORAGE in KiB, MESSAGE
@@ -91,6 +92,9 @@ func quotaOut(r quota.Report) quotaJSON {
 		Outbound: outboundJSON{UsedBytes: r.OutBytes.Used, LimitBytes: r.OutBytes.Hard, UsedRecipients: r.OutRecipients.Used,
 			LimitRecipients: r.OutRecipients.Hard, Percent: max(r.OutBytes.Percent, r.OutRecipients.Percent),
 			Status: r.Outbound, ResetsAt: rfc3339(r.ResetsAt)},
+		OutboundMonth: outboundJSON{UsedBytes: r.MonthOutBytes.Used, LimitBytes: r.MonthOutBytes.Hard, UsedRecipients: r.MonthOutRecipients.Used,
+			LimitRecipients: r.MonthOutRecipients.Hard, Percent: max(r.MonthOutBytes.Percent, r.MonthOutRecipients.Percent),
+			Status: r.OutboundMonth, ResetsAt: rfc3339(r.MonthResetsAt)},
 	}
 	if !r.GraceUntil.IsZero() {
 		out.Storage.GraceUntil = rfc3339(r.GraceUntil)
@@ -106,31 +110,48 @@ func imapOut(r quota.Report) imapQuotaJSON {
 	}}
 }
 
+// limitValuesJSON are the limits of a mailbox or a plan, as PUT takes them.
+type limitValuesJSON struct {
+	StorageSoftBytes      int64 `json:"storage_soft_bytes"`
+	StorageHardBytes      int64 `json:"storage_hard_bytes"`
+	MessagesSoft          int64 `json:"messages_soft"`
+	MessagesHard          int64 `json:"messages_hard"`
+	OutBytesPerDay        int64 `json:"outbound_bytes_per_day"`
+	OutRecipientsPerDay   int64 `json:"outbound_recipients_per_day"`
+	OutBytesPerMonth      int64 `json:"outbound_bytes_per_month"`
+	OutRecipientsPerMonth int64 `json:"outbound_recipients_per_month"`
+	GraceSeconds          int64 `json:"grace_seconds"`
+}
+
+func (v limitValuesJSON) input(mailbox string) quota.LimitsInput {
+	return quota.LimitsInput{Mailbox: mailbox, StorageSoft: v.StorageSoftBytes, StorageHard: v.StorageHardBytes,
+		MessagesSoft: v.MessagesSoft, MessagesHard: v.MessagesHard, OutBytesPerDay: v.OutBytesPerDay,
+		OutRecipientsPerDay: v.OutRecipientsPerDay, OutBytesPerMonth: v.OutBytesPerMonth,
+		OutRecipientsPerMonth: v.OutRecipientsPerMonth, GraceSeconds: v.GraceSeconds}
+}
+
+func valuesOut(l quota.Limits) limitValuesJSON {
+	return limitValuesJSON{l.StorageSoft, l.StorageHard, l.MessagesSoft, l.MessagesHard, l.OutBytesPerDay,
+		l.OutRecipientsPerDay, l.OutBytesPerMonth, l.OutRecipientsPerMonth, int64(l.Grace.Seconds())}
+}
+
+// limitsJSON is a mailbox's limits as they apply, and their source.
 type limitsJSON struct {
-	Mailbox             string `json:"mailbox"`
-	StorageSoftBytes    int64  `json:"storage_soft_bytes"`
-	StorageHardBytes    int64  `json:"storage_hard_bytes"`
-	MessagesSoft        int64  `json:"messages_soft"`
-	MessagesHard        int64  `json:"messages_hard"`
-	OutBytesPerDay      int64  `json:"outbound_bytes_per_day"`
-	OutRecipientsPerDay int64  `json:"outbound_recipients_per_day"`
-	GraceSeconds        int64  `json:"grace_seconds"`
-	UpdatedAt           string `json:"updated_at,omitempty"`
+	Mailbox string `json:"mailbox"`
+	limitValuesJSON
+	Source    string `json:"source"`         // mailbox, plan or none
+	Plan      string `json:"plan,omitempty"` // the customer's plan
+	UpdatedAt string `json:"updated_at,omitempty"`
 }
 
-type limitsIn struct {
-	StorageSoftBytes    int64 `json:"storage_soft_bytes"`
-	StorageHardBytes    int64 `json:"storage_hard_bytes"`
-	MessagesSoft        int64 `json:"messages_soft"`
-	MessagesHard        int64 `json:"messages_hard"`
-	OutBytesPerDay      int64 `json:"outbound_bytes_per_day"`
-	OutRecipientsPerDay int64 `json:"outbound_recipients_per_day"`
-	GraceSeconds        int64 `json:"grace_seconds"`
+type planLimitsJSON struct {
+	Plan string `json:"plan"`
+	limitValuesJSON
+	UpdatedAt string `json:"updated_at"`
 }
 
-func limitsOut(l quota.Limits) limitsJSON {
-	out := limitsJSON{l.Mailbox, l.StorageSoft, l.StorageHard, l.MessagesSoft, l.MessagesHard,
-		l.OutBytesPerDay, l.OutRecipientsPerDay, int64(l.Grace.Seconds()), ""}
+func limitsOut(l quota.AppliedLimits) limitsJSON {
+	out := limitsJSON{Mailbox: l.Mailbox, limitValuesJSON: valuesOut(l.Limits), Source: l.Source, Plan: l.Plan}
 	if !l.UpdatedAt.IsZero() {
 		out.UpdatedAt = rfc3339(l.UpdatedAt)
 	}
@@ -153,7 +174,7 @@ func (a *app) getLimits(c *gin.Context) {
 
 func (a *app) putLimits(c *gin.Context) {
 	addr, err := pathAddress(c)
-	var in limitsIn
+	var in limitValuesJSON
 	if err == nil {
 		err = bindJSON(c, &in)
 	}
@@ -161,12 +182,47 @@ func (a *app) putLimits(c *gin.Context) {
 		a.fail(c, err)
 		return
 	}
-	l, err := a.Quota.SetLimits(c.Request.Context(), quota.LimitsInput{Mailbox: addr, StorageSoft: in.StorageSoftBytes, StorageHard: in.StorageHardBytes,
-		MessagesSoft: in.MessagesSoft, MessagesHard: in.MessagesHard, OutBytesPerDay: in.OutBytesPerDay,
-		OutRecipientsPerDay: in.OutRecipientsPerDay, GraceSeconds: in.GraceSeconds})
+	if _, err = a.Quota.SetLimits(c.Request.Context(), in.input(addr)); err == nil {
+		var l quota.AppliedLimits
+		if l, err = a.Quota.Limits(c.Request.Context(), addr); err == nil {
+			c.JSON(http.StatusOK, limitsOut(l))
+			return
+		}
+	}
+	a.fail(c, err)
+}
+
+func (a *app) deleteLimits(c *gin.Context) {
+	addr, err := pathAddress(c)
+	if err == nil {
+		err = a.Quota.DeleteLimits(c.Request.Context(), addr)
+	}
 	if err != nil {
 		a.fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, limitsOut(l))
+	c.Status(http.StatusNoContent)
+}
+
+func (a *app) getPlanLimits(c *gin.Context) {
+	p, err := a.Quota.PlanLimits(c.Request.Context(), c.Param("plan"))
+	if err != nil {
+		a.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, planLimitsJSON{Plan: p.Plan, limitValuesJSON: valuesOut(p.Limits), UpdatedAt: rfc3339(p.UpdatedAt)})
+}
+
+func (a *app) putPlanLimits(c *gin.Context) {
+	var in limitValuesJSON
+	if err := bindJSON(c, &in); err != nil {
+		a.fail(c, err)
+		return
+	}
+	p, err := a.Quota.SetPlanLimits(c.Request.Context(), c.Param("plan"), in.input(""))
+	if err != nil {
+		a.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, planLimitsJSON{Plan: p.Plan, limitValuesJSON: valuesOut(p.Limits), UpdatedAt: rfc3339(p.UpdatedAt)})
 }

@@ -113,6 +113,9 @@ func (a *app) routes(v1 *gin.RouterGroup) {
 	v1.GET("/mailboxes/:address/quota", a.allow(quotaReaders), a.mailboxQuota)
 	v1.GET("/mailboxes/:address/limits", a.allow(admin), a.getLimits)
 	v1.PUT("/mailboxes/:address/limits", a.allow(admin), a.putLimits)
+	v1.DELETE("/mailboxes/:address/limits", a.allow(admin), a.deleteLimits)
+	v1.GET("/plans/:plan/limits", a.allow(admin), a.getPlanLimits)
+	v1.PUT("/plans/:plan/limits", a.allow(admin), a.putPlanLimits)
 
 	v1.GET("/latency", a.allow(tenant), a.latency)
 	v1.GET("/quota/check", a.allow(ingest), a.quotaCheck)

@@ -189,6 +189,7 @@ func TestQuotaBar(t *testing.T) {
 		`"storage":{"used_bytes":921600,"limit_bytes":1048576,"soft_limit_bytes":819200,"percent":87.9,"status":"warning"},` +
 		`"messages":{"used":90,"limit":1000,"percent":9,"status":"ok"},` +
 		`"outbound":{"used_bytes":700,"limit_bytes":800,"used_recipients":9,"percent":87.5,"status":"warning","resets_at":"2026-11-11T00:00:00Z"},` +
+		`"outbound_month":{"used_bytes":700,"used_recipients":9,"percent":0,"status":"ok","resets_at":"2026-12-01T00:00:00Z"},` +
 		`"updated_at":"2026-11-10T12:30:00Z"}`
 	if got := e.do("GET", "/v1/mailboxes/alice@acme.example/quota", me, nil).Body.String(); got != want {
 		t.Errorf("quota:\n got %s\nwant %s", got, want)

@@ -147,16 +147,26 @@ func (d *Decider) outbound(ctx context.Context, mailbox string, recipients, byte
 		}
 		return dec
 	}
-	defer_ := func(what string) Decision {
-		return refuse(452, "4.7.1", fmt.Sprintf("Daily sending limit of <%s> reached (%s); it resets at %s",
-			mailbox, what, r.ResetsAt.UTC().Format(time.RFC3339)), CheckOutbound, mailbox)
+	defer_ := func(period, what string, resets time.Time) Decision {
+		kind := "Daily"
+		if period != "today" {
+			kind = "Monthly"
+		}
+		return refuse(452, "4.7.1", fmt.Sprintf("%s sending limit of <%s> reached (%s); it resets at %s",
+			kind, mailbox, what, resets.UTC().Format(time.RFC3339)), CheckOutbound, mailbox)
 	}
-	rc, by := r.OutRecipients, r.OutBytes
-	if !strictBytes && rc.Hard > 0 && rc.Used+recipients > rc.Hard {
-		return defer_(fmt.Sprintf("%d of %d recipients today", rc.Used, rc.Hard))
-	}
-	if by.Hard > 0 && (by.Used >= by.Hard || bytes > 0 && by.Used+bytes > by.Hard) {
-		return defer_(fmt.Sprintf("%d of %d bytes today, this message %d", by.Used, by.Hard, bytes))
+	for _, p := range []struct {
+		period            string
+		recipients, bytes quota.Meter
+		resets            time.Time
+	}{{"today", r.OutRecipients, r.OutBytes, r.ResetsAt}, {"this month", r.MonthOutRecipients, r.MonthOutBytes, r.MonthResetsAt}} {
+		rc, by := p.recipients, p.bytes
+		if !strictBytes && rc.Hard > 0 && rc.Used+recipients > rc.Hard {
+			return defer_(p.period, fmt.Sprintf("%d of %d recipients %s", rc.Used, rc.Hard, p.period), p.resets)
+		}
+		if by.Hard > 0 && (by.Used >= by.Hard || bytes > 0 && by.Used+bytes > by.Hard) {
+			return defer_(p.period, fmt.Sprintf("%d of %d bytes %s, this message %d", by.Used, by.Hard, p.period, bytes), p.resets)
+		}
 	}
 	return Decision{Action: Dunno, Check: CheckOutbound, Mailbox: mailbox}
 }

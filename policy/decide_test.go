@@ -44,7 +44,7 @@ func newWorld(t testing.TB) *world {
 	if _, err := dir.AddDomain(ctx, directory.DomainInput{Name: "acme.example", CustomerID: "acme"}); err != nil {
 		t.Fatal(err)
 	}
-	for _, m := range []string{"alice", "bob", "carol", "dave", "erin", "frank"} {
+	for _, m := range []string{"alice", "bob", "carol", "dave", "erin", "frank", "gina"} {
 		if _, err := dir.AddMailbox(ctx, directory.MailboxInput{Address: m + "@acme.example", Created: t0.Add(-48 * time.Hour)}); err != nil {
 			t.Fatal(err)
 		}
@@ -57,6 +57,7 @@ func newWorld(t testing.TB) *world {
 		{Mailbox: "carol@acme.example", StorageHard: 1000, GraceSeconds: 3600},
 		{Mailbox: "dave@acme.example", OutRecipientsPerDay: 5, OutBytesPerDay: 10_000},
 		{Mailbox: "frank@acme.example", StorageHard: 1000},
+		{Mailbox: "gina@acme.example", OutRecipientsPerDay: 50, OutRecipientsPerMonth: 20},
 	} {
 		if _, err := qs.SetLimits(ctx, l); err != nil {
 			t.Fatal(err)
@@ -77,6 +78,8 @@ func newWorld(t testing.TB) *world {
 			{Mailbox: "dave@acme.example", Metric: metering.OutBytes, Hour: hour, Value: 9_000},
 			// Yesterday's sending does not count today.
 			{Mailbox: "erin@acme.example", Metric: metering.OutRecipients, Hour: hour.Add(-24 * time.Hour), Value: 1000},
+			// Earlier this month: it counts for the month.
+			{Mailbox: "gina@acme.example", Metric: metering.OutRecipients, Hour: hour.Add(-5 * 24 * time.Hour), Value: 20},
 		},
 	}
 	if err := s.Commit(ctx, b); err != nil {
@@ -116,6 +119,7 @@ func TestDecide(t *testing.T) {
 		{"sender to a full local mailbox", rcpt("alice@acme.example", "dave@acme.example", 0), "552 5.2.2 Mailbox is full", policy.CheckStorage},
 		{"login without a domain is not judged", rcpt("someone@remote.example", "dave", 1<<20), "DUNNO", policy.CheckUnknown},
 		{"yesterday's sending does not count", rcpt("someone@remote.example", "erin@acme.example", 0), "DUNNO", policy.CheckUnknown},
+		{"sender at its monthly limit", rcpt("someone@remote.example", "gina@acme.example", 0), "452 4.7.1 Monthly sending limit of <gina@acme.example> reached (20 of 20 recipients this month", policy.CheckOutbound},
 		{"end of message within bytes", policy.Request{ProtocolState: "END-OF-MESSAGE", SASLUsername: "dave@acme.example", Size: 300, RecipientCount: 3}, "DUNNO", policy.CheckOutbound},
 		{"end of message over bytes", policy.Request{ProtocolState: "END-OF-MESSAGE", SASLUsername: "dave@acme.example", Size: 400, RecipientCount: 3}, "452 4.7.1 Daily sending limit of <dave@acme.example>", policy.CheckOutbound},
 		{"other states", policy.Request{Request: "smtpd_access_policy", ProtocolState: "CONNECT", Recipient: "alice@acme.example"}, "DUNNO", policy.CheckNone},

@@ -15,6 +15,9 @@ const (
 	MeterMessages      = "messages"
 	MeterOutBytes      = "out_bytes"
 	MeterOutRecipients = "out_recipients"
+	// Calendar-month outbound meters.
+	MeterOutBytesMonth      = "out_bytes_month"
+	MeterOutRecipientsMonth = "out_recipients_month"
 )
 
 // DefaultThresholds are the percentages of a limit that warn.
@@ -125,7 +128,8 @@ func Level(m Meter, thresholds []int) int {
 // meters lists a report's meters by name.
 func meters(r Report) map[string]Meter {
 	return map[string]Meter{MeterStorage: r.Storage, MeterMessages: r.Messages,
-		MeterOutBytes: r.OutBytes, MeterOutRecipients: r.OutRecipients}
+		MeterOutBytes: r.OutBytes, MeterOutRecipients: r.OutRecipients,
+		MeterOutBytesMonth: r.MonthOutBytes, MeterOutRecipientsMonth: r.MonthOutRecipients}
 }
 
 // Check compares every limited mailbox's meters with the levels last seen

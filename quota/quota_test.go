@@ -89,6 +89,16 @@ func (f *fakeStore) ListLimits(context.Context) ([]quota.Limits, error) {
 func (f *fakeStore) CurrentUsage(context.Context, time.Time) ([]quota.Usage, error) {
 	return f.usage, nil
 }
+func (f *fakeStore) DeleteLimits(_ context.Context, m string) error {
+	delete(f.limits, m)
+	return nil
+}
+func (f *fakeStore) GetPlanLimits(context.Context, string) (quota.PlanLimits, error) {
+	return quota.PlanLimits{}, metering.Errorf(metering.NotFound, "no plans")
+}
+func (f *fakeStore) PutPlanLimits(context.Context, quota.PlanLimits) error      { return nil }
+func (f *fakeStore) ListPlanLimits(context.Context) ([]quota.PlanLimits, error) { return nil, nil }
+func (f *fakeStore) MailboxPlans(context.Context) (map[string]string, error)    { return nil, nil }
 
 type fakeDir map[string]bool
 

@@ -25,8 +25,13 @@ type Report struct {
 	OutRecipients Meter
 	Outbound      Status    // the worse of OutBytes and OutRecipients
 	ResetsAt      time.Time // when the outbound day ends (UTC midnight)
-	GraceUntil    time.Time // over the storage hard limit with a grace: mail is refused from then; else zero
-	UpdatedAt     time.Time // when the usage was last refreshed or changed
+	// The same for the UTC calendar month.
+	MonthOutBytes      Meter
+	MonthOutRecipients Meter
+	OutboundMonth      Status
+	MonthResetsAt      time.Time
+	GraceUntil         time.Time // over the storage hard limit with a grace: mail is refused from then; else zero
+	UpdatedAt          time.Time // when the usage was last refreshed or changed
 }
 
 // Mailboxes is the part of the directory the view needs.
@@ -47,20 +52,59 @@ type View struct {
 
 	mu        sync.RWMutex
 	usage     map[string]Usage
-	limits    map[string]Limits
-	known     map[string]bool      // mailboxes confirmed by the directory
-	overSince map[string]time.Time // when the view first saw storage at or over the hard limit
+	limits    map[string]Limits     // mailboxes' own limits
+	plans     map[string]PlanLimits // by plan name
+	planOf    map[string]string     // active mailboxes' plans
+	known     map[string]bool       // mailboxes confirmed by the directory
+	overSince map[string]time.Time  // when the view first saw storage at or over the hard limit
 	updatedAt time.Time
 }
 
 // NewView returns an empty View; call Refresh to load it.
 func NewView(store Store, dir Mailboxes, now func() time.Time) *View {
 	return &View{store: store, dir: dir, now: now,
-		usage: map[string]Usage{}, limits: map[string]Limits{}, known: map[string]bool{}, overSince: map[string]time.Time{}}
+		usage: map[string]Usage{}, limits: map[string]Limits{}, plans: map[string]PlanLimits{}, planOf: map[string]string{},
+		known: map[string]bool{}, overSince: map[string]time.Time{}}
+}
+
+// Sources of a mailbox's limits.
+const (
+	SourceMailbox = "mailbox" // its own
+	SourcePlan    = "plan"    // its customer's plan's
+	SourceNone    = "none"    // no limits
+)
+
+// limitsOf returns a mailbox's limits: its own, else its plan's. The
+// caller holds mu.
+func (v *View) limitsOf(mailbox string) (Limits, string) {
+	if l, ok := v.limits[mailbox]; ok {
+		return l, SourceMailbox
+	}
+	if p, ok := v.plans[v.planOf[mailbox]]; ok {
+		l := p.Limits
+		l.Mailbox = mailbox
+		return l, SourcePlan
+	}
+	return Limits{Mailbox: mailbox}, SourceNone
+}
+
+// Limits returns a mailbox's limits as they apply, where they come from
+// (SourceMailbox, SourcePlan or SourceNone) and its plan.
+func (v *View) Limits(mailbox string) (Limits, string, string) {
+	v.mu.RLock()
+	defer v.mu.RUnlock()
+	l, src := v.limitsOf(mailbox)
+	return l, src, v.planOf[mailbox]
 }
 
 // day returns the UTC midnight of t.
 func day(t time.Time) time.Time { return t.UTC().Truncate(24 * time.Hour) }
+
+// month returns the first instant of t's UTC month.
+func month(t time.Time) time.Time {
+	t = t.UTC()
+	return time.Date(t.Year(), t.Month(), 1, 0, 0, 0, 0, time.UTC)
+}
 
 // Refresh reloads usage and limits from the store. A batch applied while
 // Refresh reads may be missing until the next Refresh.
@@ -76,15 +120,27 @@ func (v *View) Refresh(ctx context.Context) error {
 	}
 	usage := make(map[string]Usage, len(us))
 	for _, u := range us {
-		u.Day = today
+		u.Day, u.Month = today, month(today)
 		usage[u.Mailbox] = u
 	}
 	limits := make(map[string]Limits, len(ls))
 	for _, l := range ls {
 		limits[l.Mailbox] = l
 	}
+	ps, err := v.store.ListPlanLimits(ctx)
+	if err != nil {
+		return fmt.Errorf("refresh quota view: %w", err)
+	}
+	plans := make(map[string]PlanLimits, len(ps))
+	for _, p := range ps {
+		plans[p.Plan] = p
+	}
+	planOf, err := v.store.MailboxPlans(ctx)
+	if err != nil {
+		return fmt.Errorf("refresh quota view: %w", err)
+	}
 	v.mu.Lock()
-	v.usage, v.limits, v.known, v.updatedAt = usage, limits, map[string]bool{}, v.now().UTC()
+	v.usage, v.limits, v.plans, v.planOf, v.known, v.updatedAt = usage, limits, plans, planOf, map[string]bool{}, v.now().UTC()
 	for m := range v.overSince {
 		v.trackOver(m)
 	}
@@ -99,7 +155,8 @@ func (v *View) Refresh(ctx context.Context) error {
 // forgets it once it is below. The caller holds mu. The moment is the
 // view's: after a restart a mailbox over its limit starts a new grace.
 func (v *View) trackOver(mailbox string) {
-	l, u := v.limits[mailbox], v.usage[mailbox]
+	l, _ := v.limitsOf(mailbox)
+	u := v.usage[mailbox]
 	over := l.StorageHard > 0 && u.StorageBytes >= l.StorageHard
 	if _, seen := v.overSince[mailbox]; over && !seen {
 		v.overSince[mailbox] = v.now().UTC()
@@ -130,14 +187,21 @@ func (v *View) Apply(b metering.Batch) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	for _, c := range b.Counters {
-		if (c.Metric != metering.OutBytes && c.Metric != metering.OutRecipients) || day(c.Hour) != today {
+		if (c.Metric != metering.OutBytes && c.Metric != metering.OutRecipients) || !month(c.Hour).Equal(month(today)) || c.Hour.After(today.Add(24*time.Hour)) {
 			continue
 		}
 		u := v.current(c.Mailbox, today)
+		isToday := day(c.Hour).Equal(today)
 		if c.Metric == metering.OutBytes {
-			u.OutBytes += c.Value
+			u.MonthOutBytes += c.Value
+			if isToday {
+				u.OutBytes += c.Value
+			}
 		} else {
-			u.OutRecipients += c.Value
+			u.MonthOutRecipients += c.Value
+			if isToday {
+				u.OutRecipients += c.Value
+			}
 		}
 		v.usage[c.Mailbox] = u
 	}
@@ -168,10 +232,39 @@ func (v *View) current(mailbox string, today time.Time) Usage {
 	if !ok {
 		u = Usage{Mailbox: mailbox}
 	}
+	return fresh(u, today)
+}
+
+// fresh zeroes outbound figures of an earlier day or month.
+func fresh(u Usage, today time.Time) Usage {
 	if !u.Day.Equal(today) {
 		u.Day, u.OutBytes, u.OutRecipients = today, 0, 0
 	}
+	if m := month(today); !u.Month.Equal(m) {
+		u.Month, u.MonthOutBytes, u.MonthOutRecipients = m, 0, 0
+	}
 	return u
+}
+
+// SetPlanLimits replaces a plan's limits in the view (after the store).
+func (v *View) SetPlanLimits(p PlanLimits) {
+	v.mu.Lock()
+	v.plans[p.Plan] = p
+	for m, plan := range v.planOf {
+		if plan == p.Plan {
+			v.trackOver(m)
+		}
+	}
+	v.mu.Unlock()
+}
+
+// DeleteLimits drops a mailbox's own limits from the view (after the
+// store): its plan's apply.
+func (v *View) DeleteLimits(mailbox string) {
+	v.mu.Lock()
+	delete(v.limits, mailbox)
+	v.trackOver(mailbox)
+	v.mu.Unlock()
 }
 
 // SetLimits replaces a mailbox's limits in the view (after the store).
@@ -188,7 +281,8 @@ func (v *View) Report(ctx context.Context, mailbox string) (Report, error) {
 	today := day(v.now())
 	v.mu.RLock()
 	u, hasUsage := v.usage[mailbox]
-	l, hasLimits := v.limits[mailbox]
+	l, src := v.limitsOf(mailbox)
+	hasLimits := src != SourceNone
 	known, at := v.known[mailbox], v.updatedAt
 	overSince, over := v.overSince[mailbox]
 	v.mu.RUnlock()
@@ -207,10 +301,7 @@ func (v *View) Report(ctx context.Context, mailbox string) (Report, error) {
 // count as zero, and the grace runs from when the view saw the mailbox
 // over its hard limit.
 func evaluate(mailbox string, u Usage, l Limits, today, at, overSince time.Time, over bool) Report {
-	if !u.Day.Equal(today) {
-		u.OutBytes, u.OutRecipients = 0, 0
-	}
-	r := Evaluate(mailbox, u, l, today, at)
+	r := Evaluate(mailbox, fresh(u, today), l, today, at)
 	if over && l.Grace > 0 {
 		r.GraceUntil = overSince.Add(l.Grace)
 	}
@@ -223,9 +314,20 @@ func (v *View) LimitedReports() []Report {
 	today := day(v.now())
 	v.mu.RLock()
 	out := make([]Report, 0, len(v.limits))
-	for m, l := range v.limits {
+	add := func(m string) {
+		l, _ := v.limitsOf(m)
 		since, over := v.overSince[m]
 		out = append(out, evaluate(m, v.usage[m], l, today, v.updatedAt, since, over))
+	}
+	for m := range v.limits {
+		add(m)
+	}
+	for m, plan := range v.planOf {
+		if _, own := v.limits[m]; !own {
+			if _, ok := v.plans[plan]; ok {
+				add(m)
+			}
+		}
 	}
 	v.mu.RUnlock()
 	slices.SortFunc(out, func(a, b Report) int { return strings.Compare(a.Mailbox, b.Mailbox) })
@@ -236,15 +338,19 @@ func (v *View) LimitedReports() []Report {
 // figures count for.
 func Evaluate(mailbox string, u Usage, l Limits, today, updatedAt time.Time) Report {
 	r := Report{
-		Mailbox:       mailbox,
-		Storage:       Measure(u.StorageBytes, l.StorageSoft, l.StorageHard),
-		Messages:      Measure(u.StorageMessages, l.MessagesSoft, l.MessagesHard),
-		OutBytes:      Measure(u.OutBytes, warnAt(l.OutBytesPerDay), l.OutBytesPerDay),
-		OutRecipients: Measure(u.OutRecipients, warnAt(l.OutRecipientsPerDay), l.OutRecipientsPerDay),
-		ResetsAt:      today.Add(24 * time.Hour),
-		UpdatedAt:     updatedAt,
+		Mailbox:            mailbox,
+		Storage:            Measure(u.StorageBytes, l.StorageSoft, l.StorageHard),
+		Messages:           Measure(u.StorageMessages, l.MessagesSoft, l.MessagesHard),
+		OutBytes:           Measure(u.OutBytes, warnAt(l.OutBytesPerDay), l.OutBytesPerDay),
+		OutRecipients:      Measure(u.OutRecipients, warnAt(l.OutRecipientsPerDay), l.OutRecipientsPerDay),
+		ResetsAt:           today.Add(24 * time.Hour),
+		MonthOutBytes:      Measure(u.MonthOutBytes, warnAt(l.OutBytesPerMonth), l.OutBytesPerMonth),
+		MonthOutRecipients: Measure(u.MonthOutRecipients, warnAt(l.OutRecipientsPerMonth), l.OutRecipientsPerMonth),
+		MonthResetsAt:      month(today).AddDate(0, 1, 0),
+		UpdatedAt:          updatedAt,
 	}
 	r.Outbound = Worst(r.OutBytes.Status, r.OutRecipients.Status)
+	r.OutboundMonth = Worst(r.MonthOutBytes.Status, r.MonthOutRecipients.Status)
 	return r
 }
 

@@ -100,7 +100,9 @@ func (s *Store) CurrentUsage(ctx context.Context, day time.Time) ([]quota.Usage,
 	}
 	for _, c := range counters {
 		u := get(c.Mailbox)
-		u.OutBytes, u.OutRecipients = c.OutBytes, c.OutRecipients
+		u.OutBytes, u.OutRecipients = c.DayBytes, c.DayRecipients
+		u.MonthOutBytes, u.MonthOutRecipients = c.MonthBytes, c.MonthRecipients
+		u.Month = monthOf(day)
 	}
 	out := make([]quota.Usage, 0, len(byMailbox))
 	for _, u := range byMailbox {
@@ -135,12 +137,28 @@ type totalRow struct {
 	Total   int64
 }
 
-// outboundSince sums the counters of hours from day on of each mailbox
-// that sent.
-func (s *Store) outboundSince(ctx context.Context, day time.Time) ([]hourRow, error) {
-	rows, err := s.countersByMailbox(ctx, "hour >= ? AND (out_bytes <> 0 OR out_recipients <> 0)", day.Unix())
+type outboundRow struct {
+	Mailbox                                              string
+	DayBytes, DayRecipients, MonthBytes, MonthRecipients int64
+}
+
+func monthOf(t time.Time) time.Time {
+	t = t.UTC()
+	return time.Date(t.Year(), t.Month(), 1, 0, 0, 0, 0, time.UTC)
+}
+
+// outboundSince sums the outbound counters of each mailbox that sent from
+// the start of day's month on, and from day on.
+func (s *Store) outboundSince(ctx context.Context, day time.Time) ([]outboundRow, error) {
+	var rows []outboundRow
+	err := s.db.WithContext(ctx).Raw(`SELECT mailbox,
+		SUM(CASE WHEN hour >= ? THEN out_bytes ELSE 0 END) AS day_bytes,
+		SUM(CASE WHEN hour >= ? THEN out_recipients ELSE 0 END) AS day_recipients,
+		SUM(out_bytes) AS month_bytes, SUM(out_recipients) AS month_recipients
+		FROM usage_hours WHERE hour >= ? AND (out_bytes <> 0 OR out_recipients <> 0) GROUP BY mailbox`,
+		day.Unix(), day.Unix(), monthOf(day).Unix()).Scan(&rows).Error
 	if err != nil {
-		return nil, translate(err, "read today's outbound usage")
+		return nil, translate(err, "read this month's outbound usage")
 	}
 	return rows, nil
 }

@@ -51,7 +51,8 @@ func TestSeriesBreakdownAndCurrentUsage(t *testing.T) {
 		if err != nil || len(us) != 1 {
 			t.Fatalf("CurrentUsage = %+v, %v", us, err)
 		}
-		want := quota.Usage{Mailbox: "a@x.example", StorageBytes: 500, StorageMessages: 4, StorageHour: day.Add(time.Hour), Day: day, OutBytes: 10, OutRecipients: 3}
+		want := quota.Usage{Mailbox: "a@x.example", StorageBytes: 500, StorageMessages: 4, StorageHour: day.Add(time.Hour), Day: day, OutBytes: 10, OutRecipients: 3,
+			Month: day, MonthOutBytes: 10, MonthOutRecipients: 3} // day is the 1st
 		if diff := cmp.Diff(want, us[0]); diff != "" {
 			t.Errorf("CurrentUsage (-want +got):\n%s", diff)
 		}
