@@ -118,6 +118,7 @@ func (a *app) routes(v1 *gin.RouterGroup) {
 	v1.PUT("/plans/:plan/limits", a.allow(admin), a.putPlanLimits)
 
 	v1.GET("/latency", a.allow(tenant), a.latency)
+	v1.GET("/availability", a.allow(tenant), a.availability)
 	v1.GET("/quota/check", a.allow(ingest), a.quotaCheck)
 
 	v1.POST("/ingest", a.allow(ingest), a.ingest)

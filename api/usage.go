@@ -201,3 +201,35 @@ func (a *app) customerLatencyDomain(c *gin.Context) error {
 	}
 	return a.canSeeDomain(c, d)
 }
+
+type probeJSON struct {
+	Probe        string  `json:"probe"`
+	Checks       int64   `json:"checks"`
+	Successes    int64   `json:"successes"`
+	Availability float64 `json:"availability"`
+}
+
+type availabilityJSON struct {
+	From   string      `json:"from"`
+	To     string      `json:"to"`
+	Probes []probeJSON `json:"probes"`
+}
+
+func (a *app) availability(c *gin.Context) {
+	from, ferr := queryTime(c, "from")
+	to, terr := queryTime(c, "to")
+	if err := first(ferr, terr); err != nil {
+		a.fail(c, err)
+		return
+	}
+	rep, err := a.Reports.Availability(c.Request.Context(), from, to)
+	if err != nil {
+		a.fail(c, err)
+		return
+	}
+	out := availabilityJSON{From: rfc3339(rep.From), To: rfc3339(rep.To), Probes: make([]probeJSON, len(rep.Probes))}
+	for i, p := range rep.Probes {
+		out.Probes[i] = probeJSON{p.Probe, p.Attempts, p.Successes, p.Share()}
+	}
+	c.JSON(http.StatusOK, out)
+}

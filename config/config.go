@@ -34,6 +34,19 @@ type Config struct {
 	API       API       `yaml:"api"`
 	Policy    Policy    `yaml:"policy"`
 	Quota     Quota     `yaml:"quota"`
+	// Probes are the services whose availability serve and collect
+	// measure, every ProbeInterval.
+	Probes        []Probe  `yaml:"probes"`
+	ProbeInterval Duration `yaml:"probe_interval"`
+}
+
+// Probe is one service checked for availability.
+type Probe struct {
+	Name    string   `yaml:"name"`
+	Kind    string   `yaml:"kind"`    // smtp | imap | pop3 | tcp
+	Address string   `yaml:"address"` // host:port
+	TLS     bool     `yaml:"tls"`     // implicit TLS (465, 993, 995)
+	Timeout Duration `yaml:"timeout"` // default 10s
 }
 
 // Quota configures threshold warnings.
@@ -131,6 +144,8 @@ func Default() Config {
 		Collect: Collect{FlushInterval: Duration(2 * time.Second), BatchLines: 50000, MaxOpenAge: Duration(7 * 24 * time.Hour)},
 		Auth:    Auth{Issuer: "mailmeter", Audience: "mailmeter"},
 		API:     API{MaxBodyBytes: 1 << 20},
+
+		ProbeInterval: Duration(time.Minute),
 	}
 }
 
@@ -261,6 +276,26 @@ func (c Config) Validate() error {
 	case "", "reject", "defer":
 	default:
 		return fmt.Errorf("invalid config: policy.over_quota: %q: want reject or defer", c.Policy.OverQuota)
+	}
+	names := map[string]bool{}
+	for i, p := range c.Probes {
+		switch {
+		case p.Name == "":
+			return fmt.Errorf("invalid config: probes[%d].name: required", i)
+		case names[p.Name]:
+			return fmt.Errorf("invalid config: probes[%d].name: %q is used twice", i, p.Name)
+		case p.Kind != "smtp" && p.Kind != "imap" && p.Kind != "pop3" && p.Kind != "tcp":
+			return fmt.Errorf("invalid config: probes[%d].kind: %q: want smtp, imap, pop3 or tcp", i, p.Kind)
+		case p.Timeout < 0:
+			return fmt.Errorf("invalid config: probes[%d].timeout: must not be negative", i)
+		}
+		if err := checkHostPort(p.Address); err != nil {
+			return fmt.Errorf("invalid config: probes[%d].address: %q: %v", i, p.Address, err)
+		}
+		names[p.Name] = true
+	}
+	if c.ProbeInterval <= 0 {
+		return fmt.Errorf("invalid config: probe_interval: must be positive")
 	}
 	for _, p := range c.Quota.WarnAt {
 		if p < 1 || p > 1000 {

@@ -15,6 +15,7 @@ import (
 	"github.com/mailmeter/mailmeter/directory"
 	"github.com/mailmeter/mailmeter/metering"
 	"github.com/mailmeter/mailmeter/metering/maildir"
+	"github.com/mailmeter/mailmeter/metering/probe"
 	"github.com/mailmeter/mailmeter/policy"
 	"github.com/mailmeter/mailmeter/quota"
 	"github.com/mailmeter/mailmeter/store"
@@ -73,6 +74,10 @@ func TestPostfixPolicy(t *testing.T) {
 	}()
 
 	in := startPostfix(t, "smtpd_recipient_restrictions=check_policy_service inet:"+ln.Addr().String())
+	// The SMTP availability probe passes against the real smtpd.
+	if err := probe.Check(ctx, probe.Target{Name: "smtp", Kind: probe.SMTP, Address: in.addr()}); err != nil {
+		t.Errorf("SMTP probe of a running Postfix: %v", err)
+	}
 	tmp := t.TempDir()
 	one := func(to string, body int) message {
 		return message{to: []string{to}, delivered: []string{metering.MailboxFor(to, "+")}, body: body}

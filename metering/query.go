@@ -173,6 +173,9 @@ type SeriesStore interface {
 	// Breakdown sums counters per mailbox of the query's domains and adds
 	// each mailbox's latest storage gauges (mailbox total) of the range.
 	Breakdown(ctx context.Context, q BreakdownQuery) ([]MailboxTotals, error)
+	// Availability returns each probe's results over hours in [from, to),
+	// by probe name.
+	Availability(ctx context.Context, from, to time.Time) ([]ProbeAvailability, error)
 }
 
 // SortTotals orders totals by one metric (counter or gauge), largest first

@@ -33,6 +33,31 @@ type LatencyDelta struct {
 	Count     int64
 }
 
+// AvailabilityDelta adds probe results of one hour: Attempts checks of a
+// service, Successes of them answered as they should.
+type AvailabilityDelta struct {
+	Probe     string
+	Hour      time.Time
+	Attempts  int64
+	Successes int64
+}
+
+// ProbeAvailability is a probe's results over a range.
+type ProbeAvailability struct {
+	Probe     string
+	Attempts  int64
+	Successes int64
+}
+
+// Share returns the share of successful checks (1 without any check: no
+// evidence of downtime).
+func (p ProbeAvailability) Share() float64 {
+	if p.Attempts == 0 {
+		return 1
+	}
+	return float64(p.Successes) / float64(p.Attempts)
+}
+
 // Batch is what a Recorder flushes: usage deltas and, for sources that
 // resume, the checkpoint that accounts for them. A store commits a batch in
 // one transaction: all of it or nothing.
@@ -41,11 +66,13 @@ type Batch struct {
 	Counters   []CounterDelta
 	Gauges     []GaugeDelta
 	Latency    []LatencyDelta
+	// Availability comes from probes, which commit their own batches.
+	Availability []AvailabilityDelta
 }
 
 // Empty reports whether the batch carries no usage.
 func (b Batch) Empty() bool {
-	return len(b.Counters) == 0 && len(b.Gauges) == 0 && len(b.Latency) == 0
+	return len(b.Counters) == 0 && len(b.Gauges) == 0 && len(b.Latency) == 0 && len(b.Availability) == 0
 }
 
 // UsageQuery selects usage by time range [From, To) and optionally mailboxes.

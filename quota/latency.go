@@ -74,3 +74,23 @@ func (r *Reports) Latency(ctx context.Context, in LatencyInput) (LatencyReport, 
 	}
 	return rep, nil
 }
+
+// AvailabilityReport is the probes' results over a range.
+type AvailabilityReport struct {
+	From, To time.Time
+	Probes   []metering.ProbeAvailability
+}
+
+// Availability returns each probe's checks and successes over [from, to)
+// (defaults: this month so far), hours whole.
+func (r *Reports) Availability(ctx context.Context, from, to time.Time) (AvailabilityReport, error) {
+	from, to = DefaultRange(from, to, r.now())
+	if err := metering.CheckRange(from, to, metering.ByDay); err != nil {
+		return AvailabilityReport{}, err
+	}
+	ps, err := r.series.Availability(ctx, from, to)
+	if err != nil {
+		return AvailabilityReport{}, err
+	}
+	return AvailabilityReport{From: from.UTC(), To: to.UTC(), Probes: ps}, nil
+}

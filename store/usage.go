@@ -61,6 +61,9 @@ func (s *Store) advanceCheckpoint(tx *gorm.DB, cp metering.Checkpoint) error {
 
 // upsert adds a batch's usage in tx.
 func (s *Store) upsert(tx *gorm.DB, b metering.Batch) error {
+	if err := upsertAvailability(tx, b.Availability); err != nil {
+		return err
+	}
 	if s.dialect == Postgres {
 		return upsertPostgres(tx, b)
 	}

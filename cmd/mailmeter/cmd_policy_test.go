@@ -290,3 +290,101 @@ func TestServeQuotaWarningWebhook(t *testing.T) {
 		t.Errorf("crossing not logged:\n%s", errb.String())
 	}
 }
+
+// serve runs the configured probes: results reach the store, the API, the
+// CLI and /metrics.
+func TestServeProbes(t *testing.T) {
+	dir := t.TempDir()
+	db := "sqlite:" + filepath.Join(dir, "m.db")
+	smtp, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer smtp.Close()
+	go func() {
+		for {
+			c, err := smtp.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				fmt.Fprint(c, "220 fake ESMTP\r\n")
+				r := bufio.NewReader(c)
+				for {
+					l, err := r.ReadString('\n')
+					if err != nil {
+						return
+					}
+					if strings.HasPrefix(l, "EHLO") {
+						fmt.Fprint(c, "250 fake\r\n")
+					}
+				}
+			}()
+		}
+	}()
+	closed := freeAddr(t)
+	conf := filepath.Join(dir, "m.yaml")
+	writeFile(t, conf, fmt.Sprintf("probe_interval: 50ms\nprobes:\n  - {name: smtp-up, kind: smtp, address: '%s'}\n  - {name: imap-down, kind: imap, address: '%s', timeout: 1s}\n", smtp.Addr(), closed))
+	vars := map[string]string{"MAILMETER_JWT_SECRET": "0123456789abcdef0123456789abcdef-probe"}
+	token := strings.TrimSpace(runCLI(t, vars, "token", "create", "--role", "admin", "--subject", "ops", "--ttl", "1h").stdout)
+	addr := freeAddr(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan int, 1)
+	var errb lockedBuffer
+	go func() {
+		done <- run(ctx, []string{"serve", "--config", conf, "--listen", addr, "--db", db},
+			env{stdout: io.Discard, stderr: &errb, getenv: func(k string) string { return vars[k] }})
+	}()
+	waitFor(t, func() bool { return get(addr, "/healthz") == http.StatusOK })
+	type report struct {
+		Probes []struct {
+			Probe        string  `json:"probe"`
+			Checks       int64   `json:"checks"`
+			Successes    int64   `json:"successes"`
+			Availability float64 `json:"availability"`
+		} `json:"probes"`
+	}
+	var rep report
+	waitFor(t, func() bool {
+		req, _ := http.NewRequest("GET", "http://"+addr+"/v1/availability", nil)
+		req.Header.Set("Authorization", "Bearer "+token)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return false
+		}
+		defer resp.Body.Close()
+		rep = report{}
+		json.NewDecoder(resp.Body).Decode(&rep)
+		return len(rep.Probes) == 2 && rep.Probes[0].Checks >= 3 && rep.Probes[1].Checks >= 3
+	})
+	if p := rep.Probes[0]; p.Probe != "imap-down" || p.Successes != 0 || p.Availability != 0 {
+		t.Errorf("imap-down: %+v", p)
+	}
+	if p := rep.Probes[1]; p.Probe != "smtp-up" || p.Successes != p.Checks || p.Availability != 1 {
+		t.Errorf("smtp-up: %+v", p)
+	}
+	resp, err := http.Get("http://" + addr + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	metrics, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, want := range []string{`mailmeter_probe_up{probe="smtp-up"} 1`, `mailmeter_probe_up{probe="imap-down"} 0`} {
+		if !strings.Contains(string(metrics), want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
+	cancel()
+	if code := <-done; code != 0 {
+		t.Errorf("serve exit %d: %s", code, errb.String())
+	}
+	r := runCLI(t, nil, "availability", "--json", "--db", db)
+	var rows []map[string]any
+	if err := json.Unmarshal([]byte(r.stdout), &rows); err != nil || r.code != 0 || len(rows) != 2 || rows[1]["probe"] != "smtp-up" || rows[1]["availability"] != 1.0 {
+		t.Errorf("availability --json: %+v (%v)", r, err)
+	}
+	if r := runCLI(t, nil, "availability", "--db", db); r.code != 0 || !strings.Contains(r.stdout, "100.000%") || !strings.Contains(r.stdout, "0.000%") {
+		t.Errorf("availability table: %+v", r)
+	}
+}

@@ -181,3 +181,50 @@ func runLatency(ctx context.Context, e env, args []string) error {
 	}
 	return tw.Flush()
 }
+
+func runAvailability(ctx context.Context, e env, args []string) error {
+	f := newFlags("availability", "availability [--period YYYY-MM | --from T --to T] [--json]", e)
+	per := f.String("period", "", "month, YYYY-MM (default: this month, UTC)")
+	from := f.String("from", "", "start (RFC 3339 or YYYY-MM-DD)")
+	to := f.String("to", "", "end, exclusive")
+	asJSON := f.Bool("json", false, "print JSON")
+	if _, err := f.parse(e, args, 0, 0); err != nil {
+		return err
+	}
+	start, end, err := period(*per, *from, *to, time.Now().UTC())
+	if err != nil {
+		return err
+	}
+	c, log, err := f.load(e)
+	if err != nil {
+		return err
+	}
+	s, err := openStore(ctx, c, log, true)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	av, err := s.Availability(ctx, start, end)
+	if err != nil {
+		return err
+	}
+	type row struct {
+		Probe        string  `json:"probe"`
+		Checks       int64   `json:"checks"`
+		Successes    int64   `json:"successes"`
+		Availability float64 `json:"availability"`
+	}
+	rows := make([]row, len(av))
+	for i, a := range av {
+		rows[i] = row{a.Probe, a.Attempts, a.Successes, a.Share()}
+	}
+	if *asJSON {
+		return writeJSON(e.stdout, rows)
+	}
+	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "PROBE\tCHECKS\tSUCCESSES\tAVAILABILITY\t")
+	for _, r := range rows {
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%.3f%%\t\n", r.Probe, r.Checks, r.Successes, 100*r.Availability)
+	}
+	return tw.Flush()
+}

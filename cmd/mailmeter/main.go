@@ -43,20 +43,21 @@ type command struct {
 
 func commands() map[string]command {
 	return map[string]command{
-		"serve":     {"serve the HTTP API (health, usage, quotas)", runServe},
-		"migrate":   {"apply database migrations (up) or list them (status)", runMigrate},
-		"version":   {"print the version", runVersion},
-		"customer":  {"manage customers (add, list)", runCustomer},
-		"domain":    {"manage domains (add, list)", runDomain},
-		"mailbox":   {"manage mailboxes (add, list, remove)", runMailbox},
-		"directory": {"bulk-load the directory (import FILE.csv)", runDirectory},
-		"collect":   {"tail MTA logs and watch Maildirs from the config, recording usage", runCollect},
-		"backfill":  {"meter finished log files (plain or gzip), each counted once", runBackfill},
-		"scan":      {"scan Maildir trees once and record their storage", runScan},
-		"usage":     {"print usage per mailbox for a period", runUsage},
-		"latency":   {"print delivery latency percentiles for a period", runLatency},
-		"demo":      {"the newcomer's tour (make run): a demo world served with live collectors", runDemo},
-		"token":     {"mint API tokens (token create --role R --subject S --ttl 24h)", runToken},
+		"serve":        {"serve the HTTP API (health, usage, quotas)", runServe},
+		"migrate":      {"apply database migrations (up) or list them (status)", runMigrate},
+		"version":      {"print the version", runVersion},
+		"customer":     {"manage customers (add, list)", runCustomer},
+		"domain":       {"manage domains (add, list)", runDomain},
+		"mailbox":      {"manage mailboxes (add, list, remove)", runMailbox},
+		"directory":    {"bulk-load the directory (import FILE.csv)", runDirectory},
+		"collect":      {"tail MTA logs and watch Maildirs from the config, recording usage", runCollect},
+		"backfill":     {"meter finished log files (plain or gzip), each counted once", runBackfill},
+		"scan":         {"scan Maildir trees once and record their storage", runScan},
+		"usage":        {"print usage per mailbox for a period", runUsage},
+		"latency":      {"print delivery latency percentiles for a period", runLatency},
+		"availability": {"print the probes' availability for a period", runAvailability},
+		"demo":         {"the newcomer's tour (make run): a demo world served with live collectors", runDemo},
+		"token":        {"mint API tokens (token create --role R --subject S --ttl 24h)", runToken},
 	}
 }
 

@@ -17,6 +17,7 @@ import (
 	"github.com/mailmeter/mailmeter/config"
 	"github.com/mailmeter/mailmeter/metering"
 	"github.com/mailmeter/mailmeter/metering/collect"
+	"github.com/mailmeter/mailmeter/metering/probe"
 	"github.com/mailmeter/mailmeter/metering/tail"
 	"github.com/mailmeter/mailmeter/telemetry"
 )
@@ -24,6 +25,7 @@ import (
 // sourceSet holds the running metering sources of one process.
 type sourceSet struct {
 	runners []*collect.Runner
+	probes  *probe.Runner // nil without probes
 	wg      sync.WaitGroup
 	mu      sync.Mutex
 	errs    []error
@@ -77,6 +79,9 @@ func startCollectors(ctx context.Context, c config.Config, committer metering.Co
 		}
 		return nil, err
 	}
+	if err := cs.startProbes(ctx, c, committer, log); err != nil {
+		return nil, err
+	}
 	for _, src := range srcs {
 		r := collect.NewRunner(src, committer, onCommit, log, time.Now)
 		cs.runners = append(cs.runners, r)
@@ -92,6 +97,32 @@ func startCollectors(ctx context.Context, c config.Config, committer metering.Co
 		}()
 	}
 	return cs, nil
+}
+
+// startProbes runs the configured probes, storing their results through
+// committer (a database: a push client cannot carry them).
+func (cs *sourceSet) startProbes(ctx context.Context, c config.Config, committer metering.Committer, log *slog.Logger) error {
+	if len(c.Probes) == 0 {
+		return nil
+	}
+	if c.Collect.Push != "" {
+		log.Warn("probes are not run by collect --push (their results need the database); run them in serve", "probes", len(c.Probes))
+		return nil
+	}
+	targets := make([]probe.Target, len(c.Probes))
+	for i, p := range c.Probes {
+		targets[i] = probe.Target{Name: p.Name, Kind: p.Kind, Address: p.Address, TLS: p.TLS, Timeout: time.Duration(p.Timeout)}
+		if err := targets[i].Validate(); err != nil {
+			return fmt.Errorf("invalid config: probes[%d]: %w", i, err)
+		}
+	}
+	cs.probes = probe.NewRunner(targets, committer, log.With("component", "probe"), time.Now)
+	cs.wg.Go(func() {
+		t := time.NewTicker(time.Duration(c.ProbeInterval))
+		defer t.Stop()
+		cs.probes.Run(ctx, t.C, func(err error) { log.Warn("probe results not stored; kept for the next round", "err", err) })
+	})
+	return nil
 }
 
 // Stats returns the sources' progress, for metrics.
@@ -113,6 +144,11 @@ func (cs *sourceSet) Wait() error {
 
 // Register adds the sources' metrics to reg.
 func (cs *sourceSet) Register(reg prometheus.Registerer) error {
+	if cs.probes != nil {
+		if err := reg.Register(telemetry.NewProbeCollector(cs.probes.Last)); err != nil {
+			return err
+		}
+	}
 	return reg.Register(telemetry.NewSourceCollector(cs.Stats, time.Now))
 }
 
@@ -130,8 +166,8 @@ func runCollect(ctx context.Context, e env, args []string) error {
 	if *push != "" {
 		c.Collect.Push = *push
 	}
-	if len(c.Logs) == 0 && len(c.Maildirs) == 0 {
-		return fmt.Errorf("nothing to collect: configure logs: and/or maildirs: (see README)")
+	if len(c.Logs) == 0 && len(c.Maildirs) == 0 && (len(c.Probes) == 0 || c.Collect.Push != "") {
+		return fmt.Errorf("nothing to collect: configure logs:, maildirs: and/or probes: (see README)")
 	}
 	committer, closeFn, err := openCommitter(ctx, c, e, log)
 	if err != nil {
