@@ -1,0 +1,363 @@
+// Package billing turns a period of measured usage into an invoice: a pure
+// function of a plan, the customer's mailboxes and their usage, and the
+// service's measured availability and delivery latency. Money is integer
+// minor units of the plan's currency; rates are basis points (1/100 of a
+// percent) or parts per million; every amount is rounded once, half away
+// from zero, where it is billed.
+package billing
+
+import (
+	"errors"
+	"fmt"
+	"math/big"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Money is an amount in minor units (cents) of a currency.
+type Money int64
+
+// String formats m with two decimals (currencies with other exponents
+// still compute exactly; only display assumes 2).
+func (m Money) String() string {
+	sign := ""
+	if m < 0 {
+		sign, m = "-", -m
+	}
+	return fmt.Sprintf("%s%d.%02d", sign, m/100, m%100)
+}
+
+// GB is the billing unit of bytes (decimal, as disks and bandwidth are sold).
+const GB = 1_000_000_000
+
+// Plan is what a customer pays for its mailboxes.
+type Plan struct {
+	Name     string
+	Currency string // ISO 4217
+	// MonthlyFee per mailbox for a whole period; prorated by the seconds a
+	// mailbox existed in it.
+	MonthlyFee Money
+	// IncludedStorage bytes per mailbox (prorated like the fee); the mean
+	// of daily peaks above it bills StoragePerGBMonth per GB.
+	IncludedStorage   int64
+	StoragePerGBMonth Money
+	// IncludedTransfer bytes per mailbox and period (in + out, prorated);
+	// above it each GB bills TransferPerGB.
+	IncludedTransfer int64
+	TransferPerGB    Money
+	TaxBasisPoints   int64 // 1900 = 19 %
+	SLA              SLA
+}
+
+// SLA is the service level promised, and what missing it credits.
+type SLA struct {
+	// AvailabilityTargetPPM is the promised share of successful probe
+	// checks, parts per million (999000 = 99.9 %); 0 = no promise.
+	AvailabilityTargetPPM int64
+	// Tiers credit a share of the period's fees when availability is
+	// below a tier's bound; the largest credit of the tiers missed applies.
+	Tiers []CreditTier
+	// LatencyTarget and LatencySharePPM promise that at least that share
+	// of deliveries take at most the target (e.g. 90 % within 60 s).
+	LatencyTarget   time.Duration
+	LatencySharePPM int64
+	// LatencyCreditBP is credited when the latency promise is missed.
+	LatencyCreditBP int64
+	// CapBP caps the total credit (10000 = all of the fees).
+	CapBP int64
+}
+
+// CreditTier credits CreditBP of the fees when availability is below
+// BelowPPM.
+type CreditTier struct {
+	BelowPPM int64
+	CreditBP int64
+}
+
+// Validate checks a plan's figures.
+func (p Plan) Validate() error {
+	var errs []error
+	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+	if p.Name == "" {
+		bad("name is required")
+	}
+	if len(p.Currency) != 3 || strings.ToUpper(p.Currency) != p.Currency {
+		bad("currency %q: want a three-letter ISO 4217 code", p.Currency)
+	}
+	for name, v := range map[string]int64{"monthly_fee": int64(p.MonthlyFee), "included_storage": p.IncludedStorage,
+		"storage_per_gb_month": int64(p.StoragePerGBMonth), "included_transfer": p.IncludedTransfer,
+		"transfer_per_gb": int64(p.TransferPerGB), "tax_bp": p.TaxBasisPoints} {
+		if v < 0 {
+			bad("%s must not be negative", name)
+		}
+	}
+	s := p.SLA
+	if s.AvailabilityTargetPPM < 0 || s.AvailabilityTargetPPM > 1e6 || s.LatencySharePPM < 0 || s.LatencySharePPM > 1e6 {
+		bad("sla targets are parts per million, 0 to 1000000")
+	}
+	if s.CapBP < 0 || s.CapBP > 10000 || s.LatencyCreditBP < 0 || s.LatencyCreditBP > 10000 {
+		bad("sla credits are basis points, 0 to 10000")
+	}
+	for i, t := range s.Tiers {
+		if t.BelowPPM <= 0 || t.BelowPPM > 1e6 || t.CreditBP < 0 || t.CreditBP > 10000 {
+			bad("sla tier %d: below_ppm 1..1000000, credit_bp 0..10000", i)
+		}
+	}
+	if s.LatencySharePPM > 0 && s.LatencyTarget <= 0 {
+		bad("sla latency_target is required with latency_share_ppm")
+	}
+	return errors.Join(errs...)
+}
+
+// Period is the billed range [From, To); its days (for storage peaks) are
+// those of From's location.
+type Period struct {
+	From, To time.Time
+}
+
+// Days returns the start of every day of the period.
+func (p Period) Days() []time.Time {
+	var out []time.Time
+	for d := p.From; d.Before(p.To); d = d.AddDate(0, 0, 1) {
+		out = append(out, d)
+	}
+	return out
+}
+
+// Month returns the calendar month of t in loc as a Period.
+func Month(year int, month time.Month, loc *time.Location) Period {
+	from := time.Date(year, month, 1, 0, 0, 0, 0, loc)
+	return Period{From: from, To: from.AddDate(0, 1, 0)}
+}
+
+// Interval is a stretch of time a mailbox existed: [From, To), To zero =
+// still there.
+type Interval struct {
+	From, To time.Time
+}
+
+// MailboxUsage is what one mailbox used in the period.
+type MailboxUsage struct {
+	Mailbox string
+	Active  []Interval
+	// DailyPeakBytes is the largest storage seen each day of the period
+	// (Period.Days order), carried forward over days without a reading.
+	DailyPeakBytes []int64
+	TransferBytes  int64 // in_bytes + out_bytes
+}
+
+// Service is the period's measured service level.
+type Service struct {
+	Checks, Successes int64 // availability probes
+	// Deliveries and DeliveredWithin count deliveries and those at most
+	// the plan's latency target (a lower bound, from histogram buckets).
+	Deliveries, DeliveredWithin int64
+}
+
+// Input is everything an invoice is computed from.
+type Input struct {
+	Customer  string
+	Plan      Plan
+	Period    Period
+	Mailboxes []MailboxUsage
+	Service   Service
+}
+
+// Line kinds.
+const (
+	LineFee      = "fee"
+	LineStorage  = "storage"
+	LineTransfer = "transfer"
+	LineCredit   = "sla_credit"
+)
+
+// Line is one billed item.
+type Line struct {
+	Kind        string
+	Mailbox     string // "" for the credit
+	Description string
+	Amount      Money
+}
+
+// Evidence are the measured figures the SLA credit rests on, printed on
+// the invoice.
+type Evidence struct {
+	Checks, Successes    int64
+	AvailabilityPPM      int64 // successes per million checks (1000000 without checks)
+	AvailabilityMet      bool
+	Deliveries           int64
+	DeliveredWithin      int64
+	LatencySharePPM      int64
+	LatencyTarget        time.Duration
+	LatencyMet           bool
+	CreditBP             int64 // applied, after the cap
+	AvailabilityCreditBP int64
+	LatencyCreditBP      int64
+}
+
+// Invoice is a computed invoice.
+type Invoice struct {
+	Customer string
+	Plan     string
+	Currency string
+	Period   Period
+	Lines    []Line
+	Fees     Money // the fee lines
+	Subtotal Money // fees, storage and transfer
+	Credit   Money // SLA credit (positive; subtracted)
+	Net      Money // Subtotal − Credit
+	Tax      Money
+	Total    Money
+	Evidence Evidence
+}
+
+// Compute computes an invoice. It is a pure function of its input.
+func Compute(in Input) (Invoice, error) {
+	if err := in.Plan.Validate(); err != nil {
+		return Invoice{}, fmt.Errorf("plan %s: %w", in.Plan.Name, err)
+	}
+	p, per := in.Plan, in.Period
+	if !per.From.Before(per.To) {
+		return Invoice{}, errors.New("period: from must be before to")
+	}
+	days := len(per.Days())
+	inv := Invoice{Customer: in.Customer, Plan: p.Name, Currency: p.Currency, Period: per}
+	periodSecs := big.NewRat(int64(per.To.Sub(per.From)/time.Second), 1)
+	mbs := slices.Clone(in.Mailboxes)
+	slices.SortFunc(mbs, func(a, b MailboxUsage) int { return strings.Compare(a.Mailbox, b.Mailbox) })
+	for _, m := range mbs {
+		if len(m.DailyPeakBytes) != 0 && len(m.DailyPeakBytes) != days {
+			return Invoice{}, fmt.Errorf("mailbox %s: %d daily peaks for %d days", m.Mailbox, len(m.DailyPeakBytes), days)
+		}
+		active := activeSeconds(m.Active, per)
+		if active == 0 && m.TransferBytes == 0 && sum(m.DailyPeakBytes) == 0 {
+			continue
+		}
+		share := new(big.Rat).Quo(big.NewRat(active, 1), periodSecs) // of the period
+		if active > 0 {
+			fee := round(mul(share, ratInt(int64(p.MonthlyFee))))
+			inv.Lines = append(inv.Lines, Line{LineFee, m.Mailbox,
+				fmt.Sprintf("Mailbox %s, %s of the period", m.Mailbox, percent(share)), fee})
+			inv.Fees += fee
+		}
+		// Storage: mean of daily peaks over the included share, per GB-month.
+		if days > 0 && p.StoragePerGBMonth > 0 {
+			mean := big.NewRat(sum(m.DailyPeakBytes), int64(days))
+			over := new(big.Rat).Sub(mean, mul(share, ratInt(p.IncludedStorage)))
+			if over.Sign() > 0 {
+				amount := round(mul(over, big.NewRat(int64(p.StoragePerGBMonth), GB)))
+				inv.Lines = append(inv.Lines, Line{LineStorage, m.Mailbox,
+					fmt.Sprintf("Storage of %s over the included: %s GB-month", m.Mailbox, gb(over)), amount})
+			}
+		}
+		if p.TransferPerGB > 0 {
+			over := new(big.Rat).Sub(ratInt(m.TransferBytes), mul(share, ratInt(p.IncludedTransfer)))
+			if over.Sign() > 0 {
+				amount := round(mul(over, big.NewRat(int64(p.TransferPerGB), GB)))
+				inv.Lines = append(inv.Lines, Line{LineTransfer, m.Mailbox,
+					fmt.Sprintf("Transfer of %s over the included: %s GB", m.Mailbox, gb(over)), amount})
+			}
+		}
+	}
+	for _, l := range inv.Lines {
+		inv.Subtotal += l.Amount
+	}
+	inv.Evidence = evidence(in.Service, p.SLA)
+	if bp := inv.Evidence.CreditBP; bp > 0 && inv.Fees > 0 {
+		inv.Credit = round(big.NewRat(int64(inv.Fees)*bp, 10000))
+		inv.Lines = append(inv.Lines, Line{Kind: LineCredit, Description: creditText(inv.Evidence), Amount: -inv.Credit})
+	}
+	inv.Net = inv.Subtotal - inv.Credit
+	inv.Tax = round(big.NewRat(int64(inv.Net)*p.TaxBasisPoints, 10000))
+	inv.Total = inv.Net + inv.Tax
+	return inv, nil
+}
+
+// evidence measures the service against the SLA and picks the credit.
+func evidence(s Service, sla SLA) Evidence {
+	e := Evidence{Checks: s.Checks, Successes: s.Successes, AvailabilityPPM: 1_000_000,
+		Deliveries: s.Deliveries, DeliveredWithin: s.DeliveredWithin, LatencySharePPM: 1_000_000,
+		LatencyTarget: sla.LatencyTarget, AvailabilityMet: true, LatencyMet: true}
+	if s.Checks > 0 {
+		e.AvailabilityPPM = s.Successes * 1_000_000 / s.Checks // rounded down: never in the operator's favour by rounding up
+	}
+	if s.Deliveries > 0 {
+		e.LatencySharePPM = s.DeliveredWithin * 1_000_000 / s.Deliveries
+	}
+	if sla.AvailabilityTargetPPM > 0 && e.AvailabilityPPM < sla.AvailabilityTargetPPM {
+		e.AvailabilityMet = false
+	}
+	for _, t := range sla.Tiers {
+		if e.AvailabilityPPM < t.BelowPPM && t.CreditBP > e.AvailabilityCreditBP {
+			e.AvailabilityCreditBP = t.CreditBP
+		}
+	}
+	if sla.LatencySharePPM > 0 && e.LatencySharePPM < sla.LatencySharePPM {
+		e.LatencyMet = false
+		e.LatencyCreditBP = sla.LatencyCreditBP
+	}
+	e.CreditBP = e.AvailabilityCreditBP + e.LatencyCreditBP
+	if sla.CapBP > 0 && e.CreditBP > sla.CapBP {
+		e.CreditBP = sla.CapBP
+	}
+	return e
+}
+
+func creditText(e Evidence) string {
+	return fmt.Sprintf("SLA credit %s%% of the fees: availability %s%% (%d of %d checks), %s%% of deliveries within %s",
+		bp(e.CreditBP), ppm(e.AvailabilityPPM), e.Successes, e.Checks, ppm(e.LatencySharePPM), e.LatencyTarget)
+}
+
+// activeSeconds sums the seconds of the intervals inside the period.
+func activeSeconds(ivs []Interval, per Period) int64 {
+	var total time.Duration
+	for _, iv := range ivs {
+		from, to := iv.From, iv.To
+		if to.IsZero() || to.After(per.To) {
+			to = per.To
+		}
+		if from.Before(per.From) {
+			from = per.From
+		}
+		if to.After(from) {
+			total += to.Sub(from)
+		}
+	}
+	return int64(total / time.Second)
+}
+
+func sum(xs []int64) int64 {
+	var s int64
+	for _, x := range xs {
+		s += x
+	}
+	return s
+}
+
+func ratInt(n int64) *big.Rat { return new(big.Rat).SetInt64(n) }
+
+func mul(a, b *big.Rat) *big.Rat { return new(big.Rat).Mul(a, b) }
+
+// round rounds half away from zero to whole minor units.
+func round(r *big.Rat) Money {
+	num, den := new(big.Int).Set(r.Num()), r.Denom()
+	neg := num.Sign() < 0
+	num.Abs(num)
+	q, rem := new(big.Int).QuoRem(num, den, new(big.Int))
+	if rem.Mul(rem, big.NewInt(2)).Cmp(den) >= 0 {
+		q.Add(q, big.NewInt(1))
+	}
+	if neg {
+		q.Neg(q)
+	}
+	return Money(q.Int64())
+}
+
+func percent(r *big.Rat) string { return new(big.Rat).Mul(r, big.NewRat(100, 1)).FloatString(2) + "%" }
+
+func gb(bytes *big.Rat) string { return new(big.Rat).Quo(bytes, big.NewRat(GB, 1)).FloatString(3) }
+
+func ppm(v int64) string { return big.NewRat(v, 10000).FloatString(3) }
+
+func bp(v int64) string { return big.NewRat(v, 100).FloatString(2) }

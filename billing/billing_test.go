@@ -1,0 +1,156 @@
+package billing_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mailmeter/mailmeter/billing"
+)
+
+func plan() billing.Plan {
+	return billing.Plan{Name: "standard", Currency: "EUR", MonthlyFee: 500,
+		IncludedStorage: 1 * billing.GB, StoragePerGBMonth: 10, IncludedTransfer: 2 * billing.GB, TransferPerGB: 5,
+		TaxBasisPoints: 1900,
+		SLA: billing.SLA{AvailabilityTargetPPM: 999000,
+			Tiers:         []billing.CreditTier{{BelowPPM: 999000, CreditBP: 1000}, {BelowPPM: 990000, CreditBP: 2500}, {BelowPPM: 950000, CreditBP: 5000}},
+			LatencyTarget: time.Minute, LatencySharePPM: 900000, LatencyCreditBP: 500, CapBP: 5000},
+	}
+}
+
+func peaks(days int, f func(day int) int64) []int64 {
+	out := make([]int64, days)
+	for i := range out {
+		out[i] = f(i)
+	}
+	return out
+}
+
+// Every figure of a month's invoice, computed by hand.
+func TestComputeNovember(t *testing.T) {
+	nov := billing.Month(2026, time.November, time.UTC)
+	d := func(m time.Month, day int) time.Time { return time.Date(2026, m, day, 0, 0, 0, 0, time.UTC) }
+	in := billing.Input{Customer: "acme", Plan: plan(), Period: nov,
+		Mailboxes: []billing.MailboxUsage{
+			// All month; 3 GB every day (2 GB over); 2.5 GB transfer (0.5 GB over).
+			{Mailbox: "alice@acme.example", Active: []billing.Interval{{From: d(10, 1)}},
+				DailyPeakBytes: peaks(30, func(int) int64 { return 3 * billing.GB }), TransferBytes: 2_500_000_000},
+			// From the 16th: half the month; 1 GB for 15 days = 0.5 GB mean, all included (prorated).
+			{Mailbox: "bob@acme.example", Active: []billing.Interval{{From: d(11, 16)}},
+				DailyPeakBytes: peaks(30, func(i int) int64 { return map[bool]int64{true: billing.GB}[i >= 15] })},
+			// Removed on the 11th: 10 of 30 days.
+			{Mailbox: "carol@acme.example", Active: []billing.Interval{{From: d(9, 1), To: d(11, 11)}}, DailyPeakBytes: peaks(30, func(int) int64 { return 0 })},
+			// Created in December: nothing.
+			{Mailbox: "dave@acme.example", Active: []billing.Interval{{From: d(12, 2)}}},
+		},
+		Service: billing.Service{Checks: 10000, Successes: 9980, Deliveries: 1000, DeliveredWithin: 850},
+	}
+	inv, err := billing.Compute(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []struct {
+		kind, mailbox string
+		amount        billing.Money
+	}{
+		{billing.LineFee, "alice@acme.example", 500},
+		{billing.LineStorage, "alice@acme.example", 20}, // 2 GB × 0.10
+		{billing.LineTransfer, "alice@acme.example", 3}, // 0.5 GB × 0.05 = 2.5 cents, half up
+		{billing.LineFee, "bob@acme.example", 250},
+		{billing.LineFee, "carol@acme.example", 167}, // 500 / 3 = 166.67
+		{billing.LineCredit, "", -138},               // 15 % of 917 = 137.55
+	}
+	if len(inv.Lines) != len(want) {
+		t.Fatalf("lines %+v", inv.Lines)
+	}
+	for i, w := range want {
+		if l := inv.Lines[i]; l.Kind != w.kind || l.Mailbox != w.mailbox || l.Amount != w.amount {
+			t.Errorf("line %d = %+v, want %+v", i, l, w)
+		}
+	}
+	if inv.Fees != 917 || inv.Subtotal != 940 || inv.Credit != 138 || inv.Net != 802 || inv.Tax != 152 || inv.Total != 954 {
+		t.Errorf("totals: fees %d subtotal %d credit %d net %d tax %d total %d", inv.Fees, inv.Subtotal, inv.Credit, inv.Net, inv.Tax, inv.Total)
+	}
+	e := inv.Evidence
+	if e.AvailabilityPPM != 998000 || e.AvailabilityMet || e.AvailabilityCreditBP != 1000 || e.LatencySharePPM != 850000 || e.LatencyMet ||
+		e.LatencyCreditBP != 500 || e.CreditBP != 1500 {
+		t.Errorf("evidence %+v", e)
+	}
+	if c := inv.Lines[5].Description; !strings.Contains(c, "availability 99.800% (9980 of 10000 checks)") || !strings.Contains(c, "85.000% of deliveries within 1m0s") {
+		t.Errorf("credit line %q", c)
+	}
+	if inv.Currency != "EUR" || inv.Total.String() != "9.54" {
+		t.Errorf("currency %s total %s", inv.Currency, inv.Total)
+	}
+	// Pure: the same input gives the same invoice.
+	again, _ := billing.Compute(in)
+	if again.Total != inv.Total || len(again.Lines) != len(inv.Lines) {
+		t.Error("Compute is not repeatable")
+	}
+}
+
+func TestCreditTiersAndCap(t *testing.T) {
+	per := billing.Month(2026, time.November, time.UTC)
+	one := []billing.MailboxUsage{{Mailbox: "a@x.example", Active: []billing.Interval{{From: per.From}}}}
+	for _, tt := range []struct {
+		name                      string
+		checks, ok, deliv, within int64
+		wantBP                    int64
+		wantCredit                billing.Money
+	}{
+		{"met", 1000, 1000, 100, 100, 0, 0},
+		{"no checks, no deliveries: nothing missed", 0, 0, 0, 0, 0, 0},
+		{"exactly on target", 1000, 999, 10, 9, 0, 0},
+		{"below 99.9", 1000, 998, 0, 0, 1000, 50},
+		{"below 99", 1000, 980, 0, 0, 2500, 125},
+		{"below 95, latency missed, capped", 1000, 900, 10, 1, 5000, 250},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			inv, err := billing.Compute(billing.Input{Customer: "x", Plan: plan(), Period: per, Mailboxes: one,
+				Service: billing.Service{Checks: tt.checks, Successes: tt.ok, Deliveries: tt.deliv, DeliveredWithin: tt.within}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if inv.Evidence.CreditBP != tt.wantBP || inv.Credit != tt.wantCredit {
+				t.Errorf("credit %d bp = %d, want %d bp = %d", inv.Evidence.CreditBP, inv.Credit, tt.wantBP, tt.wantCredit)
+			}
+		})
+	}
+}
+
+// Days follow the customer's zone: a Berlin month starts at 23:00 UTC.
+func TestPeriodInZone(t *testing.T) {
+	berlin, _ := time.LoadLocation("Europe/Berlin")
+	p := billing.Month(2026, time.October, berlin)
+	if got := len(p.Days()); got != 31 {
+		t.Errorf("%d days in October", got)
+	}
+	if !p.From.UTC().Equal(time.Date(2026, 9, 30, 22, 0, 0, 0, time.UTC)) || p.To.Sub(p.From) != 31*24*time.Hour+time.Hour {
+		t.Errorf("October in Berlin: %v – %v (DST ends on the 25th: one hour longer)", p.From.UTC(), p.To.UTC())
+	}
+}
+
+func TestComputeRefusesBadInput(t *testing.T) {
+	per := billing.Month(2026, time.November, time.UTC)
+	bad := plan()
+	bad.Currency = "euro"
+	bad.SLA.CapBP = 20000
+	if _, err := billing.Compute(billing.Input{Plan: bad, Period: per}); err == nil || !strings.Contains(err.Error(), "currency") || !strings.Contains(err.Error(), "basis points") {
+		t.Errorf("bad plan: %v", err)
+	}
+	if _, err := billing.Compute(billing.Input{Plan: plan(), Period: billing.Period{From: per.To, To: per.From}}); err == nil {
+		t.Error("reversed period accepted")
+	}
+	_, err := billing.Compute(billing.Input{Plan: plan(), Period: per, Mailboxes: []billing.MailboxUsage{{Mailbox: "a@x.example", DailyPeakBytes: []int64{1, 2}}}})
+	if err == nil || !strings.Contains(err.Error(), "2 daily peaks for 30 days") {
+		t.Errorf("short peaks: %v", err)
+	}
+}
+
+func TestMoneyString(t *testing.T) {
+	for m, want := range map[billing.Money]string{0: "0.00", 5: "0.05", 954: "9.54", -138: "-1.38", 123456: "1234.56"} {
+		if got := m.String(); got != want {
+			t.Errorf("%d → %q, want %q", m, got, want)
+		}
+	}
+}
