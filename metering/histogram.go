@@ -91,16 +91,22 @@ func (h *Histogram) ShareWithinBounds(target time.Duration) (lo, hi float64) {
 	if h.Total == 0 {
 		return 0, 0
 	}
-	var in, maybe int64
+	in, maybe := h.CountWithin(target)
+	return float64(in) / float64(h.Total), float64(maybe) / float64(h.Total)
+}
+
+// CountWithin is ShareWithinBounds in samples: lo certainly within
+// target, hi possibly.
+func (h *Histogram) CountWithin(target time.Duration) (lo, hi int64) {
 	for b, c := range h.Counts {
 		switch {
 		case BucketUpper(b) <= target:
-			in += c
+			lo += c
 		case b == 0 || BucketUpper(b-1) < target:
-			maybe += c
+			hi += c
 		}
 	}
-	return float64(in) / float64(h.Total), float64(in+maybe) / float64(h.Total)
+	return lo, lo + hi
 }
 
 func (h *Histogram) buckets() []int {

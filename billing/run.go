@@ -1,0 +1,297 @@
+package billing
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/mailmeter/mailmeter/directory"
+	"github.com/mailmeter/mailmeter/metering"
+)
+
+// Invoice statuses.
+const (
+	Draft = "draft" // recomputed by every run of its period
+	Final = "final" // numbered and immutable
+)
+
+// Record is a stored invoice.
+type Record struct {
+	ID          string // customer and period: "acme-2026-11"
+	Customer    string
+	Status      string
+	Number      string // of a final invoice: "2026-000001", gapless per year
+	Invoice     Invoice
+	ComputedAt  time.Time
+	FinalizedAt time.Time
+}
+
+// ErrFinal is returned when a run meets a period already finalized.
+var ErrFinal = errors.New("invoice is final")
+
+// Store keeps invoices. Errors are *metering.Error values.
+type Store interface {
+	// SaveDraft creates or replaces the draft of r.ID. It returns a
+	// Conflict error wrapping ErrFinal if that invoice is final.
+	SaveDraft(ctx context.Context, r Record) error
+	// GetInvoice returns an invoice or NotFound.
+	GetInvoice(ctx context.Context, id string) (Record, error)
+	// ListInvoices returns a customer's invoices ("" = all), newest period
+	// first.
+	ListInvoices(ctx context.Context, customer string) ([]Record, error)
+	// Finalize numbers a draft with the next number of its year's
+	// sequence, in one transaction (no gaps, no reuse). A final invoice
+	// gives Conflict; a missing one NotFound.
+	Finalize(ctx context.Context, id string, at time.Time) (Record, error)
+}
+
+// Sources are where a run reads usage.
+type Sources struct {
+	Directory directory.Store
+	Usage     metering.UsageStore
+	Series    metering.SeriesStore
+}
+
+// Runner computes invoices of a period and keeps them as drafts.
+type Runner struct {
+	src   Sources
+	store Store
+	plans map[string]Plan
+	now   func() time.Time
+}
+
+// NewRunner returns a Runner pricing customers by their plan's name.
+func NewRunner(src Sources, store Store, plans []Plan, now func() time.Time) (*Runner, error) {
+	m := make(map[string]Plan, len(plans))
+	for _, p := range plans {
+		if err := p.Validate(); err != nil {
+			return nil, fmt.Errorf("plan %q: %w", p.Name, err)
+		}
+		if _, dup := m[p.Name]; dup {
+			return nil, fmt.Errorf("plan %q is defined twice", p.Name)
+		}
+		m[p.Name] = p
+	}
+	return &Runner{src: src, store: store, plans: m, now: now}, nil
+}
+
+// Outcome is what a run did for one customer.
+type Outcome struct {
+	Customer string
+	ID       string
+	Total    Money
+	Currency string
+	Skipped  string // why nothing was computed ("" if a draft was saved)
+}
+
+// Run computes the drafts of the calendar month (year, month) in each
+// customer's time zone, for customers ("" = all with a plan). Running it
+// again recomputes the drafts and leaves final invoices alone. progress,
+// if not nil, is told after each customer.
+func (r *Runner) Run(ctx context.Context, year int, month time.Month, customers []string, progress func(done, total int)) ([]Outcome, error) {
+	cs, err := r.customers(ctx, customers)
+	if err != nil {
+		return nil, err
+	}
+	var out []Outcome
+	for i, c := range cs {
+		o, err := r.runOne(ctx, c, year, month)
+		if err != nil {
+			return out, fmt.Errorf("customer %s: %w", c.ID, err)
+		}
+		out = append(out, o)
+		if progress != nil {
+			progress(i+1, len(cs))
+		}
+	}
+	return out, nil
+}
+
+func (r *Runner) customers(ctx context.Context, ids []string) ([]directory.Customer, error) {
+	if len(ids) > 0 {
+		out := make([]directory.Customer, 0, len(ids))
+		for _, id := range ids {
+			c, err := r.src.Directory.GetCustomer(ctx, id)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, c)
+		}
+		return out, nil
+	}
+	var out []directory.Customer
+	page := directory.Page{Limit: 1000}
+	for {
+		cs, err := r.src.Directory.ListCustomers(ctx, page)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, cs...)
+		if len(cs) < page.Limit {
+			return out, nil
+		}
+		page.After = cs[len(cs)-1].ID
+	}
+}
+
+// InvoiceID names a customer's invoice of a month.
+func InvoiceID(customer string, year int, month time.Month) string {
+	return fmt.Sprintf("%s-%04d-%02d", customer, year, int(month))
+}
+
+func (r *Runner) runOne(ctx context.Context, c directory.Customer, year int, month time.Month) (Outcome, error) {
+	o := Outcome{Customer: c.ID, ID: InvoiceID(c.ID, year, month)}
+	plan, ok := r.plans[c.Plan]
+	switch {
+	case c.Plan == "":
+		o.Skipped = "no plan"
+		return o, nil
+	case !ok:
+		return o, metering.FieldError("plan", "customer %s has plan %q, which the billing configuration does not define", c.ID, c.Plan)
+	case plan.Currency != c.Currency:
+		return o, metering.FieldError("currency", "customer %s is billed in %s but plan %s is priced in %s", c.ID, c.Currency, plan.Name, plan.Currency)
+	}
+	loc, err := time.LoadLocation(c.Timezone)
+	if err != nil {
+		return o, err
+	}
+	per := Month(year, month, loc)
+	if !per.To.Before(r.now()) && !per.From.Before(r.now()) {
+		o.Skipped = "period has not begun"
+		return o, nil
+	}
+	in, err := r.gather(ctx, c, plan, per)
+	if err != nil {
+		return o, err
+	}
+	inv, err := Compute(in)
+	if err != nil {
+		return o, err
+	}
+	err = r.store.SaveDraft(ctx, Record{ID: o.ID, Customer: c.ID, Status: Draft, Invoice: inv, ComputedAt: r.now().UTC()})
+	if errors.Is(err, ErrFinal) {
+		o.Skipped = "final; not recomputed"
+		return o, nil
+	}
+	if err != nil {
+		return o, err
+	}
+	o.Total, o.Currency = inv.Total, inv.Currency
+	return o, nil
+}
+
+// gather reads a customer's usage of the period.
+func (r *Runner) gather(ctx context.Context, c directory.Customer, plan Plan, per Period) (Input, error) {
+	in := Input{Customer: c.ID, Plan: plan, Period: per}
+	lifetimes := map[string][]Interval{}
+	page := directory.Page{Limit: 1000}
+	for {
+		ms, err := r.src.Directory.ListMailboxes(ctx, directory.MailboxFilter{CustomerID: c.ID, IncludeDeleted: true}, page)
+		if err != nil {
+			return in, err
+		}
+		for _, m := range ms {
+			iv := Interval{From: m.CreatedAt}
+			if m.DeletedAt != nil {
+				iv.To = *m.DeletedAt
+			}
+			lifetimes[m.Address] = append(lifetimes[m.Address], iv)
+		}
+		if len(ms) < page.Limit {
+			break
+		}
+		page.After = ms[len(ms)-1].Address
+	}
+	addrs := make([]string, 0, len(lifetimes))
+	for a := range lifetimes {
+		addrs = append(addrs, a)
+	}
+	sort.Strings(addrs)
+	days := per.Days()
+	peaks, err := r.dailyPeaks(ctx, addrs, per, days)
+	if err != nil {
+		return in, err
+	}
+	transfer := map[string]int64{}
+	if len(addrs) > 0 {
+		tots, err := r.src.Usage.Totals(ctx, metering.UsageQuery{From: per.From, To: per.To, Mailboxes: addrs})
+		if err != nil {
+			return in, err
+		}
+		for _, t := range tots {
+			transfer[t.Mailbox] = t.Values[metering.InBytes] + t.Values[metering.OutBytes]
+		}
+	}
+	for _, a := range addrs {
+		in.Mailboxes = append(in.Mailboxes, MailboxUsage{Mailbox: a, Active: lifetimes[a], DailyPeakBytes: peaks[a], TransferBytes: transfer[a]})
+	}
+	av, err := r.src.Series.Availability(ctx, per.From, per.To)
+	if err != nil {
+		return in, err
+	}
+	for _, p := range av {
+		in.Service.Checks += p.Attempts
+		in.Service.Successes += p.Successes
+	}
+	hs, err := r.src.Usage.Latency(ctx, metering.LatencyQuery{From: per.From, To: per.To})
+	if err != nil {
+		return in, err
+	}
+	for _, h := range hs {
+		lo, _ := h.CountWithin(plan.SLA.LatencyTarget)
+		in.Service.Deliveries += h.Total
+		in.Service.DeliveredWithin += lo
+	}
+	return in, nil
+}
+
+// dailyPeaks returns each mailbox's largest mailbox-total storage per day
+// of the period, carrying the last reading forward over days without one
+// (a reading from the month before the period starts the carry).
+func (r *Runner) dailyPeaks(ctx context.Context, addrs []string, per Period, days []time.Time) (map[string][]int64, error) {
+	out := map[string][]int64{}
+	if len(addrs) == 0 {
+		return out, nil
+	}
+	gs, err := r.src.Usage.Gauges(ctx, metering.UsageQuery{From: per.From.AddDate(0, -1, 0), To: per.To, Mailboxes: addrs})
+	if err != nil {
+		return nil, err
+	}
+	type reading struct {
+		hour      time.Time
+		last, max int64
+	}
+	byMailbox := map[string][]reading{}
+	for _, g := range gs {
+		if g.Folder == "" && g.Metric == metering.StorageBytes {
+			byMailbox[g.Mailbox] = append(byMailbox[g.Mailbox], reading{g.Hour, g.Last, g.Max})
+		}
+	}
+	for _, a := range addrs {
+		rs := byMailbox[a] // in hour order
+		peaks := make([]int64, len(days))
+		var carry int64
+		i := 0
+		for ; i < len(rs) && rs[i].hour.Before(per.From); i++ {
+			carry = rs[i].last
+		}
+		for d := range days {
+			end := per.To
+			if d+1 < len(days) {
+				end = days[d+1]
+			}
+			// The day starts where the last reading left storage; its
+			// readings may go higher.
+			peak := carry
+			for ; i < len(rs) && rs[i].hour.Before(end); i++ {
+				peak = max(peak, rs[i].max)
+				carry = rs[i].last
+			}
+			peaks[d] = peak
+		}
+		out[a] = peaks
+	}
+	return out, nil
+}

@@ -1,0 +1,189 @@
+package billing_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/mailmeter/mailmeter/billing"
+	"github.com/mailmeter/mailmeter/directory"
+	"github.com/mailmeter/mailmeter/metering"
+	"github.com/mailmeter/mailmeter/store"
+	"github.com/mailmeter/mailmeter/store/storetest"
+)
+
+// A run reads the directory, usage, probes and latency from a real store
+// and reaches the invoice computed by hand in TestComputeNovember; runs are
+// idempotent, final invoices are numbered without gaps and never change.
+func TestRunnerMonth(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		d := func(m time.Month, day, hour int) time.Time { return time.Date(2026, m, day, hour, 0, 0, 0, time.UTC) }
+		now := d(12, 2, 9)
+		clock := func() time.Time { return now }
+		dir := directory.NewService(s, clock)
+		for _, c := range []directory.CustomerInput{
+			{ID: "acme", Name: "Acme", Currency: "EUR", Plan: "standard"},
+			{ID: "globex", Name: "Globex", Currency: "EUR", Plan: "standard"},
+			{ID: "hobby", Name: "Hobby"},
+		} {
+			if _, err := dir.AddCustomer(ctx, c); err != nil {
+				t.Fatal(err)
+			}
+		}
+		dir.AddDomain(ctx, directory.DomainInput{Name: "acme.example", CustomerID: "acme"})
+		dir.AddDomain(ctx, directory.DomainInput{Name: "globex.example", CustomerID: "globex"})
+		for addr, created := range map[string]time.Time{"alice@acme.example": d(10, 1, 0), "bob@acme.example": d(11, 16, 0),
+			"carol@acme.example": d(9, 1, 0), "dave@acme.example": d(12, 2, 0), "gus@globex.example": d(11, 1, 0)} {
+			if _, err := dir.AddMailbox(ctx, directory.MailboxInput{Address: addr, Created: created}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := dir.RemoveMailbox(ctx, "carol@acme.example", d(11, 11, 0)); err != nil {
+			t.Fatal(err)
+		}
+		gauge := func(m string, at time.Time, v int64) metering.GaugeDelta {
+			return metering.GaugeDelta{Mailbox: m, Metric: metering.StorageBytes, Hour: at, Last: v, Max: v, ObservedAt: at}
+		}
+		b := metering.Batch{
+			Gauges: []metering.GaugeDelta{
+				gauge("alice@acme.example", d(10, 31, 20), 3*billing.GB), // carried through November
+				gauge("bob@acme.example", d(11, 16, 10), billing.GB),
+			},
+			Counters: []metering.CounterDelta{
+				{Mailbox: "alice@acme.example", Metric: metering.InBytes, Hour: d(11, 5, 10), Value: 1_500_000_000},
+				{Mailbox: "alice@acme.example", Metric: metering.OutBytes, Hour: d(11, 6, 10), Value: 1_000_000_000},
+				{Mailbox: "alice@acme.example", Metric: metering.OutBytes, Hour: d(10, 6, 10), Value: 9 * billing.GB}, // October
+			},
+			Latency: []metering.LatencyDelta{
+				{Hour: d(11, 3, 10), Direction: metering.Inbound, Bucket: metering.BucketOf(time.Second), Count: 850},
+				{Hour: d(11, 3, 10), Direction: metering.Outbound, Bucket: metering.BucketOf(5 * time.Minute), Count: 150},
+			},
+			Availability: []metering.AvailabilityDelta{
+				{Probe: "smtp", Hour: d(11, 7, 3), Attempts: 6000, Successes: 5980},
+				{Probe: "imap", Hour: d(11, 8, 3), Attempts: 4000, Successes: 4000},
+				{Probe: "smtp", Hour: d(10, 7, 3), Attempts: 1000, Successes: 0}, // October
+			},
+		}
+		if err := s.Commit(ctx, b); err != nil {
+			t.Fatal(err)
+		}
+		r, err := billing.NewRunner(billing.Sources{Directory: s, Usage: s, Series: s}, s, []billing.Plan{plan()}, clock)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, err := r.Run(ctx, 2026, time.November, nil, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(out) != 3 || out[0].Customer != "acme" || out[0].Total != 954 || out[1].Customer != "globex" || out[1].Total != 506 || out[2].Skipped != "no plan" {
+			// globex: gus all month: (500 − 15 % credit 75) + 19 % tax of 425 (80.75 → 81) = 506
+			t.Fatalf("run = %+v", out)
+		}
+		rec, err := s.GetInvoice(ctx, "acme-2026-11")
+		if err != nil || rec.Status != billing.Draft || rec.Invoice.Credit != 138 || rec.Invoice.Evidence.Checks != 10000 || rec.Invoice.Evidence.DeliveredWithin != 850 {
+			t.Fatalf("stored draft = %+v, %v", rec, err)
+		}
+
+		// Again: recomputed in place, one invoice per customer and month.
+		now = now.Add(time.Hour)
+		if _, err := r.Run(ctx, 2026, time.November, []string{"acme"}, nil); err != nil {
+			t.Fatal(err)
+		}
+		all, _ := s.ListInvoices(ctx, "")
+		if again, _ := s.GetInvoice(ctx, "acme-2026-11"); len(all) != 2 || !again.ComputedAt.Equal(now) || again.Invoice.Total != 954 {
+			t.Errorf("after a second run: %d invoices, %+v", len(all), again)
+		}
+
+		// Final: numbered in order, never recomputed, never finalized twice.
+		f1, err := s.Finalize(ctx, "acme-2026-11", now)
+		if err != nil || f1.Number != "2026-000001" || f1.Status != billing.Final {
+			t.Fatalf("finalize acme = %+v, %v", f1, err)
+		}
+		f2, err := s.Finalize(ctx, "globex-2026-11", now)
+		if err != nil || f2.Number != "2026-000002" {
+			t.Fatalf("finalize globex = %+v, %v", f2, err)
+		}
+		if _, err := s.Finalize(ctx, "acme-2026-11", now); metering.KindOf(err) != metering.Conflict || !errors.Is(err, billing.ErrFinal) {
+			t.Errorf("finalizing twice: %v", err)
+		}
+		if _, err := s.Finalize(ctx, "nope-2026-11", now); metering.KindOf(err) != metering.NotFound {
+			t.Errorf("finalizing a missing invoice: %v", err)
+		}
+		// New usage after finalizing changes nothing of the final invoice.
+		s.Commit(ctx, metering.Batch{Counters: []metering.CounterDelta{{Mailbox: "alice@acme.example", Metric: metering.OutBytes, Hour: d(11, 20, 1), Value: 50 * billing.GB}}})
+		out, _ = r.Run(ctx, 2026, time.November, []string{"acme"}, nil)
+		if out[0].Skipped != "final; not recomputed" {
+			t.Errorf("run over a final invoice: %+v", out)
+		}
+		if got, _ := s.GetInvoice(ctx, "acme-2026-11"); got.Invoice.Total != 954 || got.Number != "2026-000001" {
+			t.Errorf("final invoice changed: %+v", got)
+		}
+
+		// A month not begun is skipped; an unknown plan is an error.
+		if out, _ := r.Run(ctx, 2027, time.January, []string{"acme"}, nil); out[0].Skipped != "period has not begun" {
+			t.Errorf("future month: %+v", out)
+		}
+		dir.UpdateCustomer(ctx, "hobby", directory.CustomerPatch{Plan: ptr("platinum")})
+		if _, err := r.Run(ctx, 2026, time.November, []string{"hobby"}, nil); metering.FieldOf(err) != "plan" {
+			t.Errorf("unknown plan: %v", err)
+		}
+	})
+}
+
+func ptr(s string) *string { return &s }
+
+// Finalizing many invoices at once (several API replicas) uses every
+// number of the year once, with no gap.
+func TestFinalizeConcurrentlyIsGapless(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		dir := directory.NewService(s, time.Now)
+		per := billing.Month(2026, time.November, time.UTC)
+		const n = 24
+		for i := range n {
+			id := "c" + string(rune('a'+i))
+			if _, err := dir.AddCustomer(ctx, directory.CustomerInput{ID: id, Name: id}); err != nil {
+				t.Fatal(err)
+			}
+			rec := billing.Record{ID: billing.InvoiceID(id, 2026, time.November), Customer: id, Status: billing.Draft,
+				Invoice: billing.Invoice{Customer: id, Currency: "EUR", Period: per, Total: 100}, ComputedAt: time.Now()}
+			if err := s.SaveDraft(ctx, rec); err != nil {
+				t.Fatal(err)
+			}
+		}
+		numbers := make(chan string, n)
+		errs := make(chan error, n)
+		var wg sync.WaitGroup
+		for w := range 4 {
+			wg.Go(func() {
+				for i := w; i < n; i += 4 {
+					r, err := s.Finalize(ctx, billing.InvoiceID("c"+string(rune('a'+i)), 2026, time.November), time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC))
+					if err != nil {
+						errs <- err
+						return
+					}
+					numbers <- r.Number
+				}
+			})
+		}
+		wg.Wait()
+		close(numbers)
+		close(errs)
+		for err := range errs {
+			t.Fatal(err)
+		}
+		seen := map[string]bool{}
+		for num := range numbers {
+			seen[num] = true
+		}
+		for i := 1; i <= n; i++ {
+			if num := fmt.Sprintf("2026-%06d", i); !seen[num] {
+				t.Errorf("number %s not used (used: %d distinct)", num, len(seen))
+			}
+		}
+	})
+}
