@@ -38,6 +38,43 @@ type Config struct {
 	// measure, every ProbeInterval.
 	Probes        []Probe  `yaml:"probes"`
 	ProbeInterval Duration `yaml:"probe_interval"`
+	Billing       Billing  `yaml:"billing"`
+}
+
+// Billing holds the price plans invoices are computed with; a customer's
+// plan names one.
+type Billing struct {
+	Plans []Plan `yaml:"plans"`
+}
+
+// Plan is one price plan. Money is in minor units of Currency; rates in
+// basis points (bp, 1/100 %) or parts per million (ppm).
+type Plan struct {
+	Name              string `yaml:"name"`
+	Currency          string `yaml:"currency"`
+	MonthlyFee        int64  `yaml:"monthly_fee"`          // per mailbox, prorated
+	IncludedStorage   int64  `yaml:"included_storage"`     // bytes per mailbox
+	StoragePerGBMonth int64  `yaml:"storage_per_gb_month"` // over the included, mean of daily peaks
+	IncludedTransfer  int64  `yaml:"included_transfer"`    // bytes in + out per mailbox and month
+	TransferPerGB     int64  `yaml:"transfer_per_gb"`
+	TaxBP             int64  `yaml:"tax_bp"`
+	SLA               SLA    `yaml:"sla"`
+}
+
+// SLA is a plan's service level and its credits.
+type SLA struct {
+	AvailabilityPPM int64        `yaml:"availability_ppm"` // promised share of successful probe checks
+	Tiers           []CreditTier `yaml:"tiers"`
+	LatencyTarget   Duration     `yaml:"latency_target"`
+	LatencySharePPM int64        `yaml:"latency_share_ppm"` // share of deliveries within latency_target
+	LatencyCreditBP int64        `yaml:"latency_credit_bp"`
+	CapBP           int64        `yaml:"cap_bp"`
+}
+
+// CreditTier credits credit_bp of the fees below below_ppm availability.
+type CreditTier struct {
+	BelowPPM int64 `yaml:"below_ppm"`
+	CreditBP int64 `yaml:"credit_bp"`
 }
 
 // Probe is one service checked for availability.

@@ -56,6 +56,7 @@ func commands() map[string]command {
 		"usage":        {"print usage per mailbox for a period", runUsage},
 		"latency":      {"print delivery latency percentiles for a period", runLatency},
 		"availability": {"print the probes' availability for a period", runAvailability},
+		"invoice":      {"compute, list, show and finalize monthly invoices", runInvoice},
 		"demo":         {"the newcomer's tour (make run): a demo world served with live collectors", runDemo},
 		"token":        {"mint API tokens (token create --role R --subject S --ttl 24h)", runToken},
 	}

@@ -1,0 +1,195 @@
+package main
+
+import (
+	"context"
+	"encoding/csv"
+	"fmt"
+	"text/tabwriter"
+	"time"
+
+	"github.com/mailmeter/mailmeter/billing"
+	"github.com/mailmeter/mailmeter/config"
+	"github.com/mailmeter/mailmeter/store"
+)
+
+// plans converts the configured price plans, naming the key at fault.
+func plans(c config.Config) ([]billing.Plan, error) {
+	out := make([]billing.Plan, len(c.Billing.Plans))
+	for i, p := range c.Billing.Plans {
+		s := p.SLA
+		bp := billing.Plan{Name: p.Name, Currency: p.Currency, MonthlyFee: billing.Money(p.MonthlyFee),
+			IncludedStorage: p.IncludedStorage, StoragePerGBMonth: billing.Money(p.StoragePerGBMonth),
+			IncludedTransfer: p.IncludedTransfer, TransferPerGB: billing.Money(p.TransferPerGB), TaxBasisPoints: p.TaxBP,
+			SLA: billing.SLA{AvailabilityTargetPPM: s.AvailabilityPPM, LatencyTarget: time.Duration(s.LatencyTarget),
+				LatencySharePPM: s.LatencySharePPM, LatencyCreditBP: s.LatencyCreditBP, CapBP: s.CapBP}}
+		for _, t := range s.Tiers {
+			bp.SLA.Tiers = append(bp.SLA.Tiers, billing.CreditTier{BelowPPM: t.BelowPPM, CreditBP: t.CreditBP})
+		}
+		if err := bp.Validate(); err != nil {
+			return nil, fmt.Errorf("invalid config: billing.plans[%d] (%s): %w", i, p.Name, err)
+		}
+		out[i] = bp
+	}
+	return out, nil
+}
+
+func runInvoice(ctx context.Context, e env, args []string) error {
+	const use = "usage: mailmeter invoice run --period YYYY-MM [--customer ID] | invoice list [--customer ID] [--json] | invoice show ID [--json | --csv] | invoice finalize ID"
+	if len(args) == 0 {
+		return usagef("%s", use)
+	}
+	switch args[0] {
+	case "run":
+		f := newFlags("invoice run", "invoice run --period YYYY-MM [--customer ID]", e)
+		per := f.String("period", "", "the month to bill, YYYY-MM (required)")
+		cust := f.String("customer", "", "only this customer (default: every customer with a plan)")
+		if _, err := f.parse(e, args[1:], 0, 0); err != nil {
+			return err
+		}
+		m, err := time.Parse("2006-01", *per)
+		if err != nil {
+			return usagef("--period %q: want YYYY-MM", *per)
+		}
+		return withBilling(ctx, e, f, func(s *store.Store, r *billing.Runner) error {
+			var only []string
+			if *cust != "" {
+				only = []string{*cust}
+			}
+			bar := newProgress(e.stderr, "invoice run "+*per)
+			out, err := r.Run(ctx, m.Year(), m.Month(), only, func(done, total int) { bar.update(int64(done), int64(total)) })
+			bar.done()
+			tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "INVOICE\tCUSTOMER\tTOTAL\tNOTE")
+			for _, o := range out {
+				total := o.Currency + " " + o.Total.String()
+				if o.Skipped != "" {
+					total = "-"
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", o.ID, o.Customer, total, o.Skipped)
+			}
+			tw.Flush()
+			return err
+		})
+	case "list":
+		f := newFlags("invoice list", "invoice list [--customer ID] [--json]", e)
+		cust := f.String("customer", "", "only this customer's invoices")
+		asJSON := f.Bool("json", false, "print JSON")
+		if _, err := f.parse(e, args[1:], 0, 0); err != nil {
+			return err
+		}
+		return withBilling(ctx, e, f, func(s *store.Store, _ *billing.Runner) error {
+			recs, err := s.ListInvoices(ctx, *cust)
+			if err != nil {
+				return err
+			}
+			if *asJSON {
+				out := make([]map[string]any, len(recs))
+				for i, r := range recs {
+					out[i] = map[string]any{"id": r.ID, "customer": r.Customer, "status": r.Status, "number": r.Number,
+						"currency": r.Invoice.Currency, "total": r.Invoice.Total, "period_from": r.Invoice.Period.From, "period_to": r.Invoice.Period.To}
+				}
+				return writeJSON(e.stdout, out)
+			}
+			tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "INVOICE\tCUSTOMER\tSTATUS\tNUMBER\tTOTAL")
+			for _, r := range recs {
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s %s\n", r.ID, r.Customer, r.Status, r.Number, r.Invoice.Currency, r.Invoice.Total)
+			}
+			return tw.Flush()
+		})
+	case "show":
+		f := newFlags("invoice show", "invoice show ID [--json | --csv]", e)
+		asJSON := f.Bool("json", false, "print JSON")
+		asCSV := f.Bool("csv", false, "print the lines as CSV")
+		pos, err := f.parse(e, args[1:], 1, 1)
+		if err != nil {
+			return err
+		}
+		return withBilling(ctx, e, f, func(s *store.Store, _ *billing.Runner) error {
+			r, err := s.GetInvoice(ctx, pos[0])
+			if err != nil {
+				return err
+			}
+			switch {
+			case *asJSON:
+				return writeJSON(e.stdout, r)
+			case *asCSV:
+				return invoiceCSV(e, r)
+			}
+			return invoiceText(e, r)
+		})
+	case "finalize":
+		f := newFlags("invoice finalize", "invoice finalize ID", e)
+		pos, err := f.parse(e, args[1:], 1, 1)
+		if err != nil {
+			return err
+		}
+		return withBilling(ctx, e, f, func(s *store.Store, _ *billing.Runner) error {
+			r, err := s.Finalize(ctx, pos[0], time.Now())
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(e.stdout, "invoice %s is final: number %s, total %s %s\n", r.ID, r.Number, r.Invoice.Currency, r.Invoice.Total)
+			return nil
+		})
+	}
+	return usagef("unknown invoice action %q; want run, list, show or finalize", args[0])
+}
+
+// withBilling loads the configuration (plans included) and opens the store.
+func withBilling(ctx context.Context, e env, f *cmdFlags, fn func(*store.Store, *billing.Runner) error) error {
+	c, log, err := f.load(e)
+	if err != nil {
+		return err
+	}
+	ps, err := plans(c)
+	if err != nil {
+		return err
+	}
+	s, err := openStore(ctx, c, log, true)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	r, err := billing.NewRunner(billing.Sources{Directory: s, Usage: s, Series: s}, s, ps, time.Now)
+	if err != nil {
+		return err
+	}
+	return fn(s, r)
+}
+
+func invoiceText(e env, r billing.Record) error {
+	inv := r.Invoice
+	number := r.Number
+	if number == "" {
+		number = "(draft)"
+	}
+	fmt.Fprintf(e.stdout, "Invoice %s  %s  customer %s  plan %s\nPeriod %s – %s\n\n", r.ID, number, r.Customer, inv.Plan,
+		inv.Period.From.Format(time.RFC3339), inv.Period.To.Format(time.RFC3339))
+	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', tabwriter.AlignRight)
+	for _, l := range inv.Lines {
+		fmt.Fprintf(tw, "%s\t%s\t\n", l.Description, l.Amount)
+	}
+	fmt.Fprintf(tw, "Subtotal\t%s\t\nSLA credit\t-%s\t\nNet\t%s\t\nTax\t%s\t\nTotal %s\t%s\t\n", inv.Subtotal, inv.Credit, inv.Net, inv.Tax, inv.Currency, inv.Total)
+	tw.Flush()
+	ev := inv.Evidence
+	fmt.Fprintf(e.stdout, "\nMeasured service: availability %.3f%% (%d of %d probe checks); %.3f%% of %d deliveries within %s\n",
+		float64(ev.AvailabilityPPM)/1e4, ev.Successes, ev.Checks, float64(ev.LatencySharePPM)/1e4, ev.Deliveries, ev.LatencyTarget)
+	return nil
+}
+
+func invoiceCSV(e env, r billing.Record) error {
+	w := csv.NewWriter(e.stdout)
+	w.Write([]string{"invoice", "number", "customer", "kind", "mailbox", "description", "amount_minor", "currency"})
+	for _, l := range r.Invoice.Lines {
+		w.Write([]string{r.ID, r.Number, r.Customer, l.Kind, l.Mailbox, l.Description, fmt.Sprint(int64(l.Amount)), r.Invoice.Currency})
+	}
+	for _, t := range []struct {
+		kind string
+		v    billing.Money
+	}{{"subtotal", r.Invoice.Subtotal}, {"tax", r.Invoice.Tax}, {"total", r.Invoice.Total}} {
+		w.Write([]string{r.ID, r.Number, r.Customer, t.kind, "", "", fmt.Sprint(int64(t.v)), r.Invoice.Currency})
+	}
+	w.Flush()
+	return w.Error()
+}

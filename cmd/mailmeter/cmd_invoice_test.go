@@ -1,0 +1,86 @@
+package main
+
+import (
+	"context"
+	"encoding/csv"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mailmeter/mailmeter/metering"
+	"github.com/mailmeter/mailmeter/store"
+)
+
+func TestInvoiceCLI(t *testing.T) {
+	dir := t.TempDir()
+	db := "sqlite:" + filepath.Join(dir, "m.db")
+	conf := filepath.Join(dir, "m.yaml")
+	writeFile(t, conf, `billing:
+  plans:
+    - name: standard
+      currency: EUR
+      monthly_fee: 500
+      included_storage: 1000000000
+      storage_per_gb_month: 10
+      tax_bp: 1900
+      sla: {availability_ppm: 999000, tiers: [{below_ppm: 999000, credit_bp: 1000}], cap_bp: 5000}
+`)
+	for _, args := range [][]string{
+		{"customer", "add", "acme", "--name", "Acme", "--plan", "standard"},
+		{"domain", "add", "acme.example", "--customer", "acme"},
+		{"mailbox", "add", "alice@acme.example", "--created", "2026-09-01T00:00:00Z"},
+	} {
+		if r := runCLI(t, nil, append(args, "--db", db)...); r.code != 0 {
+			t.Fatalf("%v: %+v", args, r)
+		}
+	}
+	s, err := store.Open(context.Background(), db, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	oct := func(day int) time.Time { return time.Date(2026, 10, day, 12, 0, 0, 0, time.UTC) }
+	err = s.Commit(context.Background(), metering.Batch{
+		Gauges:       []metering.GaugeDelta{{Mailbox: "alice@acme.example", Metric: metering.StorageBytes, Hour: oct(1), Last: 4_000_000_000, Max: 4_000_000_000, ObservedAt: oct(1)}},
+		Availability: []metering.AvailabilityDelta{{Probe: "smtp", Hour: oct(5), Attempts: 1000, Successes: 990}},
+	})
+	s.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// October: fee 5.00, 3 GB over × 0.10 = 0.30, credit 10 % of 5.00 = 0.50,
+	// net 4.80, tax 0.91 (0.912), total 5.71.
+	r := runCLI(t, nil, "invoice", "run", "--period", "2026-10", "--config", conf, "--db", db)
+	if r.code != 0 || !strings.Contains(r.stdout, "acme-2026-10") || !strings.Contains(r.stdout, "EUR 5.71") {
+		t.Fatalf("invoice run: %+v", r)
+	}
+	r = runCLI(t, nil, "invoice", "show", "acme-2026-10", "--csv", "--config", conf, "--db", db)
+	rows, err := csv.NewReader(strings.NewReader(r.stdout)).ReadAll()
+	if err != nil || r.code != 0 || len(rows) != 1+3+3 || rows[1][3] != "fee" || rows[1][6] != "500" || rows[2][3] != "storage" || rows[2][6] != "30" ||
+		rows[3][3] != "sla_credit" || rows[3][6] != "-50" || rows[6][3] != "total" || rows[6][6] != "571" {
+		t.Errorf("invoice show --csv: %+v\n%v", r, rows)
+	}
+	if r := runCLI(t, nil, "invoice", "show", "acme-2026-10", "--config", conf, "--db", db); !strings.Contains(r.stdout, "availability 99.000% (990 of 1000 probe checks)") || !strings.Contains(r.stdout, "(draft)") {
+		t.Errorf("invoice show: %s", r.stdout)
+	}
+	if r := runCLI(t, nil, "invoice", "finalize", "acme-2026-10", "--config", conf, "--db", db); r.code != 0 || !strings.Contains(r.stdout, "number 2026-000001, total EUR 5.71") {
+		t.Errorf("finalize: %+v", r)
+	}
+	if r := runCLI(t, nil, "invoice", "finalize", "acme-2026-10", "--config", conf, "--db", db); r.code != 1 || !strings.Contains(r.stderr, "final already") {
+		t.Errorf("finalize twice: %+v", r)
+	}
+	if r := runCLI(t, nil, "invoice", "run", "--period", "2026-10", "--config", conf, "--db", db); r.code != 0 || !strings.Contains(r.stdout, "final; not recomputed") {
+		t.Errorf("run over a final invoice: %+v", r)
+	}
+	if r := runCLI(t, nil, "invoice", "list", "--json", "--config", conf, "--db", db); !strings.Contains(r.stdout, `"number": "2026-000001"`) && !strings.Contains(r.stdout, `"number":"2026-000001"`) {
+		t.Errorf("invoice list: %+v", r)
+	}
+	if r := runCLI(t, nil, "invoice", "run", "--period", "October", "--config", conf, "--db", db); r.code != 2 {
+		t.Errorf("bad period: %+v", r)
+	}
+	bad := filepath.Join(dir, "bad.yaml")
+	writeFile(t, bad, "billing:\n  plans:\n    - {name: standard, currency: euro, monthly_fee: -1}\n")
+	if r := runCLI(t, nil, "invoice", "run", "--period", "2026-10", "--config", bad, "--db", db); r.code != 1 || !strings.Contains(r.stderr, "billing.plans[0]") || !strings.Contains(r.stderr, "currency") {
+		t.Errorf("bad plan: %+v", r)
+	}
+}
