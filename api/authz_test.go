@@ -6,10 +6,12 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/mailmeter/mailmeter/api"
+	"github.com/mailmeter/mailmeter/billing"
 	"github.com/mailmeter/mailmeter/directory"
 	"github.com/mailmeter/mailmeter/metering"
 )
@@ -54,11 +56,22 @@ func TestAuthorizationMatrix(t *testing.T) {
 			if _, err := dir.AddCustomer(ctx, directory.CustomerInput{ID: "rm-" + c.name + "-" + d, Name: "R"}); err != nil {
 				t.Fatal(err)
 			}
+			draft := billing.Record{ID: "fin-" + c.name + "-" + d, Customer: d, Status: billing.Draft,
+				Invoice: billing.Invoice{Customer: d, Currency: "EUR", Period: billing.Month(2026, time.October, time.UTC)}, ComputedAt: t0}
+			if err := e.store.SaveDraft(ctx, draft); err != nil {
+				t.Fatal(err)
+			}
 			for _, prefix := range []string{"rm-", "mv-"} {
 				if _, err := dir.AddDomain(ctx, directory.DomainInput{Name: prefix + c.name + "." + d + ".example", CustomerID: d}); err != nil {
 					t.Fatal(err)
 				}
 			}
+		}
+	}
+	for _, d := range []string{"acme", "globex"} {
+		if err := e.store.SaveDraft(ctx, billing.Record{ID: d + "-2026-10", Customer: d, Status: billing.Draft,
+			Invoice: billing.Invoice{Customer: d, Currency: "EUR", Period: billing.Month(2026, time.October, time.UTC)}, ComputedAt: t0}); err != nil {
+			t.Fatal(err)
 		}
 	}
 	if err := e.store.Commit(ctx, metering.Batch{Checkpoint: &metering.Checkpoint{Source: "seeded", Seq: 1, Offset: 10}}); err != nil {
@@ -111,6 +124,11 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{method: "PUT", own: "/v1/plans/gold/limits", other: "/v1/plans/basic/limits",
 			ownBody: `{"storage_hard_bytes":1000}`, otherBody: `{"storage_hard_bytes":2000}`, want: adminOnly(ok)},
 		{method: "GET", own: "/v1/plans/gold/limits", other: "/v1/plans/basic/limits", want: adminOnly(ok)},
+		{method: "GET", own: "/v1/invoices", other: "/v1/invoices?customer=globex", want: tenantList},
+		{method: "GET", own: "/v1/invoices/acme-2026-10", other: "/v1/invoices/globex-2026-10", want: tenant},
+		{method: "POST", own: "/v1/invoices/run", other: "/v1/invoices/run",
+			ownBody: `{"period":"2026-10","customer":"acme"}`, otherBody: `{"period":"2026-10","customer":"globex"}`, want: adminOnly(ok)},
+		{method: "POST", own: "/v1/invoices/fin-%s-acme/finalize", other: "/v1/invoices/fin-%s-globex/finalize", want: adminOnly(ok)},
 		{method: "GET", own: "/v1/latency?domain=acme.example", other: "/v1/latency?domain=globex.example",
 			want: map[string][2]int{"none": same(unauth), "admin": same(ok), "customer": {ok, nf}, "mailbox": same(forbidden), "service": same(forbidden)}},
 		{method: "GET", own: "/v1/availability", other: "/v1/availability?from=2026-10-01T00:00:00Z", want: tenantList},

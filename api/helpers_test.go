@@ -18,6 +18,7 @@ import (
 	"github.com/getkin/kin-openapi/routers/gorillamux"
 
 	"github.com/mailmeter/mailmeter/api"
+	"github.com/mailmeter/mailmeter/billing"
 	"github.com/mailmeter/mailmeter/directory"
 	"github.com/mailmeter/mailmeter/metering"
 	"github.com/mailmeter/mailmeter/openapi"
@@ -68,11 +69,17 @@ func newEnvAuth(t testing.TB, s *store.Store, auth api.AuthConfig) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
+	runner, err := billing.NewRunner(billing.Sources{Directory: s, Usage: s, Series: s}, s,
+		[]billing.Plan{{Name: "standard", Currency: "EUR", MonthlyFee: 500, TaxBasisPoints: 1900}, {Name: "gold", Currency: "EUR", MonthlyFee: 900}}, clock)
+	if err != nil {
+		t.Fatal(err)
+	}
 	r := api.NewRouter(api.Deps{
 		Log: slog.New(slog.DiscardHandler), Health: s, Now: clock, Auth: ver,
 		Directory: dir, Quota: quota.NewService(s, view, s, clock), Reports: quota.NewReports(s, s, s, clock),
 		Ingest: metering.NewIngester(s, view.Apply), Checkpoints: s, MaxBodyBytes: 64 << 10,
-		Policy: policy.NewDecider(view, policy.Options{Delimiter: "+"}, clock),
+		Policy:  policy.NewDecider(view, policy.Options{Delimiter: "+"}, clock),
+		Billing: runner, Invoices: s,
 	})
 	return &env{t: t, store: s, view: view, router: r, spec: specRouter(t)}
 }

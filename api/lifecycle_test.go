@@ -163,3 +163,52 @@ func TestPlanLimitsAPI(t *testing.T) {
 		t.Errorf("carol: %s", l)
 	}
 }
+
+// Invoices through the API: an admin runs and finalizes a month, a
+// customer reads its own and never another's.
+func TestInvoicesAPI(t *testing.T) {
+	e := sqliteEnv(t)
+	admin, acme := token(t, api.RoleAdmin, "ops"), token(t, api.RoleCustomer, "acme")
+	e.do("PATCH", "/v1/customers/acme", admin, `{"plan":"standard"}`)
+	rec := e.do("POST", "/v1/invoices/run", admin, `{"period":"2026-10"}`)
+	type outcome struct {
+		ID, Customer, Currency, Skipped string
+		Total                           int64
+	}
+	run := decode[struct{ Invoices []outcome }](t, rec)
+	// Whatever acme's mailboxes' lifetimes, its lines must add up to the
+	// total the run reports.
+	if rec.Code != 200 || len(run.Invoices) != 2 || run.Invoices[0].Customer != "acme" || run.Invoices[0].Currency != "EUR" || run.Invoices[1].Skipped != "no plan" {
+		t.Fatalf("run: %d %s", rec.Code, rec.Body.String())
+	}
+	type invoice struct {
+		ID, Customer, Status, Number, Currency string
+		Total, Net, Tax                        int64
+		Lines                                  []struct {
+			Kind   string
+			Amount int64
+		}
+	}
+	inv := decode[invoice](t, e.do("GET", "/v1/invoices/acme-2026-10", acme, nil))
+	var sum int64
+	for _, l := range inv.Lines {
+		sum += l.Amount
+	}
+	if inv.Status != "draft" || inv.Total != run.Invoices[0].Total || sum != inv.Net || inv.Net+inv.Tax != inv.Total {
+		t.Errorf("acme's invoice: %+v", inv)
+	}
+	problem(t, e.do("GET", "/v1/invoices/acme-2026-10", token(t, api.RoleCustomer, "globex"), nil), 404, "not_found", "")
+	problem(t, e.do("GET", "/v1/invoices/nope", acme, nil), 404, "not_found", "")
+	if l := e.do("GET", "/v1/invoices?customer=globex", acme, nil).Body.String(); !strings.Contains(l, "acme-2026-10") || strings.Contains(l, "globex") {
+		t.Errorf("acme's list: %s", l)
+	}
+	rec = e.do("POST", "/v1/invoices/acme-2026-10/finalize", admin, nil)
+	if f := decode[invoice](t, rec); rec.Code != 200 || f.Status != "final" || f.Number != "2026-000001" {
+		t.Errorf("finalize: %d %s", rec.Code, rec.Body.String())
+	}
+	problem(t, e.do("POST", "/v1/invoices/acme-2026-10/finalize", admin, nil), 409, "conflict", "")
+	problem(t, e.do("POST", "/v1/invoices/run", admin, `{"period":"Oct"}`), 400, "invalid", "period")
+	problem(t, e.do("POST", "/v1/invoices/run", admin, `{"period":"2026-10","customer":"nobody"}`), 404, "not_found", "")
+	e.do("PATCH", "/v1/customers/globex", admin, `{"plan":"platinum"}`)
+	problem(t, e.do("POST", "/v1/invoices/run", admin, `{"period":"2026-10","customer":"globex"}`), 409, "conflict", "plan")
+}

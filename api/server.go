@@ -10,6 +10,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/mailmeter/mailmeter/billing"
 	"github.com/mailmeter/mailmeter/directory"
 	"github.com/mailmeter/mailmeter/metering"
 	"github.com/mailmeter/mailmeter/openapi"
@@ -44,7 +45,9 @@ type Deps struct {
 	Reports      *quota.Reports
 	Ingest       *metering.Ingester
 	Checkpoints  Checkpoints
-	Policy       *policy.Decider      // GET /v1/quota/check
+	Policy       *policy.Decider // GET /v1/quota/check
+	Billing      *billing.Runner // POST /v1/invoices/run
+	Invoices     billing.Store
 	MaxBodyBytes int64                // default DefaultMaxBodyBytes
 	Registry     *prometheus.Registry // /metrics; nil = a new registry
 }
@@ -116,6 +119,11 @@ func (a *app) routes(v1 *gin.RouterGroup) {
 	v1.DELETE("/mailboxes/:address/limits", a.allow(admin), a.deleteLimits)
 	v1.GET("/plans/:plan/limits", a.allow(admin), a.getPlanLimits)
 	v1.PUT("/plans/:plan/limits", a.allow(admin), a.putPlanLimits)
+
+	v1.GET("/invoices", a.allow(tenant), a.listInvoices)
+	v1.GET("/invoices/:id", a.allow(tenant), a.getInvoice)
+	v1.POST("/invoices/run", a.allow(admin), a.runInvoices)
+	v1.POST("/invoices/:id/finalize", a.allow(admin), a.finalizeInvoice)
 
 	v1.GET("/latency", a.allow(tenant), a.latency)
 	v1.GET("/availability", a.allow(tenant), a.availability)

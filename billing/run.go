@@ -38,9 +38,9 @@ type Store interface {
 	SaveDraft(ctx context.Context, r Record) error
 	// GetInvoice returns an invoice or NotFound.
 	GetInvoice(ctx context.Context, id string) (Record, error)
-	// ListInvoices returns a customer's invoices ("" = all), newest period
-	// first.
-	ListInvoices(ctx context.Context, customer string) ([]Record, error)
+	// ListInvoices pages through a customer's invoices ("" = all) by id
+	// (customer, then month).
+	ListInvoices(ctx context.Context, customer string, p directory.Page) ([]Record, error)
 	// Finalize numbers a draft with the next number of its year's
 	// sequence, in one transaction (no gaps, no reuse). A final invoice
 	// gives Conflict; a missing one NotFound.
@@ -149,9 +149,11 @@ func (r *Runner) runOne(ctx context.Context, c directory.Customer, year int, mon
 		o.Skipped = "no plan"
 		return o, nil
 	case !ok:
-		return o, metering.FieldError("plan", "customer %s has plan %q, which the billing configuration does not define", c.ID, c.Plan)
+		return o, &metering.Error{Kind: metering.Conflict, Field: "plan",
+			Message: fmt.Sprintf("customer %s has plan %q, which the billing configuration does not define", c.ID, c.Plan)}
 	case plan.Currency != c.Currency:
-		return o, metering.FieldError("currency", "customer %s is billed in %s but plan %s is priced in %s", c.ID, c.Currency, plan.Name, plan.Currency)
+		return o, &metering.Error{Kind: metering.Conflict, Field: "currency",
+			Message: fmt.Sprintf("customer %s is billed in %s but plan %s is priced in %s", c.ID, c.Currency, plan.Name, plan.Currency)}
 	}
 	loc, err := time.LoadLocation(c.Timezone)
 	if err != nil {

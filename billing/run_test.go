@@ -93,7 +93,7 @@ func TestRunnerMonth(t *testing.T) {
 		if _, err := r.Run(ctx, 2026, time.November, []string{"acme"}, nil); err != nil {
 			t.Fatal(err)
 		}
-		all, _ := s.ListInvoices(ctx, "")
+		all, _ := s.ListInvoices(ctx, "", directory.Page{})
 		if again, _ := s.GetInvoice(ctx, "acme-2026-11"); len(all) != 2 || !again.ComputedAt.Equal(now) || again.Invoice.Total != 954 {
 			t.Errorf("after a second run: %d invoices, %+v", len(all), again)
 		}

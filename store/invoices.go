@@ -11,6 +11,7 @@ import (
 	"gorm.io/gorm/clause"
 
 	"github.com/mailmeter/mailmeter/billing"
+	"github.com/mailmeter/mailmeter/directory"
 	"github.com/mailmeter/mailmeter/metering"
 )
 
@@ -89,8 +90,8 @@ func (s *Store) GetInvoice(ctx context.Context, id string) (billing.Record, erro
 }
 
 // ListInvoices implements billing.Store.
-func (s *Store) ListInvoices(ctx context.Context, customer string) ([]billing.Record, error) {
-	q := s.db.WithContext(ctx).Order("period_from DESC, customer_id")
+func (s *Store) ListInvoices(ctx context.Context, customer string, p directory.Page) ([]billing.Record, error) {
+	q := s.db.WithContext(ctx).Where("id > ?", p.After).Order("id").Limit(limitOf(p))
 	if customer != "" {
 		q = q.Where("customer_id = ?", customer)
 	}

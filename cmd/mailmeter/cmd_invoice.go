@@ -9,6 +9,7 @@ import (
 
 	"github.com/mailmeter/mailmeter/billing"
 	"github.com/mailmeter/mailmeter/config"
+	"github.com/mailmeter/mailmeter/directory"
 	"github.com/mailmeter/mailmeter/store"
 )
 
@@ -78,7 +79,13 @@ func runInvoice(ctx context.Context, e env, args []string) error {
 			return err
 		}
 		return withBilling(ctx, e, f, func(s *store.Store, _ *billing.Runner) error {
-			recs, err := s.ListInvoices(ctx, *cust)
+			recs, err := collectPages(func(p directory.Page) ([]billing.Record, string, error) {
+				rs, err := s.ListInvoices(ctx, *cust, p)
+				if len(rs) == 0 {
+					return rs, "", err
+				}
+				return rs, rs[len(rs)-1].ID, err
+			})
 			if err != nil {
 				return err
 			}

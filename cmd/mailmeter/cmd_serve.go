@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/mailmeter/mailmeter/api"
+	"github.com/mailmeter/mailmeter/billing"
 	"github.com/mailmeter/mailmeter/config"
 	"github.com/mailmeter/mailmeter/directory"
 	"github.com/mailmeter/mailmeter/metering"
@@ -248,6 +249,14 @@ func paced(ctx context.Context, in <-chan time.Time, gap time.Duration) <-chan t
 // newRouter builds the API over the store and the quota view, with the
 // services and a metrics registry that also shows the in-process collectors.
 func newRouter(c config.Config, log *slog.Logger, s *store.Store, verifier *api.Verifier, view *quota.View, cs *sourceSet, reg *prometheus.Registry) (http.Handler, error) {
+	ps, err := plans(c)
+	if err != nil {
+		return nil, err
+	}
+	runner, err := billing.NewRunner(billing.Sources{Directory: s, Usage: s, Series: s}, s, ps, time.Now)
+	if err != nil {
+		return nil, err
+	}
 	if err := cs.Register(reg); err != nil {
 		return nil, err
 	}
@@ -265,6 +274,8 @@ func newRouter(c config.Config, log *slog.Logger, s *store.Store, verifier *api.
 		Ingest:       metering.NewIngester(s, view.Apply),
 		Checkpoints:  s,
 		Policy:       newDecider(c, view),
+		Billing:      runner,
+		Invoices:     s,
 		MaxBodyBytes: c.API.MaxBodyBytes,
 		Registry:     reg,
 	}), nil

@@ -1,0 +1,157 @@
+package api
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/mailmeter/mailmeter/billing"
+	"github.com/mailmeter/mailmeter/metering"
+)
+
+type invoiceLineJSON struct {
+	Kind        string `json:"kind"`
+	Mailbox     string `json:"mailbox,omitempty"`
+	Description string `json:"description"`
+	Amount      int64  `json:"amount"`
+}
+
+type evidenceJSON struct {
+	Checks               int64   `json:"checks"`
+	Successes            int64   `json:"successes"`
+	AvailabilityPPM      int64   `json:"availability_ppm"`
+	AvailabilityMet      bool    `json:"availability_met"`
+	Deliveries           int64   `json:"deliveries"`
+	DeliveredWithin      int64   `json:"delivered_within_target"`
+	LatencySharePPM      int64   `json:"latency_share_ppm"`
+	LatencyTargetSeconds float64 `json:"latency_target_seconds"`
+	LatencyMet           bool    `json:"latency_met"`
+	CreditBP             int64   `json:"credit_bp"`
+}
+
+// invoiceJSON is an invoice; amounts are integer minor units of currency.
+type invoiceJSON struct {
+	ID          string            `json:"id"`
+	Customer    string            `json:"customer"`
+	Status      string            `json:"status"`
+	Number      string            `json:"number,omitempty"`
+	Plan        string            `json:"plan"`
+	Currency    string            `json:"currency"`
+	PeriodFrom  string            `json:"period_from"`
+	PeriodTo    string            `json:"period_to"`
+	Lines       []invoiceLineJSON `json:"lines"`
+	Fees        int64             `json:"fees"`
+	Subtotal    int64             `json:"subtotal"`
+	Credit      int64             `json:"credit"`
+	Net         int64             `json:"net"`
+	Tax         int64             `json:"tax"`
+	Total       int64             `json:"total"`
+	Evidence    evidenceJSON      `json:"evidence"`
+	ComputedAt  string            `json:"computed_at"`
+	FinalizedAt string            `json:"finalized_at,omitempty"`
+}
+
+func invoiceOut(r billing.Record) invoiceJSON {
+	inv, ev := r.Invoice, r.Invoice.Evidence
+	out := invoiceJSON{ID: r.ID, Customer: r.Customer, Status: r.Status, Number: r.Number, Plan: inv.Plan, Currency: inv.Currency,
+		PeriodFrom: rfc3339(inv.Period.From), PeriodTo: rfc3339(inv.Period.To), Lines: []invoiceLineJSON{},
+		Fees: int64(inv.Fees), Subtotal: int64(inv.Subtotal), Credit: int64(inv.Credit), Net: int64(inv.Net), Tax: int64(inv.Tax), Total: int64(inv.Total),
+		Evidence: evidenceJSON{ev.Checks, ev.Successes, ev.AvailabilityPPM, ev.AvailabilityMet, ev.Deliveries, ev.DeliveredWithin,
+			ev.LatencySharePPM, ev.LatencyTarget.Seconds(), ev.LatencyMet, ev.CreditBP},
+		ComputedAt: rfc3339(r.ComputedAt)}
+	for _, l := range inv.Lines {
+		out.Lines = append(out.Lines, invoiceLineJSON{l.Kind, l.Mailbox, l.Description, int64(l.Amount)})
+	}
+	if !r.FinalizedAt.IsZero() {
+		out.FinalizedAt = rfc3339(r.FinalizedAt)
+	}
+	return out
+}
+
+func (a *app) listInvoices(c *gin.Context) {
+	p, err := page(c)
+	if err != nil {
+		a.fail(c, err)
+		return
+	}
+	customer := c.Query("customer")
+	if pr := principal(c); pr.Role == RoleCustomer {
+		customer = pr.Subject
+	}
+	recs, err := a.Invoices.ListInvoices(c.Request.Context(), customer, p)
+	if err != nil {
+		a.fail(c, err)
+		return
+	}
+	out := make([]invoiceJSON, len(recs))
+	last := ""
+	for i, r := range recs {
+		out[i], last = invoiceOut(r), r.ID
+	}
+	c.JSON(http.StatusOK, newList(out, nextCursor(p, len(recs), last)))
+}
+
+func (a *app) getInvoice(c *gin.Context) {
+	r, err := a.Invoices.GetInvoice(c.Request.Context(), c.Param("id"))
+	if err == nil {
+		err = a.canSeeCustomer(c, r.Customer)
+	}
+	if err != nil {
+		if metering.KindOf(err) == metering.NotFound {
+			err = notFound("invoice", c.Param("id")) // the same answer whether it exists or belongs to another
+		}
+		a.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, invoiceOut(r))
+}
+
+type invoiceRunIn struct {
+	Period   string `json:"period"`
+	Customer string `json:"customer"`
+}
+
+type invoiceOutcomeJSON struct {
+	ID       string `json:"id"`
+	Customer string `json:"customer"`
+	Total    int64  `json:"total"`
+	Currency string `json:"currency,omitempty"`
+	Skipped  string `json:"skipped,omitempty"`
+}
+
+func (a *app) runInvoices(c *gin.Context) {
+	var in invoiceRunIn
+	if err := bindJSON(c, &in); err != nil {
+		a.fail(c, err)
+		return
+	}
+	m, err := time.Parse("2006-01", in.Period)
+	if err != nil {
+		a.fail(c, metering.FieldError("period", "period %q: want YYYY-MM", in.Period))
+		return
+	}
+	var only []string
+	if in.Customer != "" {
+		only = []string{in.Customer}
+	}
+	outs, err := a.Billing.Run(c.Request.Context(), m.Year(), m.Month(), only, nil)
+	if err != nil {
+		a.fail(c, err)
+		return
+	}
+	res := make([]invoiceOutcomeJSON, len(outs))
+	for i, o := range outs {
+		res[i] = invoiceOutcomeJSON{o.ID, o.Customer, int64(o.Total), o.Currency, o.Skipped}
+	}
+	c.JSON(http.StatusOK, gin.H{"period": in.Period, "invoices": res})
+}
+
+func (a *app) finalizeInvoice(c *gin.Context) {
+	r, err := a.Invoices.Finalize(c.Request.Context(), c.Param("id"), a.Now())
+	if err != nil {
+		a.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, invoiceOut(r))
+}
