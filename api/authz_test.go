@@ -57,7 +57,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 				t.Fatal(err)
 			}
 			draft := billing.Record{ID: "fin-" + c.name + "-" + d, Customer: d, Status: billing.Draft,
-				Invoice: billing.Invoice{Customer: d, Currency: "EUR", Period: billing.Month(2026, time.October, time.UTC)}, ComputedAt: t0}
+				Invoice: billing.Invoice{Customer: d, Currency: "EUR", Period: billing.Month(2026, time.October, time.UTC), Net: 100, Tax: 19, Total: 119}, ComputedAt: t0}
 			if err := e.store.SaveDraft(ctx, draft); err != nil {
 				t.Fatal(err)
 			}
@@ -129,6 +129,8 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{method: "POST", own: "/v1/invoices/run", other: "/v1/invoices/run",
 			ownBody: `{"period":"2026-10","customer":"acme"}`, otherBody: `{"period":"2026-10","customer":"globex"}`, want: adminOnly(ok)},
 		{method: "POST", own: "/v1/invoices/fin-%s-acme/finalize", other: "/v1/invoices/fin-%s-globex/finalize", want: adminOnly(ok)},
+		{method: "POST", own: "/v1/invoices/fin-%s-acme/credit-notes", other: "/v1/invoices/fin-%s-globex/credit-notes",
+			ownBody: `{"reason":"goodwill"}`, otherBody: `{"reason":"goodwill"}`, want: adminOnly(created)},
 		{method: "GET", own: "/v1/latency?domain=acme.example", other: "/v1/latency?domain=globex.example",
 			want: map[string][2]int{"none": same(unauth), "admin": same(ok), "customer": {ok, nf}, "mailbox": same(forbidden), "service": same(forbidden)}},
 		{method: "GET", own: "/v1/availability", other: "/v1/availability?from=2026-10-01T00:00:00Z", want: tenantList},

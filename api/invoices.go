@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -33,6 +34,8 @@ type evidenceJSON struct {
 // invoiceJSON is an invoice; amounts are integer minor units of currency.
 type invoiceJSON struct {
 	ID          string            `json:"id"`
+	Kind        string            `json:"kind"`
+	Credits     string            `json:"credits,omitempty"`
 	Customer    string            `json:"customer"`
 	Status      string            `json:"status"`
 	Number      string            `json:"number,omitempty"`
@@ -54,7 +57,7 @@ type invoiceJSON struct {
 
 func invoiceOut(r billing.Record) invoiceJSON {
 	inv, ev := r.Invoice, r.Invoice.Evidence
-	out := invoiceJSON{ID: r.ID, Customer: r.Customer, Status: r.Status, Number: r.Number, Plan: inv.Plan, Currency: inv.Currency,
+	out := invoiceJSON{ID: r.ID, Kind: r.Kind, Credits: r.Credits, Customer: r.Customer, Status: r.Status, Number: r.Number, Plan: inv.Plan, Currency: inv.Currency,
 		PeriodFrom: rfc3339(inv.Period.From), PeriodTo: rfc3339(inv.Period.To), Lines: []invoiceLineJSON{},
 		Fees: int64(inv.Fees), Subtotal: int64(inv.Subtotal), Credit: int64(inv.Credit), Net: int64(inv.Net), Tax: int64(inv.Tax), Total: int64(inv.Total),
 		Evidence: evidenceJSON{ev.Checks, ev.Successes, ev.AvailabilityPPM, ev.AvailabilityMet, ev.Deliveries, ev.DeliveredWithin,
@@ -145,6 +148,34 @@ func (a *app) runInvoices(c *gin.Context) {
 		res[i] = invoiceOutcomeJSON{o.ID, o.Customer, int64(o.Total), o.Currency, o.Skipped}
 	}
 	c.JSON(http.StatusOK, gin.H{"period": in.Period, "invoices": res})
+}
+
+type creditNoteIn struct {
+	Reason string `json:"reason"`
+	Amount int64  `json:"amount"` // net, minor units; 0 = all that is left
+}
+
+func (a *app) creditInvoice(c *gin.Context) {
+	var in creditNoteIn
+	if err := bindJSON(c, &in); err != nil {
+		a.fail(c, err)
+		return
+	}
+	if strings.TrimSpace(in.Reason) == "" {
+		a.fail(c, metering.FieldError("reason", "a credit note needs a reason"))
+		return
+	}
+	if in.Amount < 0 {
+		a.fail(c, metering.FieldError("amount", "amount must not be negative"))
+		return
+	}
+	r, err := a.Invoices.CreditNote(c.Request.Context(), c.Param("id"), billing.Money(in.Amount), in.Reason, a.Now())
+	if err != nil {
+		a.fail(c, err)
+		return
+	}
+	c.Header("Location", "/v1/invoices/"+r.ID)
+	c.JSON(http.StatusCreated, invoiceOut(r))
 }
 
 func (a *app) finalizeInvoice(c *gin.Context) {

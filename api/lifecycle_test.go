@@ -207,6 +207,16 @@ func TestInvoicesAPI(t *testing.T) {
 		t.Errorf("finalize: %d %s", rec.Code, rec.Body.String())
 	}
 	problem(t, e.do("POST", "/v1/invoices/acme-2026-10/finalize", admin, nil), 409, "conflict", "")
+	rec = e.do("POST", "/v1/invoices/acme-2026-10/credit-notes", admin, `{"reason":"goodwill","amount":10}`)
+	if cn := decode[map[string]any](t, rec); rec.Code != 201 || cn["kind"] != "credit_note" || cn["number"] != "CN-2026-000001" || cn["credits"] != "acme-2026-10" || cn["net"] != -10.0 {
+		t.Errorf("credit note: %d %s", rec.Code, rec.Body.String())
+	}
+	if rec := e.do("GET", "/v1/invoices/acme-2026-10-cn1", acme, nil); rec.Code != 200 {
+		t.Errorf("acme reads its credit note: %d", rec.Code)
+	}
+	problem(t, e.do("POST", "/v1/invoices/acme-2026-10/credit-notes", admin, `{"amount":5}`), 400, "invalid", "reason")
+	problem(t, e.do("POST", "/v1/invoices/acme-2026-10/credit-notes", admin, `{"reason":"x","amount":-5}`), 400, "invalid", "amount")
+	problem(t, e.do("POST", "/v1/invoices/acme-2026-10/credit-notes", admin, `{"reason":"x","amount":999999999}`), 409, "conflict", "amount")
 	problem(t, e.do("POST", "/v1/invoices/run", admin, `{"period":"Oct"}`), 400, "invalid", "period")
 	problem(t, e.do("POST", "/v1/invoices/run", admin, `{"period":"2026-10","customer":"nobody"}`), 404, "not_found", "")
 	e.do("PATCH", "/v1/customers/globex", admin, `{"plan":"platinum"}`)

@@ -124,6 +124,7 @@ func (a *app) routes(v1 *gin.RouterGroup) {
 	v1.GET("/invoices/:id", a.allow(tenant), a.getInvoice)
 	v1.POST("/invoices/run", a.allow(admin), a.runInvoices)
 	v1.POST("/invoices/:id/finalize", a.allow(admin), a.finalizeInvoice)
+	v1.POST("/invoices/:id/credit-notes", a.allow(admin), a.creditInvoice)
 
 	v1.GET("/latency", a.allow(tenant), a.latency)
 	v1.GET("/availability", a.allow(tenant), a.availability)

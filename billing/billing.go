@@ -361,3 +361,38 @@ func gb(bytes *big.Rat) string { return new(big.Rat).Quo(bytes, big.NewRat(GB, 1
 func ppm(v int64) string { return big.NewRat(v, 10000).FloatString(3) }
 
 func bp(v int64) string { return big.NewRat(v, 100).FloatString(2) }
+
+// LineCreditNote is the line of a credit note.
+const LineCreditNote = "credit_note"
+
+// CreditNote computes a credit note against a final invoice: net (minor
+// units, positive; 0 = everything not yet credited) back, with tax at the
+// invoice's own rate. credited is what earlier notes gave back (their
+// totals, positive). Nothing beyond the invoice's total can be credited.
+func CreditNote(inv Invoice, net Money, reason string, credited Money) (Invoice, error) {
+	if strings.TrimSpace(reason) == "" {
+		return Invoice{}, errors.New("a credit note needs a reason")
+	}
+	if net < 0 {
+		return Invoice{}, errors.New("the amount to credit must be positive")
+	}
+	left := inv.Total - credited
+	var tax Money
+	switch {
+	case net == 0 && left > 0:
+		// Everything left: its net and tax in the invoice's proportion.
+		tax = round(big.NewRat(int64(left)*int64(inv.Tax), max(int64(inv.Total), 1)))
+		net = left - tax
+	case inv.Net != 0:
+		tax = round(big.NewRat(int64(net)*int64(inv.Tax), int64(inv.Net)))
+	}
+	if net+tax <= 0 {
+		return Invoice{}, fmt.Errorf("nothing left to credit: %s of %s already credited", credited, inv.Total)
+	}
+	if net+tax > left {
+		return Invoice{}, fmt.Errorf("crediting %s would exceed what is left of the invoice (%s of %s)", net+tax, left, inv.Total)
+	}
+	return Invoice{Customer: inv.Customer, Plan: inv.Plan, Currency: inv.Currency, Period: inv.Period,
+		Lines:    []Line{{Kind: LineCreditNote, Description: reason, Amount: -net}},
+		Subtotal: -net, Net: -net, Tax: -tax, Total: -(net + tax)}, nil
+}

@@ -154,3 +154,28 @@ func TestMoneyString(t *testing.T) {
 		}
 	}
 }
+
+func TestCreditNote(t *testing.T) {
+	inv := billing.Invoice{Customer: "acme", Currency: "EUR", Net: 802, Tax: 152, Total: 954}
+	cn, err := billing.CreditNote(inv, 100, "wrong storage reading", 0)
+	if err != nil || cn.Net != -100 || cn.Tax != -19 || cn.Total != -119 || cn.Lines[0].Kind != billing.LineCreditNote || cn.Lines[0].Amount != -100 {
+		t.Fatalf("partial note = %+v, %v", cn, err)
+	}
+	// The rest: 954 − 119 = 835 back, its tax in the invoice's proportion.
+	rest, err := billing.CreditNote(inv, 0, "cancelled", 119)
+	if err != nil || rest.Total != -835 || rest.Tax != -133 || rest.Net != -702 {
+		t.Fatalf("rest = %+v, %v", rest, err)
+	}
+	if _, err := billing.CreditNote(inv, 0, "again", 954); err == nil || !strings.Contains(err.Error(), "nothing left") {
+		t.Errorf("crediting a fully credited invoice: %v", err)
+	}
+	if _, err := billing.CreditNote(inv, 800, "too much", 119); err == nil || !strings.Contains(err.Error(), "exceed") {
+		t.Errorf("over-crediting: %v", err)
+	}
+	if _, err := billing.CreditNote(inv, 10, " ", 0); err == nil {
+		t.Error("a note without a reason")
+	}
+	if _, err := billing.CreditNote(inv, -5, "x", 0); err == nil {
+		t.Error("a negative amount")
+	}
+}

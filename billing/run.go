@@ -17,9 +17,17 @@ const (
 	Final = "final" // numbered and immutable
 )
 
-// Record is a stored invoice.
+// Record kinds.
+const (
+	KindInvoice    = "invoice"
+	KindCreditNote = "credit_note"
+)
+
+// Record is a stored invoice or credit note.
 type Record struct {
-	ID          string // customer and period: "acme-2026-11"
+	ID          string // customer and period: "acme-2026-11"; a credit note adds "-cn1", "-cn2"…
+	Kind        string // KindInvoice or KindCreditNote
+	Credits     string // the invoice a credit note corrects
 	Customer    string
 	Status      string
 	Number      string // of a final invoice: "2026-000001", gapless per year
@@ -45,6 +53,10 @@ type Store interface {
 	// sequence, in one transaction (no gaps, no reuse). A final invoice
 	// gives Conflict; a missing one NotFound.
 	Finalize(ctx context.Context, id string, at time.Time) (Record, error)
+	// CreditNote issues a final, numbered credit note against a final
+	// invoice (see CreditNote for net and the limits), in one transaction
+	// with the check of what was credited before.
+	CreditNote(ctx context.Context, invoiceID string, net Money, reason string, at time.Time) (Record, error)
 }
 
 // Sources are where a run reads usage.

@@ -187,3 +187,50 @@ func TestFinalizeConcurrentlyIsGapless(t *testing.T) {
 		}
 	})
 }
+
+// Credit notes correct final invoices only, are numbered from their own
+// sequence, and never give back more than the invoice's total.
+func TestCreditNotes(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		dir := directory.NewService(s, time.Now)
+		dir.AddCustomer(ctx, directory.CustomerInput{ID: "acme", Name: "Acme"})
+		at := time.Date(2026, 12, 3, 0, 0, 0, 0, time.UTC)
+		draft := billing.Record{ID: "acme-2026-11", Customer: "acme", Status: billing.Draft, ComputedAt: at,
+			Invoice: billing.Invoice{Customer: "acme", Currency: "EUR", Period: billing.Month(2026, time.November, time.UTC), Net: 802, Tax: 152, Total: 954}}
+		if err := s.SaveDraft(ctx, draft); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.CreditNote(ctx, "acme-2026-11", 100, "too early", at); metering.KindOf(err) != metering.Conflict {
+			t.Errorf("credit note on a draft: %v", err)
+		}
+		if _, err := s.Finalize(ctx, "acme-2026-11", at); err != nil {
+			t.Fatal(err)
+		}
+		cn1, err := s.CreditNote(ctx, "acme-2026-11", 100, "wrong storage reading", at)
+		if err != nil || cn1.ID != "acme-2026-11-cn1" || cn1.Number != "CN-2026-000001" || cn1.Kind != billing.KindCreditNote ||
+			cn1.Credits != "acme-2026-11" || cn1.Status != billing.Final || cn1.Invoice.Total != -119 {
+			t.Fatalf("first note = %+v, %v", cn1, err)
+		}
+		cn2, err := s.CreditNote(ctx, "acme-2026-11", 0, "cancelled", at)
+		if err != nil || cn2.Number != "CN-2026-000002" || cn2.Invoice.Total != -835 {
+			t.Fatalf("second note = %+v, %v", cn2, err)
+		}
+		if _, err := s.CreditNote(ctx, "acme-2026-11", 1, "once more", at); metering.KindOf(err) != metering.Conflict || metering.FieldOf(err) != "amount" {
+			t.Errorf("over-crediting: %v", err)
+		}
+		if _, err := s.Finalize(ctx, "acme-2026-11-cn1", at); metering.KindOf(err) != metering.Conflict {
+			t.Errorf("finalizing a credit note: %v", err)
+		}
+		if _, err := s.CreditNote(ctx, "acme-2026-11-cn1", 1, "a note of a note", at); metering.KindOf(err) != metering.Conflict {
+			t.Errorf("crediting a credit note: %v", err)
+		}
+		if _, err := s.CreditNote(ctx, "nope", 1, "x", at); metering.KindOf(err) != metering.NotFound {
+			t.Errorf("crediting a missing invoice: %v", err)
+		}
+		inv, _ := s.GetInvoice(ctx, "acme-2026-11")
+		if inv.Number != "2026-000001" || inv.Invoice.Total != 954 {
+			t.Errorf("the invoice itself changed: %+v", inv)
+		}
+	})
+}

@@ -35,7 +35,7 @@ func plans(c config.Config) ([]billing.Plan, error) {
 }
 
 func runInvoice(ctx context.Context, e env, args []string) error {
-	const use = "usage: mailmeter invoice run --period YYYY-MM [--customer ID] | invoice list [--customer ID] [--json] | invoice show ID [--json | --csv] | invoice finalize ID"
+	const use = "usage: mailmeter invoice run --period YYYY-MM [--customer ID] | invoice list [--customer ID] [--json] | invoice show ID [--json | --csv] | invoice finalize ID | invoice credit ID --reason TEXT [--amount MINOR]"
 	if len(args) == 0 {
 		return usagef("%s", use)
 	}
@@ -125,6 +125,25 @@ func runInvoice(ctx context.Context, e env, args []string) error {
 			}
 			return invoiceText(e, r)
 		})
+	case "credit":
+		f := newFlags("invoice credit", "invoice credit ID --reason TEXT [--amount MINOR]", e)
+		reason := f.String("reason", "", "why the invoice is corrected (required; printed on the note)")
+		amount := f.Int64("amount", 0, "net amount to give back, in minor units (default: all that is left)")
+		pos, err := f.parse(e, args[1:], 1, 1)
+		if err != nil {
+			return err
+		}
+		if *reason == "" || *amount < 0 {
+			return usagef("invoice credit needs --reason and a non-negative --amount")
+		}
+		return withBilling(ctx, e, f, func(s *store.Store, _ *billing.Runner) error {
+			r, err := s.CreditNote(ctx, pos[0], billing.Money(*amount), *reason, time.Now())
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(e.stdout, "credit note %s (%s) for %s: %s %s\n", r.Number, r.ID, r.Credits, r.Invoice.Currency, r.Invoice.Total)
+			return nil
+		})
 	case "finalize":
 		f := newFlags("invoice finalize", "invoice finalize ID", e)
 		pos, err := f.parse(e, args[1:], 1, 1)
@@ -140,7 +159,7 @@ func runInvoice(ctx context.Context, e env, args []string) error {
 			return nil
 		})
 	}
-	return usagef("unknown invoice action %q; want run, list, show or finalize", args[0])
+	return usagef("unknown invoice action %q; want run, list, show, finalize or credit", args[0])
 }
 
 // withBilling loads the configuration (plans included) and opens the store.

@@ -75,6 +75,13 @@ func TestInvoiceCLI(t *testing.T) {
 	if r := runCLI(t, nil, "invoice", "list", "--json", "--config", conf, "--db", db); !strings.Contains(r.stdout, `"number": "2026-000001"`) && !strings.Contains(r.stdout, `"number":"2026-000001"`) {
 		t.Errorf("invoice list: %+v", r)
 	}
+	if r := runCLI(t, nil, "invoice", "credit", "acme-2026-10", "--reason", "goodwill", "--amount", "100", "--config", conf, "--db", db); r.code != 0 ||
+		!strings.Contains(r.stdout, "credit note CN-2026-000001 (acme-2026-10-cn1) for acme-2026-10: EUR -1.19") {
+		t.Errorf("invoice credit: %+v", r)
+	}
+	if r := runCLI(t, nil, "invoice", "credit", "acme-2026-10", "--config", conf, "--db", db); r.code != 2 {
+		t.Errorf("credit without a reason: %+v", r)
+	}
 	if r := runCLI(t, nil, "invoice", "run", "--period", "October", "--config", conf, "--db", db); r.code != 2 {
 		t.Errorf("bad period: %+v", r)
 	}
