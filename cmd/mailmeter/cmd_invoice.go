@@ -2,8 +2,9 @@ package main
 
 import (
 	"context"
-	"encoding/csv"
 	"fmt"
+	"os"
+	"path/filepath"
 	"text/tabwriter"
 	"time"
 
@@ -105,9 +106,10 @@ func runInvoice(ctx context.Context, e env, args []string) error {
 			return tw.Flush()
 		})
 	case "show":
-		f := newFlags("invoice show", "invoice show ID [--json | --csv]", e)
+		f := newFlags("invoice show", "invoice show ID [--json | --csv | --pdf FILE]", e)
 		asJSON := f.Bool("json", false, "print JSON")
 		asCSV := f.Bool("csv", false, "print the lines as CSV")
+		pdf := f.String("pdf", "", "write the invoice as PDF to FILE")
 		pos, err := f.parse(e, args[1:], 1, 1)
 		if err != nil {
 			return err
@@ -121,7 +123,13 @@ func runInvoice(ctx context.Context, e env, args []string) error {
 			case *asJSON:
 				return writeJSON(e.stdout, r)
 			case *asCSV:
-				return invoiceCSV(e, r)
+				return billing.WriteCSV(e.stdout, r)
+			case *pdf != "":
+				if err := invoicePDF(*pdf, r); err != nil {
+					return err
+				}
+				fmt.Fprintf(e.stdout, "invoice %s written to %s\n", r.ID, *pdf)
+				return nil
 			}
 			return invoiceText(e, r)
 		})
@@ -185,37 +193,26 @@ func withBilling(ctx context.Context, e env, f *cmdFlags, fn func(*store.Store, 
 }
 
 func invoiceText(e env, r billing.Record) error {
-	inv := r.Invoice
-	number := r.Number
-	if number == "" {
-		number = "(draft)"
+	for _, l := range billing.Text(r) {
+		fmt.Fprintln(e.stdout, l)
 	}
-	fmt.Fprintf(e.stdout, "Invoice %s  %s  customer %s  plan %s\nPeriod %s – %s\n\n", r.ID, number, r.Customer, inv.Plan,
-		inv.Period.From.Format(time.RFC3339), inv.Period.To.Format(time.RFC3339))
-	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', tabwriter.AlignRight)
-	for _, l := range inv.Lines {
-		fmt.Fprintf(tw, "%s\t%s\t\n", l.Description, l.Amount)
-	}
-	fmt.Fprintf(tw, "Subtotal\t%s\t\nSLA credit\t-%s\t\nNet\t%s\t\nTax\t%s\t\nTotal %s\t%s\t\n", inv.Subtotal, inv.Credit, inv.Net, inv.Tax, inv.Currency, inv.Total)
-	tw.Flush()
-	ev := inv.Evidence
-	fmt.Fprintf(e.stdout, "\nMeasured service: availability %.3f%% (%d of %d probe checks); %.3f%% of %d deliveries within %s\n",
-		float64(ev.AvailabilityPPM)/1e4, ev.Successes, ev.Checks, float64(ev.LatencySharePPM)/1e4, ev.Deliveries, ev.LatencyTarget)
 	return nil
 }
 
-func invoiceCSV(e env, r billing.Record) error {
-	w := csv.NewWriter(e.stdout)
-	w.Write([]string{"invoice", "number", "customer", "kind", "mailbox", "description", "amount_minor", "currency"})
-	for _, l := range r.Invoice.Lines {
-		w.Write([]string{r.ID, r.Number, r.Customer, l.Kind, l.Mailbox, l.Description, fmt.Sprint(int64(l.Amount)), r.Invoice.Currency})
+// invoicePDF writes the invoice as PDF to path, through a temporary file
+// renamed into place.
+func invoicePDF(path string, r billing.Record) error {
+	f, err := os.CreateTemp(filepath.Dir(path), ".invoice-*.pdf")
+	if err != nil {
+		return err
 	}
-	for _, t := range []struct {
-		kind string
-		v    billing.Money
-	}{{"subtotal", r.Invoice.Subtotal}, {"tax", r.Invoice.Tax}, {"total", r.Invoice.Total}} {
-		w.Write([]string{r.ID, r.Number, r.Customer, t.kind, "", "", fmt.Sprint(int64(t.v)), r.Invoice.Currency})
+	defer os.Remove(f.Name())
+	if err := billing.WritePDF(f, r); err != nil {
+		f.Close()
+		return err
 	}
-	w.Flush()
-	return w.Error()
+	if err := f.Close(); err != nil {
+		return err
+	}
+	return os.Rename(f.Name(), path)
 }

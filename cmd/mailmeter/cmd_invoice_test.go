@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/csv"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -60,7 +61,11 @@ func TestInvoiceCLI(t *testing.T) {
 		rows[3][3] != "sla_credit" || rows[3][6] != "-50" || rows[6][3] != "total" || rows[6][6] != "571" {
 		t.Errorf("invoice show --csv: %+v\n%v", r, rows)
 	}
-	if r := runCLI(t, nil, "invoice", "show", "acme-2026-10", "--config", conf, "--db", db); !strings.Contains(r.stdout, "availability 99.000% (990 of 1000 probe checks)") || !strings.Contains(r.stdout, "(draft)") {
+	pdf := filepath.Join(dir, "acme.pdf")
+	if r := runCLI(t, nil, "invoice", "show", "acme-2026-10", "--pdf", pdf, "--config", conf, "--db", db); r.code != 0 || fileHasPrefix(t, pdf) != "%PDF-1.4" {
+		t.Errorf("invoice show --pdf: %+v", r)
+	}
+	if r := runCLI(t, nil, "invoice", "show", "acme-2026-10", "--config", conf, "--db", db); !strings.Contains(r.stdout, "availability 99.000% (990 of 1000 probe checks)") || !strings.Contains(r.stdout, "Invoice DRAFT") {
 		t.Errorf("invoice show: %s", r.stdout)
 	}
 	if r := runCLI(t, nil, "invoice", "finalize", "acme-2026-10", "--config", conf, "--db", db); r.code != 0 || !strings.Contains(r.stdout, "number 2026-000001, total EUR 5.71") {
@@ -90,4 +95,12 @@ func TestInvoiceCLI(t *testing.T) {
 	if r := runCLI(t, nil, "invoice", "run", "--period", "2026-10", "--config", bad, "--db", db); r.code != 1 || !strings.Contains(r.stderr, "billing.plans[0]") || !strings.Contains(r.stderr, "currency") {
 		t.Errorf("bad plan: %+v", r)
 	}
+}
+
+func fileHasPrefix(t *testing.T, path string) string {
+	b, err := os.ReadFile(path)
+	if err != nil || len(b) < 8 {
+		return ""
+	}
+	return string(b[:8])
 }
