@@ -132,3 +132,18 @@ func serveHTTP(ctx context.Context, log *slog.Logger, addr string, h http.Handle
 	log.Info("stopped")
 	return nil
 }
+
+// withStore loads the configuration and opens a migrated store for a
+// command, closing it after fn.
+func withStore(ctx context.Context, e env, f *cmdFlags, fn func(config.Config, *store.Store) error) error {
+	c, log, err := f.load(e)
+	if err != nil {
+		return err
+	}
+	s, err := openStore(ctx, c, log, true)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	return fn(c, s)
+}

@@ -9,22 +9,17 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/mailmeter/mailmeter/config"
 	"github.com/mailmeter/mailmeter/directory"
+	"github.com/mailmeter/mailmeter/store"
 )
 
 // withDirectory loads the configuration and opens a migrated store for a
 // directory command.
 func withDirectory(ctx context.Context, e env, f *cmdFlags, fn func(svc *directory.Service) error) error {
-	c, log, err := f.load(e)
-	if err != nil {
-		return err
-	}
-	s, err := openStore(ctx, c, log, true)
-	if err != nil {
-		return err
-	}
-	defer s.Close()
-	return fn(directory.NewService(s, time.Now))
+	return withStore(ctx, e, f, func(_ config.Config, s *store.Store) error {
+		return fn(directory.NewService(s, time.Now))
+	})
 }
 
 func parseTimeFlag(name, v string) (time.Time, error) {

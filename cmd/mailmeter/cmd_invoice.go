@@ -172,24 +172,17 @@ func runInvoice(ctx context.Context, e env, args []string) error {
 
 // withBilling loads the configuration (plans included) and opens the store.
 func withBilling(ctx context.Context, e env, f *cmdFlags, fn func(*store.Store, *billing.Runner) error) error {
-	c, log, err := f.load(e)
-	if err != nil {
-		return err
-	}
-	ps, err := plans(c)
-	if err != nil {
-		return err
-	}
-	s, err := openStore(ctx, c, log, true)
-	if err != nil {
-		return err
-	}
-	defer s.Close()
-	r, err := billing.NewRunner(billing.Sources{Directory: s, Usage: s, Series: s}, s, ps, time.Now)
-	if err != nil {
-		return err
-	}
-	return fn(s, r)
+	return withStore(ctx, e, f, func(c config.Config, s *store.Store) error {
+		ps, err := plans(c)
+		if err != nil {
+			return err
+		}
+		r, err := billing.NewRunner(billing.Sources{Directory: s, Usage: s, Series: s}, s, ps, time.Now)
+		if err != nil {
+			return err
+		}
+		return fn(s, r)
+	})
 }
 
 func invoiceText(e env, r billing.Record) error {

@@ -8,7 +8,9 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/mailmeter/mailmeter/config"
 	"github.com/mailmeter/mailmeter/metering"
+	"github.com/mailmeter/mailmeter/store"
 )
 
 // period reads --period YYYY-MM or --from/--to (RFC 3339 or YYYY-MM-DD) into
@@ -74,45 +76,38 @@ func runUsage(ctx context.Context, e env, args []string) error {
 		}
 		q.Mailboxes = []string{addr}
 	}
-	c, log, err := f.load(e)
-	if err != nil {
-		return err
-	}
-	s, err := openStore(ctx, c, log, true)
-	if err != nil {
-		return err
-	}
-	defer s.Close()
-	totals, err := s.Totals(ctx, q)
-	if err != nil {
-		return err
-	}
-	if *asJSON {
-		out := make([]map[string]any, 0, len(totals))
-		for _, t := range totals {
-			row := map[string]any{"mailbox": t.Mailbox}
-			for _, m := range metering.CounterMetrics {
-				row[string(m)] = t.Values[m]
+	return withStore(ctx, e, f, func(_ config.Config, s *store.Store) error {
+		totals, err := s.Totals(ctx, q)
+		if err != nil {
+			return err
+		}
+		if *asJSON {
+			out := make([]map[string]any, 0, len(totals))
+			for _, t := range totals {
+				row := map[string]any{"mailbox": t.Mailbox}
+				for _, m := range metering.CounterMetrics {
+					row[string(m)] = t.Values[m]
+				}
+				out = append(out, row)
 			}
-			out = append(out, row)
+			return writeJSON(e.stdout, out)
 		}
-		return writeJSON(e.stdout, out)
-	}
-	fmt.Fprintf(e.stdout, "usage %s – %s (UTC)\n", start.Format(time.RFC3339), end.Format(time.RFC3339))
-	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', tabwriter.AlignRight)
-	head := []string{"MAILBOX"}
-	for _, m := range metering.CounterMetrics {
-		head = append(head, strings.ToUpper(string(m)))
-	}
-	fmt.Fprintln(tw, strings.Join(head, "\t")+"\t")
-	for _, t := range totals {
-		row := []string{t.Mailbox}
+		fmt.Fprintf(e.stdout, "usage %s – %s (UTC)\n", start.Format(time.RFC3339), end.Format(time.RFC3339))
+		tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', tabwriter.AlignRight)
+		head := []string{"MAILBOX"}
 		for _, m := range metering.CounterMetrics {
-			row = append(row, fmt.Sprint(t.Values[m]))
+			head = append(head, strings.ToUpper(string(m)))
 		}
-		fmt.Fprintln(tw, strings.Join(row, "\t")+"\t")
-	}
-	return tw.Flush()
+		fmt.Fprintln(tw, strings.Join(head, "\t")+"\t")
+		for _, t := range totals {
+			row := []string{t.Mailbox}
+			for _, m := range metering.CounterMetrics {
+				row = append(row, fmt.Sprint(t.Values[m]))
+			}
+			fmt.Fprintln(tw, strings.Join(row, "\t")+"\t")
+		}
+		return tw.Flush()
+	})
 }
 
 func runLatency(ctx context.Context, e env, args []string) error {
@@ -130,56 +125,49 @@ func runLatency(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return err
 	}
-	c, log, err := f.load(e)
-	if err != nil {
-		return err
-	}
-	s, err := openStore(ctx, c, log, true)
-	if err != nil {
-		return err
-	}
-	defer s.Close()
-	hs, err := s.Latency(ctx, metering.LatencyQuery{From: start, To: end, Domain: strings.ToLower(*domain)})
-	if err != nil {
-		return err
-	}
-	dirs := make([]string, 0, len(hs))
-	for d := range hs {
-		dirs = append(dirs, string(d))
-	}
-	sort.Strings(dirs)
-	type row struct {
-		Direction string  `json:"direction"`
-		Count     int64   `json:"count"`
-		P50       float64 `json:"p50_seconds"`
-		P90       float64 `json:"p90_seconds"`
-		P99       float64 `json:"p99_seconds"`
-		Within    float64 `json:"share_within_target"`     // at least
-		WithinMax float64 `json:"share_within_target_max"` // at most
-		Target    float64 `json:"target_seconds"`
-	}
-	var rows []row
-	for _, d := range dirs {
-		h := hs[metering.Direction(d)]
-		lo, hi := h.ShareWithinBounds(*target)
-		rows = append(rows, row{d, h.Total, h.Quantile(0.5).Seconds(), h.Quantile(0.9).Seconds(), h.Quantile(0.99).Seconds(), lo, hi, target.Seconds()})
-	}
-	if *asJSON {
-		if rows == nil {
-			rows = []row{}
+	return withStore(ctx, e, f, func(_ config.Config, s *store.Store) error {
+		hs, err := s.Latency(ctx, metering.LatencyQuery{From: start, To: end, Domain: strings.ToLower(*domain)})
+		if err != nil {
+			return err
 		}
-		return writeJSON(e.stdout, rows)
-	}
-	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintf(tw, "DIRECTION\tDELIVERIES\tP50\tP90\tP99\tWITHIN %s\t\n", *target)
-	for _, r := range rows {
-		within := fmt.Sprintf("%.1f%%", 100*r.Within)
-		if r.WithinMax != r.Within {
-			within = fmt.Sprintf("%.1f–%.1f%%", 100*r.Within, 100*r.WithinMax)
+		dirs := make([]string, 0, len(hs))
+		for d := range hs {
+			dirs = append(dirs, string(d))
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%.3gs\t%.3gs\t%.3gs\t%s\t\n", r.Direction, r.Count, r.P50, r.P90, r.P99, within)
-	}
-	return tw.Flush()
+		sort.Strings(dirs)
+		type row struct {
+			Direction string  `json:"direction"`
+			Count     int64   `json:"count"`
+			P50       float64 `json:"p50_seconds"`
+			P90       float64 `json:"p90_seconds"`
+			P99       float64 `json:"p99_seconds"`
+			Within    float64 `json:"share_within_target"`     // at least
+			WithinMax float64 `json:"share_within_target_max"` // at most
+			Target    float64 `json:"target_seconds"`
+		}
+		var rows []row
+		for _, d := range dirs {
+			h := hs[metering.Direction(d)]
+			lo, hi := h.ShareWithinBounds(*target)
+			rows = append(rows, row{d, h.Total, h.Quantile(0.5).Seconds(), h.Quantile(0.9).Seconds(), h.Quantile(0.99).Seconds(), lo, hi, target.Seconds()})
+		}
+		if *asJSON {
+			if rows == nil {
+				rows = []row{}
+			}
+			return writeJSON(e.stdout, rows)
+		}
+		tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', tabwriter.AlignRight)
+		fmt.Fprintf(tw, "DIRECTION\tDELIVERIES\tP50\tP90\tP99\tWITHIN %s\t\n", *target)
+		for _, r := range rows {
+			within := fmt.Sprintf("%.1f%%", 100*r.Within)
+			if r.WithinMax != r.Within {
+				within = fmt.Sprintf("%.1f–%.1f%%", 100*r.Within, 100*r.WithinMax)
+			}
+			fmt.Fprintf(tw, "%s\t%d\t%.3gs\t%.3gs\t%.3gs\t%s\t\n", r.Direction, r.Count, r.P50, r.P90, r.P99, within)
+		}
+		return tw.Flush()
+	})
 }
 
 func runAvailability(ctx context.Context, e env, args []string) error {
@@ -195,36 +183,29 @@ func runAvailability(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return err
 	}
-	c, log, err := f.load(e)
-	if err != nil {
-		return err
-	}
-	s, err := openStore(ctx, c, log, true)
-	if err != nil {
-		return err
-	}
-	defer s.Close()
-	av, err := s.Availability(ctx, start, end)
-	if err != nil {
-		return err
-	}
-	type row struct {
-		Probe        string  `json:"probe"`
-		Checks       int64   `json:"checks"`
-		Successes    int64   `json:"successes"`
-		Availability float64 `json:"availability"`
-	}
-	rows := make([]row, len(av))
-	for i, a := range av {
-		rows[i] = row{a.Probe, a.Attempts, a.Successes, a.Share()}
-	}
-	if *asJSON {
-		return writeJSON(e.stdout, rows)
-	}
-	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "PROBE\tCHECKS\tSUCCESSES\tAVAILABILITY\t")
-	for _, r := range rows {
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%.3f%%\t\n", r.Probe, r.Checks, r.Successes, 100*r.Availability)
-	}
-	return tw.Flush()
+	return withStore(ctx, e, f, func(_ config.Config, s *store.Store) error {
+		av, err := s.Availability(ctx, start, end)
+		if err != nil {
+			return err
+		}
+		type row struct {
+			Probe        string  `json:"probe"`
+			Checks       int64   `json:"checks"`
+			Successes    int64   `json:"successes"`
+			Availability float64 `json:"availability"`
+		}
+		rows := make([]row, len(av))
+		for i, a := range av {
+			rows[i] = row{a.Probe, a.Attempts, a.Successes, a.Share()}
+		}
+		if *asJSON {
+			return writeJSON(e.stdout, rows)
+		}
+		tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', tabwriter.AlignRight)
+		fmt.Fprintln(tw, "PROBE\tCHECKS\tSUCCESSES\tAVAILABILITY\t")
+		for _, r := range rows {
+			fmt.Fprintf(tw, "%s\t%d\t%d\t%.3f%%\t\n", r.Probe, r.Checks, r.Successes, 100*r.Availability)
+		}
+		return tw.Flush()
+	})
 }
