@@ -152,3 +152,23 @@ func first(errs ...error) error {
 	}
 	return nil
 }
+
+// writePage answers a list route: each item encoded by out, and the cursor
+// after the last one (by key) when the page is full.
+func writePage[T, J any](c *gin.Context, p directory.Page, items []T, out func(T) J, key func(T) string) {
+	js := make([]J, len(items))
+	last := ""
+	for i, it := range items {
+		js[i], last = out(it), key(it)
+	}
+	c.JSON(http.StatusOK, newList(js, nextCursor(p, len(items), last)))
+}
+
+// tenantFilter returns the customer a list is narrowed to: a customer
+// caller's own, else the query's (admin).
+func tenantFilter(c *gin.Context) string {
+	if pr := principal(c); pr.Role == RoleCustomer {
+		return pr.Subject
+	}
+	return c.Query("customer")
+}

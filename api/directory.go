@@ -66,12 +66,7 @@ func (a *app) listCustomers(c *gin.Context) {
 		a.fail(c, err)
 		return
 	}
-	out := make([]customerJSON, len(cs))
-	last := ""
-	for i, cu := range cs {
-		out[i], last = customerOut(cu), cu.ID
-	}
-	c.JSON(http.StatusOK, newList(out, nextCursor(p, len(cs), last)))
+	writePage(c, p, cs, customerOut, func(cu directory.Customer) string { return cu.ID })
 }
 
 func (a *app) getCustomer(c *gin.Context) {
@@ -156,21 +151,12 @@ func (a *app) listDomains(c *gin.Context) {
 		a.fail(c, err)
 		return
 	}
-	customer := c.Query("customer")
-	if pr := principal(c); pr.Role == RoleCustomer {
-		customer = pr.Subject
-	}
-	ds, err := a.Directory.Store().ListDomains(c.Request.Context(), customer, p)
+	ds, err := a.Directory.Store().ListDomains(c.Request.Context(), tenantFilter(c), p)
 	if err != nil {
 		a.fail(c, err)
 		return
 	}
-	out := make([]domainJSON, len(ds))
-	last := ""
-	for i, d := range ds {
-		out[i], last = domainOut(d), d.Name
-	}
-	c.JSON(http.StatusOK, newList(out, nextCursor(p, len(ds), last)))
+	writePage(c, p, ds, domainOut, func(d directory.Domain) string { return d.Name })
 }
 
 func (a *app) getDomain(c *gin.Context) {
@@ -267,21 +253,13 @@ func (a *app) listMailboxes(c *gin.Context) {
 		a.fail(c, err)
 		return
 	}
-	f := directory.MailboxFilter{Domain: c.Query("domain"), CustomerID: c.Query("customer")}
-	if pr := principal(c); pr.Role == RoleCustomer {
-		f.CustomerID = pr.Subject
-	}
+	f := directory.MailboxFilter{Domain: c.Query("domain"), CustomerID: tenantFilter(c)}
 	ms, err := a.Directory.Store().ListMailboxes(c.Request.Context(), f, p)
 	if err != nil {
 		a.fail(c, err)
 		return
 	}
-	out := make([]mailboxJSON, len(ms))
-	last := ""
-	for i, m := range ms {
-		out[i], last = mailboxOut(m), m.Address
-	}
-	c.JSON(http.StatusOK, newList(out, nextCursor(p, len(ms), last)))
+	writePage(c, p, ms, mailboxOut, func(m directory.Mailbox) string { return m.Address })
 }
 
 func (a *app) getMailbox(c *gin.Context) {

@@ -78,21 +78,12 @@ func (a *app) listInvoices(c *gin.Context) {
 		a.fail(c, err)
 		return
 	}
-	customer := c.Query("customer")
-	if pr := principal(c); pr.Role == RoleCustomer {
-		customer = pr.Subject
-	}
-	recs, err := a.Invoices.ListInvoices(c.Request.Context(), customer, p)
+	recs, err := a.Invoices.ListInvoices(c.Request.Context(), tenantFilter(c), p)
 	if err != nil {
 		a.fail(c, err)
 		return
 	}
-	out := make([]invoiceJSON, len(recs))
-	last := ""
-	for i, r := range recs {
-		out[i], last = invoiceOut(r), r.ID
-	}
-	c.JSON(http.StatusOK, newList(out, nextCursor(p, len(recs), last)))
+	writePage(c, p, recs, invoiceOut, func(r billing.Record) string { return r.ID })
 }
 
 func (a *app) getInvoice(c *gin.Context) {
