@@ -43,7 +43,7 @@ func runDemo(ctx context.Context, e env, args []string) error {
 	}
 	w := newDemoWorld(*data)
 	cfg := demoConfig(time.Now().UTC())
-	if err := w.build(ctx, e, cfg); err != nil {
+	if err := w.build(ctx, e, cfg, *listen); err != nil {
 		return fmt.Errorf("demo world: %w", err)
 	}
 	var stop atomic.Bool
@@ -71,7 +71,7 @@ func demoConfig(now time.Time) loggen.Config {
 }
 
 // build lays the world out unless it exists already.
-func (w *demoWorld) build(ctx context.Context, e env, cfg loggen.Config) error {
+func (w *demoWorld) build(ctx context.Context, e env, cfg loggen.Config, listen string) error {
 	if err := os.MkdirAll(w.dir, 0o750); err != nil {
 		return err
 	}
@@ -122,8 +122,30 @@ maildirs:
   - {root: %s, layout: "%%d/%%n", reconcile: 10m}
 collect:
   flush_interval: 1s
+# The API itself stands in for a mail service the probes check.
+probe_interval: 3s
+probes:
+  - {name: api, kind: tcp, address: "%s"}
+# The demo customer's plan: mailmeter invoice run --period YYYY-MM --config %s
+billing:
+  plans:
+    - name: standard
+      currency: EUR
+      monthly_fee: 500
+      included_storage: 1000000
+      storage_per_gb_month: 10
+      included_transfer: 50000000
+      transfer_per_gb: 5
+      tax_bp: 1900
+      sla:
+        availability_ppm: 999000
+        tiers: [{below_ppm: 999000, credit_bp: 1000}, {below_ppm: 990000, credit_bp: 2500}]
+        latency_target: 60s
+        latency_share_ppm: 900000
+        latency_credit_bp: 500
+        cap_bp: 5000
 # demo mailboxes: %s
-`, w.db, w.log, w.vmail, strings.Join(w.mailboxes, " "))
+`, w.db, w.log, w.vmail, listen, w.config, strings.Join(w.mailboxes, " "))
 	fmt.Fprintf(e.stderr, "demo world created in %s: %d log lines, %d mailboxes\n", w.dir, truth.Lines, len(w.mailboxes))
 	return os.WriteFile(w.config, []byte(conf), 0o640)
 }
@@ -215,6 +237,8 @@ func (w *demoWorld) follow(ctx context.Context, base loggen.Config, rate float64
 
 func (w *demoWorld) printTour(e env, listen string) {
 	base := "http://" + listen
+	berlin, _ := time.LoadLocation("Europe/Berlin") // the demo customer's zone
+	month := time.Now().In(berlin).Format("2006-01")
 	mb := w.mailboxes[0]
 	fmt.Fprintf(e.stdout, `
 mailmeter demo — data in %s (delete it to start over)
@@ -225,8 +249,12 @@ The two lines after this text are an admin and a mailbox token: paste them, pref
   curl -s -H "Authorization: Bearer $MAILMETER_MAILBOX_TOKEN" "%s/v1/mailboxes/%s/usage?granularity=hour&from=%s"
   curl -s -H "Authorization: Bearer $MAILMETER_MAILBOX_TOKEN" %s/v1/mailboxes/%s/quota
   curl -s -H "Authorization: Bearer $MAILMETER_ADMIN_TOKEN" "%s/v1/customers/demo/usage?sort=-out_bytes"
+  curl -s -H "Authorization: Bearer $MAILMETER_ADMIN_TOKEN" %s/v1/availability
   curl -s %s/openapi.yaml | head
-  curl -s %s/metrics | grep mailmeter_log
+  curl -s %s/metrics | grep -E 'mailmeter_(log|probe)'
+and the month's invoice so far, with the measured SLA as evidence:
+  bin/mailmeter invoice run --period %s --config %s && bin/mailmeter invoice show demo-%s --config %s
 
-`, w.dir, w.log, w.vmail, w.db, base, mb, time.Now().UTC().Add(-6*time.Hour).Truncate(time.Hour).Format(time.RFC3339), base, mb, base, base, base)
+`, w.dir, w.log, w.vmail, w.db, base, mb, time.Now().UTC().Add(-6*time.Hour).Truncate(time.Hour).Format(time.RFC3339), base, mb, base, base, base, base,
+		month, w.config, month, w.config)
 }

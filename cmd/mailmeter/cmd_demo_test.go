@@ -84,4 +84,34 @@ func TestDemoTour(t *testing.T) {
 	if get(addr, "/openapi.yaml") != 200 {
 		t.Error("no /openapi.yaml")
 	}
+	// The probe checks the API; its result reaches the availability report.
+	var av struct {
+		Probes []struct {
+			Probe     string `json:"probe"`
+			Successes int64  `json:"successes"`
+		} `json:"probes"`
+	}
+	waitFor(t, func() bool {
+		return getJSON(admin, "/v1/availability", &av) == 200 && len(av.Probes) == 1 && av.Probes[0].Probe == "api" && av.Probes[0].Successes > 0
+	})
+	// The tour's invoice commands work on the demo world while it runs.
+	conf := filepath.Join(data, "mailmeter.yaml")
+	month := time.Now().In(mustZone(t, "Europe/Berlin")).Format("2006-01")
+	if r := runCLI(t, nil, "invoice", "run", "--period", month, "--config", conf); r.code != 0 || !strings.Contains(r.stdout, "demo-"+month) || !strings.Contains(r.stdout, "EUR ") {
+		t.Errorf("invoice run on the demo: %+v", r)
+	}
+	if r := runCLI(t, nil, "invoice", "show", "demo-"+month, "--config", conf); r.code != 0 || !strings.Contains(r.stdout, "Measured service: availability 100.000%") {
+		t.Errorf("invoice show on the demo: %+v", r)
+	}
+	if !strings.Contains(out.String(), "bin/mailmeter invoice run --period "+month) {
+		t.Errorf("the tour does not show the invoice commands:\n%s", out.String())
+	}
+}
+
+func mustZone(t *testing.T, name string) *time.Location {
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return loc
 }

@@ -302,17 +302,19 @@ func (r *Runner) Last() map[string]Result {
 	return out
 }
 
-// Run does a round at once and then on every tick until ctx ends,
-// reporting errors to onErr.
+// Run does a round on every tick until ctx ends, reporting errors to
+// onErr. The first round waits for the first tick: services starting
+// beside the prober (or the prober's own process) get an interval to come
+// up before they count as down.
 func (r *Runner) Run(ctx context.Context, tick <-chan time.Time, onErr func(error)) {
 	for {
-		if err := r.Round(ctx); err != nil && ctx.Err() == nil && onErr != nil {
-			onErr(err)
-		}
 		select {
 		case <-ctx.Done():
 			return
 		case <-tick:
+		}
+		if err := r.Round(ctx); err != nil && ctx.Err() == nil && onErr != nil {
+			onErr(err)
 		}
 	}
 }
