@@ -76,8 +76,13 @@ func Check(ctx context.Context, t Target) error {
 		}
 		conn = tc
 	}
-	s := &session{r: bufio.NewReader(conn), w: conn}
-	switch t.Kind {
+	return converse(t.Kind, conn)
+}
+
+// converse holds a check's conversation of kind on an open connection.
+func converse(kind string, conn net.Conn) error {
+	s := &session{r: bufio.NewReaderSize(conn, maxLine), w: conn}
+	switch kind {
 	case SMTP:
 		return s.smtp()
 	case IMAP:
@@ -88,6 +93,9 @@ func Check(ctx context.Context, t Target) error {
 	return nil // TCP: connected
 }
 
+// maxLine bounds a server's answer line; a longer one fails the check.
+const maxLine = 4096
+
 // session is one conversation of a check.
 type session struct {
 	r *bufio.Reader
@@ -95,11 +103,14 @@ type session struct {
 }
 
 func (s *session) line() (string, error) {
-	l, err := s.r.ReadString('\n')
+	l, err := s.r.ReadSlice('\n')
+	if err == bufio.ErrBufferFull {
+		return "", fmt.Errorf("the server's answer has a line over %d bytes", maxLine)
+	}
 	if err != nil {
 		return "", fmt.Errorf("reading the server's answer: %w", err)
 	}
-	return strings.TrimRight(l, "\r\n"), nil
+	return strings.TrimRight(string(l), "\r\n"), nil
 }
 
 func (s *session) send(cmd string) error {

@@ -66,6 +66,7 @@ func TestCheck(t *testing.T) {
 	popOK := serve(t, "+OK Dovecot ready.\r\n", map[string]string{"QUIT": "+OK Logging out.\r\n"})
 	popBad := serve(t, "-ERR go away\r\n", nil)
 	silent := serve(t, "", nil)
+	flood := serve(t, strings.Repeat("2", 5000), nil)
 	closed := func() string {
 		ln, _ := net.Listen("tcp", "127.0.0.1:0")
 		a := ln.Addr().String()
@@ -90,6 +91,7 @@ func TestCheck(t *testing.T) {
 		{"tcp up", probe.Target{Kind: probe.TCP, Address: silent}, ""},
 		{"nothing listening", probe.Target{Kind: probe.TCP, Address: closed}, "refused"},
 		{"silent server times out", probe.Target{Kind: probe.SMTP, Address: silent, Timeout: 300 * time.Millisecond}, "timeout"},
+		{"endless line", probe.Target{Kind: probe.SMTP, Address: flood}, "over 4096 bytes"},
 		{"untrusted certificate", probe.Target{Kind: probe.TCP, Address: tlsSrv.Listener.Addr().String(), TLS: true}, "certificate"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
