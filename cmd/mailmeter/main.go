@@ -43,20 +43,20 @@ type command struct {
 
 func commands() map[string]command {
 	return map[string]command{
-		"serve":        {"serve the HTTP API (health, usage, quotas)", runServe},
+		"serve":        {"serve the HTTP API, the Postfix policy server and quota warnings", runServe},
 		"migrate":      {"apply database migrations (up) or list them (status)", runMigrate},
 		"version":      {"print the version", runVersion},
-		"customer":     {"manage customers (add, list)", runCustomer},
-		"domain":       {"manage domains (add, list)", runDomain},
+		"customer":     {"manage customers (add, update, remove, list)", runCustomer},
+		"domain":       {"manage domains (add, move, remove, list)", runDomain},
 		"mailbox":      {"manage mailboxes (add, list, remove)", runMailbox},
 		"directory":    {"bulk-load the directory (import FILE.csv)", runDirectory},
-		"collect":      {"tail MTA logs and watch Maildirs from the config, recording usage", runCollect},
+		"collect":      {"tail MTA logs, watch Maildirs and run probes from the config, recording usage", runCollect},
 		"backfill":     {"meter finished log files (plain or gzip), each counted once", runBackfill},
 		"scan":         {"scan Maildir trees once and record their storage", runScan},
 		"usage":        {"print usage per mailbox for a period", runUsage},
 		"latency":      {"print delivery latency percentiles for a period", runLatency},
 		"availability": {"print the probes' availability for a period", runAvailability},
-		"invoice":      {"compute, list, show and finalize monthly invoices", runInvoice},
+		"invoice":      {"compute, list, show, finalize and credit monthly invoices", runInvoice},
 		"demo":         {"the newcomer's tour (make run): a demo world served with live collectors", runDemo},
 		"token":        {"mint API tokens (token create --role R --subject S --ttl 24h)", runToken},
 	}
@@ -147,7 +147,7 @@ func printUsage(w io.Writer, cmds map[string]command) {
 	}
 	sort.Strings(names)
 	for _, n := range names {
-		fmt.Fprintf(w, "  %-10s %s\n", n, cmds[n].summary)
+		fmt.Fprintf(w, "  %-13s %s\n", n, cmds[n].summary)
 	}
 	fmt.Fprintln(w, "\nGlobal flags (also accepted after the command):")
 	fmt.Fprintln(w, globalFlagHelp)
