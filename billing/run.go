@@ -103,7 +103,7 @@ type Outcome struct {
 // again recomputes the drafts and leaves final invoices alone. progress,
 // if not nil, is told after each customer.
 func (r *Runner) Run(ctx context.Context, year int, month time.Month, customers []string, progress func(done, total int)) ([]Outcome, error) {
-	cs, err := r.customers(ctx, customers)
+	cs, err := r.customers(ctx, year, month, customers)
 	if err != nil {
 		return nil, err
 	}
@@ -121,31 +121,29 @@ func (r *Runner) Run(ctx context.Context, year int, month time.Month, customers 
 	return out, nil
 }
 
-func (r *Runner) customers(ctx context.Context, ids []string) ([]directory.Customer, error) {
-	if len(ids) > 0 {
-		out := make([]directory.Customer, 0, len(ids))
-		for _, id := range ids {
-			c, err := r.src.Directory.GetCustomer(ctx, id)
-			if err != nil {
-				return nil, err
-			}
-			out = append(out, c)
-		}
-		return out, nil
+// customers returns the customers to bill for a month: those not removed
+// before it (a customer removed during the month gets its last invoice),
+// or the given ones among them.
+func (r *Runner) customers(ctx context.Context, year int, month time.Month, ids []string) ([]directory.Customer, error) {
+	// The earliest any zone's month can begin: a day before it in UTC.
+	since := time.Date(year, month, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, -1)
+	all, err := r.src.Directory.CustomersActiveSince(ctx, since)
+	if err != nil || len(ids) == 0 {
+		return all, err
 	}
-	var out []directory.Customer
-	page := directory.Page{Limit: 1000}
-	for {
-		cs, err := r.src.Directory.ListCustomers(ctx, page)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, cs...)
-		if len(cs) < page.Limit {
-			return out, nil
-		}
-		page.After = cs[len(cs)-1].ID
+	byID := map[string]directory.Customer{}
+	for _, c := range all {
+		byID[c.ID] = c
 	}
+	out := make([]directory.Customer, 0, len(ids))
+	for _, id := range ids {
+		c, ok := byID[id]
+		if !ok {
+			return nil, &metering.Error{Kind: metering.NotFound, Field: "customer", Message: "customer " + id + " does not exist (or was removed before the period)"}
+		}
+		out = append(out, c)
+	}
+	return out, nil
 }
 
 // InvoiceID names a customer's invoice of a month.
@@ -172,8 +170,12 @@ func (r *Runner) runOne(ctx context.Context, c directory.Customer, year int, mon
 		return o, err
 	}
 	per := Month(year, month, loc)
-	if !per.To.Before(r.now()) && !per.From.Before(r.now()) {
+	switch {
+	case !per.From.Before(r.now()):
 		o.Skipped = "period has not begun"
+		return o, nil
+	case c.DeletedAt != nil && !c.DeletedAt.After(per.From):
+		o.Skipped = "removed before the period"
 		return o, nil
 	}
 	in, err := r.gather(ctx, c, plan, per)

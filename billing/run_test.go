@@ -234,3 +234,49 @@ func TestCreditNotes(t *testing.T) {
 		}
 	})
 }
+
+// A customer removed during a month still gets that month's invoice, for
+// the days its mailboxes existed; later months leave it out.
+func TestRemovedCustomerGetsItsLastInvoice(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		at := func(m time.Month, day int) time.Time { return time.Date(2026, m, day, 0, 0, 0, 0, time.UTC) }
+		now := at(11, 20)
+		clock := func() time.Time { return now }
+		dir := directory.NewService(s, clock)
+		dir.AddCustomer(ctx, directory.CustomerInput{ID: "initech", Name: "Initech", Plan: "standard"})
+		dir.AddDomain(ctx, directory.DomainInput{Name: "initech.example", CustomerID: "initech"})
+		if _, err := dir.AddMailbox(ctx, directory.MailboxInput{Address: "peter@initech.example", Created: at(10, 1)}); err != nil {
+			t.Fatal(err)
+		}
+		for _, step := range []func() error{
+			func() error { return dir.RemoveMailbox(ctx, "peter@initech.example", at(11, 20)) },
+			func() error { return dir.RemoveDomain(ctx, "initech.example") },
+			func() error { return dir.RemoveCustomer(ctx, "initech") },
+		} {
+			if err := step(); err != nil {
+				t.Fatal(err)
+			}
+		}
+		now = at(12, 2)
+		r, _ := billing.NewRunner(billing.Sources{Directory: s, Usage: s, Series: s}, s, []billing.Plan{plan()}, clock)
+		out, err := r.Run(ctx, 2026, time.November, nil, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// 19 of 30 days: 500 × 19/30 = 316.67 → 317, + 19 % tax (60.23 → 60).
+		if len(out) != 1 || out[0].Customer != "initech" || out[0].Total != 377 {
+			t.Fatalf("November = %+v", out)
+		}
+		if out, err := r.Run(ctx, 2026, time.November, []string{"initech"}, nil); err != nil || out[0].Total != 377 {
+			t.Errorf("November, by name = %+v, %v", out, err)
+		}
+		out, err = r.Run(ctx, 2026, time.December, nil, nil)
+		if err != nil || len(out) != 0 {
+			t.Errorf("December = %+v, %v", out, err)
+		}
+		if _, err := r.Run(ctx, 2026, time.December, []string{"initech"}, nil); metering.KindOf(err) != metering.NotFound {
+			t.Errorf("December, by name: %v", err)
+		}
+	})
+}

@@ -13,6 +13,7 @@ type Customer struct {
 	Timezone  string // IANA zone the customer's invoices and days are computed in
 	Plan      string // plan name; "" until assigned
 	CreatedAt time.Time
+	DeletedAt *time.Time // removed (kept for history and its last invoices)
 }
 
 // Domain is a mail domain owned by exactly one customer.
@@ -61,6 +62,9 @@ type Store interface {
 	// included).
 	GetCustomer(ctx context.Context, id string) (Customer, error)
 	ListCustomers(ctx context.Context, p Page) ([]Customer, error)
+	// CustomersActiveSince returns every customer not removed before
+	// since, removed ones included (billing their last period), by id.
+	CustomersActiveSince(ctx context.Context, since time.Time) ([]Customer, error)
 	// UpdateCustomer stores c's name, currency, timezone and plan; NotFound
 	// if there is no such customer.
 	UpdateCustomer(ctx context.Context, c Customer) error

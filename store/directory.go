@@ -130,7 +130,25 @@ func (s *Store) GetCustomer(ctx context.Context, id string) (directory.Customer,
 }
 
 func (r customerRow) domain() directory.Customer {
-	return directory.Customer{ID: r.ID, Name: r.Name, Currency: r.Currency, Timezone: r.Timezone, Plan: r.Plan, CreatedAt: r.CreatedAt.UTC()}
+	c := directory.Customer{ID: r.ID, Name: r.Name, Currency: r.Currency, Timezone: r.Timezone, Plan: r.Plan, CreatedAt: r.CreatedAt.UTC()}
+	if r.DeletedAt != nil {
+		t := r.DeletedAt.UTC()
+		c.DeletedAt = &t
+	}
+	return c
+}
+
+// CustomersActiveSince implements directory.Store.
+func (s *Store) CustomersActiveSince(ctx context.Context, since time.Time) ([]directory.Customer, error) {
+	var rows []customerRow
+	if err := s.db.WithContext(ctx).Where("deleted_at IS NULL OR deleted_at > ?", since.UTC()).Order("id").Find(&rows).Error; err != nil {
+		return nil, translate(err, "list customers")
+	}
+	out := make([]directory.Customer, len(rows))
+	for i, r := range rows {
+		out[i] = r.domain()
+	}
+	return out, nil
 }
 
 // ListCustomers implements directory.Store.
