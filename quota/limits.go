@@ -137,6 +137,14 @@ type Store interface {
 	// MailboxPlans returns the plan of every active mailbox whose customer
 	// has one.
 	MailboxPlans(ctx context.Context) (map[string]string, error)
+	// OverSince returns when each mailbox over its hard storage limit was
+	// first seen so, as recorded by any process.
+	OverSince(ctx context.Context) (map[string]time.Time, error)
+	// MarkOver records since for a mailbox unless one is recorded, and
+	// returns the recorded moment.
+	MarkOver(ctx context.Context, mailbox string, since time.Time) (time.Time, error)
+	// ClearOver forgets a mailbox's moment (it went below its limit).
+	ClearOver(ctx context.Context, mailbox string) error
 	// CurrentUsage returns, per mailbox, the latest mailbox-total storage
 	// gauges, the outbound counters of hours from day (a UTC midnight) on,
 	// and those from the start of day's month on.

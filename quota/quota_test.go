@@ -99,6 +99,11 @@ func (f *fakeStore) GetPlanLimits(context.Context, string) (quota.PlanLimits, er
 func (f *fakeStore) PutPlanLimits(context.Context, quota.PlanLimits) error      { return nil }
 func (f *fakeStore) ListPlanLimits(context.Context) ([]quota.PlanLimits, error) { return nil, nil }
 func (f *fakeStore) MailboxPlans(context.Context) (map[string]string, error)    { return nil, nil }
+func (f *fakeStore) OverSince(context.Context) (map[string]time.Time, error)    { return nil, nil }
+func (f *fakeStore) MarkOver(_ context.Context, _ string, t time.Time) (time.Time, error) {
+	return t, nil
+}
+func (f *fakeStore) ClearOver(context.Context, string) error { return nil }
 
 type fakeDir map[string]bool
 

@@ -139,6 +139,10 @@ func (v *View) Refresh(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("refresh quota view: %w", err)
 	}
+	shared, err := v.store.OverSince(ctx)
+	if err != nil {
+		return fmt.Errorf("refresh quota view: %w", err)
+	}
 	v.mu.Lock()
 	v.usage, v.limits, v.plans, v.planOf, v.known, v.updatedAt = usage, limits, plans, planOf, map[string]bool{}, v.now().UTC()
 	for m := range v.overSince {
@@ -147,13 +151,71 @@ func (v *View) Refresh(ctx context.Context) error {
 	for m := range usage {
 		v.trackOver(m)
 	}
+	v.adoptShared(shared)
+	v.mu.Unlock()
+	return nil
+}
+
+// adoptShared takes the recorded start of a grace for every mailbox the
+// view sees over its limit: the record, kept by all processes, wins over
+// what this view remembers (it may have missed a dip below the limit). The
+// caller holds mu.
+func (v *View) adoptShared(shared map[string]time.Time) {
+	for m, since := range shared {
+		if _, ok := v.overSince[m]; ok {
+			v.overSince[m] = since.UTC()
+		}
+	}
+}
+
+// SyncGrace shares the view's grace starts through the store: a mailbox
+// the view sees over its hard limit is recorded unless it is already (the
+// record then wins), one it sees below is cleared. Run by every process, it
+// makes them agree on when each grace ends.
+func (v *View) SyncGrace(ctx context.Context) error {
+	shared, err := v.store.OverSince(ctx)
+	if err != nil {
+		return err
+	}
+	v.mu.RLock()
+	own := make(map[string]time.Time, len(v.overSince))
+	for m, t := range v.overSince {
+		own[m] = t
+	}
+	v.mu.RUnlock()
+	for m, t := range own {
+		if _, ok := shared[m]; ok {
+			continue
+		}
+		stored, err := v.store.MarkOver(ctx, m, t)
+		if err != nil {
+			return err
+		}
+		shared[m] = stored
+	}
+	for m := range shared {
+		if _, ok := own[m]; !ok {
+			v.mu.RLock()
+			l, _ := v.limitsOf(m)
+			over := l.StorageHard > 0 && v.usage[m].StorageBytes >= l.StorageHard
+			v.mu.RUnlock()
+			if !over {
+				if err := v.store.ClearOver(ctx, m); err != nil {
+					return err
+				}
+				delete(shared, m)
+			}
+		}
+	}
+	v.mu.Lock()
+	v.adoptShared(shared)
 	v.mu.Unlock()
 	return nil
 }
 
 // trackOver notes when a mailbox's storage reaches its hard limit and
 // forgets it once it is below. The caller holds mu. The moment is the
-// view's: after a restart a mailbox over its limit starts a new grace.
+// view's until SyncGrace or Refresh brings an earlier shared one.
 func (v *View) trackOver(mailbox string) {
 	l, _ := v.limitsOf(mailbox)
 	u := v.usage[mailbox]

@@ -110,6 +110,20 @@ func startAlerts(ctx context.Context, c config.Config, s *store.Store, view *quo
 		return func(err error) { log.Warn(what, "err", err) }
 	}
 	go runEvery(every, func(tick <-chan time.Time) { a.Run(ctx, tick, onErr("quota threshold check failed")) })
+	// Grace starts are shared through the store, so every process (and a
+	// restarted one) ends a grace at the same moment.
+	go runEvery(every, func(tick <-chan time.Time) {
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-tick:
+				if err := view.SyncGrace(ctx); err != nil && ctx.Err() == nil {
+					log.Warn("quota grace sync failed", "err", err)
+				}
+			}
+		}
+	})
 	if hook {
 		snd := webhook.NewSender(c.Quota.WebhookURL, []byte(c.Quota.WebhookSecret), s, log.With("component", "webhook"), time.Now)
 		go runEvery(webhookInterval, func(tick <-chan time.Time) { snd.Run(ctx, tick, onErr("webhook delivery failed")) })
