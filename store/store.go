@@ -141,8 +141,12 @@ func sqliteDSN(path string) string {
 	q.Add("_pragma", "journal_mode(WAL)")
 	q.Add("_pragma", "foreign_keys(1)")
 	q.Add("_pragma", "synchronous(NORMAL)")
+	// Transactions take the write lock when they begin, so one that reads
+	// and then writes cannot fail with SQLITE_BUSY_SNAPSHOT when another
+	// process wrote in between; they wait (busy_timeout) instead.
+	// (No _time_format: the driver ignores _txlock when it is given, and
+	// its default already writes times in SQLite's format.)
 	q.Set("_txlock", "immediate")
-	q.Set("_time_format", "sqlite")
 	return "file:" + path + "?" + q.Encode()
 }
 
