@@ -147,7 +147,7 @@ func (d *Decider) outbound(ctx context.Context, mailbox string, recipients, byte
 		}
 		return dec
 	}
-	defer_ := func(period, what string, resets time.Time) Decision {
+	deferred := func(period, what string, resets time.Time) Decision {
 		kind := "Daily"
 		if period != "today" {
 			kind = "Monthly"
@@ -162,10 +162,10 @@ func (d *Decider) outbound(ctx context.Context, mailbox string, recipients, byte
 	}{{"today", r.OutRecipients, r.OutBytes, r.ResetsAt}, {"this month", r.MonthOutRecipients, r.MonthOutBytes, r.MonthResetsAt}} {
 		rc, by := p.recipients, p.bytes
 		if !strictBytes && rc.Hard > 0 && rc.Used+recipients > rc.Hard {
-			return defer_(p.period, fmt.Sprintf("%d of %d recipients %s", rc.Used, rc.Hard, p.period), p.resets)
+			return deferred(p.period, fmt.Sprintf("%d of %d recipients %s", rc.Used, rc.Hard, p.period), p.resets)
 		}
 		if by.Hard > 0 && (by.Used >= by.Hard || bytes > 0 && by.Used+bytes > by.Hard) {
-			return defer_(p.period, fmt.Sprintf("%d of %d bytes %s, this message %d", by.Used, by.Hard, p.period, bytes), p.resets)
+			return deferred(p.period, fmt.Sprintf("%d of %d bytes %s, this message %d", by.Used, by.Hard, p.period, bytes), p.resets)
 		}
 	}
 	return Decision{Action: Dunno, Check: CheckOutbound, Mailbox: mailbox}
