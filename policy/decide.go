@@ -75,9 +75,9 @@ func NewDecider(quotas Quotas, opts Options, now func() time.Time) *Decider {
 // Decide answers a request, the way Dovecot's quota-status answers for
 // storage (so it can replace it):
 //   - At RCPT (and any state naming a recipient), an authenticated sender
-//     (sasl_username) at or over a daily outbound limit (recipients, or
-//     bytes counting this message's size) is deferred with 452 4.7.1 until
-//     the UTC day ends: the limit resets.
+//     (sasl_username) at or over a daily or monthly outbound limit
+//     (recipients, or bytes counting this message's size) is deferred with
+//     452 4.7.1 until the UTC day or month ends: the limit resets.
 //   - A recipient whose mailbox is over its hard storage limit (past its
 //     grace), or would be with this message's size, or at its hard message
 //     limit, is refused with 552 5.2.2 (452 4.2.2 with Options.Defer).
