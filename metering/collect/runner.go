@@ -322,7 +322,10 @@ func retry(ctx context.Context, log *slog.Logger, what string, f func() error) e
 		switch metering.KindOf(err) {
 		case "":
 			return nil
-		case metering.Invalid, metering.Conflict, metering.NotFound:
+		case metering.Conflict:
+			// The sequence fence: the source's checkpoint moved under us.
+			return fmt.Errorf("%s: %w (is another collector running for this source? run one per log file)", what, err)
+		case metering.Invalid, metering.NotFound:
 			return fmt.Errorf("%s: %w", what, err)
 		}
 		log.Warn(what+" failed; retrying", "err", err, "in", delay)
