@@ -194,6 +194,10 @@ func (st *run) step(ctx context.Context) error {
 			lineErr = st.feed(line)
 		}
 	})
+	// Only the flush deadline running out counts (cancel makes Err
+	// non-nil too: testing Err alone committed after every read, a
+	// transaction per line when the MTA writes lines one by one).
+	due := errors.Is(nctx.Err(), context.DeadlineExceeded)
 	cancel()
 	if lineErr != nil {
 		return lineErr
@@ -210,13 +214,13 @@ func (st *run) step(ctx context.Context) error {
 		st.mu.Unlock()
 	case ctx.Err() != nil:
 		return ctx.Err()
-	case nctx.Err() != nil:
+	case due:
 		// Flush deadline: nothing new arrived in time.
 	default:
 		st.Runner.log.Warn("tail", "err", err)
 	}
 	st.snapshot()
-	if st.lines >= st.src.BatchLines || (st.lines > 0 && st.Runner.now().Sub(st.stats.LastCommit) >= st.src.FlushInterval) || nctx.Err() != nil {
+	if st.lines >= st.src.BatchLines || (st.lines > 0 && st.Runner.now().Sub(st.stats.LastCommit) >= st.src.FlushInterval) || due {
 		return st.flush(ctx)
 	}
 	return nil
