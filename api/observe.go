@@ -92,11 +92,15 @@ func validRequestID(id string) bool {
 // limitBody caps request bodies; reading past the cap fails with
 // *http.MaxBytesError, which bind turns into 413.
 func (a *app) limitBody(c *gin.Context) {
-	if c.Request.ContentLength > a.MaxBodyBytes {
-		a.fail(c, metering.Errorf(TooLarge, "request body of %d bytes is over the limit of %d bytes", c.Request.ContentLength, a.MaxBodyBytes))
+	limit := a.MaxBodyBytes
+	if c.FullPath() == "/v1/ingest" {
+		limit = a.MaxIngestBytes
+	}
+	if c.Request.ContentLength > limit {
+		a.fail(c, metering.Errorf(TooLarge, "request body of %d bytes is over the limit of %d bytes", c.Request.ContentLength, limit))
 		return
 	}
-	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, a.MaxBodyBytes)
+	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, limit)
 	c.Next()
 }
 

@@ -30,8 +30,13 @@ type Checkpoints interface {
 	Checkpoint(ctx context.Context, source string) (metering.Checkpoint, error)
 }
 
-// DefaultMaxBodyBytes bounds request bodies when Deps.MaxBodyBytes is 0.
-const DefaultMaxBodyBytes = 1 << 20
+// DefaultMaxBodyBytes bounds request bodies when Deps.MaxBodyBytes is 0;
+// DefaultMaxIngestBytes those of POST /v1/ingest (a collector catching up
+// pushes batches of tens of thousands of lines' usage).
+const (
+	DefaultMaxBodyBytes   = 1 << 20
+	DefaultMaxIngestBytes = 32 << 20
+)
 
 // Deps are the parts the API serves from. Log, Health and Auth are
 // required for the /v1 routes, as are the services they use.
@@ -48,8 +53,11 @@ type Deps struct {
 	Policy       *policy.Decider // GET /v1/quota/check
 	Billing      *billing.Runner // POST /v1/invoices/run
 	Invoices     billing.Store
-	MaxBodyBytes int64                // default DefaultMaxBodyBytes
-	Registry     *prometheus.Registry // /metrics; nil = a new registry
+	MaxBodyBytes int64 // default DefaultMaxBodyBytes
+	// MaxIngestBytes bounds POST /v1/ingest bodies; default
+	// DefaultMaxIngestBytes.
+	MaxIngestBytes int64
+	Registry       *prometheus.Registry // /metrics; nil = a new registry
 }
 
 // app holds the dependencies the handlers use.
@@ -68,6 +76,9 @@ func NewRouter(d Deps) *gin.Engine {
 	}
 	if d.MaxBodyBytes <= 0 {
 		d.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if d.MaxIngestBytes <= 0 {
+		d.MaxIngestBytes = DefaultMaxIngestBytes
 	}
 	if d.Registry == nil {
 		d.Registry = prometheus.NewRegistry()

@@ -156,7 +156,8 @@ type JWTKey struct {
 
 // API tunes the HTTP API.
 type API struct {
-	MaxBodyBytes int64 `yaml:"max_body_bytes"`
+	MaxBodyBytes   int64 `yaml:"max_body_bytes"`
+	MaxIngestBytes int64 `yaml:"max_ingest_bytes"` // POST /v1/ingest
 }
 
 // Duration is a time.Duration written as "90s", "1h" in YAML.
@@ -180,7 +181,7 @@ func Default() Config {
 		Log:     Log{Format: "text", Level: "info"},
 		Collect: Collect{FlushInterval: Duration(2 * time.Second), BatchLines: 50000, MaxOpenAge: Duration(7 * 24 * time.Hour)},
 		Auth:    Auth{Issuer: "mailmeter", Audience: "mailmeter"},
-		API:     API{MaxBodyBytes: 1 << 20},
+		API:     API{MaxBodyBytes: 1 << 20, MaxIngestBytes: 32 << 20},
 
 		ProbeInterval: Duration(time.Minute),
 	}
@@ -241,6 +242,13 @@ func (c *Config) applyEnv(getenv func(string) string) error {
 			return fmt.Errorf("invalid config: MAILMETER_MAX_BODY_BYTES=%q: not an integer", v)
 		}
 		c.API.MaxBodyBytes = n
+	}
+	if v := getenv("MAILMETER_MAX_INGEST_BYTES"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			return fmt.Errorf("invalid config: MAILMETER_MAX_INGEST_BYTES=%q: not an integer", v)
+		}
+		c.API.MaxIngestBytes = n
 	}
 	return nil
 }
@@ -347,6 +355,9 @@ func (c Config) Validate() error {
 	}
 	if sec := c.Quota.WebhookSecret; sec != "" && len(sec) < 16 {
 		return fmt.Errorf("invalid config: quota.webhook_secret: at least 16 characters")
+	}
+	if c.API.MaxIngestBytes <= 0 {
+		return fmt.Errorf("invalid config: api.max_ingest_bytes: must be positive")
 	}
 	if c.API.MaxBodyBytes <= 0 {
 		return fmt.Errorf("invalid config: api.max_body_bytes: must be positive")

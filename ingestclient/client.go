@@ -205,6 +205,11 @@ func problemError(status int, body []byte) error {
 			kind = metering.Unavailable
 		}
 	}
+	if status == http.StatusRequestEntityTooLarge {
+		// Retrying cannot help: stop with what to change.
+		return &metering.Error{Kind: metering.Invalid, Field: "batch", Message: fmt.Sprintf(
+			"API answered 413: %s; raise api.max_ingest_bytes on the API or lower collect.batch_lines here", p.Detail)}
+	}
 	e := &metering.Error{Kind: kind, Message: fmt.Sprintf("API answered %d: %s", status, p.Detail)}
 	if len(p.Errors) > 0 {
 		e.Field = p.Errors[0].Field

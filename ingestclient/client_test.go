@@ -2,9 +2,11 @@ package ingestclient_test
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -205,5 +207,32 @@ func TestPushFailures(t *testing.T) {
 		if _, err := ingestclient.New(u, "t", ingestclient.Options{}); err == nil {
 			t.Errorf("New(%q) accepted", u)
 		}
+	}
+}
+
+// A collector catching up pushes big batches: the ingest route takes up to
+// its own limit (32 MiB by default, above the 1 MiB of other routes), and a
+// batch over it stops the collector with what to change, not a retry loop.
+func TestPushBigBatches(t *testing.T) {
+	s := storetest.SQLite(t)
+	ctx := context.Background()
+	big := batch("big", 1, 10, 1)
+	for i := range 20000 {
+		big.Counters = append(big.Counters, metering.CounterDelta{Mailbox: fmt.Sprintf("u%05d@acme.example", i), Metric: metering.OutBytes, Hour: t0, Value: 1})
+	}
+	c, _ := ingestclient.New(newServer(t, s).URL, serviceToken(t), ingestclient.Options{})
+	if err := c.Commit(ctx, big); err != nil {
+		t.Fatalf("a batch of 20,000 counters (over 1 MiB of JSON): %v", err)
+	}
+	ver, _ := api.NewVerifier(auth, clock)
+	small := httptest.NewServer(api.NewRouter(api.Deps{Log: slog.New(slog.DiscardHandler), Health: s, Now: clock, Auth: ver,
+		Ingest: metering.NewIngester(s, nil), Checkpoints: s, MaxIngestBytes: 4096}))
+	defer small.Close()
+	var sl sleeps
+	c, _ = ingestclient.New(small.URL, serviceToken(t), ingestclient.Options{Sleep: sl.sleep})
+	big.Checkpoint.Source = "big2"
+	err := c.Commit(ctx, big)
+	if metering.KindOf(err) != metering.Invalid || !strings.Contains(err.Error(), "raise api.max_ingest_bytes") || len(sl.d) != 0 {
+		t.Errorf("over the ingest limit: %v after %d retries", err, len(sl.d))
 	}
 }

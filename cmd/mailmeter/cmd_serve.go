@@ -282,16 +282,17 @@ func newRouter(c config.Config, log *slog.Logger, s *store.Store, verifier *api.
 	}
 	return api.NewRouter(api.Deps{
 		Log: log, Health: s, Now: time.Now, Auth: verifier,
-		Directory:    directory.NewService(s, time.Now),
-		Quota:        quota.NewService(s, view, s, time.Now),
-		Reports:      quota.NewReports(s, s, s, time.Now),
-		Ingest:       metering.NewIngester(s, view.Apply),
-		Checkpoints:  s,
-		Policy:       newDecider(c, view),
-		Billing:      runner,
-		Invoices:     s,
-		MaxBodyBytes: c.API.MaxBodyBytes,
-		Registry:     reg,
+		Directory:      directory.NewService(s, time.Now),
+		Quota:          quota.NewService(s, view, s, time.Now),
+		Reports:        quota.NewReports(s, s, s, time.Now),
+		Ingest:         metering.NewIngester(s, view.Apply),
+		Checkpoints:    s,
+		Policy:         newDecider(c, view),
+		Billing:        runner,
+		Invoices:       s,
+		MaxBodyBytes:   c.API.MaxBodyBytes,
+		MaxIngestBytes: c.API.MaxIngestBytes,
+		Registry:       reg,
 	}), nil
 }
 
