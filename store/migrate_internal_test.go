@@ -122,3 +122,52 @@ func TestHourRowColumnsFollowCounterMetrics(t *testing.T) {
 		}
 	}
 }
+
+// storage_current starts from the gauges already stored (migration 12) and
+// then keeps the newest reading, whatever order batches commit in.
+func TestStorageCurrent(t *testing.T) {
+	check := func(t *testing.T, dsn string) {
+		ctx := context.Background()
+		s, err := Open(ctx, dsn, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		if _, err := s.migrateUpTo(ctx, 11); err != nil {
+			t.Fatal(err)
+		}
+		h := time.Date(2026, 11, 10, 9, 0, 0, 0, time.UTC)
+		for _, r := range []gaugeRow{
+			{"a@x.example", "", "storage_bytes", h.Unix(), 100, 100, h.UnixNano()},
+			{"a@x.example", "", "storage_bytes", h.Add(time.Hour).Unix(), 300, 350, h.Add(time.Hour).UnixNano()},
+			{"a@x.example", "INBOX", "storage_bytes", h.Add(2 * time.Hour).Unix(), 999, 999, h.Add(2 * time.Hour).UnixNano()},
+		} {
+			if err := s.db.Create(&r).Error; err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := s.Migrate(ctx); err != nil {
+			t.Fatal(err)
+		}
+		cur := func() int64 {
+			rows, err := s.latestStorage(ctx)
+			if err != nil || len(rows) != 1 {
+				t.Fatalf("latest storage %+v, %v", rows, err)
+			}
+			return rows[0].Last
+		}
+		if got := cur(); got != 300 {
+			t.Errorf("after the migration: %d, want 300 (the newest mailbox-total reading)", got)
+		}
+		g := func(at time.Time, v int64) metering.Batch {
+			return metering.Batch{Gauges: []metering.GaugeDelta{{Mailbox: "a@x.example", Metric: metering.StorageBytes, Hour: metering.Hour(at), Last: v, Max: v, ObservedAt: at}}}
+		}
+		s.Commit(ctx, g(h.Add(3*time.Hour), 700))
+		s.Commit(ctx, g(h.Add(150*time.Minute), 500)) // older, committed later
+		if got := cur(); got != 700 {
+			t.Errorf("after an older reading committed late: %d, want 700", got)
+		}
+	}
+	t.Run("sqlite", func(t *testing.T) { check(t, "sqlite:"+filepath.Join(t.TempDir(), "m.db")) })
+	t.Run("postgres", func(t *testing.T) { check(t, postgresURL(t)) })
+}

@@ -121,10 +121,7 @@ type storageRow struct {
 // latestStorage returns each mailbox's newest mailbox-total gauge rows.
 func (s *Store) latestStorage(ctx context.Context) ([]storageRow, error) {
 	var rows []storageRow
-	err := s.db.WithContext(ctx).Raw(`SELECT g.mailbox, g.metric, g.hour, g.last FROM usage_gauges g
-		JOIN (SELECT mailbox, metric, MAX(hour) AS hour FROM usage_gauges WHERE folder = '' GROUP BY mailbox, metric) m
-		ON g.mailbox = m.mailbox AND g.metric = m.metric AND g.hour = m.hour
-		WHERE g.folder = ''`).Scan(&rows).Error
+	err := s.db.WithContext(ctx).Raw(`SELECT mailbox, metric, hour, last FROM storage_current`).Scan(&rows).Error
 	if err != nil {
 		return nil, translate(err, "read current storage")
 	}

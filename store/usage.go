@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"sort"
 	"time"
 
 	"gorm.io/gorm"
@@ -64,6 +65,9 @@ func (s *Store) upsert(tx *gorm.DB, b metering.Batch) error {
 	if err := upsertAvailability(tx, b.Availability); err != nil {
 		return err
 	}
+	if err := upsertCurrentStorage(tx, b.Gauges); err != nil {
+		return err
+	}
 	if s.dialect == Postgres {
 		return upsertPostgres(tx, b)
 	}
@@ -91,6 +95,50 @@ func upsertGauges(tx *gorm.DB, gs []metering.GaugeDelta) error {
 			"last":        gorm.Expr("CASE WHEN " + newer + " THEN excluded.last ELSE usage_gauges.last END"),
 			"observed_at": gorm.Expr("CASE WHEN " + newer + " THEN excluded.observed_at ELSE usage_gauges.observed_at END"),
 			"max":         gorm.Expr("CASE WHEN excluded.max > usage_gauges.max THEN excluded.max ELSE usage_gauges.max END"),
+		}),
+	}).CreateInBatches(rows, upsertBatch).Error
+}
+
+type currentStorageRow struct {
+	Mailbox    string `gorm:"column:mailbox;primaryKey"`
+	Metric     string `gorm:"column:metric;primaryKey"`
+	Hour       int64  `gorm:"column:hour"`
+	Last       int64  `gorm:"column:last"`
+	ObservedAt int64  `gorm:"column:observed_at"`
+}
+
+func (currentStorageRow) TableName() string { return "storage_current" }
+
+// upsertCurrentStorage keeps each mailbox's newest mailbox-total reading.
+func upsertCurrentStorage(tx *gorm.DB, gs []metering.GaugeDelta) error {
+	newest := map[[2]string]currentStorageRow{}
+	for _, g := range gs {
+		if g.Folder != "" || !g.Metric.IsGauge() {
+			continue
+		}
+		k := [2]string{g.Mailbox, string(g.Metric)}
+		r := currentStorageRow{g.Mailbox, string(g.Metric), g.Hour.Unix(), g.Last, g.ObservedAt.UnixNano()}
+		if cur, ok := newest[k]; !ok || r.ObservedAt >= cur.ObservedAt {
+			newest[k] = r
+		}
+	}
+	if len(newest) == 0 {
+		return nil
+	}
+	rows := make([]currentStorageRow, 0, len(newest))
+	for _, r := range newest {
+		rows = append(rows, r)
+	}
+	sort.Slice(rows, func(i, j int) bool { // a stable order: no deadlocks between writers
+		return rows[i].Mailbox < rows[j].Mailbox || rows[i].Mailbox == rows[j].Mailbox && rows[i].Metric < rows[j].Metric
+	})
+	newer := "excluded.observed_at >= storage_current.observed_at"
+	return tx.Clauses(clause.OnConflict{
+		Columns: []clause.Column{{Name: "mailbox"}, {Name: "metric"}},
+		DoUpdates: clause.Assignments(map[string]any{
+			"hour":        gorm.Expr("CASE WHEN " + newer + " THEN excluded.hour ELSE storage_current.hour END"),
+			"last":        gorm.Expr("CASE WHEN " + newer + " THEN excluded.last ELSE storage_current.last END"),
+			"observed_at": gorm.Expr("CASE WHEN " + newer + " THEN excluded.observed_at ELSE storage_current.observed_at END"),
 		}),
 	}).CreateInBatches(rows, upsertBatch).Error
 }
