@@ -105,6 +105,9 @@ type Policy struct {
 	// OverQuota is how a full mailbox is refused: reject (552 5.2.2,
 	// the default) or defer (452 4.2.2).
 	OverQuota string `yaml:"over_quota"`
+	// InFlight is how long recipients the policy let through count
+	// against their sender's outbound limits before metering has them.
+	InFlight Duration `yaml:"in_flight"`
 }
 
 // Log configures the process's own logs.
@@ -184,6 +187,7 @@ func Default() Config {
 		API:     API{MaxBodyBytes: 1 << 20, MaxIngestBytes: 32 << 20},
 
 		ProbeInterval: Duration(time.Minute),
+		Policy:        Policy{InFlight: Duration(30 * time.Second)},
 	}
 }
 
@@ -316,6 +320,9 @@ func (c Config) Validate() error {
 		} else if err := checkHostPort(l); err != nil {
 			return fmt.Errorf("invalid config: policy.listen: %q: %v (or unix:PATH)", l, err)
 		}
+	}
+	if c.Policy.InFlight < 0 {
+		return fmt.Errorf("invalid config: policy.in_flight: must not be negative")
 	}
 	switch c.Policy.OverQuota {
 	case "", "reject", "defer":

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/mailmeter/mailmeter/metering"
@@ -25,6 +26,14 @@ type Options struct {
 	// Defer answers a full mailbox with 452 4.2.2 (try again later)
 	// instead of 552 5.2.2 (Dovecot's quota_status_overquota default).
 	Defer bool
+	// InFlight is how long recipients the policy let through count
+	// against their sender's outbound limits on top of the metered usage,
+	// which only includes them once the log is collected and committed:
+	// a burst cannot slip past a limit in that time. It should cover the
+	// collectors' flush interval and the view's refresh; recipients
+	// metered meanwhile count twice, so enforcement errs on the safe side
+	// by up to this window of the sender's own recipients. 0 = off.
+	InFlight time.Duration
 }
 
 // Checks name what a decision was about, for logs and metrics.
@@ -65,11 +74,15 @@ type Decider struct {
 	quotas Quotas
 	opts   Options
 	now    func() time.Time
+
+	mu       sync.Mutex
+	inFlight map[string][]time.Time // per sender: recipients let through within InFlight
+	notes    int                    // letThrough calls, for sweeping idle senders
 }
 
 // NewDecider returns a Decider over quotas.
 func NewDecider(quotas Quotas, opts Options, now func() time.Time) *Decider {
-	return &Decider{quotas: quotas, opts: opts, now: now}
+	return &Decider{quotas: quotas, opts: opts, now: now, inFlight: map[string][]time.Time{}}
 }
 
 // Decide answers a request, the way Dovecot's quota-status answers for
@@ -104,7 +117,11 @@ func (d *Decider) Decide(ctx context.Context, req Request) Decision {
 				return dec
 			}
 		}
-		return d.recipient(ctx, metering.MailboxFor(req.Recipient, d.opts.Delimiter), req.Size)
+		dec := d.recipient(ctx, metering.MailboxFor(req.Recipient, d.opts.Delimiter), req.Size)
+		if sender != "" && !dec.Refused() {
+			d.letThrough(sender)
+		}
+		return dec
 	}
 	return Decision{Action: Dunno, Check: CheckNone}
 }
@@ -155,12 +172,14 @@ func (d *Decider) outbound(ctx context.Context, mailbox string, recipients, byte
 		return refuse(452, "4.7.1", fmt.Sprintf("%s sending limit of <%s> reached (%s); it resets at %s",
 			kind, mailbox, what, resets.UTC().Format(time.RFC3339)), CheckOutbound, mailbox)
 	}
+	pending := d.pending(mailbox)
 	for _, p := range []struct {
 		period            string
 		recipients, bytes quota.Meter
 		resets            time.Time
 	}{{"today", r.OutRecipients, r.OutBytes, r.ResetsAt}, {"this month", r.MonthOutRecipients, r.MonthOutBytes, r.MonthResetsAt}} {
 		rc, by := p.recipients, p.bytes
+		rc.Used += pending
 		if !strictBytes && rc.Hard > 0 && rc.Used+recipients > rc.Hard {
 			return deferred(p.period, fmt.Sprintf("%d of %d recipients %s", rc.Used, rc.Hard, p.period), p.resets)
 		}
@@ -169,6 +188,48 @@ func (d *Decider) outbound(ctx context.Context, mailbox string, recipients, byte
 		}
 	}
 	return Decision{Action: Dunno, Check: CheckOutbound, Mailbox: mailbox}
+}
+
+// letThrough notes a recipient the policy let a sender have.
+func (d *Decider) letThrough(sender string) {
+	if d.opts.InFlight <= 0 {
+		return
+	}
+	now := d.now()
+	d.mu.Lock()
+	d.inFlight[sender] = append(d.prune(sender, now), now)
+	if d.notes++; d.notes%1024 == 0 {
+		for s := range d.inFlight { // senders gone quiet
+			d.prune(s, now)
+		}
+	}
+	d.mu.Unlock()
+}
+
+// pending counts a sender's recipients let through within InFlight.
+func (d *Decider) pending(sender string) int64 {
+	if d.opts.InFlight <= 0 {
+		return 0
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return int64(len(d.prune(sender, d.now())))
+}
+
+// prune drops a sender's entries older than InFlight; the caller holds mu.
+func (d *Decider) prune(sender string, now time.Time) []time.Time {
+	ts := d.inFlight[sender]
+	i := 0
+	for i < len(ts) && now.Sub(ts[i]) > d.opts.InFlight {
+		i++
+	}
+	ts = ts[i:]
+	if len(ts) == 0 {
+		delete(d.inFlight, sender)
+		return nil
+	}
+	d.inFlight[sender] = ts
+	return ts
 }
 
 // report looks a mailbox up; ok is false with the decision to return when

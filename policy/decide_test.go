@@ -167,3 +167,30 @@ func TestDecide(t *testing.T) {
 		t.Errorf("defer mode: %q", dec.Action)
 	}
 }
+
+// Recipients the policy let through count against their sender's limit
+// until metering has them: a burst cannot slip past it meanwhile.
+func TestInFlightRecipientsCount(t *testing.T) {
+	w := newWorld(t) // dave: 4 of 5 recipients today, metered
+	d := policy.NewDecider(w.view, policy.Options{Delimiter: "+", InFlight: 30 * time.Second}, w.clock.now)
+	ctx := context.Background()
+	if dec := d.Decide(ctx, rcpt("x@remote.example", "dave@acme.example", 0)); dec.Refused() {
+		t.Fatalf("5th recipient: %q", dec.Action)
+	}
+	// Not metered yet, but let through: the 6th is deferred.
+	if dec := d.Decide(ctx, rcpt("y@remote.example", "dave@acme.example", 0)); !strings.HasPrefix(dec.Action, "452 4.7.1") || !strings.Contains(dec.Action, "5 of 5 recipients") {
+		t.Errorf("6th recipient in the same burst: %q", dec.Action)
+	}
+	// A refused recipient is not counted; other senders are not affected.
+	if dec := d.Decide(ctx, rcpt("alice@acme.example", "erin@acme.example", 0)); !dec.Refused() {
+		t.Fatalf("full mailbox: %q", dec.Action)
+	}
+	if dec := d.Decide(ctx, rcpt("z@remote.example", "erin@acme.example", 0)); dec.Refused() {
+		t.Errorf("another sender: %q", dec.Action)
+	}
+	// After the window the metered figure alone counts again.
+	w.clock.set(t0.Add(31 * time.Second))
+	if dec := d.Decide(ctx, rcpt("y@remote.example", "dave@acme.example", 0)); dec.Refused() {
+		t.Errorf("after the window: %q", dec.Action)
+	}
+}

@@ -160,7 +160,8 @@ func startPolicy(ctx context.Context, c config.Config, log *slog.Logger, view *q
 // newDecider answers quota questions at SMTP time (policy server and
 // GET /v1/quota/check) from the view.
 func newDecider(c config.Config, view *quota.View) *policy.Decider {
-	return policy.NewDecider(view, policy.Options{Delimiter: c.RecipientDelimiter(), Defer: c.Policy.OverQuota == "defer"}, time.Now)
+	return policy.NewDecider(view, policy.Options{Delimiter: c.RecipientDelimiter(), Defer: c.Policy.OverQuota == "defer",
+		InFlight: time.Duration(c.Policy.InFlight)}, time.Now)
 }
 
 // listenPolicy listens on HOST:PORT or unix:PATH. A stale socket file at
