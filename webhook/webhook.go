@@ -14,6 +14,8 @@ import (
 	"net/http"
 	"strconv"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // Event is one queued event.
@@ -47,6 +49,22 @@ type Sender struct {
 	// MaxAttempts failed attempts give an event up (it stays in the
 	// outbox with its last error). Backoff doubles from 10 s up to an hour.
 	MaxAttempts int
+
+	attempts *prometheus.CounterVec // by result: delivered, failed, given_up
+}
+
+// Register adds the sender's metrics to reg:
+// mailmeter_webhook_attempts_total{result}.
+func (s *Sender) Register(reg prometheus.Registerer) error {
+	s.attempts = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "mailmeter_webhook_attempts_total",
+		Help: "Webhook delivery attempts by result: delivered, failed (retried later), given_up."}, []string{"result"})
+	return reg.Register(s.attempts)
+}
+
+func (s *Sender) count(result string) {
+	if s.attempts != nil {
+		s.attempts.WithLabelValues(result).Inc()
+	}
 }
 
 // Headers of a delivery.
@@ -101,10 +119,13 @@ func (s *Sender) DeliverDue(ctx context.Context) (delivered, failed int, err err
 				failed++
 				attempts := e.Attempts + 1
 				next := s.now().Add(Backoff(attempts))
+				result := "failed"
 				if attempts >= s.MaxAttempts {
 					next = s.now().AddDate(100, 0, 0)
 					err = fmt.Errorf("gave up after %d attempts: %w", attempts, err)
+					result = "given_up"
 				}
+				s.count(result)
 				s.log.Warn("webhook delivery failed", "event", e.ID, "kind", e.Kind, "attempt", attempts, "retry_at", next, "err", err)
 				if err := s.outbox.EventFailed(ctx, e.ID, next, err.Error()); err != nil {
 					return delivered, failed, err
@@ -112,6 +133,7 @@ func (s *Sender) DeliverDue(ctx context.Context) (delivered, failed int, err err
 				continue
 			}
 			delivered++
+			s.count("delivered")
 			if err := s.outbox.EventDelivered(ctx, e.ID, s.now()); err != nil {
 				return delivered, failed, err
 			}

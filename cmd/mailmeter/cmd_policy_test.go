@@ -289,6 +289,15 @@ func TestServeQuotaWarningWebhook(t *testing.T) {
 	if !strings.Contains(errb.String(), "quota threshold crossed") {
 		t.Errorf("crossing not logged:\n%s", errb.String())
 	}
+	waitFor(t, func() bool {
+		resp, err := http.Get("http://" + addr + "/metrics")
+		if err != nil {
+			return false
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return strings.Contains(string(b), `mailmeter_webhook_attempts_total{result="delivered"} 1`)
+	})
 }
 
 // serve runs the configured probes: results reach the store, the API, the

@@ -75,8 +75,12 @@ func runServe(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return err
 	}
-	startAlerts(ctx, c, s, view, log, *alertEvery)
 	reg := prometheus.NewRegistry()
+	if err := startAlerts(ctx, c, s, view, log, *alertEvery, reg); err != nil {
+		cancel()
+		cs.Wait()
+		return err
+	}
 	router, err := newRouter(c, log, s, verifier, view, cs, reg)
 	if err != nil {
 		return err
@@ -103,7 +107,7 @@ const webhookInterval = 2 * time.Second
 
 // startAlerts runs the quota threshold warnings until ctx ends: crossings
 // are logged and, with quota.webhook_url, queued and posted.
-func startAlerts(ctx context.Context, c config.Config, s *store.Store, view *quota.View, log *slog.Logger, every time.Duration) {
+func startAlerts(ctx context.Context, c config.Config, s *store.Store, view *quota.View, log *slog.Logger, every time.Duration, reg prometheus.Registerer) error {
 	hook := c.Quota.WebhookURL != ""
 	a := quota.NewAlerter(view, s, c.Quota.WarnAt, hook, log.With("component", "quota"), time.Now)
 	onErr := func(what string) func(error) {
@@ -126,8 +130,12 @@ func startAlerts(ctx context.Context, c config.Config, s *store.Store, view *quo
 	})
 	if hook {
 		snd := webhook.NewSender(c.Quota.WebhookURL, []byte(c.Quota.WebhookSecret), s, log.With("component", "webhook"), time.Now)
+		if err := snd.Register(reg); err != nil {
+			return err
+		}
 		go runEvery(webhookInterval, func(tick <-chan time.Time) { snd.Run(ctx, tick, onErr("webhook delivery failed")) })
 	}
+	return nil
 }
 
 // runEvery calls run with a ticker's channel and stops the ticker after.
