@@ -13,6 +13,13 @@ func keyOf(id []byte) (k msgKey, ok bool) {
 	if len(id) == 0 || len(id) > len(k.b) {
 		return k, false
 	}
+	for _, c := range id {
+		// Message ids are printable ASCII; anything else (a damaged line)
+		// is no id, and could not survive the checkpoint state's JSON.
+		if c <= ' ' || c > '~' {
+			return k, false
+		}
+	}
 	k.n = uint8(copy(k.b[:], id))
 	return k, true
 }
