@@ -51,3 +51,9 @@ func (m Metric) IsGauge() bool { return m == StorageBytes || m == StorageMessage
 
 // Hour truncates t to the start of its UTC hour, the bucket usage is kept in.
 func Hour(t time.Time) time.Time { return t.UTC().Truncate(time.Hour) }
+
+// Month returns the first instant of t's UTC calendar month.
+func Month(t time.Time) time.Time {
+	t = t.UTC()
+	return time.Date(t.Year(), t.Month(), 1, 0, 0, 0, 0, time.UTC)
+}

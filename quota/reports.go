@@ -30,10 +30,9 @@ func DefaultRange(from, to, now time.Time) (time.Time, time.Time) {
 		to = now.UTC()
 	}
 	if from.IsZero() {
-		n := to.UTC()
-		from = time.Date(n.Year(), n.Month(), 1, 0, 0, 0, 0, time.UTC)
+		from = metering.Month(to)
 		if !from.Before(to) {
-			from = time.Date(n.Year(), n.Month()-1, 1, 0, 0, 0, 0, time.UTC)
+			from = from.AddDate(0, -1, 0)
 		}
 	}
 	return from, to

@@ -100,12 +100,6 @@ func (v *View) Limits(mailbox string) (Limits, string, string) {
 // day returns the UTC midnight of t.
 func day(t time.Time) time.Time { return t.UTC().Truncate(24 * time.Hour) }
 
-// month returns the first instant of t's UTC month.
-func month(t time.Time) time.Time {
-	t = t.UTC()
-	return time.Date(t.Year(), t.Month(), 1, 0, 0, 0, 0, time.UTC)
-}
-
 // Refresh reloads usage and limits from the store. A batch applied while
 // Refresh reads may be missing until the next Refresh.
 func (v *View) Refresh(ctx context.Context) error {
@@ -120,7 +114,7 @@ func (v *View) Refresh(ctx context.Context) error {
 	}
 	usage := make(map[string]Usage, len(us))
 	for _, u := range us {
-		u.Day, u.Month = today, month(today)
+		u.Day, u.Month = today, metering.Month(today)
 		usage[u.Mailbox] = u
 	}
 	limits := make(map[string]Limits, len(ls))
@@ -249,7 +243,7 @@ func (v *View) Apply(b metering.Batch) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	for _, c := range b.Counters {
-		if (c.Metric != metering.OutBytes && c.Metric != metering.OutRecipients) || !month(c.Hour).Equal(month(today)) || c.Hour.After(today.Add(24*time.Hour)) {
+		if (c.Metric != metering.OutBytes && c.Metric != metering.OutRecipients) || !metering.Month(c.Hour).Equal(metering.Month(today)) || c.Hour.After(today.Add(24*time.Hour)) {
 			continue
 		}
 		u := v.current(c.Mailbox, today)
@@ -302,7 +296,7 @@ func fresh(u Usage, today time.Time) Usage {
 	if !u.Day.Equal(today) {
 		u.Day, u.OutBytes, u.OutRecipients = today, 0, 0
 	}
-	if m := month(today); !u.Month.Equal(m) {
+	if m := metering.Month(today); !u.Month.Equal(m) {
 		u.Month, u.MonthOutBytes, u.MonthOutRecipients = m, 0, 0
 	}
 	return u
@@ -408,7 +402,7 @@ func Evaluate(mailbox string, u Usage, l Limits, today, updatedAt time.Time) Rep
 		ResetsAt:           today.Add(24 * time.Hour),
 		MonthOutBytes:      Measure(u.MonthOutBytes, warnAt(l.OutBytesPerMonth), l.OutBytesPerMonth),
 		MonthOutRecipients: Measure(u.MonthOutRecipients, warnAt(l.OutRecipientsPerMonth), l.OutRecipientsPerMonth),
-		MonthResetsAt:      month(today).AddDate(0, 1, 0),
+		MonthResetsAt:      metering.Month(today).AddDate(0, 1, 0),
 		UpdatedAt:          updatedAt,
 	}
 	r.Outbound = Worst(r.OutBytes.Status, r.OutRecipients.Status)

@@ -102,7 +102,7 @@ func (s *Store) CurrentUsage(ctx context.Context, day time.Time) ([]quota.Usage,
 		u := get(c.Mailbox)
 		u.OutBytes, u.OutRecipients = c.DayBytes, c.DayRecipients
 		u.MonthOutBytes, u.MonthOutRecipients = c.MonthBytes, c.MonthRecipients
-		u.Month = monthOf(day)
+		u.Month = metering.Month(day)
 	}
 	out := make([]quota.Usage, 0, len(byMailbox))
 	for _, u := range byMailbox {
@@ -139,11 +139,6 @@ type outboundRow struct {
 	DayBytes, DayRecipients, MonthBytes, MonthRecipients int64
 }
 
-func monthOf(t time.Time) time.Time {
-	t = t.UTC()
-	return time.Date(t.Year(), t.Month(), 1, 0, 0, 0, 0, time.UTC)
-}
-
 // outboundSince sums the outbound counters of each mailbox that sent from
 // the start of day's month on, and from day on.
 func (s *Store) outboundSince(ctx context.Context, day time.Time) ([]outboundRow, error) {
@@ -153,7 +148,7 @@ func (s *Store) outboundSince(ctx context.Context, day time.Time) ([]outboundRow
 		SUM(CASE WHEN hour >= ? THEN out_recipients ELSE 0 END) AS day_recipients,
 		SUM(out_bytes) AS month_bytes, SUM(out_recipients) AS month_recipients
 		FROM usage_hours WHERE hour >= ? AND (out_bytes <> 0 OR out_recipients <> 0) GROUP BY mailbox`,
-		day.Unix(), day.Unix(), monthOf(day).Unix()).Scan(&rows).Error
+		day.Unix(), day.Unix(), metering.Month(day).Unix()).Scan(&rows).Error
 	if err != nil {
 		return nil, translate(err, "read this month's outbound usage")
 	}
