@@ -188,17 +188,17 @@ func (v *View) SyncGrace(ctx context.Context) error {
 		shared[m] = stored
 	}
 	for m := range shared {
-		if _, ok := own[m]; !ok {
-			v.mu.RLock()
-			l, _ := v.limitsOf(m)
-			over := l.StorageHard > 0 && v.usage[m].StorageBytes >= l.StorageHard
-			v.mu.RUnlock()
-			if !over {
-				if err := v.store.ClearOver(ctx, m); err != nil {
-					return err
-				}
-				delete(shared, m)
+		if _, ok := own[m]; ok {
+			continue
+		}
+		v.mu.RLock()
+		over := v.isOver(m)
+		v.mu.RUnlock()
+		if !over {
+			if err := v.store.ClearOver(ctx, m); err != nil {
+				return err
 			}
+			delete(shared, m)
 		}
 	}
 	v.mu.Lock()
@@ -211,14 +211,19 @@ func (v *View) SyncGrace(ctx context.Context) error {
 // forgets it once it is below. The caller holds mu. The moment is the
 // view's until SyncGrace or Refresh brings an earlier shared one.
 func (v *View) trackOver(mailbox string) {
-	l, _ := v.limitsOf(mailbox)
-	u := v.usage[mailbox]
-	over := l.StorageHard > 0 && u.StorageBytes >= l.StorageHard
+	over := v.isOver(mailbox)
 	if _, seen := v.overSince[mailbox]; over && !seen {
 		v.overSince[mailbox] = v.now().UTC()
 	} else if !over && seen {
 		delete(v.overSince, mailbox)
 	}
+}
+
+// isOver reports whether a mailbox's storage is at or over its hard
+// limit. The caller holds mu.
+func (v *View) isOver(mailbox string) bool {
+	l, _ := v.limitsOf(mailbox)
+	return l.StorageHard > 0 && v.usage[mailbox].StorageBytes >= l.StorageHard
 }
 
 // Run refreshes the view on every tick until ctx ends, reporting errors to
