@@ -59,7 +59,7 @@ func newEnv(t testing.TB, s *store.Store) *env {
 func newEnvAuth(t testing.TB, s *store.Store, auth api.AuthConfig) *env {
 	t.Helper()
 	ctx := context.Background()
-	dir := directory.NewService(s, clock)
+	dir := directory.NewService(s, clock).WithPlans(directory.PlanNames{"standard", "gold"})
 	seedDirectory(t, dir)
 	view := quota.NewView(s, s, clock)
 	if err := view.Refresh(ctx); err != nil {

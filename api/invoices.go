@@ -114,6 +114,26 @@ type invoiceOutcomeJSON struct {
 	Skipped  string `json:"skipped,omitempty"`
 }
 
+// invoiceFailureJSON is a customer a run could not bill: the type, field
+// and detail its own problem would have.
+type invoiceFailureJSON struct {
+	Customer string `json:"customer"`
+	Type     string `json:"type"`
+	Field    string `json:"field,omitempty"`
+	Detail   string `json:"detail"`
+}
+
+// runProblemJSON answers a run in which every customer failed: the first
+// failure as the problem, and all of them.
+type runProblemJSON struct {
+	Problem
+	Failures []invoiceFailureJSON `json:"failures"`
+}
+
+// runInvoices answers 200 with the invoices made and the customers that
+// failed, unless every customer of the run failed: then the first
+// failure's problem (409 for a plan the configuration does not define),
+// with all of them.
 func (a *app) runInvoices(c *gin.Context) {
 	var in invoiceRunIn
 	if err := bindJSON(c, &in); err != nil {
@@ -129,16 +149,31 @@ func (a *app) runInvoices(c *gin.Context) {
 	if in.Customer != "" {
 		only = []string{in.Customer}
 	}
-	outs, err := a.Billing.Run(c.Request.Context(), m.Year(), m.Month(), only, nil)
+	rep, err := a.Billing.Run(c.Request.Context(), m.Year(), m.Month(), only, nil)
 	if err != nil {
 		a.fail(c, err)
 		return
 	}
-	res := make([]invoiceOutcomeJSON, len(outs))
-	for i, o := range outs {
+	res := make([]invoiceOutcomeJSON, len(rep.Outcomes))
+	for i, o := range rep.Outcomes {
 		res[i] = invoiceOutcomeJSON{o.ID, o.Customer, int64(o.Total), o.Currency, o.Skipped}
 	}
-	c.JSON(http.StatusOK, gin.H{"period": in.Period, "invoices": res})
+	fails := make([]invoiceFailureJSON, len(rep.Failures))
+	for i, f := range rep.Failures {
+		p := newProblem(c, a.log, f.Err)
+		fails[i] = invoiceFailureJSON{Customer: f.Customer, Type: p.Type, Detail: p.Detail}
+		if len(p.Errors) > 0 {
+			fails[i].Field = p.Errors[0].Field
+		}
+	}
+	if len(rep.Outcomes) == 0 && len(rep.Failures) > 0 {
+		_ = c.Error(rep.Failures[0].Err)
+		p := newProblem(c, a.log, rep.Failures[0].Err)
+		c.Header("Content-Type", "application/problem+json")
+		c.AbortWithStatusJSON(p.Status, runProblemJSON{p, fails})
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"period": in.Period, "invoices": res, "failures": fails})
 }
 
 type creditNoteIn struct {

@@ -56,6 +56,12 @@ func (a *app) fail(c *gin.Context, err error) { writeProblem(c, a.log, err) }
 // writeProblem renders err as problem+json: the one encoder. Internal
 // errors are logged in full and shown as "internal error".
 func writeProblem(c *gin.Context, log *slog.Logger, err error) {
+	_ = c.Error(err)
+	renderProblem(c, newProblem(c, log, err))
+}
+
+// newProblem describes err for a client (logging an internal error).
+func newProblem(c *gin.Context, log *slog.Logger, err error) Problem {
 	kind := metering.KindOf(err)
 	k, ok := kinds[kind]
 	if !ok {
@@ -73,8 +79,7 @@ func writeProblem(c *gin.Context, log *slog.Logger, err error) {
 			p.Errors = []FieldIssue{{Field: f, Detail: de.Error()}}
 		}
 	}
-	_ = c.Error(err)
-	renderProblem(c, p)
+	return p
 }
 
 func renderProblem(c *gin.Context, p Problem) {

@@ -53,6 +53,10 @@ type Store interface {
 	// sequence, in one transaction (no gaps, no reuse). A final invoice
 	// gives Conflict; a missing one NotFound.
 	Finalize(ctx context.Context, id string, at time.Time) (Record, error)
+	// DeleteDraft removes the draft of id, if there is one (nothing
+	// otherwise). It returns a Conflict error wrapping ErrFinal if that
+	// invoice is final.
+	DeleteDraft(ctx context.Context, id string) error
 	// CreditNote issues a final, numbered credit note against a final
 	// invoice (see CreditNote for net and the limits), in one transaction
 	// with the check of what was credited before.
@@ -98,27 +102,63 @@ type Outcome struct {
 	Skipped  string // why nothing was computed ("" if a draft was saved)
 }
 
+// Failure is a customer a run could not bill, and why (a *metering.Error
+// for what the operator can fix: a plan not defined, a currency the plan
+// is not priced in).
+type Failure struct {
+	Customer string
+	ID       string // the invoice that was not computed
+	Err      error
+}
+
+// Report is what a run did: an Outcome per customer billed or skipped, a
+// Failure per customer that could not be billed, each in customer order.
+type Report struct {
+	Outcomes []Outcome
+	Failures []Failure
+}
+
 // Run computes the drafts of the calendar month (year, month) in each
 // customer's time zone, for customers ("" = all with a plan). Running it
-// again recomputes the drafts and leaves final invoices alone. progress,
-// if not nil, is told after each customer.
-func (r *Runner) Run(ctx context.Context, year int, month time.Month, customers []string, progress func(done, total int)) ([]Outcome, error) {
+// again recomputes the drafts and leaves final invoices alone. A customer
+// that cannot be billed is reported in Failures and keeps no other from
+// its invoice; the error is for the run as a whole: Invalid naming period
+// for a month more than one month ahead, NotFound for a named customer
+// that does not exist. progress, if not nil, is told after each customer.
+func (r *Runner) Run(ctx context.Context, year int, month time.Month, customers []string, progress func(done, total int)) (Report, error) {
+	var rep Report
+	if err := r.checkPeriod(year, month); err != nil {
+		return rep, err
+	}
 	cs, err := r.customers(ctx, year, month, customers)
 	if err != nil {
-		return nil, err
+		return rep, err
 	}
-	var out []Outcome
 	for i, c := range cs {
 		o, err := r.runOne(ctx, c, year, month)
-		if err != nil {
-			return out, fmt.Errorf("customer %s: %w", c.ID, err)
+		switch {
+		case ctx.Err() != nil:
+			return rep, ctx.Err()
+		case err != nil:
+			rep.Failures = append(rep.Failures, Failure{Customer: c.ID, ID: o.ID, Err: err})
+		default:
+			rep.Outcomes = append(rep.Outcomes, o)
 		}
-		out = append(out, o)
 		if progress != nil {
 			progress(i+1, len(cs))
 		}
 	}
-	return out, nil
+	return rep, nil
+}
+
+// checkPeriod refuses a month more than one month ahead of the current
+// one (UTC): nothing can be measured there yet.
+func (r *Runner) checkPeriod(year int, month time.Month) error {
+	limit := metering.Month(r.now()).AddDate(0, 1, 0)
+	if time.Date(year, month, 1, 0, 0, 0, 0, time.UTC).After(limit) {
+		return metering.FieldError("period", "period %04d-%02d is more than one month ahead (at most %s)", year, int(month), limit.Format("2006-01"))
+	}
+	return nil
 }
 
 // customers returns the customers to bill for a month: those not removed
@@ -178,7 +218,14 @@ func (r *Runner) runOne(ctx context.Context, c directory.Customer, year int, mon
 		o.Skipped = "removed before the period"
 		return o, nil
 	}
-	in, err := r.gather(ctx, c, plan, per)
+	lifetimes, err := r.lifetimes(ctx, c.ID)
+	if err != nil {
+		return o, err
+	}
+	if why := noInvoice(c, lifetimes, per); why != "" {
+		return r.dropDraft(ctx, o, why)
+	}
+	in, err := r.gather(ctx, c, plan, per, lifetimes)
 	if err != nil {
 		return o, err
 	}
@@ -198,28 +245,72 @@ func (r *Runner) runOne(ctx context.Context, c directory.Customer, year int, mon
 	return o, nil
 }
 
-// gather reads a customer's usage of the period.
-func (r *Runner) gather(ctx context.Context, c directory.Customer, plan Plan, per Period) (Input, error) {
-	in := Input{Customer: c.ID, Plan: plan, Period: per}
-	lifetimes := map[string][]Interval{}
+// noInvoice says why a period yields no invoice for a customer: it ends
+// before the customer existed (from its creation, or from its first
+// mailbox's when that was back-dated before it), or none of the
+// customer's mailboxes existed in it. "" = it yields one.
+func noInvoice(c directory.Customer, lifetimes map[string][]Interval, per Period) string {
+	start, alive := c.CreatedAt, false
+	for _, ivs := range lifetimes {
+		for _, iv := range ivs {
+			if iv.From.Before(start) {
+				start = iv.From
+			}
+		}
+		alive = alive || activeSeconds(ivs, per) > 0
+	}
+	switch {
+	case !per.To.After(start):
+		return "before the customer existed"
+	case !alive:
+		return "no mailbox in the period"
+	}
+	return ""
+}
+
+// dropDraft removes the draft an earlier run made of a period that now
+// yields no invoice (its mailboxes were removed back-dated); a final
+// invoice stays.
+func (r *Runner) dropDraft(ctx context.Context, o Outcome, why string) (Outcome, error) {
+	err := r.store.DeleteDraft(ctx, o.ID)
+	switch {
+	case errors.Is(err, ErrFinal):
+		o.Skipped = "final; not recomputed"
+	case err != nil:
+		return o, err
+	default:
+		o.Skipped = why
+	}
+	return o, nil
+}
+
+// lifetimes returns the lifetimes of every mailbox the customer's domains
+// ever had, by address.
+func (r *Runner) lifetimes(ctx context.Context, customer string) (map[string][]Interval, error) {
+	out := map[string][]Interval{}
 	page := directory.Page{Limit: 1000}
 	for {
-		ms, err := r.src.Directory.ListMailboxes(ctx, directory.MailboxFilter{CustomerID: c.ID, IncludeDeleted: true}, page)
+		ms, err := r.src.Directory.ListMailboxes(ctx, directory.MailboxFilter{CustomerID: customer, IncludeDeleted: true}, page)
 		if err != nil {
-			return in, err
+			return nil, err
 		}
 		for _, m := range ms {
 			iv := Interval{From: m.CreatedAt}
 			if m.DeletedAt != nil {
 				iv.To = *m.DeletedAt
 			}
-			lifetimes[m.Address] = append(lifetimes[m.Address], iv)
+			out[m.Address] = append(out[m.Address], iv)
 		}
 		if len(ms) < page.Limit {
-			break
+			return out, nil
 		}
 		page.After = ms[len(ms)-1].Address
 	}
+}
+
+// gather reads the usage of a customer's mailboxes in the period.
+func (r *Runner) gather(ctx context.Context, c directory.Customer, plan Plan, per Period, lifetimes map[string][]Interval) (Input, error) {
+	in := Input{Customer: c.ID, Plan: plan, Period: per}
 	addrs := make([]string, 0, len(lifetimes))
 	for a := range lifetimes {
 		addrs = append(addrs, a)

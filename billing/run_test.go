@@ -75,10 +75,11 @@ func TestRunnerMonth(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		out, err := r.Run(ctx, 2026, time.November, nil, nil)
-		if err != nil {
-			t.Fatal(err)
+		rep, err := r.Run(ctx, 2026, time.November, nil, nil)
+		if err != nil || len(rep.Failures) != 0 {
+			t.Fatal(err, rep.Failures)
 		}
+		out := rep.Outcomes
 		if len(out) != 3 || out[0].Customer != "acme" || out[0].Total != 954 || out[1].Customer != "globex" || out[1].Total != 506 || out[2].Skipped != "no plan" {
 			// globex: gus all month: (500 − 15 % credit 75) + 19 % tax of 425 (80.75 → 81) = 506
 			t.Fatalf("run = %+v", out)
@@ -115,21 +116,22 @@ func TestRunnerMonth(t *testing.T) {
 		}
 		// New usage after finalizing changes nothing of the final invoice.
 		s.Commit(ctx, metering.Batch{Counters: []metering.CounterDelta{{Mailbox: "alice@acme.example", Metric: metering.OutBytes, Hour: d(11, 20, 1), Value: 50 * billing.GB}}})
-		out, _ = r.Run(ctx, 2026, time.November, []string{"acme"}, nil)
-		if out[0].Skipped != "final; not recomputed" {
-			t.Errorf("run over a final invoice: %+v", out)
+		rep, _ = r.Run(ctx, 2026, time.November, []string{"acme"}, nil)
+		if out := rep.Outcomes; out[0].Skipped != "final; not recomputed" {
+			t.Errorf("run over a final invoice: %+v", rep)
 		}
 		if got, _ := s.GetInvoice(ctx, "acme-2026-11"); got.Invoice.Total != 954 || got.Number != "2026-000001" {
 			t.Errorf("final invoice changed: %+v", got)
 		}
 
-		// A month not begun is skipped; an unknown plan is an error.
-		if out, _ := r.Run(ctx, 2027, time.January, []string{"acme"}, nil); out[0].Skipped != "period has not begun" {
-			t.Errorf("future month: %+v", out)
+		// A month not begun is skipped; an unknown plan is that customer's
+		// failure.
+		if rep, _ := r.Run(ctx, 2027, time.January, []string{"acme"}, nil); rep.Outcomes[0].Skipped != "period has not begun" {
+			t.Errorf("future month: %+v", rep)
 		}
 		dir.UpdateCustomer(ctx, "hobby", directory.CustomerPatch{Plan: ptr("platinum")})
-		if _, err := r.Run(ctx, 2026, time.November, []string{"hobby"}, nil); metering.FieldOf(err) != "plan" {
-			t.Errorf("unknown plan: %v", err)
+		if rep, err := r.Run(ctx, 2026, time.November, []string{"hobby"}, nil); err != nil || len(rep.Failures) != 1 || metering.FieldOf(rep.Failures[0].Err) != "plan" {
+			t.Errorf("unknown plan: %+v, %v", rep, err)
 		}
 	})
 }
@@ -260,20 +262,21 @@ func TestRemovedCustomerGetsItsLastInvoice(t *testing.T) {
 		}
 		now = at(12, 2)
 		r, _ := billing.NewRunner(billing.Sources{Directory: s, Usage: s, Series: s}, s, []billing.Plan{plan()}, clock)
-		out, err := r.Run(ctx, 2026, time.November, nil, nil)
+		rep, err := r.Run(ctx, 2026, time.November, nil, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
+		out := rep.Outcomes
 		// 19 of 30 days: 500 × 19/30 = 316.67 → 317, + 19 % tax (60.23 → 60).
 		if len(out) != 1 || out[0].Customer != "initech" || out[0].Total != 377 {
 			t.Fatalf("November = %+v", out)
 		}
-		if out, err := r.Run(ctx, 2026, time.November, []string{"initech"}, nil); err != nil || out[0].Total != 377 {
-			t.Errorf("November, by name = %+v, %v", out, err)
+		if rep, err := r.Run(ctx, 2026, time.November, []string{"initech"}, nil); err != nil || rep.Outcomes[0].Total != 377 {
+			t.Errorf("November, by name = %+v, %v", rep, err)
 		}
-		out, err = r.Run(ctx, 2026, time.December, nil, nil)
-		if err != nil || len(out) != 0 {
-			t.Errorf("December = %+v, %v", out, err)
+		rep, err = r.Run(ctx, 2026, time.December, nil, nil)
+		if err != nil || len(rep.Outcomes)+len(rep.Failures) != 0 {
+			t.Errorf("December = %+v, %v", rep, err)
 		}
 		if _, err := r.Run(ctx, 2026, time.December, []string{"initech"}, nil); metering.KindOf(err) != metering.NotFound {
 			t.Errorf("December, by name: %v", err)

@@ -10,18 +10,30 @@ import (
 // Service applies the directory's rules on top of a Store.
 type Service struct {
 	store Store
+	plans Plans // nil: any plan name is accepted
 	now   func() time.Time
 }
 
-// NewService returns a Service over store using now as its clock.
+// NewService returns a Service over store using now as its clock. It
+// accepts any plan name until WithPlans says which exist.
 func NewService(store Store, now func() time.Time) *Service {
 	return &Service{store: store, now: now}
+}
+
+// WithPlans makes s refuse customers (created, updated or imported) whose
+// plan plans does not define. It returns s.
+func (s *Service) WithPlans(plans Plans) *Service {
+	s.plans = plans
+	return s
 }
 
 // AddCustomer validates and creates a customer.
 func (s *Service) AddCustomer(ctx context.Context, in CustomerInput) (Customer, error) {
 	c, err := in.Validate(s.now())
 	if err != nil {
+		return Customer{}, err
+	}
+	if err := s.checkPlan(ctx, c.Plan); err != nil {
 		return Customer{}, err
 	}
 	return c, s.store.CreateCustomer(ctx, c)
@@ -70,7 +82,8 @@ type CustomerPatch struct {
 	Name, Currency, Timezone, Plan *string
 }
 
-// UpdateCustomer applies a patch, validated as a new customer would be.
+// UpdateCustomer applies a patch, validated as a new customer would be; a
+// plan it sets must be defined (a plan kept as it is is not checked again).
 func (s *Service) UpdateCustomer(ctx context.Context, id string, p CustomerPatch) (Customer, error) {
 	cur, err := s.store.GetCustomer(ctx, id)
 	if err != nil {
@@ -88,6 +101,11 @@ func (s *Service) UpdateCustomer(ctx context.Context, id string, p CustomerPatch
 	c, err := in.Validate(cur.CreatedAt)
 	if err != nil {
 		return Customer{}, err
+	}
+	if p.Plan != nil {
+		if err := s.checkPlan(ctx, c.Plan); err != nil {
+			return Customer{}, err
+		}
 	}
 	return c, s.store.UpdateCustomer(ctx, c)
 }
@@ -120,14 +138,27 @@ func (s *Service) RemoveDomain(ctx context.Context, name string) error {
 }
 
 // Import parses a CSV file and applies its good rows in one transaction.
-// Rows that fail to parse or to apply are reported with their line number;
-// re-importing the same file changes nothing.
+// Rows that fail to parse or to apply, or whose customer's plan is not
+// defined, are reported with their line number; re-importing the same file
+// changes nothing.
 func (s *Service) Import(ctx context.Context, rows []ImportRow, parseErrs []RowResult) (ImportReport, error) {
-	results, err := s.store.Import(ctx, rows)
+	rep := ImportReport{Rejected: parseErrs}
+	good := rows[:0:0]
+	for _, r := range rows {
+		if r.Customer == nil {
+			good = append(good, r)
+			continue
+		}
+		if err := s.checkPlan(ctx, r.Customer.Plan); err != nil {
+			rep.Rejected = append(rep.Rejected, RowResult{Line: r.Line, Err: err})
+			continue
+		}
+		good = append(good, r)
+	}
+	results, err := s.store.Import(ctx, good)
 	if err != nil {
 		return ImportReport{}, err
 	}
-	rep := ImportReport{Rejected: parseErrs}
 	for _, r := range results {
 		switch {
 		case r.Err != nil:

@@ -215,3 +215,21 @@ func deref(s *string) string {
 	}
 	return *s
 }
+
+// DeleteDraft implements billing.Store.
+func (s *Store) DeleteDraft(ctx context.Context, id string) error {
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var cur invoiceRow
+		err := lockRow(tx, "UPDATE").Where("id = ?", id).Take(&cur).Error
+		switch {
+		case errors.Is(err, gorm.ErrRecordNotFound):
+			return nil
+		case err != nil:
+			return err
+		case cur.Status != billing.Draft:
+			return &metering.Error{Kind: metering.Conflict, Message: "invoice " + id + " is final", Err: billing.ErrFinal}
+		}
+		return tx.Where("id = ? AND status = ?", id, billing.Draft).Delete(&invoiceRow{}).Error
+	})
+	return translate(err, "delete draft %s", id)
+}

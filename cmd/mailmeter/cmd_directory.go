@@ -15,11 +15,20 @@ import (
 )
 
 // withDirectory loads the configuration and opens a migrated store for a
-// directory command.
+// directory command; customers get only the plans billing.plans defines.
 func withDirectory(ctx context.Context, e env, f *cmdFlags, fn func(svc *directory.Service) error) error {
-	return withStore(ctx, e, f, func(_ config.Config, s *store.Store) error {
-		return fn(directory.NewService(s, time.Now))
+	return withStore(ctx, e, f, func(c config.Config, s *store.Store) error {
+		return planHint(fn(directoryService(c, s)), c, "")
 	})
+}
+
+// directoryService is the directory over s, knowing the configured plans.
+func directoryService(c config.Config, s *store.Store) *directory.Service {
+	names := make(directory.PlanNames, len(c.Billing.Plans))
+	for i, p := range c.Billing.Plans {
+		names[i] = p.Name
+	}
+	return directory.NewService(s, time.Now).WithPlans(names)
 }
 
 func parseTimeFlag(name, v string) (time.Time, error) {
@@ -316,13 +325,13 @@ func runDirectory(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", pos[0], err)
 	}
-	return withDirectory(ctx, e, f, func(svc *directory.Service) error {
-		rep, err := svc.Import(ctx, rows, bad)
+	return withStore(ctx, e, f, func(c config.Config, s *store.Store) error {
+		rep, err := directoryService(c, s).Import(ctx, rows, bad)
 		if err != nil {
 			return err
 		}
 		for _, r := range rep.Rejected {
-			fmt.Fprintf(e.stderr, "%s:%d: rejected: %v\n", pos[0], r.Line, r.Err)
+			fmt.Fprintf(e.stderr, "%s:%d: rejected: %v\n", pos[0], r.Line, planHint(r.Err, c, ""))
 		}
 		fmt.Fprintf(e.stdout, "%s: %d mailboxes created, %d already present, %d rows rejected\n",
 			pos[0], rep.Created, rep.Unchanged, len(rep.Rejected))

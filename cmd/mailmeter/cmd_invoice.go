@@ -36,42 +36,13 @@ func plans(c config.Config) ([]billing.Plan, error) {
 }
 
 func runInvoice(ctx context.Context, e env, args []string) error {
-	const use = "usage: mailmeter invoice run --period YYYY-MM [--customer ID] | invoice list [--customer ID] [--json] | invoice show ID [--json | --csv] | invoice finalize ID | invoice credit ID --reason TEXT [--amount MINOR]"
+	const use = "usage: mailmeter invoice run --period YYYY-MM [--customer ID] [--json] | invoice list [--customer ID] [--json] | invoice show ID [--json | --csv] | invoice finalize ID | invoice credit ID --reason TEXT [--amount MINOR]"
 	if len(args) == 0 {
 		return usagef("%s", use)
 	}
 	switch args[0] {
 	case "run":
-		f := newFlags("invoice run", "invoice run --period YYYY-MM [--customer ID]", e)
-		per := f.String("period", "", "the month to bill, YYYY-MM (required)")
-		cust := f.String("customer", "", "only this customer (default: every customer with a plan)")
-		if _, err := f.parse(e, args[1:], 0, 0); err != nil {
-			return err
-		}
-		m, err := time.Parse("2006-01", *per)
-		if err != nil {
-			return usagef("--period %q: want YYYY-MM", *per)
-		}
-		return withBilling(ctx, e, f, func(s *store.Store, r *billing.Runner) error {
-			var only []string
-			if *cust != "" {
-				only = []string{*cust}
-			}
-			bar := newProgress(e.stderr, "invoice run "+*per)
-			out, err := r.Run(ctx, m.Year(), m.Month(), only, func(done, total int) { bar.update(int64(done), int64(total)) })
-			bar.done()
-			tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "INVOICE\tCUSTOMER\tTOTAL\tNOTE")
-			for _, o := range out {
-				total := o.Currency + " " + o.Total.String()
-				if o.Skipped != "" {
-					total = "-"
-				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", o.ID, o.Customer, total, o.Skipped)
-			}
-			tw.Flush()
-			return err
-		})
+		return invoiceRun(ctx, e, args[1:])
 	case "list":
 		f := newFlags("invoice list", "invoice list [--customer ID] [--json]", e)
 		cust := f.String("customer", "", "only this customer's invoices")
@@ -79,7 +50,7 @@ func runInvoice(ctx context.Context, e env, args []string) error {
 		if _, err := f.parse(e, args[1:], 0, 0); err != nil {
 			return err
 		}
-		return withBilling(ctx, e, f, func(s *store.Store, _ *billing.Runner) error {
+		return withBilling(ctx, e, f, func(_ config.Config, s *store.Store, _ *billing.Runner) error {
 			recs, err := collectPages(func(p directory.Page) ([]billing.Record, string, error) {
 				rs, err := s.ListInvoices(ctx, *cust, p)
 				if len(rs) == 0 {
@@ -114,7 +85,7 @@ func runInvoice(ctx context.Context, e env, args []string) error {
 		if err != nil {
 			return err
 		}
-		return withBilling(ctx, e, f, func(s *store.Store, _ *billing.Runner) error {
+		return withBilling(ctx, e, f, func(_ config.Config, s *store.Store, _ *billing.Runner) error {
 			r, err := s.GetInvoice(ctx, pos[0])
 			if err != nil {
 				return err
@@ -144,7 +115,7 @@ func runInvoice(ctx context.Context, e env, args []string) error {
 		if *reason == "" || *amount < 0 {
 			return usagef("invoice credit needs --reason and a non-negative --amount")
 		}
-		return withBilling(ctx, e, f, func(s *store.Store, _ *billing.Runner) error {
+		return withBilling(ctx, e, f, func(_ config.Config, s *store.Store, _ *billing.Runner) error {
 			r, err := s.CreditNote(ctx, pos[0], billing.Money(*amount), *reason, time.Now())
 			if err != nil {
 				return err
@@ -158,7 +129,7 @@ func runInvoice(ctx context.Context, e env, args []string) error {
 		if err != nil {
 			return err
 		}
-		return withBilling(ctx, e, f, func(s *store.Store, _ *billing.Runner) error {
+		return withBilling(ctx, e, f, func(_ config.Config, s *store.Store, _ *billing.Runner) error {
 			r, err := s.Finalize(ctx, pos[0], time.Now())
 			if err != nil {
 				return err
@@ -171,7 +142,7 @@ func runInvoice(ctx context.Context, e env, args []string) error {
 }
 
 // withBilling loads the configuration (plans included) and opens the store.
-func withBilling(ctx context.Context, e env, f *cmdFlags, fn func(*store.Store, *billing.Runner) error) error {
+func withBilling(ctx context.Context, e env, f *cmdFlags, fn func(config.Config, *store.Store, *billing.Runner) error) error {
 	return withStore(ctx, e, f, func(c config.Config, s *store.Store) error {
 		ps, err := plans(c)
 		if err != nil {
@@ -181,7 +152,7 @@ func withBilling(ctx context.Context, e env, f *cmdFlags, fn func(*store.Store, 
 		if err != nil {
 			return err
 		}
-		return fn(s, r)
+		return fn(c, s, r)
 	})
 }
 

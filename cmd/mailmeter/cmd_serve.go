@@ -16,7 +16,6 @@ import (
 	"github.com/mailmeter/mailmeter/api"
 	"github.com/mailmeter/mailmeter/billing"
 	"github.com/mailmeter/mailmeter/config"
-	"github.com/mailmeter/mailmeter/directory"
 	"github.com/mailmeter/mailmeter/metering"
 	"github.com/mailmeter/mailmeter/policy"
 	"github.com/mailmeter/mailmeter/quota"
@@ -291,7 +290,7 @@ func newRouter(c config.Config, log *slog.Logger, s *store.Store, verifier *api.
 	}
 	return api.NewRouter(api.Deps{
 		Log: log, Health: s, Now: time.Now, Auth: verifier,
-		Directory:      directory.NewService(s, time.Now),
+		Directory:      directoryService(c, s),
 		Quota:          quota.NewService(s, view, s, time.Now),
 		Reports:        quota.NewReports(s, s, s, time.Now),
 		Ingest:         metering.NewIngester(s, view.Apply),
