@@ -105,25 +105,28 @@ func TestInvoiceRunPeriodBoundsAPI(t *testing.T) {
 }
 
 // A credit note's amount near 2^63 is refused as more than is left of the
-// invoice (409 naming amount), never an overflow.
+// invoice (409 naming amount, with the amount it would be), never an
+// overflow into another answer.
 func TestCreditNoteHugeAmountAPI(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
 		e := newEnv(t, s)
 		admin := token(t, api.RoleAdmin, "ops")
-		e.do("PATCH", "/v1/customers/acme", admin, `{"plan":"standard"}`)
-		e.do("POST", "/v1/invoices/run", admin, `{"period":"2026-10","customer":"acme"}`)
-		if rec := e.do("POST", "/v1/invoices/acme-2026-10/finalize", admin, nil); rec.Code != 200 {
+		// globex: one mailbox, net 5.00, tax 0.95 (an odd tax, so net × tax
+		// wraps to a positive number).
+		e.do("PATCH", "/v1/customers/globex", admin, `{"plan":"standard"}`)
+		e.do("POST", "/v1/invoices/run", admin, `{"period":"2026-10","customer":"globex"}`)
+		if rec := e.do("POST", "/v1/invoices/globex-2026-10/finalize", admin, nil); rec.Code != 200 {
 			t.Fatalf("finalize: %d %s", rec.Code, rec.Body.String())
 		}
-		for _, amount := range []string{"9223372036854775807", "9223372036854775000", "4611686018427387904", "48539825731796"} {
-			rec := e.do("POST", "/v1/invoices/acme-2026-10/credit-notes", admin, `{"reason":"x","amount":`+amount+`}`)
+		for amount, total := range map[string]string{"9223372036854775807": "109758127238571832.10", "4611686018427387904": "54879063619285916.06", "1000": "11.90"} {
+			rec := e.do("POST", "/v1/invoices/globex-2026-10/credit-notes", admin, `{"reason":"x","amount":`+amount+`}`)
 			problem(t, rec, 409, "conflict", "amount")
-			if !strings.Contains(rec.Body.String(), "would exceed what is left of the invoice (11.90 of 11.90)") {
-				t.Errorf("amount %s: %s", amount, rec.Body.String())
+			if want := "crediting " + total + " would exceed what is left of the invoice (5.95 of 5.95)"; !strings.Contains(rec.Body.String(), want) {
+				t.Errorf("amount %s: %s, want %q", amount, rec.Body.String(), want)
 			}
 		}
-		problem(t, e.do("POST", "/v1/invoices/acme-2026-10/credit-notes", admin, `{"reason":"x","amount":9223372036854775808}`), 400, "invalid", "")
-		if rec := e.do("POST", "/v1/invoices/acme-2026-10/credit-notes", admin, `{"reason":"x","amount":1000}`); rec.Code != 201 {
+		problem(t, e.do("POST", "/v1/invoices/globex-2026-10/credit-notes", admin, `{"reason":"x","amount":9223372036854775808}`), 400, "invalid", "")
+		if rec := e.do("POST", "/v1/invoices/globex-2026-10/credit-notes", admin, `{"reason":"x","amount":500}`); rec.Code != 201 || !strings.Contains(rec.Body.String(), `"total":-595`) {
 			t.Errorf("a credit note that fits: %d %s", rec.Code, rec.Body.String())
 		}
 	})

@@ -158,14 +158,7 @@ func (a *app) runInvoices(c *gin.Context) {
 	for i, o := range rep.Outcomes {
 		res[i] = invoiceOutcomeJSON{o.ID, o.Customer, int64(o.Total), o.Currency, o.Skipped}
 	}
-	fails := make([]invoiceFailureJSON, len(rep.Failures))
-	for i, f := range rep.Failures {
-		p := newProblem(c, a.log, f.Err)
-		fails[i] = invoiceFailureJSON{Customer: f.Customer, Type: p.Type, Detail: p.Detail}
-		if len(p.Errors) > 0 {
-			fails[i].Field = p.Errors[0].Field
-		}
-	}
+	fails := a.runFailures(c, rep.Failures)
 	if len(rep.Outcomes) == 0 && len(rep.Failures) > 0 {
 		_ = c.Error(rep.Failures[0].Err)
 		p := newProblem(c, a.log, rep.Failures[0].Err)
@@ -174,6 +167,19 @@ func (a *app) runInvoices(c *gin.Context) {
 		return
 	}
 	c.JSON(http.StatusOK, gin.H{"period": in.Period, "invoices": res, "failures": fails})
+}
+
+// runFailures describes each failure as its own problem would.
+func (a *app) runFailures(c *gin.Context, fs []billing.Failure) []invoiceFailureJSON {
+	out := make([]invoiceFailureJSON, len(fs))
+	for i, f := range fs {
+		p := newProblem(c, a.log, f.Err)
+		out[i] = invoiceFailureJSON{Customer: f.Customer, Type: p.Type, Detail: p.Detail}
+		if len(p.Errors) > 0 {
+			out[i].Field = p.Errors[0].Field
+		}
+	}
+	return out
 }
 
 type creditNoteIn struct {

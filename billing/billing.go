@@ -340,7 +340,10 @@ func ratInt(n int64) *big.Rat { return new(big.Rat).SetInt64(n) }
 func mul(a, b *big.Rat) *big.Rat { return new(big.Rat).Mul(a, b) }
 
 // round rounds half away from zero to whole minor units.
-func round(r *big.Rat) Money {
+func round(r *big.Rat) Money { return Money(roundInt(r).Int64()) }
+
+// roundInt rounds half away from zero, exactly.
+func roundInt(r *big.Rat) *big.Int {
 	num, den := new(big.Int).Set(r.Num()), r.Denom()
 	neg := num.Sign() < 0
 	num.Abs(num)
@@ -351,7 +354,7 @@ func round(r *big.Rat) Money {
 	if neg {
 		q.Neg(q)
 	}
-	return Money(q.Int64())
+	return q
 }
 
 func percent(r *big.Rat) string { return new(big.Rat).Mul(r, big.NewRat(100, 1)).FloatString(2) + "%" }
@@ -368,7 +371,8 @@ const LineCreditNote = "credit_note"
 // CreditNote computes a credit note against a final invoice: net (minor
 // units, positive; 0 = everything not yet credited) back, with tax at the
 // invoice's own rate. credited is what earlier notes gave back (their
-// totals, positive). Nothing beyond the invoice's total can be credited.
+// totals, positive). Nothing beyond the invoice's total can be credited,
+// whatever net is (the arithmetic is exact up to 2^63 and beyond).
 func CreditNote(inv Invoice, net Money, reason string, credited Money) (Invoice, error) {
 	if strings.TrimSpace(reason) == "" {
 		return Invoice{}, errors.New("a credit note needs a reason")
@@ -377,22 +381,30 @@ func CreditNote(inv Invoice, net Money, reason string, credited Money) (Invoice,
 		return Invoice{}, errors.New("the amount to credit must be positive")
 	}
 	left := inv.Total - credited
-	var tax Money
+	var tax *big.Int
 	switch {
 	case net == 0 && left > 0:
 		// Everything left: its net and tax in the invoice's proportion.
-		tax = round(big.NewRat(int64(left)*int64(inv.Tax), max(int64(inv.Total), 1)))
-		net = left - tax
+		tax = roundInt(mul(ratInt(int64(left)), big.NewRat(int64(inv.Tax), max(int64(inv.Total), 1))))
+		net = left - Money(tax.Int64()) // tax is a share of left: it fits
 	case inv.Net != 0:
-		tax = round(big.NewRat(int64(net)*int64(inv.Tax), int64(inv.Net)))
+		tax = roundInt(mul(ratInt(int64(net)), big.NewRat(int64(inv.Tax), int64(inv.Net))))
+	default:
+		tax = new(big.Int)
 	}
-	if net+tax <= 0 {
+	total := new(big.Int).Add(big.NewInt(int64(net)), tax)
+	if total.Sign() <= 0 {
 		return Invoice{}, fmt.Errorf("nothing left to credit: %s of %s already credited", credited, inv.Total)
 	}
-	if net+tax > left {
-		return Invoice{}, fmt.Errorf("crediting %s would exceed what is left of the invoice (%s of %s)", net+tax, left, inv.Total)
+	if total.Cmp(big.NewInt(int64(left))) > 0 {
+		return Invoice{}, fmt.Errorf("crediting %s would exceed what is left of the invoice (%s of %s)", bigMoney(total), left, inv.Total)
 	}
+	t := Money(tax.Int64()) // net + tax ≤ left: both fit
 	return Invoice{Customer: inv.Customer, Plan: inv.Plan, Currency: inv.Currency, Period: inv.Period,
 		Lines:    []Line{{Kind: LineCreditNote, Description: reason, Amount: -net}},
-		Subtotal: -net, Net: -net, Tax: -tax, Total: -(net + tax)}, nil
+		Subtotal: -net, Net: -net, Tax: -t, Total: -(net + t)}, nil
 }
+
+// bigMoney formats minor units like Money.String, for amounts that may not
+// fit in Money.
+func bigMoney(n *big.Int) string { return new(big.Rat).SetFrac(n, big.NewInt(100)).FloatString(2) }

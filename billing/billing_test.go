@@ -1,6 +1,7 @@
 package billing_test
 
 import (
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -177,5 +178,27 @@ func TestCreditNote(t *testing.T) {
 	}
 	if _, err := billing.CreditNote(inv, -5, "x", 0); err == nil {
 		t.Error("a negative amount")
+	}
+}
+
+// An amount near 2^63 is "more than is left", with the amount it would
+// be, exactly (net × tax rate overflowed int64 and answered "nothing left
+// to credit", or a wrong amount).
+func TestCreditNoteHugeAmount(t *testing.T) {
+	inv := billing.Invoice{Net: 500, Tax: 95, Total: 595}
+	for net, want := range map[billing.Money]string{
+		math.MaxInt64:      "crediting 109758127238571832.10 would exceed what is left of the invoice (5.95 of 5.95)",
+		1 << 62:            "crediting 54879063619285916.06 would exceed what is left of the invoice (5.95 of 5.95)",
+		math.MaxInt64 / 95: "crediting 1155348707774440.34 would exceed what is left of the invoice (5.95 of 5.95)",
+	} {
+		if _, err := billing.CreditNote(inv, net, "x", 0); err == nil || err.Error() != want {
+			t.Errorf("net %d: %v, want %q", int64(net), err, want)
+		}
+		if _, err := billing.CreditNote(inv, net, "x", 100); err == nil || !strings.Contains(err.Error(), "would exceed what is left of the invoice (4.95 of 5.95)") {
+			t.Errorf("net %d after a credit of 1.00: %v", int64(net), err)
+		}
+	}
+	if cn, err := billing.CreditNote(inv, 500, "all", 0); err != nil || cn.Total != -595 || cn.Tax != -95 {
+		t.Errorf("everything = %+v, %v", cn, err)
 	}
 }

@@ -193,17 +193,13 @@ func InvoiceID(customer string, year int, month time.Month) string {
 
 func (r *Runner) runOne(ctx context.Context, c directory.Customer, year int, month time.Month) (Outcome, error) {
 	o := Outcome{Customer: c.ID, ID: InvoiceID(c.ID, year, month)}
-	plan, ok := r.plans[c.Plan]
-	switch {
-	case c.Plan == "":
+	if c.Plan == "" {
 		o.Skipped = "no plan"
 		return o, nil
-	case !ok:
-		return o, &metering.Error{Kind: metering.Conflict, Field: "plan",
-			Message: fmt.Sprintf("customer %s has plan %q, which the billing configuration does not define", c.ID, c.Plan)}
-	case plan.Currency != c.Currency:
-		return o, &metering.Error{Kind: metering.Conflict, Field: "currency",
-			Message: fmt.Sprintf("customer %s is billed in %s but plan %s is priced in %s", c.ID, c.Currency, plan.Name, plan.Currency)}
+	}
+	plan, err := r.planOf(c)
+	if err != nil {
+		return o, err
 	}
 	loc, err := time.LoadLocation(c.Timezone)
 	if err != nil {
@@ -243,6 +239,22 @@ func (r *Runner) runOne(ctx context.Context, c directory.Customer, year int, mon
 	}
 	o.Total, o.Currency = inv.Total, inv.Currency
 	return o, nil
+}
+
+// planOf returns the plan a customer is billed with: Conflict naming plan
+// if the configuration does not define it (any more), naming currency if
+// it is priced in another currency than the customer's.
+func (r *Runner) planOf(c directory.Customer) (Plan, error) {
+	plan, ok := r.plans[c.Plan]
+	switch {
+	case !ok:
+		return plan, &metering.Error{Kind: metering.Conflict, Field: "plan",
+			Message: fmt.Sprintf("customer %s has plan %q, which the billing configuration does not define", c.ID, c.Plan)}
+	case plan.Currency != c.Currency:
+		return plan, &metering.Error{Kind: metering.Conflict, Field: "currency",
+			Message: fmt.Sprintf("customer %s is billed in %s but plan %s is priced in %s", c.ID, c.Currency, plan.Name, plan.Currency)}
+	}
+	return plan, nil
 }
 
 // noInvoice says why a period yields no invoice for a customer: it ends

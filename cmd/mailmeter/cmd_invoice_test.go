@@ -32,7 +32,7 @@ func TestInvoiceCLI(t *testing.T) {
 		{"domain", "add", "acme.example", "--customer", "acme"},
 		{"mailbox", "add", "alice@acme.example", "--created", "2026-09-01T00:00:00Z"},
 	} {
-		if r := runCLI(t, nil, append(args, "--db", db)...); r.code != 0 {
+		if r := runCLI(t, nil, append(args, "--config", conf, "--db", db)...); r.code != 0 {
 			t.Fatalf("%v: %+v", args, r)
 		}
 	}

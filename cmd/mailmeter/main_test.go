@@ -49,7 +49,7 @@ func TestHelpAndUnknown(t *testing.T) {
 
 func TestDirectoryCLI(t *testing.T) {
 	db := "sqlite:" + filepath.Join(t.TempDir(), "m.db")
-	vars := map[string]string{"MAILMETER_DB": db}
+	vars := map[string]string{"MAILMETER_DB": db, "MAILMETER_CONFIG": plansConfig(t, "gold")}
 	steps := []struct {
 		args []string
 		code int
@@ -69,6 +69,7 @@ func TestDirectoryCLI(t *testing.T) {
 		{[]string{"mailbox", "remove", "carol@acme.example", "--at", "2026-11-01T00:00:00Z"}, 0, "removed"},
 		{[]string{"mailbox", "remove", "carol@acme.example"}, 1, "does not exist"},
 		{[]string{"customer", "update", "acme", "--plan", "gold", "--currency", "chf"}, 0, `customer acme updated: Acme GmbH, CHF, Europe/Berlin, plan "gold"`},
+		{[]string{"customer", "update", "acme", "--plan", "platinum"}, 1, `plan "platinum" is not defined; define the plan under billing.plans`},
 		{[]string{"customer", "update", "acme"}, 2, "nothing to change"},
 		{[]string{"customer", "update", "acme", "--timezone", "Nowhere/Land"}, 1, "timezone"},
 		{[]string{"customer", "add", "globex", "--name", "Globex"}, 0, "added"},
