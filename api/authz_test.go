@@ -47,6 +47,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 	e := sqliteEnv(t)
 	ctx := context.Background()
 	dir := directory.NewService(e.store, clock)
+	invs := billing.NewInvoices(e.store, clock)
 	for _, c := range callers {
 		for _, d := range []string{"acme", "globex"} {
 			if _, err := dir.AddMailbox(ctx, directory.MailboxInput{Address: "del-" + c.name + "@" + d + ".example"}); err != nil {
@@ -58,7 +59,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 			}
 			draft := billing.Record{ID: "fin-" + c.name + "-" + d, Customer: d, Status: billing.Draft,
 				Invoice: billing.Invoice{Customer: d, Currency: "EUR", Period: billing.Month(2026, time.October, time.UTC), Net: 100, Tax: 19, Total: 119}, ComputedAt: t0}
-			if err := e.store.SaveDraft(ctx, draft); err != nil {
+			if err := invs.SaveDraft(ctx, draft); err != nil {
 				t.Fatal(err)
 			}
 			for _, prefix := range []string{"rm-", "mv-"} {
@@ -69,7 +70,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 		}
 	}
 	for _, d := range []string{"acme", "globex"} {
-		if err := e.store.SaveDraft(ctx, billing.Record{ID: d + "-2026-10", Customer: d, Status: billing.Draft,
+		if err := invs.SaveDraft(ctx, billing.Record{ID: d + "-2026-10", Customer: d, Status: billing.Draft,
 			Invoice: billing.Invoice{Customer: d, Currency: "EUR", Period: billing.Month(2026, time.October, time.UTC)}, ComputedAt: t0}); err != nil {
 			t.Fatal(err)
 		}

@@ -79,7 +79,7 @@ func newEnvAuth(t testing.TB, s *store.Store, auth api.AuthConfig) *env {
 		Directory: dir, Quota: quota.NewService(s, view, s, clock), Reports: quota.NewReports(s, s, s, clock),
 		Ingest: metering.NewIngester(s, view.Apply), Checkpoints: s, MaxBodyBytes: 64 << 10,
 		Policy:  policy.NewDecider(view, policy.Options{Delimiter: "+"}, clock),
-		Billing: runner, Invoices: s,
+		Billing: runner, Invoices: billing.NewInvoices(s, clock),
 	})
 	return &env{t: t, store: s, view: view, router: r, spec: specRouter(t)}
 }

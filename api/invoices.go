@@ -78,7 +78,7 @@ func (a *app) listInvoices(c *gin.Context) {
 		a.fail(c, err)
 		return
 	}
-	recs, err := a.Invoices.ListInvoices(c.Request.Context(), tenantFilter(c), p)
+	recs, err := a.Invoices.List(c.Request.Context(), tenantFilter(c), p)
 	if err != nil {
 		a.fail(c, err)
 		return
@@ -87,7 +87,7 @@ func (a *app) listInvoices(c *gin.Context) {
 }
 
 func (a *app) getInvoice(c *gin.Context) {
-	r, err := a.Invoices.GetInvoice(c.Request.Context(), c.Param("id"))
+	r, err := a.Invoices.Get(c.Request.Context(), c.Param("id"))
 	if err == nil {
 		err = a.canSeeCustomer(c, r.Customer)
 	}
@@ -201,7 +201,7 @@ func (a *app) creditInvoice(c *gin.Context) {
 		a.fail(c, metering.FieldError("amount", "amount must not be negative"))
 		return
 	}
-	r, err := a.Invoices.CreditNote(c.Request.Context(), c.Param("id"), billing.Money(in.Amount), in.Reason, a.Now())
+	r, err := a.Invoices.CreditNote(c.Request.Context(), c.Param("id"), billing.Money(in.Amount), in.Reason)
 	if err != nil {
 		a.fail(c, err)
 		return
@@ -211,7 +211,7 @@ func (a *app) creditInvoice(c *gin.Context) {
 }
 
 func (a *app) finalizeInvoice(c *gin.Context) {
-	r, err := a.Invoices.Finalize(c.Request.Context(), c.Param("id"), a.Now())
+	r, err := a.Invoices.Finalize(c.Request.Context(), c.Param("id"))
 	if err != nil {
 		a.fail(c, err)
 		return

@@ -52,7 +52,7 @@ type Deps struct {
 	Checkpoints  Checkpoints
 	Policy       *policy.Decider // GET /v1/quota/check
 	Billing      *billing.Runner // POST /v1/invoices/run
-	Invoices     billing.Store
+	Invoices     *billing.Invoices
 	MaxBodyBytes int64 // default DefaultMaxBodyBytes
 	// MaxIngestBytes bounds POST /v1/ingest bodies; default
 	// DefaultMaxIngestBytes.

@@ -1,9 +1,3 @@
-// Package billing turns a period of measured usage into an invoice: a pure
-// function of a plan, the customer's mailboxes and their usage, and the
-// service's measured availability and delivery latency. Money is integer
-// minor units of the plan's currency; rates are basis points (1/100 of a
-// percent) or parts per million; every amount is rounded once, half away
-// from zero, where it is billed.
 package billing
 
 import (

@@ -11,58 +11,6 @@ import (
 	"github.com/mailmeter/mailmeter/metering"
 )
 
-// Invoice statuses.
-const (
-	Draft = "draft" // recomputed by every run of its period
-	Final = "final" // numbered and immutable
-)
-
-// Record kinds.
-const (
-	KindInvoice    = "invoice"
-	KindCreditNote = "credit_note"
-)
-
-// Record is a stored invoice or credit note.
-type Record struct {
-	ID          string // customer and period: "acme-2026-11"; a credit note adds "-cn1", "-cn2"…
-	Kind        string // KindInvoice or KindCreditNote
-	Credits     string // the invoice a credit note corrects
-	Customer    string
-	Status      string
-	Number      string // of a final invoice: "2026-000001", gapless per year
-	Invoice     Invoice
-	ComputedAt  time.Time
-	FinalizedAt time.Time
-}
-
-// ErrFinal is returned when a run meets a period already finalized.
-var ErrFinal = errors.New("invoice is final")
-
-// Store keeps invoices. Errors are *metering.Error values.
-type Store interface {
-	// SaveDraft creates or replaces the draft of r.ID. It returns a
-	// Conflict error wrapping ErrFinal if that invoice is final.
-	SaveDraft(ctx context.Context, r Record) error
-	// GetInvoice returns an invoice or NotFound.
-	GetInvoice(ctx context.Context, id string) (Record, error)
-	// ListInvoices pages through a customer's invoices ("" = all) by id
-	// (customer, then month).
-	ListInvoices(ctx context.Context, customer string, p directory.Page) ([]Record, error)
-	// Finalize numbers a draft with the next number of its year's
-	// sequence, in one transaction (no gaps, no reuse). A final invoice
-	// gives Conflict; a missing one NotFound.
-	Finalize(ctx context.Context, id string, at time.Time) (Record, error)
-	// DeleteDraft removes the draft of id, if there is one (nothing
-	// otherwise). It returns a Conflict error wrapping ErrFinal if that
-	// invoice is final.
-	DeleteDraft(ctx context.Context, id string) error
-	// CreditNote issues a final, numbered credit note against a final
-	// invoice (see CreditNote for net and the limits), in one transaction
-	// with the check of what was credited before.
-	CreditNote(ctx context.Context, invoiceID string, net Money, reason string, at time.Time) (Record, error)
-}
-
 // Sources are where a run reads usage.
 type Sources struct {
 	Directory directory.Store
@@ -72,10 +20,10 @@ type Sources struct {
 
 // Runner computes invoices of a period and keeps them as drafts.
 type Runner struct {
-	src   Sources
-	store Store
-	plans map[string]Plan
-	now   func() time.Time
+	src      Sources
+	invoices *Invoices
+	plans    map[string]Plan
+	now      func() time.Time
 }
 
 // NewRunner returns a Runner pricing customers by their plan's name.
@@ -90,7 +38,7 @@ func NewRunner(src Sources, store Store, plans []Plan, now func() time.Time) (*R
 		}
 		m[p.Name] = p
 	}
-	return &Runner{src: src, store: store, plans: m, now: now}, nil
+	return &Runner{src: src, invoices: NewInvoices(store, now), plans: m, now: now}, nil
 }
 
 // Outcome is what a run did for one customer.
@@ -186,11 +134,6 @@ func (r *Runner) customers(ctx context.Context, year int, month time.Month, ids 
 	return out, nil
 }
 
-// InvoiceID names a customer's invoice of a month.
-func InvoiceID(customer string, year int, month time.Month) string {
-	return fmt.Sprintf("%s-%04d-%02d", customer, year, int(month))
-}
-
 func (r *Runner) runOne(ctx context.Context, c directory.Customer, year int, month time.Month) (Outcome, error) {
 	o := Outcome{Customer: c.ID, ID: InvoiceID(c.ID, year, month)}
 	if c.Plan == "" {
@@ -229,7 +172,7 @@ func (r *Runner) runOne(ctx context.Context, c directory.Customer, year int, mon
 	if err != nil {
 		return o, err
 	}
-	err = r.store.SaveDraft(ctx, Record{ID: o.ID, Customer: c.ID, Status: Draft, Invoice: inv, ComputedAt: r.now().UTC()})
+	err = r.invoices.SaveDraft(ctx, Record{ID: o.ID, Customer: c.ID, Status: Draft, Invoice: inv, ComputedAt: r.now().UTC()})
 	if errors.Is(err, ErrFinal) {
 		o.Skipped = "final; not recomputed"
 		return o, nil
@@ -284,7 +227,7 @@ func noInvoice(c directory.Customer, lifetimes map[string][]Interval, per Period
 // yields no invoice (its mailboxes were removed back-dated); a final
 // invoice stays.
 func (r *Runner) dropDraft(ctx context.Context, o Outcome, why string) (Outcome, error) {
-	err := r.store.DeleteDraft(ctx, o.ID)
+	err := r.invoices.DeleteDraft(ctx, o.ID)
 	switch {
 	case errors.Is(err, ErrFinal):
 		o.Skipped = "final; not recomputed"

@@ -3,8 +3,6 @@ package billing_test
 import (
 	"context"
 	"errors"
-	"fmt"
-	"sync"
 	"testing"
 	"time"
 
@@ -75,6 +73,7 @@ func TestRunnerMonth(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		invs := billing.NewInvoices(s, clock)
 		rep, err := r.Run(ctx, 2026, time.November, nil, nil)
 		if err != nil || len(rep.Failures) != 0 {
 			t.Fatal(err, rep.Failures)
@@ -100,18 +99,18 @@ func TestRunnerMonth(t *testing.T) {
 		}
 
 		// Final: numbered in order, never recomputed, never finalized twice.
-		f1, err := s.Finalize(ctx, "acme-2026-11", now)
+		f1, err := invs.Finalize(ctx, "acme-2026-11")
 		if err != nil || f1.Number != "2026-000001" || f1.Status != billing.Final {
 			t.Fatalf("finalize acme = %+v, %v", f1, err)
 		}
-		f2, err := s.Finalize(ctx, "globex-2026-11", now)
+		f2, err := invs.Finalize(ctx, "globex-2026-11")
 		if err != nil || f2.Number != "2026-000002" {
 			t.Fatalf("finalize globex = %+v, %v", f2, err)
 		}
-		if _, err := s.Finalize(ctx, "acme-2026-11", now); metering.KindOf(err) != metering.Conflict || !errors.Is(err, billing.ErrFinal) {
+		if _, err := invs.Finalize(ctx, "acme-2026-11"); metering.KindOf(err) != metering.Conflict || !errors.Is(err, billing.ErrFinal) {
 			t.Errorf("finalizing twice: %v", err)
 		}
-		if _, err := s.Finalize(ctx, "nope-2026-11", now); metering.KindOf(err) != metering.NotFound {
+		if _, err := invs.Finalize(ctx, "nope-2026-11"); metering.KindOf(err) != metering.NotFound {
 			t.Errorf("finalizing a missing invoice: %v", err)
 		}
 		// New usage after finalizing changes nothing of the final invoice.
@@ -137,105 +136,6 @@ func TestRunnerMonth(t *testing.T) {
 }
 
 func ptr(s string) *string { return &s }
-
-// Finalizing many invoices at once (several API replicas) uses every
-// number of the year once, with no gap.
-func TestFinalizeConcurrentlyIsGapless(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, s *store.Store) {
-		ctx := context.Background()
-		dir := directory.NewService(s, time.Now)
-		per := billing.Month(2026, time.November, time.UTC)
-		const n = 24
-		for i := range n {
-			id := "c" + string(rune('a'+i))
-			if _, err := dir.AddCustomer(ctx, directory.CustomerInput{ID: id, Name: id}); err != nil {
-				t.Fatal(err)
-			}
-			rec := billing.Record{ID: billing.InvoiceID(id, 2026, time.November), Customer: id, Status: billing.Draft,
-				Invoice: billing.Invoice{Customer: id, Currency: "EUR", Period: per, Total: 100}, ComputedAt: time.Now()}
-			if err := s.SaveDraft(ctx, rec); err != nil {
-				t.Fatal(err)
-			}
-		}
-		numbers := make(chan string, n)
-		errs := make(chan error, n)
-		var wg sync.WaitGroup
-		for w := range 4 {
-			wg.Go(func() {
-				for i := w; i < n; i += 4 {
-					r, err := s.Finalize(ctx, billing.InvoiceID("c"+string(rune('a'+i)), 2026, time.November), time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC))
-					if err != nil {
-						errs <- err
-						return
-					}
-					numbers <- r.Number
-				}
-			})
-		}
-		wg.Wait()
-		close(numbers)
-		close(errs)
-		for err := range errs {
-			t.Fatal(err)
-		}
-		seen := map[string]bool{}
-		for num := range numbers {
-			seen[num] = true
-		}
-		for i := 1; i <= n; i++ {
-			if num := fmt.Sprintf("2026-%06d", i); !seen[num] {
-				t.Errorf("number %s not used (used: %d distinct)", num, len(seen))
-			}
-		}
-	})
-}
-
-// Credit notes correct final invoices only, are numbered from their own
-// sequence, and never give back more than the invoice's total.
-func TestCreditNotes(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, s *store.Store) {
-		ctx := context.Background()
-		dir := directory.NewService(s, time.Now)
-		dir.AddCustomer(ctx, directory.CustomerInput{ID: "acme", Name: "Acme"})
-		at := time.Date(2026, 12, 3, 0, 0, 0, 0, time.UTC)
-		draft := billing.Record{ID: "acme-2026-11", Customer: "acme", Status: billing.Draft, ComputedAt: at,
-			Invoice: billing.Invoice{Customer: "acme", Currency: "EUR", Period: billing.Month(2026, time.November, time.UTC), Net: 802, Tax: 152, Total: 954}}
-		if err := s.SaveDraft(ctx, draft); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := s.CreditNote(ctx, "acme-2026-11", 100, "too early", at); metering.KindOf(err) != metering.Conflict {
-			t.Errorf("credit note on a draft: %v", err)
-		}
-		if _, err := s.Finalize(ctx, "acme-2026-11", at); err != nil {
-			t.Fatal(err)
-		}
-		cn1, err := s.CreditNote(ctx, "acme-2026-11", 100, "wrong storage reading", at)
-		if err != nil || cn1.ID != "acme-2026-11-cn1" || cn1.Number != "CN-2026-000001" || cn1.Kind != billing.KindCreditNote ||
-			cn1.Credits != "acme-2026-11" || cn1.Status != billing.Final || cn1.Invoice.Total != -119 {
-			t.Fatalf("first note = %+v, %v", cn1, err)
-		}
-		cn2, err := s.CreditNote(ctx, "acme-2026-11", 0, "cancelled", at)
-		if err != nil || cn2.Number != "CN-2026-000002" || cn2.Invoice.Total != -835 {
-			t.Fatalf("second note = %+v, %v", cn2, err)
-		}
-		if _, err := s.CreditNote(ctx, "acme-2026-11", 1, "once more", at); metering.KindOf(err) != metering.Conflict || metering.FieldOf(err) != "amount" {
-			t.Errorf("over-crediting: %v", err)
-		}
-		if _, err := s.Finalize(ctx, "acme-2026-11-cn1", at); metering.KindOf(err) != metering.Conflict {
-			t.Errorf("finalizing a credit note: %v", err)
-		}
-		if _, err := s.CreditNote(ctx, "acme-2026-11-cn1", 1, "a note of a note", at); metering.KindOf(err) != metering.Conflict {
-			t.Errorf("crediting a credit note: %v", err)
-		}
-		if _, err := s.CreditNote(ctx, "nope", 1, "x", at); metering.KindOf(err) != metering.NotFound {
-			t.Errorf("crediting a missing invoice: %v", err)
-		}
-		inv, _ := s.GetInvoice(ctx, "acme-2026-11")
-		if inv.Number != "2026-000001" || inv.Invoice.Total != 954 {
-			t.Errorf("the invoice itself changed: %+v", inv)
-		}
-	})
-}
 
 // A customer removed during a month still gets that month's invoice, for
 // the days its mailboxes existed; later months leave it out.

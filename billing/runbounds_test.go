@@ -156,7 +156,7 @@ func TestNoInvoiceWithoutMailboxes(t *testing.T) {
 		if _, err := s.GetInvoice(ctx, "initech-2026-11"); metering.KindOf(err) != metering.NotFound {
 			t.Errorf("initech billed for a month without a mailbox: %v", err)
 		}
-		if _, err := s.Finalize(ctx, "globex-2026-11", now); err != nil {
+		if _, err := billing.NewInvoices(s, clock).Finalize(ctx, "globex-2026-11"); err != nil {
 			t.Fatal(err)
 		}
 		// Both mailboxes turn out to have left in October.

@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"time"
 
@@ -12,10 +11,12 @@ import (
 
 	"github.com/mailmeter/mailmeter/billing"
 	"github.com/mailmeter/mailmeter/directory"
-	"github.com/mailmeter/mailmeter/metering"
 )
 
-var _ billing.Store = (*Store)(nil)
+var (
+	_ billing.Store = (*Store)(nil)
+	_ billing.Tx    = invoiceTx{}
+)
 
 type invoiceRow struct {
 	ID          string     `gorm:"column:id;primaryKey"`
@@ -43,10 +44,8 @@ type invoiceSequenceRow struct {
 func (invoiceSequenceRow) TableName() string { return "invoice_sequences" }
 
 func (r invoiceRow) record() (billing.Record, error) {
-	rec := billing.Record{ID: r.ID, Kind: r.Kind, Credits: deref(r.Credits), Customer: r.CustomerID, Status: r.Status, ComputedAt: r.ComputedAt.UTC()}
-	if r.Number != nil {
-		rec.Number = *r.Number
-	}
+	rec := billing.Record{ID: r.ID, Kind: r.Kind, Credits: deref(r.Credits), Customer: r.CustomerID, Status: r.Status,
+		Number: deref(r.Number), ComputedAt: r.ComputedAt.UTC()}
 	if r.FinalizedAt != nil {
 		rec.FinalizedAt = r.FinalizedAt.UTC()
 	}
@@ -56,30 +55,33 @@ func (r invoiceRow) record() (billing.Record, error) {
 	return rec, nil
 }
 
-// SaveDraft implements billing.Store.
-func (s *Store) SaveDraft(ctx context.Context, r billing.Record) error {
+// invoiceRowOf maps a record to its row; the totals and period are
+// columns too, for listing.
+func invoiceRowOf(r billing.Record) (invoiceRow, error) {
 	doc, err := json.Marshal(r.Invoice)
 	if err != nil {
-		return err
+		return invoiceRow{}, fmt.Errorf("invoice %s: %w", r.ID, err)
 	}
 	row := invoiceRow{ID: r.ID, CustomerID: r.Customer, PeriodFrom: r.Invoice.Period.From.UTC(), PeriodTo: r.Invoice.Period.To.UTC(),
-		Status: billing.Draft, Kind: billing.KindInvoice, Currency: r.Invoice.Currency, Total: int64(r.Invoice.Total), Document: string(doc), ComputedAt: r.ComputedAt.UTC()}
-	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		var cur invoiceRow
-		err := lockRow(tx, "UPDATE").Where("id = ?", r.ID).Take(&cur).Error
-		switch {
-		case errors.Is(err, gorm.ErrRecordNotFound):
-			return tx.Create(&row).Error
-		case err != nil:
-			return err
-		case cur.Status != billing.Draft:
-			return &metering.Error{Kind: metering.Conflict, Message: "invoice " + r.ID + " is final", Err: billing.ErrFinal}
+		Status: r.Status, Number: ref(r.Number), Currency: r.Invoice.Currency, Total: int64(r.Invoice.Total), Document: string(doc),
+		ComputedAt: r.ComputedAt.UTC(), Kind: r.Kind, Credits: ref(r.Credits)}
+	if !r.FinalizedAt.IsZero() {
+		at := r.FinalizedAt.UTC()
+		row.FinalizedAt = &at
+	}
+	return row, nil
+}
+
+func records(rows []invoiceRow) ([]billing.Record, error) {
+	out := make([]billing.Record, len(rows))
+	for i, r := range rows {
+		rec, err := r.record()
+		if err != nil {
+			return nil, err
 		}
-		return tx.Model(&invoiceRow{}).Where("id = ? AND status = ?", r.ID, billing.Draft).Updates(map[string]any{
-			"period_from": row.PeriodFrom, "period_to": row.PeriodTo, "currency": row.Currency, "total": row.Total,
-			"document": row.Document, "computed_at": row.ComputedAt}).Error
-	})
-	return translate(err, "save invoice %s", r.ID)
+		out[i] = rec
+	}
+	return out, nil
 }
 
 // GetInvoice implements billing.Store.
@@ -101,112 +103,74 @@ func (s *Store) ListInvoices(ctx context.Context, customer string, p directory.P
 	if err := q.Find(&rows).Error; err != nil {
 		return nil, translate(err, "list invoices")
 	}
-	out := make([]billing.Record, len(rows))
-	for i, r := range rows {
-		rec, err := r.record()
-		if err != nil {
-			return nil, err
-		}
-		out[i] = rec
-	}
-	return out, nil
+	return records(rows)
 }
 
-// Finalize implements billing.Store: the invoice and its year's sequence
-// change in one transaction, so a number is used once and none is skipped.
-func (s *Store) Finalize(ctx context.Context, id string, at time.Time) (billing.Record, error) {
-	at = at.UTC()
-	var out invoiceRow
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := lockRow(tx, "UPDATE").Where("id = ?", id).Take(&out).Error; err != nil {
-			return err
-		}
-		if out.Kind != billing.KindInvoice {
-			return metering.Errorf(metering.Conflict, "%s is a credit note: final from the start", id)
-		}
-		if out.Status != billing.Draft {
-			return &metering.Error{Kind: metering.Conflict, Message: "invoice " + id + " is final already (" + deref(out.Number) + ")", Err: billing.ErrFinal}
-		}
-		number, err := nextNumber(tx, fmt.Sprint(at.Year()))
-		if err != nil {
-			return err
-		}
-		out.Status, out.Number, out.FinalizedAt = billing.Final, &number, &at
-		return tx.Model(&invoiceRow{}).Where("id = ? AND status = ?", id, billing.Draft).
-			Updates(map[string]any{"status": billing.Final, "number": number, "finalized_at": at}).Error
-	})
-	if err != nil {
+// InTx implements billing.Store with one database transaction; rows are
+// locked FOR UPDATE on PostgreSQL, SQLite transactions take the write lock
+// at begin.
+func (s *Store) InTx(ctx context.Context, fn func(billing.Tx) error) error {
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error { return fn(invoiceTx{tx}) })
+	return translate(err, "invoice transaction")
+}
+
+// invoiceTx implements billing.Tx: it maps and queries, the rules are
+// billing's.
+type invoiceTx struct{ db *gorm.DB }
+
+func (t invoiceTx) LockInvoice(id string) (billing.Record, error) {
+	var row invoiceRow
+	if err := lockRow(t.db, "UPDATE").Where("id = ?", id).Take(&row).Error; err != nil {
 		return billing.Record{}, translate(err, "invoice %s", id)
 	}
-	return out.record()
+	return row.record()
 }
 
-// nextNumber takes the next number of a sequence in tx: "SEQ-000042".
-func nextNumber(tx *gorm.DB, seq string) (string, error) {
-	if err := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&invoiceSequenceRow{Name: seq, Last: 0}).Error; err != nil {
-		return "", err
+func (t invoiceTx) CreditNotes(invoiceID string) ([]billing.Record, error) {
+	var rows []invoiceRow
+	if err := t.db.Where("credits = ?", invoiceID).Order("id").Find(&rows).Error; err != nil {
+		return nil, translate(err, "credit notes of %s", invoiceID)
+	}
+	return records(rows)
+}
+
+func (t invoiceTx) NextNumber(seq string) (int64, error) {
+	if err := t.db.Clauses(clause.OnConflict{DoNothing: true}).Create(&invoiceSequenceRow{Name: seq, Last: 0}).Error; err != nil {
+		return 0, translate(err, "sequence %s", seq)
 	}
 	var cur invoiceSequenceRow
-	if err := lockRow(tx, "UPDATE").Where("name = ?", seq).Take(&cur).Error; err != nil {
-		return "", err
+	if err := lockRow(t.db, "UPDATE").Where("name = ?", seq).Take(&cur).Error; err != nil {
+		return 0, translate(err, "sequence %s", seq)
 	}
 	next := cur.Last + 1
-	if err := tx.Model(&invoiceSequenceRow{}).Where("name = ? AND last = ?", seq, cur.Last).Update("last", next).Error; err != nil {
-		return "", err
+	if err := t.db.Model(&invoiceSequenceRow{}).Where("name = ? AND last = ?", seq, cur.Last).Update("last", next).Error; err != nil {
+		return 0, translate(err, "sequence %s", seq)
 	}
-	return fmt.Sprintf("%s-%06d", seq, next), nil
+	return next, nil
 }
 
-// CreditNote implements billing.Store.
-func (s *Store) CreditNote(ctx context.Context, invoiceID string, net billing.Money, reason string, at time.Time) (billing.Record, error) {
-	at = at.UTC()
-	var out billing.Record
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		var row invoiceRow
-		if err := lockRow(tx, "UPDATE").Where("id = ?", invoiceID).Take(&row).Error; err != nil {
-			return err
-		}
-		if row.Kind != billing.KindInvoice || row.Status != billing.Final {
-			return metering.Errorf(metering.Conflict, "%s is not a final invoice: only final invoices are corrected by credit notes", invoiceID)
-		}
-		inv, err := row.record()
-		if err != nil {
-			return err
-		}
-		var notes []invoiceRow
-		if err := tx.Where("credits = ?", invoiceID).Find(&notes).Error; err != nil {
-			return err
-		}
-		var credited billing.Money
-		for _, n := range notes {
-			credited -= billing.Money(n.Total)
-		}
-		doc, err := billing.CreditNote(inv.Invoice, net, reason, credited)
-		if err != nil {
-			return &metering.Error{Kind: metering.Conflict, Field: "amount", Message: err.Error()}
-		}
-		number, err := nextNumber(tx, fmt.Sprintf("CN-%d", at.Year()))
-		if err != nil {
-			return err
-		}
-		b, err := json.Marshal(doc)
-		if err != nil {
-			return err
-		}
-		id := fmt.Sprintf("%s-cn%d", invoiceID, len(notes)+1)
-		note := invoiceRow{ID: id, CustomerID: row.CustomerID, PeriodFrom: row.PeriodFrom, PeriodTo: row.PeriodTo, Status: billing.Final,
-			Number: &number, Currency: row.Currency, Total: int64(doc.Total), Document: string(b), ComputedAt: at, FinalizedAt: &at,
-			Kind: billing.KindCreditNote, Credits: &invoiceID}
-		if err := tx.Create(&note).Error; err != nil {
-			return err
-		}
-		out, err = note.record()
-		return err
-	})
+func (t invoiceTx) InsertInvoice(r billing.Record) error {
+	row, err := invoiceRowOf(r)
 	if err != nil {
-		return billing.Record{}, translate(err, "invoice %s", invoiceID)
+		return err
 	}
-	return out, nil
+	return translate(t.db.Create(&row).Error, "save invoice %s", r.ID)
+}
+
+func (t invoiceTx) UpdateInvoice(r billing.Record) error {
+	row, err := invoiceRowOf(r)
+	if err != nil {
+		return err
+	}
+	err = t.db.Model(&invoiceRow{}).Where("id = ?", r.ID).Updates(map[string]any{
+		"customer_id": row.CustomerID, "period_from": row.PeriodFrom, "period_to": row.PeriodTo, "status": row.Status,
+		"number": row.Number, "currency": row.Currency, "total": row.Total, "document": row.Document,
+		"computed_at": row.ComputedAt, "finalized_at": row.FinalizedAt, "kind": row.Kind, "credits": row.Credits}).Error
+	return translate(err, "save invoice %s", r.ID)
+}
+
+func (t invoiceTx) DeleteInvoice(id string) error {
+	return translate(t.db.Where("id = ?", id).Delete(&invoiceRow{}).Error, "delete invoice %s", id)
 }
 
 func deref(s *string) string {
@@ -216,20 +180,10 @@ func deref(s *string) string {
 	return *s
 }
 
-// DeleteDraft implements billing.Store.
-func (s *Store) DeleteDraft(ctx context.Context, id string) error {
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		var cur invoiceRow
-		err := lockRow(tx, "UPDATE").Where("id = ?", id).Take(&cur).Error
-		switch {
-		case errors.Is(err, gorm.ErrRecordNotFound):
-			return nil
-		case err != nil:
-			return err
-		case cur.Status != billing.Draft:
-			return &metering.Error{Kind: metering.Conflict, Message: "invoice " + id + " is final", Err: billing.ErrFinal}
-		}
-		return tx.Where("id = ? AND status = ?", id, billing.Draft).Delete(&invoiceRow{}).Error
-	})
-	return translate(err, "delete draft %s", id)
+// ref is nil for "" (a NULL column).
+func ref(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
 }

@@ -50,9 +50,9 @@ func runInvoice(ctx context.Context, e env, args []string) error {
 		if _, err := f.parse(e, args[1:], 0, 0); err != nil {
 			return err
 		}
-		return withBilling(ctx, e, f, func(_ config.Config, s *store.Store, _ *billing.Runner) error {
+		return withBilling(ctx, e, f, func(_ config.Config, invs *billing.Invoices, _ *billing.Runner) error {
 			recs, err := collectPages(func(p directory.Page) ([]billing.Record, string, error) {
-				rs, err := s.ListInvoices(ctx, *cust, p)
+				rs, err := invs.List(ctx, *cust, p)
 				if len(rs) == 0 {
 					return rs, "", err
 				}
@@ -85,8 +85,8 @@ func runInvoice(ctx context.Context, e env, args []string) error {
 		if err != nil {
 			return err
 		}
-		return withBilling(ctx, e, f, func(_ config.Config, s *store.Store, _ *billing.Runner) error {
-			r, err := s.GetInvoice(ctx, pos[0])
+		return withBilling(ctx, e, f, func(_ config.Config, invs *billing.Invoices, _ *billing.Runner) error {
+			r, err := invs.Get(ctx, pos[0])
 			if err != nil {
 				return err
 			}
@@ -115,8 +115,8 @@ func runInvoice(ctx context.Context, e env, args []string) error {
 		if *reason == "" || *amount < 0 {
 			return usagef("invoice credit needs --reason and a non-negative --amount")
 		}
-		return withBilling(ctx, e, f, func(_ config.Config, s *store.Store, _ *billing.Runner) error {
-			r, err := s.CreditNote(ctx, pos[0], billing.Money(*amount), *reason, time.Now())
+		return withBilling(ctx, e, f, func(_ config.Config, invs *billing.Invoices, _ *billing.Runner) error {
+			r, err := invs.CreditNote(ctx, pos[0], billing.Money(*amount), *reason)
 			if err != nil {
 				return err
 			}
@@ -129,8 +129,8 @@ func runInvoice(ctx context.Context, e env, args []string) error {
 		if err != nil {
 			return err
 		}
-		return withBilling(ctx, e, f, func(_ config.Config, s *store.Store, _ *billing.Runner) error {
-			r, err := s.Finalize(ctx, pos[0], time.Now())
+		return withBilling(ctx, e, f, func(_ config.Config, invs *billing.Invoices, _ *billing.Runner) error {
+			r, err := invs.Finalize(ctx, pos[0])
 			if err != nil {
 				return err
 			}
@@ -142,7 +142,7 @@ func runInvoice(ctx context.Context, e env, args []string) error {
 }
 
 // withBilling loads the configuration (plans included) and opens the store.
-func withBilling(ctx context.Context, e env, f *cmdFlags, fn func(config.Config, *store.Store, *billing.Runner) error) error {
+func withBilling(ctx context.Context, e env, f *cmdFlags, fn func(config.Config, *billing.Invoices, *billing.Runner) error) error {
 	return withStore(ctx, e, f, func(c config.Config, s *store.Store) error {
 		ps, err := plans(c)
 		if err != nil {
@@ -152,7 +152,7 @@ func withBilling(ctx context.Context, e env, f *cmdFlags, fn func(config.Config,
 		if err != nil {
 			return err
 		}
-		return fn(c, s, r)
+		return fn(c, billing.NewInvoices(s, time.Now), r)
 	})
 }
 

@@ -297,7 +297,7 @@ func newRouter(c config.Config, log *slog.Logger, s *store.Store, verifier *api.
 		Checkpoints:    s,
 		Policy:         newDecider(c, view),
 		Billing:        runner,
-		Invoices:       s,
+		Invoices:       billing.NewInvoices(s, time.Now),
 		MaxBodyBytes:   c.API.MaxBodyBytes,
 		MaxIngestBytes: c.API.MaxIngestBytes,
 		Registry:       reg,

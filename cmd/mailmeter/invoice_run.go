@@ -11,7 +11,6 @@ import (
 	"github.com/mailmeter/mailmeter/billing"
 	"github.com/mailmeter/mailmeter/config"
 	"github.com/mailmeter/mailmeter/metering"
-	"github.com/mailmeter/mailmeter/store"
 )
 
 // invoiceRun computes a month's drafts. Every customer that can be billed
@@ -29,7 +28,7 @@ func invoiceRun(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return usagef("--period %q: want YYYY-MM", *per)
 	}
-	return withBilling(ctx, e, f, func(c config.Config, _ *store.Store, r *billing.Runner) error {
+	return withBilling(ctx, e, f, func(c config.Config, _ *billing.Invoices, r *billing.Runner) error {
 		var only []string
 		if *cust != "" {
 			only = []string{*cust}
