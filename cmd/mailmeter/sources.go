@@ -52,8 +52,12 @@ func logSources(c config.Config) ([]collect.LogSource, error) {
 		if err != nil {
 			return nil, err
 		}
+		stream := collect.StreamName(h, path)
+		if c.Collect.Push != "" {
+			stream = "" // the ingest API keeps no stream checkpoint
+		}
 		out = append(out, collect.LogSource{
-			Name: h + ":" + path, Path: path, Format: l.Format,
+			Name: h + ":" + path, Path: path, Stream: stream, Format: l.Format,
 			Proc: collect.ProcessorOptions{Location: loc, Delimiter: c.RecipientDelimiter(),
 				MaxAge: time.Duration(c.Collect.MaxOpenAge)},
 			FlushInterval: time.Duration(c.Collect.FlushInterval),

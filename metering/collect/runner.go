@@ -16,6 +16,10 @@ import (
 type LogSource struct {
 	Name          string // checkpoint key: "host:/var/log/mail.log"
 	Path          string
+	// Stream, if set, is the log stream the source reads (StreamName):
+	// the collector starts where the stream's last reader (a backfill)
+	// stopped, and each commit advances the stream too, for the next one.
+	Stream        string
 	Format        string // auto, postfix or exim
 	Proc          ProcessorOptions
 	Tail          tail.Options
@@ -122,6 +126,9 @@ func (r *Runner) start(ctx context.Context) (*run, error) {
 		return err
 	})
 	if err != nil {
+		return nil, err
+	}
+	if err := st.handoff(ctx); err != nil {
 		return nil, err
 	}
 	if err := st.restore(); err != nil {

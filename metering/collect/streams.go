@@ -128,3 +128,40 @@ func (w *streamWriter) Commit(ctx context.Context, b metering.Batch) error {
 func (m *streamMark) movedOn(cp metering.Checkpoint) bool {
 	return m.cp.Seq > 0 && (cp.Seq == 0 || !bytes.Equal(m.cp.Position, cp.Position) || !bytes.Equal(m.cp.State, cp.State))
 }
+
+// handoff joins the source's stream: it commits through a streamWriter
+// from now on and, when another reader advanced the stream since the
+// source's last commit (or the source is new), starts from the stream's
+// position and open messages rather than its own. A stream that cannot be
+// loaded is left alone, with a warning: collecting goes on without it.
+func (st *run) handoff(ctx context.Context) error {
+	if st.src.Stream == "" {
+		return nil
+	}
+	var m streamMark
+	err := retry(ctx, st.Runner.log, "load stream checkpoint", func() error {
+		var err error
+		m, err = loadStream(ctx, st.committer, st.src.Stream)
+		return err
+	})
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	if err != nil {
+		st.Runner.log.Warn("log stream not joined: open messages are not handed over to or from a backfill", "stream", st.src.Stream, "err", err)
+		return nil
+	}
+	if m.movedOn(st.cp) {
+		st.Runner.log.Info("continuing the log stream where its last reader stopped", "stream", st.src.Stream, "position", m.pos.String())
+		pos := m.pos
+		pos.Path = "" // the stream's reader may have read the file under another name
+		b, err := pos.Marshal()
+		if err != nil {
+			return err
+		}
+		st.cp.Position, st.cp.State = b, m.cp.State
+	}
+	w := &streamWriter{Committer: st.committer, mark: m, offset: st.cp.Offset}
+	st.rec = metering.NewRecorder(w, st.onCommit)
+	return nil
+}
