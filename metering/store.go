@@ -67,10 +67,10 @@ type Batch struct {
 	// belongs to (its host and log name, across rotated files and
 	// readers), advanced in the same transaction and fenced like
 	// Checkpoint: Conflict unless its Seq is the stored one plus one.
-	Stream *Checkpoint
-	Counters   []CounterDelta
-	Gauges     []GaugeDelta
-	Latency    []LatencyDelta
+	Stream   *Checkpoint
+	Counters []CounterDelta
+	Gauges   []GaugeDelta
+	Latency  []LatencyDelta
 	// Availability comes from probes, which commit their own batches.
 	Availability []AvailabilityDelta
 }

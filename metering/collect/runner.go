@@ -14,8 +14,8 @@ import (
 
 // LogSource describes one tailed log.
 type LogSource struct {
-	Name          string // checkpoint key: "host:/var/log/mail.log"
-	Path          string
+	Name string // checkpoint key: "host:/var/log/mail.log"
+	Path string
 	// Stream, if set, is the log stream the source reads (StreamName):
 	// the collector starts where the stream's last reader (a backfill)
 	// stopped, and each commit advances the stream too, for the next one.
