@@ -63,16 +63,16 @@ func (p ProbeAvailability) Share() float64 {
 // one transaction: all of it or nothing.
 type Batch struct {
 	Checkpoint *Checkpoint
+	Counters   []CounterDelta
+	Gauges     []GaugeDelta
+	Latency    []LatencyDelta
+	// Availability comes from probes, which commit their own batches.
+	Availability []AvailabilityDelta
 	// Stream, if set, is the checkpoint of the log stream the source
 	// belongs to (its host and log name, across rotated files and
 	// readers), advanced in the same transaction and fenced like
 	// Checkpoint: Conflict unless its Seq is the stored one plus one.
-	Stream   *Checkpoint
-	Counters []CounterDelta
-	Gauges   []GaugeDelta
-	Latency  []LatencyDelta
-	// Availability comes from probes, which commit their own batches.
-	Availability []AvailabilityDelta
+	Stream *Checkpoint
 }
 
 // Empty reports whether the batch carries no usage.

@@ -14,17 +14,17 @@ import (
 
 // LogSource describes one tailed log.
 type LogSource struct {
-	Name string // checkpoint key: "host:/var/log/mail.log"
-	Path string
-	// Stream, if set, is the log stream the source reads (StreamName):
-	// the collector starts where the stream's last reader (a backfill)
-	// stopped, and each commit advances the stream too, for the next one.
-	Stream        string
+	Name          string // checkpoint key: "host:/var/log/mail.log"
+	Path          string
 	Format        string // auto, postfix or exim
 	Proc          ProcessorOptions
 	Tail          tail.Options
 	FlushInterval time.Duration // commit at least this often while lines arrive
 	BatchLines    int           // commit after this many lines
+	// Stream, if set, is the log stream the source reads (StreamName):
+	// the collector starts where the stream's last reader (a backfill)
+	// stopped, and each commit advances the stream too, for the next one.
+	Stream string
 }
 
 // Runner tails one log source and commits its usage exactly once.
