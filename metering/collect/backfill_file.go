@@ -43,9 +43,7 @@ type fileRun struct {
 // file backfills one file of stream.
 func (b *backfill) file(ctx context.Context, stream, path string) BackfillResult {
 	r := &fileRun{backfill: b, path: path, res: BackfillResult{Path: path, Stream: stream}}
-	if err := r.run(ctx); err != nil {
-		r.res.Err = fmt.Errorf("backfill %s: %w", path, err)
-	}
+	r.res.Err = r.run(ctx)
 	return r.res
 }
 

@@ -57,6 +57,7 @@ func (r *fileRun) read(ctx context.Context) (tail.Position, error) {
 func (r *fileRun) judge() error {
 	p := r.p
 	if p.undecided() {
+		r.res.Unknown = map[string]int64{"format not recognised": r.res.Lines}
 		return fmt.Errorf("cannot tell the log format of %s; pass the format (postfix or exim)", r.path)
 	}
 	if p.proc == nil {
@@ -72,7 +73,7 @@ func (r *fileRun) judge() error {
 	r.res.Metered = max(r.res.Lines-unknown, 0)
 	r.res.WrongFormat = unknown*2 > r.res.Lines
 	if r.res.WrongFormat && !r.opts.Force {
-		return fmt.Errorf("%w: %d of %d lines not understood as %s; not metered", ErrWrongFormat, unknown, r.res.Lines, p.format)
+		return fmt.Errorf("%w: %d of %d lines not understood as %s", ErrWrongFormat, unknown, r.res.Lines, p.format)
 	}
 	return nil
 }
