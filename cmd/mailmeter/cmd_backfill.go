@@ -18,7 +18,7 @@ func runBackfill(ctx context.Context, e env, args []string) error {
 	f := newFlags("backfill", "backfill [--format auto|postfix|exim] [--host NAME] [--stream NAME] [--timezone ZONE] [--force] FILE...", e)
 	format := f.String("format", "auto", "log format: auto, postfix or exim")
 	host := f.String("host", "", "mail host the files come from (default: this host's name)")
-	stream := f.String("stream", "", "log stream of every file (default: HOST:the file's name without rotation suffixes)")
+	stream := f.String("stream", "", "log name every file belongs to, e.g. mail.log (default: each file's name without rotation suffixes)")
 	tz := f.String("timezone", "Local", "zone of timestamps that carry none")
 	force := f.Bool("force", false, "meter files the checks refuse: mostly not understood (wrong format?), or older than their stream's position (metered on their own)")
 	files, err := f.parse(e, args, 1, -1)

@@ -19,8 +19,9 @@ type BackfillOptions struct {
 	Format   string // auto, postfix or exim
 	Proc     ProcessorOptions
 	Progress func(path string, done, total int64) // may be nil
-	// Stream, if set, is the log stream every file belongs to (see
-	// StreamName), for files not named as logrotate names them.
+	// Stream, if set, is the log name every file belongs to ("mail.log"),
+	// for files not named as logrotate names them; the stream is
+	// Host:Stream (see StreamName).
 	Stream string
 	// Force meters a file the checks refuse: one whose lines are mostly
 	// not understood (the format is probably wrong), and one older than
@@ -118,9 +119,9 @@ func streamsOf(files []string, o BackfillOptions) []streamFiles {
 	var out []streamFiles
 	index := map[string]int{}
 	for _, f := range files {
-		name := o.Stream
-		if name == "" {
-			name = StreamName(o.Host, f)
+		name := StreamName(o.Host, f)
+		if o.Stream != "" {
+			name = o.Host + ":" + o.Stream
 		}
 		i, ok := index[name]
 		if !ok {
