@@ -164,9 +164,15 @@ func gzipped(b []byte) []byte {
 func usageTotals(t *testing.T, db string) map[string]map[metering.Metric]int64 {
 	t.Helper()
 	r := runCLI(t, nil, "usage", "--period", "2026-10", "--json", "--db", db)
-	var doc struct{ Rows []map[string]any }
+	var doc struct {
+		Period struct{ From, To string }
+		Rows   []map[string]any
+	}
 	if err := json.Unmarshal([]byte(r.stdout), &doc); err != nil {
 		t.Fatalf("usage --json: %v %+v", err, r)
+	}
+	if doc.Period.From != "2026-10-01T00:00:00Z" || doc.Period.To != "2026-11-01T00:00:00Z" {
+		t.Errorf("usage --json period %+v, want October 2026", doc.Period)
 	}
 	out := map[string]map[metering.Metric]int64{}
 	for _, row := range doc.Rows {
