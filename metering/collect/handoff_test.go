@@ -2,6 +2,7 @@ package collect_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -111,4 +112,31 @@ func bytesOf(lines []string) int64 {
 		n += int64(len(l))
 	}
 	return n
+}
+
+// A collector that joins a stream and has read nothing yet keeps the
+// stream's newest line time: a file older than what was backfilled is
+// still refused afterwards.
+func TestCollectorKeepsTheStreamsNewestLine(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		cfg := smallConfig(29)
+		cfg.Messages = 200
+		path, _ := generate(t, t.TempDir(), collect.FormatPostfix, cfg)
+		lines := splitLines(t, path)
+		dir := t.TempDir()
+		live := filepath.Join(dir, "mail.log")
+		writeLines(t, live+".1", lines[len(lines)/2:], -time.Hour)
+		opts := collect.BackfillOptions{Host: "mx1", Proc: collect.ProcessorOptions{Location: time.UTC, Delimiter: "+"}}
+		mustBackfill(t, s, live+".1", opts)
+		writeLines(t, live, nil, 0)
+		c := startStreamCollector(t, s, "mx1", live)
+		waitCommitted(t, s, "mx1:"+live, 0, c)
+		c.stop(t)
+		old := filepath.Join(t.TempDir(), "mail.log.2")
+		writeLines(t, old, lines[:len(lines)/2], -2*time.Hour)
+		res, err := collect.Backfill(context.Background(), []string{old}, opts, s, nil, quiet)
+		if err != nil || len(res) != 1 || !errors.Is(res[0].Err, collect.ErrOlder) {
+			t.Fatalf("backfill of an older file after the collector joined: %+v, %v; want refused", res, err)
+		}
+	})
 }

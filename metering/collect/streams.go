@@ -3,6 +3,7 @@ package collect
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"path/filepath"
 	"strings"
 
@@ -114,6 +115,7 @@ func (w *streamWriter) Commit(ctx context.Context, b metering.Batch) error {
 		return w.Committer.Commit(ctx, b)
 	}
 	b.Stream = w.mark.next(*b.Checkpoint, max(b.Checkpoint.Offset-w.offset, 0))
+	b.Stream.State = w.keepNewest(b.Stream.State)
 	if err := w.Committer.Commit(ctx, b); err != nil {
 		return err
 	}
@@ -122,11 +124,26 @@ func (w *streamWriter) Commit(ctx context.Context, b metering.Batch) error {
 	return nil
 }
 
+// keepNewest returns state with the stream's newest line time kept: a
+// collector's processor knows only the lines it read since it started.
+func (w *streamWriter) keepNewest(state []byte) []byte {
+	s, err := decodeState(state)
+	if err != nil || !s.Newest.Before(w.mark.state.Newest) {
+		return state
+	}
+	s.Newest = w.mark.state.Newest
+	b, err := json.Marshal(s)
+	if err != nil {
+		return state
+	}
+	return b
+}
+
 // movedOn reports whether the stream was advanced by another reader since
 // a source last committed cp: it then continues from the stream's
 // position, not its own.
 func (m *streamMark) movedOn(cp metering.Checkpoint) bool {
-	return m.cp.Seq > 0 && (cp.Seq == 0 || !bytes.Equal(m.cp.Position, cp.Position) || !bytes.Equal(m.cp.State, cp.State))
+	return m.cp.Seq > 0 && (cp.Seq == 0 || !bytes.Equal(m.cp.Position, cp.Position))
 }
 
 // handoff joins the source's stream: it commits through a streamWriter
