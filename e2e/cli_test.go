@@ -62,15 +62,23 @@ func runCLI(t *testing.T, ctx context.Context, bin string, args ...string) []byt
 	return stdout.Bytes()
 }
 
-// usageJSON reads the output of "mailmeter usage --json": an array of
-// objects, each with "mailbox" and one integer per counter metric.
+// usageJSON reads the output of "mailmeter usage --json": an object with
+// the period and its rows, each with "mailbox" and one integer per counter
+// metric.
 func usageJSON(b []byte) (totals, error) {
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.UseNumber()
-	var rows []map[string]any
-	if err := dec.Decode(&rows); err != nil {
+	var doc struct {
+		Period struct{ From, To string }
+		Rows   []map[string]any
+	}
+	if err := dec.Decode(&doc); err != nil {
 		return nil, err
 	}
+	if doc.Period.From == "" || doc.Period.To == "" {
+		return nil, fmt.Errorf("no period in %s", b)
+	}
+	rows := doc.Rows
 	got := totals{}
 	for _, row := range rows {
 		mb, ok := row["mailbox"].(string)

@@ -276,8 +276,15 @@ func (r *Recorder) batchLocked(cp *Checkpoint) Batch {
 // between a failed Flush and its retry, or they would be committed under the
 // old checkpoint.
 func (r *Recorder) Flush(ctx context.Context, cp *Checkpoint) error {
+	return r.FlushWith(ctx, cp, nil)
+}
+
+// FlushWith is Flush that also advances a log stream's checkpoint, which
+// may be nil (see Batch.Stream).
+func (r *Recorder) FlushWith(ctx context.Context, cp, stream *Checkpoint) error {
 	r.mu.Lock()
 	b := r.batchLocked(cp)
+	b.Stream = stream
 	taken := r.pending
 	r.reset()
 	r.mu.Unlock()

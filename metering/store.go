@@ -68,6 +68,11 @@ type Batch struct {
 	Latency    []LatencyDelta
 	// Availability comes from probes, which commit their own batches.
 	Availability []AvailabilityDelta
+	// Stream, if set, is the checkpoint of the log stream the source
+	// belongs to (its host and log name, across rotated files and
+	// readers), advanced in the same transaction and fenced like
+	// Checkpoint: Conflict unless its Seq is the stored one plus one.
+	Stream *Checkpoint
 }
 
 // Empty reports whether the batch carries no usage.
@@ -151,9 +156,10 @@ type StreamCommitter interface {
 type StreamTx interface {
 	// Add writes a part's usage (its Checkpoint is ignored).
 	Add(ctx context.Context, part Batch) error
-	// Commit advances the checkpoint as Committer.Commit does (Conflict
-	// unless cp.Seq is the stored sequence plus one) and commits everything.
-	Commit(ctx context.Context, cp Checkpoint) error
+	// Commit advances the checkpoint, and the stream's if it is not nil,
+	// as Committer.Commit does (Conflict unless each Seq is the stored
+	// sequence plus one) and commits everything.
+	Commit(ctx context.Context, cp Checkpoint, stream *Checkpoint) error
 	// Rollback abandons the stream; after Commit it does nothing.
 	Rollback()
 }

@@ -35,8 +35,8 @@ func (t *streamTx) Add(ctx context.Context, part metering.Batch) error {
 }
 
 // Commit implements metering.StreamTx.
-func (t *streamTx) Commit(ctx context.Context, cp metering.Checkpoint) error {
-	err := t.s.advanceCheckpoint(t.tx.WithContext(ctx), cp)
+func (t *streamTx) Commit(ctx context.Context, cp metering.Checkpoint, stream *metering.Checkpoint) error {
+	err := t.s.advanceCheckpoints(t.tx.WithContext(ctx), &cp, stream)
 	if err == nil {
 		err = t.s.notifyQuota(t.tx.WithContext(ctx), changedUsage)
 	}

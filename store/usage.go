@@ -17,10 +17,8 @@ const upsertBatch = 500
 // Commit implements metering.UsageStore.
 func (s *Store) Commit(ctx context.Context, b metering.Batch) error {
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if b.Checkpoint != nil {
-			if err := s.advanceCheckpoint(tx, *b.Checkpoint); err != nil {
-				return err
-			}
+		if err := s.advanceCheckpoints(tx, b.Checkpoint, b.Stream); err != nil {
+			return err
 		}
 		if err := s.upsert(tx, b); err != nil {
 			return err
@@ -29,6 +27,19 @@ func (s *Store) Commit(ctx context.Context, b metering.Batch) error {
 	})
 	if err != nil {
 		return translate(err, "commit usage batch")
+	}
+	return nil
+}
+
+// advanceCheckpoints advances each checkpoint that is not nil.
+func (s *Store) advanceCheckpoints(tx *gorm.DB, cps ...*metering.Checkpoint) error {
+	for _, cp := range cps {
+		if cp == nil {
+			continue
+		}
+		if err := s.advanceCheckpoint(tx, *cp); err != nil {
+			return err
+		}
 	}
 	return nil
 }

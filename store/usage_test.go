@@ -107,3 +107,47 @@ func TestRecorderRetryAfterFailure(t *testing.T) {
 		t.Fatalf("totals = %+v, want 7 out_bytes once", tot)
 	}
 }
+
+// A batch's stream checkpoint advances with it, fenced the same way: a
+// stale stream seq refuses the whole batch, the source's checkpoint and
+// usage included.
+func TestCommitAdvancesTheStreamCheckpointInTheSameTransaction(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		usage := []metering.CounterDelta{{Mailbox: "a@x.example", Metric: metering.InBytes, Hour: t0, Value: 100}}
+		file := metering.Checkpoint{Source: "file:mx1:aa", Seq: 1, Offset: 10}
+		stream := metering.Checkpoint{Source: "stream:mx1:mail.log", Seq: 1, State: []byte("open")}
+		if err := s.Commit(ctx, metering.Batch{Checkpoint: &file, Stream: &stream, Counters: usage}); err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.Checkpoint(ctx, stream.Source)
+		if err != nil || got.Seq != 1 || string(got.State) != "open" {
+			t.Fatalf("stream checkpoint %+v, %v", got, err)
+		}
+		other := metering.Checkpoint{Source: "file:mx1:bb", Seq: 1, Offset: 20}
+		err = s.Commit(ctx, metering.Batch{Checkpoint: &other, Stream: &stream, Counters: usage}) // stream seq 1 again
+		if metering.KindOf(err) != metering.Conflict {
+			t.Fatalf("stale stream seq: %v, want conflict", err)
+		}
+		if _, err := s.Checkpoint(ctx, other.Source); metering.KindOf(err) != metering.NotFound {
+			t.Errorf("the refused batch's checkpoint was stored: %v", err)
+		}
+		totals, err := s.Totals(ctx, metering.UsageQuery{From: t0, To: t0.Add(time.Hour)})
+		if err != nil || len(totals) != 1 || totals[0].Values[metering.InBytes] != 100 {
+			t.Errorf("totals %+v, %v; want the first batch's 100 bytes only", totals, err)
+		}
+		tx, err := s.Begin(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tx.Add(ctx, metering.Batch{Counters: usage})
+		next := stream
+		next.Seq = 2
+		if err := tx.Commit(ctx, other, &next); err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := s.Checkpoint(ctx, stream.Source); got.Seq != 2 {
+			t.Errorf("stream seq after a streamed commit = %d, want 2", got.Seq)
+		}
+	})
+}

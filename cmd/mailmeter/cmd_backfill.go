@@ -2,8 +2,12 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"os"
+	"sort"
+	"strings"
 	"time"
 
 	"github.com/mailmeter/mailmeter/metering/collect"
@@ -11,10 +15,12 @@ import (
 )
 
 func runBackfill(ctx context.Context, e env, args []string) error {
-	f := newFlags("backfill", "backfill [--format auto|postfix|exim] [--host NAME] [--timezone ZONE] FILE...", e)
+	f := newFlags("backfill", "backfill [--format auto|postfix|exim] [--host NAME] [--stream NAME] [--timezone ZONE] [--force] FILE...", e)
 	format := f.String("format", "auto", "log format: auto, postfix or exim")
 	host := f.String("host", "", "mail host the files come from (default: this host's name)")
+	stream := f.String("stream", "", "log name every file belongs to, e.g. mail.log (default: each file's name without rotation suffixes)")
 	tz := f.String("timezone", "Local", "zone of timestamps that carry none")
+	force := f.Bool("force", false, "meter files the checks refuse: mostly not understood (wrong format?), or older than their stream's position (metered on their own)")
 	files, err := f.parse(e, args, 1, -1)
 	if err != nil {
 		return err
@@ -42,7 +48,7 @@ func runBackfill(ctx context.Context, e env, args []string) error {
 	defer s.Close()
 	var bar *progress
 	opts := collect.BackfillOptions{
-		Host: *host, Format: *format,
+		Host: *host, Format: *format, Stream: *stream, Force: *force,
 		Proc: collect.ProcessorOptions{Location: loc, Delimiter: c.RecipientDelimiter(), MaxAge: time.Duration(c.Collect.MaxOpenAge)},
 		Progress: func(path string, done, total int64) {
 			if bar == nil || bar.label != path {
@@ -61,12 +67,75 @@ func runBackfill(ctx context.Context, e env, args []string) error {
 	if bar != nil {
 		bar.done()
 	}
+	failed := 0
 	for _, r := range res {
-		if r.Already {
-			fmt.Fprintf(e.stdout, "%s: already backfilled, nothing counted\n", r.Path)
-		} else {
-			fmt.Fprintf(e.stdout, "%s: %d lines metered\n", r.Path, r.Lines)
+		if !reportBackfill(e.stdout, e.stderr, r) {
+			failed++
 		}
 	}
-	return err
+	if err != nil {
+		return err
+	}
+	if failed > 0 {
+		return fmt.Errorf("%d of %d files not metered", failed, len(res))
+	}
+	return nil
+}
+
+// reportBackfill prints what the backfill did with one file: a line on w,
+// and why it was not metered on errw. It reports whether it was metered.
+func reportBackfill(w, errw io.Writer, r collect.BackfillResult) bool {
+	switch {
+	case r.Already:
+		fmt.Fprintf(w, "%s: already backfilled, nothing counted\n", r.Path)
+	case r.Lines > 0:
+		fmt.Fprintf(w, "%s: %s\n", r.Path, backfillSummary(r))
+	case r.Err == nil:
+		fmt.Fprintf(w, "%s: no lines\n", r.Path)
+	}
+	if r.Err == nil {
+		return true
+	}
+	hint := ""
+	switch {
+	case errors.Is(r.Err, collect.ErrWrongFormat):
+		hint = " (pass the right --format, or --force to meter it anyway)"
+	case errors.Is(r.Err, collect.ErrOlder):
+		hint = " (--force meters it on its own)"
+	}
+	fmt.Fprintf(errw, "%s: not metered: %v%s\n", r.Path, r.Err, hint)
+	return false
+}
+
+// backfillSummary says how many lines a file had, how many were metered
+// and why the others were not understood, and the time span they cover.
+func backfillSummary(r collect.BackfillResult) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d lines read, %d metered", r.Lines, r.Metered)
+	if n := r.Lines - r.Metered; n > 0 {
+		reasons := make([]string, 0, len(r.Unknown))
+		for k := range r.Unknown {
+			reasons = append(reasons, k)
+		}
+		sort.Slice(reasons, func(i, j int) bool {
+			a, b := reasons[i], reasons[j]
+			return r.Unknown[a] > r.Unknown[b] || (r.Unknown[a] == r.Unknown[b] && a < b)
+		})
+		for i, k := range reasons {
+			reasons[i] = fmt.Sprintf("%s %d", k, r.Unknown[k])
+		}
+		fmt.Fprintf(&b, ", %d not understood (%s)", n, strings.Join(reasons, ", "))
+	}
+	if !r.First.IsZero() {
+		fmt.Fprintf(&b, "; %s – %s", r.First.UTC().Format(time.RFC3339), r.Last.UTC().Format(time.RFC3339))
+	} else {
+		b.WriteString("; no line with a time")
+	}
+	if r.Alone {
+		b.WriteString("; metered on its own (older than its stream's position)")
+	}
+	if r.WrongFormat && r.Err == nil {
+		b.WriteString("; most lines not understood: the format is probably wrong")
+	}
+	return b.String()
 }

@@ -82,17 +82,13 @@ func runUsage(ctx context.Context, e env, args []string) error {
 			return err
 		}
 		if *asJSON {
-			out := make([]map[string]any, 0, len(totals))
-			for _, t := range totals {
-				row := map[string]any{"mailbox": t.Mailbox}
-				for _, m := range metering.CounterMetrics {
-					row[string(m)] = t.Values[m]
-				}
-				out = append(out, row)
-			}
-			return writeJSON(e.stdout, out)
+			return writeJSON(e.stdout, usageJSON(start, end, totals))
 		}
-		fmt.Fprintf(e.stdout, "usage %s – %s (UTC)\n", start.Format(time.RFC3339), end.Format(time.RFC3339))
+		fmt.Fprintf(e.stdout, "usage %s\n", periodLabel(start, end, *per == "" && *from == ""))
+		if len(totals) == 0 {
+			fmt.Fprintln(e.stdout, "no usage recorded in this period; pass --period YYYY-MM (or --from/--to) for another one")
+			return nil
+		}
 		tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', tabwriter.AlignRight)
 		head := []string{"MAILBOX"}
 		for _, m := range metering.CounterMetrics {
@@ -108,6 +104,33 @@ func runUsage(ctx context.Context, e env, args []string) error {
 		}
 		return tw.Flush()
 	})
+}
+
+// usageJSON is what usage --json prints: the period and a row per mailbox
+// with every counter metric.
+func usageJSON(start, end time.Time, totals []metering.MailboxTotals) map[string]any {
+	rows := make([]map[string]any, 0, len(totals))
+	for _, t := range totals {
+		row := map[string]any{"mailbox": t.Mailbox}
+		for _, m := range metering.CounterMetrics {
+			row[string(m)] = t.Values[m]
+		}
+		rows = append(rows, row)
+	}
+	return map[string]any{"period": map[string]string{"from": start.Format(time.RFC3339), "to": end.Format(time.RFC3339)}, "rows": rows}
+}
+
+// periodLabel names a period for people: the month when it is one, and
+// whether it is the default.
+func periodLabel(start, end time.Time, byDefault bool) string {
+	label := fmt.Sprintf("%s – %s (UTC)", start.Format(time.RFC3339), end.Format(time.RFC3339))
+	if start.Day() == 1 && start.Hour() == 0 && start.Minute() == 0 && start.Second() == 0 && end.Equal(start.AddDate(0, 1, 0)) {
+		label = start.Format("2006-01") + ": " + label
+	}
+	if byDefault {
+		label += ", this month (the default; --period YYYY-MM for another)"
+	}
+	return label
 }
 
 func runLatency(ctx context.Context, e env, args []string) error {

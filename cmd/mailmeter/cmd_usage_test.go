@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -32,7 +33,7 @@ func TestBackfillUsageLatencyCLI(t *testing.T) {
 	os.Chtimes(logPath, cfg.Start.Add(24*time.Hour), cfg.Start.Add(24*time.Hour))
 
 	r := runCLI(t, nil, "backfill", "--timezone", "UTC", "--host", "mx1", logPath, "--db", db)
-	if r.code != 0 || !strings.Contains(r.stdout, "lines metered") {
+	if want := fmt.Sprintf("%d lines read, %[1]d metered; 2026-10-05T08:00:00Z – ", truth.Lines); r.code != 0 || !strings.Contains(r.stdout, want) {
 		t.Fatalf("backfill: %+v", r)
 	}
 	r = runCLI(t, nil, "backfill", "--timezone", "UTC", "--host", "mx1", logPath, "--db", db)
@@ -43,10 +44,17 @@ func TestBackfillUsageLatencyCLI(t *testing.T) {
 	if r.code != 0 {
 		t.Fatalf("usage: %+v", r)
 	}
-	var rows []map[string]any
-	if err := json.Unmarshal([]byte(r.stdout), &rows); err != nil {
+	var doc struct {
+		Period struct{ From, To string }
+		Rows   []map[string]any
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &doc); err != nil {
 		t.Fatal(err)
 	}
+	if doc.Period.From != "2026-10-01T00:00:00Z" || doc.Period.To != "2026-11-01T00:00:00Z" {
+		t.Errorf("usage --json period = %+v, want October 2026", doc.Period)
+	}
+	rows := doc.Rows
 	if len(rows) != len(truth.Usage) {
 		t.Errorf("usage lists %d mailboxes, truth has %d", len(rows), len(truth.Usage))
 	}
@@ -64,12 +72,21 @@ func TestBackfillUsageLatencyCLI(t *testing.T) {
 	}
 	one := rows[0]["mailbox"].(string)
 	r = runCLI(t, nil, "usage", "--from", "2026-10-01", "--to", "2026-11-01", "--mailbox", strings.ToUpper(one), "--json", "--db", db)
-	if err := json.Unmarshal([]byte(r.stdout), &rows); err != nil || len(rows) != 1 || rows[0]["mailbox"] != one {
+	if err := json.Unmarshal([]byte(r.stdout), &doc); err != nil || len(doc.Rows) != 1 || doc.Rows[0]["mailbox"] != one {
 		t.Errorf("usage --mailbox: %v %+v", err, r)
 	}
 	r = runCLI(t, nil, "usage", "--period", "2026-09", "--json", "--db", db)
-	if strings.TrimSpace(r.stdout) != "[]" {
-		t.Errorf("usage of an empty month = %q, want []", r.stdout)
+	var empty map[string]any
+	if err := json.Unmarshal([]byte(r.stdout), &empty); err != nil || fmt.Sprint(empty["rows"]) != "[]" || empty["period"] == nil {
+		t.Errorf("usage of an empty month = %q, want its period and no rows", r.stdout)
+	}
+	r = runCLI(t, nil, "usage", "--period", "2026-09", "--db", db)
+	if !strings.Contains(r.stdout, "2026-09") || !strings.Contains(r.stdout, "no usage recorded") || !strings.Contains(r.stdout, "--period") {
+		t.Errorf("usage of an empty month: %q, want the period, that it is empty and a hint", r.stdout)
+	}
+	r = runCLI(t, nil, "usage", "--db", db)
+	if month := time.Now().UTC().Format("2006-01"); r.code != 0 || !strings.Contains(r.stdout, month) || !strings.Contains(r.stdout, "this month") {
+		t.Errorf("usage without a period: %+v, want it to say it covers this month (%s)", r, month)
 	}
 	r = runCLI(t, nil, "latency", "--period", "2026-10", "--json", "--db", db)
 	var lat []map[string]float64

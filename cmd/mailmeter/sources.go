@@ -52,8 +52,12 @@ func logSources(c config.Config) ([]collect.LogSource, error) {
 		if err != nil {
 			return nil, err
 		}
+		stream := collect.StreamName(h, path)
+		if c.Collect.Push != "" {
+			stream = "" // the ingest API keeps no stream checkpoint
+		}
 		out = append(out, collect.LogSource{
-			Name: h + ":" + path, Path: path, Format: l.Format,
+			Name: h + ":" + path, Path: path, Stream: stream, Format: l.Format,
 			Proc: collect.ProcessorOptions{Location: loc, Delimiter: c.RecipientDelimiter(),
 				MaxAge: time.Duration(c.Collect.MaxOpenAge)},
 			FlushInterval: time.Duration(c.Collect.FlushInterval),
@@ -61,7 +65,23 @@ func logSources(c config.Config) ([]collect.LogSource, error) {
 			Tail:          tail.Options{PollInterval: time.Second},
 		})
 	}
+	separateStreams(out)
 	return out, nil
+}
+
+// separateStreams gives logs that would share a stream (two mail.log in
+// different folders of one host) a stream each, named by their full path:
+// a backfill reaches it with --stream /full/path.
+func separateStreams(srcs []collect.LogSource) {
+	n := map[string]int{}
+	for _, s := range srcs {
+		n[s.Stream]++
+	}
+	for i, s := range srcs {
+		if s.Stream != "" && n[s.Stream] > 1 {
+			srcs[i].Stream = s.Name
+		}
+	}
 }
 
 // startCollectors starts a runner per configured log, committing through

@@ -5,11 +5,12 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/mailmeter/mailmeter/metering"
-	"github.com/mailmeter/mailmeter/metering/tail"
 )
 
 // BackfillOptions configure a backfill.
@@ -18,6 +19,14 @@ type BackfillOptions struct {
 	Format   string // auto, postfix or exim
 	Proc     ProcessorOptions
 	Progress func(path string, done, total int64) // may be nil
+	// Stream, if set, is the log name every file belongs to ("mail.log"),
+	// for files not named as logrotate names them; the stream is
+	// Host:Stream (see StreamName).
+	Stream string
+	// Force meters a file the checks refuse: one whose lines are mostly
+	// not understood (the format is probably wrong), and one older than
+	// its stream's position, which is then metered on its own.
+	Force bool
 	// StreamLines, if positive and the committer is a
 	// metering.StreamCommitter, writes usage while the file is still being
 	// read, in the transaction that commits the file's checkpoint: the
@@ -40,174 +49,159 @@ const streamCheck = 8192
 // BackfillResult says what a backfill did with one file.
 type BackfillResult struct {
 	Path    string
-	Source  string // "file:HOST:FINGERPRINT": the same content backfilled again is recognised
-	Lines   int64
-	Already bool // the file had been backfilled to its end before: nothing counted
+	Source  string // "file:HOST:SUM": the same content backfilled again is recognised
+	Stream  string // the log stream, "HOST:mail.log"
+	Lines   int64  // lines read
+	Metered int64  // lines understood: read minus not understood
+	// Unknown counts the lines not understood, by the parser's reason.
+	Unknown map[string]int64
+	// First and Last are the times of the first and the newest line read
+	// (zero when no line had a time).
+	First, Last time.Time
+	Already     bool // the file had been metered to its end before: nothing counted
+	Alone       bool // older than its stream's position: metered on its own (Force)
+	WrongFormat bool // most lines were not understood
+	// Err says why the file was not metered; nil if it was.
+	Err error
 }
 
-// Backfill reads finished log files (plain or gzip) oldest first (by
-// modification time) as one stream, so messages whose lines span rotated
-// files are correlated, and commits each file's usage with a checkpoint
-// keyed by the file's content fingerprint. Backfilling the same file again
-// counts nothing; a file that grew since is read from where it stopped; an
-// interrupted backfill commits nothing for the file it was reading and
-// resumes with it.
+// Backfill meters finished log files (plain or compressed: gzip, bzip2, xz,
+// zstd). Files are grouped by log stream (StreamName) and each stream's
+// files are read oldest first, the open messages carried from file to file
+// and from run to run in the stream's checkpoint, so a message whose lines
+// straddle a rotation is metered as if the log were one file. Each file's
+// usage is committed with its own checkpoint, keyed by the SHA-256 of its
+// content, and the stream's: the same content backfilled again counts
+// nothing; the rest of a file a collector or an earlier backfill read part
+// of is read from where it stopped; an interrupted backfill commits nothing
+// for the file it was reading.
+//
+// A file that cannot be metered (unreadable, damaged, its format wrong,
+// older than its stream's position) is reported in its result's Err and the
+// others are still read. Backfill returns an error only when ctx ends.
 func Backfill(ctx context.Context, files []string, o BackfillOptions, c metering.Committer, onCommit func(metering.Batch), log *slog.Logger) ([]BackfillResult, error) {
-	ordered, err := byAge(files)
-	if err != nil {
-		return nil, err
-	}
-	p := &pipeline{opts: o.Proc, now: time.Now, log: log, rec: metering.NewRecorder(c, onCommit)}
-	if len(ordered) > 0 {
-		p.path = ordered[0]
-	}
 	if o.Format != "" && o.Format != FormatAuto {
-		p.format = o.Format
-		if err := p.newProcessor(); err != nil {
+		if _, err := NewProcessor(o.Format, o.Proc); err != nil {
 			return nil, err
 		}
 	}
-	var results []BackfillResult
-	for _, path := range ordered {
-		res, err := backfillFile(ctx, path, o, p, c, log)
-		if err != nil {
-			return results, fmt.Errorf("backfill %s: %w", path, err)
+	b := &backfill{opts: o, c: c, onCommit: onCommit, log: log}
+	var out []BackfillResult
+	for _, s := range streamsOf(files, o) {
+		for _, path := range s.files {
+			res := b.file(ctx, s.name, path)
+			out = append(out, res)
+			if err := ctx.Err(); err != nil {
+				return out, err
+			}
 		}
-		results = append(results, res)
 	}
-	return results, nil
+	return out, nil
 }
 
-func backfillFile(ctx context.Context, path string, o BackfillOptions, p *pipeline, c metering.Committer, log *slog.Logger) (BackfillResult, error) {
-	id, err := tail.Identify(path)
-	if err != nil {
-		return BackfillResult{}, err
-	}
-	res := BackfillResult{Path: path, Source: fmt.Sprintf("file:%s:%s", o.Host, id.FP)}
-	cp, err := c.Checkpoint(ctx, res.Source)
-	switch {
-	case metering.KindOf(err) == metering.NotFound:
-		cp = metering.Checkpoint{Source: res.Source}
-	case err != nil:
-		return res, err
-	}
-	from, err := tail.UnmarshalPosition(cp.Position)
-	if err != nil {
-		return res, err
-	}
-	if cp.Seq > 0 {
-		// Resume with the open messages as they stood after this file.
-		if err := p.restoreState(cp.State); err != nil {
-			return res, err
-		}
-	}
-	p.path = path
-	opts := tail.Options{}
-	if o.Progress != nil {
-		opts.Progress = func(done, total int64) { o.Progress(path, done, total) }
-	}
-	var stream *partStream
-	if sc, ok := c.(metering.StreamCommitter); ok && o.StreamLines > 0 {
-		if stream, err = startStream(ctx, sc); err != nil {
-			return res, err
-		}
-		defer stream.abandon()
-	}
-	var lineErr error
-	var streamed int64 // lines whose finished hours were handed to the stream
-	check := int64(min(streamCheck, max(o.StreamLines, 1)))
-	offset := cp.Offset
-	end, err := tail.ReadFile(ctx, path, from, opts, func(line []byte) {
-		res.Lines++
-		offset += int64(len(line)) + 1
-		if lineErr == nil {
-			lineErr = p.feed(line)
-		}
-		if stream != nil && p.proc != nil && res.Lines%check == 0 &&
-			(stream.idleNow() || res.Lines-streamed >= int64(o.StreamLines)) {
-			// Lines come in time order: hours before the newest line's are
-			// complete and written once; the current hour waits. The writer
-			// gets a part whenever it is idle, so it keeps pace with the
-			// parser and little is left to write after the last line; it
-			// makes the parser wait only when StreamLines lines are pending.
-			stream.send(p.rec.TakeBefore(p.proc.Stats().NewestLog))
-			streamed = res.Lines
-		}
-	})
-	if lineErr != nil {
-		return res, lineErr
-	}
-	if err != nil {
-		return res, err
-	}
-	if p.undecided() {
-		return res, fmt.Errorf("cannot tell the log format of %s; pass --format postfix or exim", path)
-	}
-	if res.Lines == 0 && cp.Seq > 0 {
-		res.Already = true
-		return res, nil
-	}
-	if p.proc == nil {
-		return res, nil // empty file
-	}
-	p.proc.Expire(p.proc.Stats().NewestLog, p.rec)
-	state, err := encodeState(p.format, p.proc)
-	if err != nil {
-		return res, err
-	}
-	pos, err := end.Marshal()
-	if err != nil {
-		return res, err
-	}
-	next := metering.Checkpoint{Source: res.Source, Seq: cp.Seq + 1, Offset: offset, Position: pos, State: state}
-	if stream != nil {
-		stream.send(p.rec.Take())
-		return res, stream.commit(ctx, next)
-	}
-	err = retry(ctx, log, "commit backfill of "+path, func() error { return p.rec.Flush(ctx, &next) })
-	return res, err
+// backfill holds what every file of one Backfill shares.
+type backfill struct {
+	opts     BackfillOptions
+	c        metering.Committer
+	onCommit func(metering.Batch)
+	log      *slog.Logger
 }
 
-// restoreState replaces the processor's open messages with a saved state.
-func (p *pipeline) restoreState(b []byte) error {
-	saved, err := decodeState(b)
-	if err != nil || saved.Format == "" {
-		return err
-	}
-	if p.proc == nil {
-		p.format = saved.Format
-		if err := p.newProcessor(); err != nil {
-			return err
-		}
-	}
-	if saved.Format != p.format {
-		return fmt.Errorf("file was backfilled as %s, not %s", saved.Format, p.format)
-	}
-	return p.proc.UnmarshalState(saved.Processor)
+// streamFiles are the files of one stream, oldest first.
+type streamFiles struct {
+	name  string
+	files []string
 }
 
-// byAge orders files oldest first by modification time (rotated files are
-// older than the live one).
-func byAge(files []string) ([]string, error) {
+// streamsOf groups files by stream, streams in the order their first file
+// was given, each stream's files oldest first.
+func streamsOf(files []string, o BackfillOptions) []streamFiles {
+	var out []streamFiles
+	index := map[string]int{}
+	for _, f := range files {
+		name := StreamName(o.Host, f)
+		if o.Stream != "" {
+			name = o.Host + ":" + o.Stream
+		}
+		i, ok := index[name]
+		if !ok {
+			i = len(out)
+			index[name] = i
+			out = append(out, streamFiles{name: name})
+		}
+		out[i].files = append(out[i].files, f)
+	}
+	for i := range out {
+		out[i].files = byAge(out[i].files)
+	}
+	return out
+}
+
+// byAge orders the files of one stream oldest first: rotated files by their
+// suffix as logrotate gives it (mail.log.3.gz, mail.log.2, mail.log.1, then
+// mail.log; mail.log-20250101 before mail.log-20250102), others by
+// modification time. A file that cannot be read keeps its place, to be
+// reported when it is read.
+func byAge(files []string) []string {
 	type f struct {
 		path  string
+		rank  rotationRank
 		mtime time.Time
 	}
-	fs := make([]f, 0, len(files))
-	for _, p := range files {
-		fi, err := os.Stat(p)
-		if err != nil {
-			return nil, err
+	fs := make([]f, len(files))
+	for i, p := range files {
+		fs[i] = f{path: p, rank: rankOf(filepath.Base(p))}
+		if fi, err := os.Stat(p); err == nil {
+			fs[i].mtime = fi.ModTime()
 		}
-		if fi.IsDir() {
-			return nil, fmt.Errorf("%s is a directory", p)
-		}
-		fs = append(fs, f{p, fi.ModTime()})
 	}
-	sort.SliceStable(fs, func(i, j int) bool { return fs[i].mtime.Before(fs[j].mtime) })
+	sort.SliceStable(fs, func(i, j int) bool {
+		if older, ok := fs[i].rank.older(fs[j].rank); ok {
+			return older
+		}
+		return fs[i].mtime.Before(fs[j].mtime)
+	})
 	out := make([]string, len(fs))
 	for i, x := range fs {
 		out[i] = x.path
 	}
-	return out, nil
+	return out
+}
+
+// rotationRank is a file's place in its rotation, told by its name.
+type rotationRank struct {
+	kind   int // 0: unknown, 1: numbered (.N), 2: dated (-DATE), 3: the live name
+	number int
+	date   string
+}
+
+func rankOf(base string) rotationRank {
+	name := logName(base)
+	rest := strings.TrimPrefix(trimCompression(base), name)
+	switch {
+	case rest == "":
+		return rotationRank{kind: 3}
+	case rest[0] == '.':
+		n := 0
+		fmt.Sscanf(rest[1:], "%d", &n)
+		return rotationRank{kind: 1, number: n}
+	case rest[0] == '-':
+		return rotationRank{kind: 2, date: rest[1:]}
+	}
+	return rotationRank{}
+}
+
+// older reports whether r is older than o, when their names tell.
+func (r rotationRank) older(o rotationRank) (bool, bool) {
+	switch {
+	case r.kind == 0 || o.kind == 0:
+		return false, false
+	case r.kind == 3 || o.kind == 3:
+		return o.kind == 3 && r.kind != 3, r.kind != o.kind
+	case r.kind == 1 && o.kind == 1 && r.number != o.number:
+		return r.number > o.number, true
+	case r.kind == 2 && o.kind == 2 && r.date != o.date:
+		return r.date < o.date, true
+	}
+	return false, false
 }

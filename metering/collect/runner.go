@@ -21,6 +21,10 @@ type LogSource struct {
 	Tail          tail.Options
 	FlushInterval time.Duration // commit at least this often while lines arrive
 	BatchLines    int           // commit after this many lines
+	// Stream, if set, is the log stream the source reads (StreamName):
+	// the collector starts where the stream's last reader (a backfill)
+	// stopped, and each commit advances the stream too, for the next one.
+	Stream string
 }
 
 // Runner tails one log source and commits its usage exactly once.
@@ -122,6 +126,9 @@ func (r *Runner) start(ctx context.Context) (*run, error) {
 		return err
 	})
 	if err != nil {
+		return nil, err
+	}
+	if err := st.handoff(ctx); err != nil {
 		return nil, err
 	}
 	if err := st.restore(); err != nil {

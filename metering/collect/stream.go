@@ -48,15 +48,16 @@ func (s *partStream) idleNow() bool { return s.idle.Load() }
 // send queues a part; it blocks while the previous one is being written.
 func (s *partStream) send(b metering.Batch) { s.parts <- b }
 
-// commit waits for the parts to be written, then commits them with cp.
-func (s *partStream) commit(ctx context.Context, cp metering.Checkpoint) error {
+// commit waits for the parts to be written, then commits them with cp and
+// the stream's checkpoint (which may be nil).
+func (s *partStream) commit(ctx context.Context, cp metering.Checkpoint, stream *metering.Checkpoint) error {
 	close(s.parts)
 	s.sent = true
 	if err := <-s.errc; err != nil {
 		s.tx.Rollback()
 		return err
 	}
-	return s.tx.Commit(ctx, cp)
+	return s.tx.Commit(ctx, cp, stream)
 }
 
 // abandon rolls back a stream that was not committed.

@@ -155,7 +155,7 @@ func (t *Tailer) successorWritten() (bool, error) {
 	if err != nil {
 		return false, fmt.Errorf("tail %s: %w", t.path, err)
 	}
-	if !next.gz && next.id.FPLen < FingerprintBytes && size > int64(next.id.FPLen) {
+	if !next.compressed && next.id.FPLen < FingerprintBytes && size > int64(next.id.FPLen) {
 		// Fingerprint it as it grows, to notice if it is truncated
 		// (copytruncate) before its turn comes.
 		if _, err := next.refresh(); err != nil {

@@ -72,6 +72,8 @@
 // polling backstop). Tests drive a fake Waiter directly. Stats reports lines,
 // bytes, lag and the size and progress of the file being read.
 //
-// ReadFile reads one plain or gzip file from a Position to its end, for
-// backfills, and Identify names a file by its content.
+// ReadFile reads one plain or compressed file (gzip, bzip2, xz or zstd,
+// told by its first bytes) from a Position to its end, for backfills;
+// Identify names a file by its first bytes and SumFile by its whole
+// content.
 package tail

@@ -1,26 +1,27 @@
 package tail
 
 import (
-	"compress/gzip"
 	"fmt"
 	"io"
 	"os"
 	"time"
 )
 
-// file is an open log file, plain or gzip-compressed.
+// file is an open log file, plain or compressed (gzip, bzip2, xz or zstd).
 type file struct {
-	name   string // the name it was opened by
-	f      *os.File
-	id     Identity
-	head   []byte // its first FingerprintBytes bytes (uncompressed), fewer if shorter
-	gz     bool
-	sealed bool      // no more lines will be added: a compressed file or a copy
-	mtime  time.Time // modification time when last checked
-	// partial: a gzip stream that ends before its end, within its head
+	name       string // the name it was opened by
+	f          *os.File
+	id         Identity
+	head       []byte // its first FingerprintBytes bytes (uncompressed), fewer if shorter
+	codec      codec
+	compressed bool      // codec != plain
+	sealed     bool      // no more lines will be added: a compressed file or a copy
+	mtime      time.Time // modification time when last checked
+	// partial: a compressed stream that ends before its end, within its head
 	partial bool
 
-	raw *countingReader // compressed bytes consumed, for a gzip file
+	raw      *countingReader // compressed bytes consumed, for a compressed file
+	closeDec func()          // releases the decoder of reader, if any
 }
 
 // openFile opens name and identifies it. The error wraps os.ErrNotExist if
@@ -45,13 +46,14 @@ func (fl *file) identify() error {
 		return err
 	}
 	fl.id.Dev, fl.id.Ino = inode(fi)
-	magic := make([]byte, 2)
+	magic := make([]byte, maxMagic+6)
 	n, err := fl.f.ReadAt(magic, 0)
 	if err != nil && err != io.EOF {
 		return err
 	}
-	fl.gz = n == 2 && magic[0] == 0x1f && magic[1] == 0x8b // gzip's magic
-	fl.sealed = fl.gz
+	fl.codec = codecOf(magic[:n])
+	fl.compressed = fl.codec != plain
+	fl.sealed = fl.compressed
 	if err := fl.readHead(); err != nil {
 		return err
 	}
@@ -61,14 +63,15 @@ func (fl *file) identify() error {
 
 // readHead reads up to FingerprintBytes leading (uncompressed) bytes.
 func (fl *file) readHead() error {
-	var src io.Reader = io.NewSectionReader(fl.f, 0, 1<<62)
-	if fl.gz {
-		zr, err := gzip.NewReader(src)
-		if err != nil {
-			return err
+	src, done, err := fl.codec.decompress(io.NewSectionReader(fl.f, 0, 1<<62))
+	if err != nil {
+		if fl.compressed && truncated(err) {
+			fl.partial = true // its header is not all written yet
+			return nil
 		}
-		src = zr
+		return err
 	}
+	defer done()
 	head := make([]byte, FingerprintBytes)
 	n := 0
 	for n < len(head) {
@@ -77,7 +80,7 @@ func (fl *file) readHead() error {
 		if err == io.EOF {
 			break
 		}
-		if err == io.ErrUnexpectedEOF && fl.gz {
+		if fl.compressed && truncated(err) {
 			fl.partial = true // cut short: still being written, or damaged
 			break
 		}
@@ -105,17 +108,21 @@ func (fl *file) refresh() (bool, error) {
 
 // reader returns a reader of the uncompressed content from offset off.
 func (fl *file) reader(off int64) (io.Reader, error) {
-	if !fl.gz {
+	if !fl.compressed {
 		if _, err := fl.f.Seek(off, io.SeekStart); err != nil {
 			return nil, err
 		}
 		return fl.f, nil
 	}
 	fl.raw = &countingReader{r: io.NewSectionReader(fl.f, 0, 1<<62)}
-	zr, err := gzip.NewReader(fl.raw)
+	zr, done, err := fl.codec.decompress(fl.raw)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%s: %w", fl.codec, err)
 	}
+	if fl.closeDec != nil {
+		fl.closeDec()
+	}
+	fl.closeDec = done
 	if n, err := io.CopyN(io.Discard, zr, off); err != nil {
 		return nil, fmt.Errorf("skip to offset %d of %s (%d bytes): %w", off, fl.name, n, err)
 	}
@@ -134,6 +141,10 @@ func (fl *file) size() (int64, error) {
 // close closes the file; a nil file is fine.
 func (fl *file) close() {
 	if fl != nil {
+		if fl.closeDec != nil {
+			fl.closeDec()
+			fl.closeDec = nil
+		}
 		fl.f.Close()
 	}
 }

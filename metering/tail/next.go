@@ -149,7 +149,7 @@ func (t *Tailer) readLines(b *batch) error {
 // rests on a fingerprint shorter than the lines it has passed.
 func (t *Tailer) strengthen() {
 	fl := t.cur
-	if fl == nil || fl.gz || fl.id.FPLen >= FingerprintBytes || int64(fl.id.FPLen) >= t.pos.Offset || t.pos.File != fl.id {
+	if fl == nil || fl.compressed || fl.id.FPLen >= FingerprintBytes || int64(fl.id.FPLen) >= t.pos.Offset || t.pos.File != fl.id {
 		return
 	}
 	t.refreshCur() // a mismatch is handled at the end of the file
@@ -162,7 +162,7 @@ func (t *Tailer) readError(err error) error {
 	if err == errRewritten {
 		return nil // at its end: advance finds out what happened
 	}
-	if !t.cur.gz {
+	if !t.cur.compressed {
 		return fmt.Errorf("tail %s: read %s: %w", t.path, t.cur.name, err)
 	}
 	t.done, t.dropRest = true, true

@@ -14,19 +14,11 @@ import (
 
 func TestReadFile(t *testing.T) {
 	const content = "one\ntwo\r\nthree\nfour"
-	for _, compressed := range []bool{false, true} {
-		name := "plain"
-		if compressed {
-			name = "gzip"
-		}
-		t.Run(name, func(t *testing.T) {
+	for _, codec := range []string{"plain", "gzip", "bzip2", "xz", "zstd"} {
+		t.Run(codec, func(t *testing.T) {
 			path := logPath(t)
-			write(t, path, content)
-			if compressed {
-				// Named like a plain file: gzip is told by its first bytes.
-				gzipFile(t, path, path+".tmp")
-				copyFile(t, path+".tmp", path)
-			}
+			// Named like a plain file: the codec is told by the first bytes.
+			writeCompressed(t, path, codec, content)
 			var lines []string
 			var done, total int64
 			opts := tail.Options{Progress: func(d, tot int64) { done, total = d, tot }}

@@ -49,7 +49,7 @@ func (t *Tailer) resumeRotated(pos Position, cur *file) (bool, error) {
 	if found == nil {
 		return false, nil
 	}
-	if !found.gz && !found.id.sameInode(pos.File) {
+	if !found.compressed && !found.id.sameInode(pos.File) {
 		found.sealed = true // a copy: nothing more will be written to it
 	}
 	if err := t.start(found.file, withHead(pos.File, found.id), pos.Offset); err != nil {

@@ -14,7 +14,7 @@ import (
 // rotation order.
 type rotated struct {
 	*file
-	suffix string    // name after the path's base, without ".gz"
+	suffix string    // name after the path's base, without a compressed suffix (".gz", ".bz2", ".xz", ".zst")
 	mtime  time.Time // fallback order
 	// openSize is the size when opened: a file still being written (a
 	// compressed copy in progress) has grown when the listing is checked.
@@ -110,15 +110,15 @@ func openOneRotated(name, base string) *rotated {
 		return nil
 	}
 	fi, err := fl.f.Stat()
-	if err != nil || !fi.Mode().IsRegular() || fl.partial || (fi.Size() == 0 && strings.HasSuffix(name, ".gz")) {
+	if err != nil || !fi.Mode().IsRegular() || fl.partial || (fi.Size() == 0 && hasCompressedSuffix(name)) {
 		// A compression under way (its plain original is still there):
-		// an empty .gz file would pass for an empty plain file, and a
+		// an empty compressed file would pass for an empty plain file, and a
 		// short one's head for the start of another file.
 		fl.close()
 		return nil
 	}
 	suffix := strings.TrimPrefix(filepath.Base(name), base)
-	suffix = strings.TrimSuffix(suffix, ".gz")
+	suffix = trimCompressed(suffix)
 	return &rotated{file: fl, suffix: suffix, mtime: fi.ModTime(), openSize: fi.Size()}
 }
 
@@ -172,13 +172,13 @@ func dateSuffix(s string) (string, bool) {
 // the fingerprint matches (the inode too when there is no fingerprint) and,
 // for a plain file, it is at least off bytes long.
 func (r *rotated) holds(id Identity, off int64) bool {
-	if id.FPLen == 0 && (r.gz || !r.id.sameInode(id)) {
+	if id.FPLen == 0 && (r.compressed || !r.id.sameInode(id)) {
 		return false
 	}
 	if !id.matchesPrefix(r.head) {
 		return false
 	}
-	if r.gz {
+	if r.compressed {
 		return true
 	}
 	size, err := r.size()
@@ -195,10 +195,10 @@ func findRotated(rs []*rotated, id Identity, off int64) int {
 			continue
 		}
 		score := 1
-		if !r.gz {
+		if !r.compressed {
 			score = 2
 		}
-		if !r.gz && r.id.sameInode(id) {
+		if !r.compressed && r.id.sameInode(id) {
 			score = 3
 		}
 		if score > bestScore {
@@ -230,7 +230,7 @@ func newerFiles(rs []*rotated, i int) []*rotated {
 		switch {
 		case k < 0:
 			out = append(out, r)
-		case out[k].gz && !r.gz:
+		case out[k].compressed && !r.compressed:
 			out[k] = r
 		}
 	}

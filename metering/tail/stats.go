@@ -55,7 +55,7 @@ func (t *Tailer) progress() (size, read int64) {
 	}
 	size = sizeOf(t.cur)
 	read = t.pos.Offset
-	if t.cur.gz && t.cur.raw != nil {
+	if t.cur.compressed && t.cur.raw != nil {
 		read = t.cur.raw.n
 	}
 	return size, min(read, size)

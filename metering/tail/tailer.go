@@ -125,7 +125,7 @@ func (t *Tailer) start(fl *file, id Identity, off int64) error {
 	}
 	t.cur, t.done, t.dropRest, t.eof = fl, false, false, false
 	t.lr.verify = t.verifyLive
-	t.fresh = off == 0 && id.FPLen == 0 && !fl.gz
+	t.fresh = off == 0 && id.FPLen == 0 && !fl.compressed
 	t.lr.reset(src, off)
 	t.pos = Position{Path: t.path, File: id, Offset: off}
 	return nil
@@ -162,7 +162,7 @@ func (t *Tailer) gap(id Identity, off int64, reason string, err error) error {
 // A file truncated just after the read is taken for one truncated before it;
 // either way the lines are then read from the rotated copy.
 func (t *Tailer) verifyLive() bool {
-	if !t.live || t.cur == nil || t.cur.gz {
+	if !t.live || t.cur == nil || t.cur.compressed {
 		return true
 	}
 	same, err := t.refreshCur()
