@@ -169,6 +169,19 @@ func TestProcessorScenarios(t *testing.T) {
 			want: totals{"u@example.com": {metering.InMessages: 1, metering.InBytes: 77}},
 		},
 		{
+			name: "temporary rejects are tempfailed, permanent ones rejected",
+			lines: []string{
+				"2026-11-02 09:00:00 H=h [192.0.2.1] F=<s@x.org> temporarily rejected RCPT <u@example.com>: greylisted",
+				"2026-11-02 09:00:01 H=h [192.0.2.1] F=<s@x.org> rejected RCPT <u@example.com>: Unknown user",
+				"2026-11-02 09:00:02 H=(pc) [192.0.2.9] F=<a@example.com> A=plain:a@example.com temporarily rejected RCPT <x@remote.org>: Could not complete sender verify callout",
+				"2026-11-02 09:00:03 H=(pc) [192.0.2.9] F=<a@example.com> A=plain:a@example.com rejected RCPT <y@remote.org>: relay not permitted",
+			},
+			want: totals{
+				"u@example.com": {metering.TempfailedIn: 1, metering.RejectedIn: 1},
+				"a@example.com": {metering.TempfailedOut: 1, metering.RejectedOut: 1},
+			},
+		},
+		{
 			name: "syslog-wrapped lines without a year",
 			opts: exim.Options{YearReference: time.Date(2027, 1, 3, 0, 0, 0, 0, time.UTC)},
 			lines: []string{

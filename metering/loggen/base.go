@@ -76,12 +76,14 @@ func (b *base) failed(m *message, o outcome) {
 	}
 }
 
-// rejectedRcpt counts an SMTP-time reject of to in m's session.
-func (b *base) rejectedRcpt(m *message, to string) {
+// rejectedRcpt counts an SMTP-time reject of to in m's session, temporary
+// (4xx) or permanent.
+func (b *base) rejectedRcpt(m *message, to string, temporary bool) {
+	in, out := metering.RejectMetrics(temporary)
 	if m.login != "" {
-		b.t.add(m.login, metering.RejectedOut, 1)
+		b.t.add(m.login, out, 1)
 	} else {
-		b.t.add(to, metering.RejectedIn, 1)
+		b.t.add(to, in, 1)
 	}
 }
 

@@ -90,8 +90,8 @@ func (e *exim) connect(m *message) {
 }
 
 func (e *exim) receive(m *message) {
-	for _, to := range m.rejected {
-		e.reject(m, to)
+	for i, to := range m.rejected {
+		e.reject(m, to, m.tempReject(i))
 	}
 	switch {
 	case m.kind == kindReject:
@@ -167,7 +167,7 @@ func (e *exim) forList(m *message) {
 	}
 }
 
-func (e *exim) reject(m *message, to string) {
+func (e *exim) reject(m *message, to string, temporary bool) {
 	if !e.line(m.at, m.pid, "") {
 		return
 	}
@@ -175,8 +175,15 @@ func (e *exim) reject(m *message, to string) {
 	if m.login != "" {
 		e.o.strs(" A=dovecot_plain:", m.login)
 	}
+	if temporary {
+		e.o.str(" temporarily")
+	}
 	e.o.strs(" rejected RCPT <", to, ">: ")
 	switch {
+	case temporary && m.login != "":
+		e.o.str("Sending rate limit exceeded, try again later")
+	case temporary:
+		e.o.str("greylisted, try again later")
 	case m.login != "":
 		e.o.str("Sending to this destination is not permitted")
 	case m.kind == kindReject && m.variant == 1:
@@ -189,7 +196,7 @@ func (e *exim) reject(m *message, to string) {
 		e.o.str("Mailbox is full")
 	}
 	e.o.end()
-	e.rejectedRcpt(m, to)
+	e.rejectedRcpt(m, to, temporary)
 }
 
 func (e *exim) queue(m *message) {}

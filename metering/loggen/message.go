@@ -90,6 +90,13 @@ type message struct {
 	mid     string // Message-ID
 }
 
+// tempReject reports whether the reject of m.rejected[i] is temporary
+// (4xx): greylisting sessions, and every second policy reject of an
+// authenticated user (a sending rate limit).
+func (m *message) tempReject(i int) bool {
+	return m.kind == kindReject && (m.variant == 4 || m.variant == 2 && i%2 == 1)
+}
+
 // pending counts recipients without a final outcome.
 func (m *message) pending() int {
 	n := 0

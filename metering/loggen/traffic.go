@@ -135,7 +135,7 @@ func (s *sim) planPickup(m *message) {
 
 func (s *sim) planReject(m *message) {
 	m.kind = kindReject
-	m.variant %= 4
+	m.variant %= 5
 	addr, r := s.w.remoteAddr(s.rng)
 	m.from = addr
 	s.remoteClient(m, r)
@@ -155,8 +155,11 @@ func (s *sim) planReject(m *message) {
 			}
 			to, _ := s.w.remoteAddr(s.rng)
 			m.rejected = append(m.rejected, to)
-		default: // relay attempt
+		case 3: // relay attempt
 			to, _ := s.w.remoteAddr(s.rng)
+			m.rejected = append(m.rejected, to)
+		default: // greylisted, or postscreen's after-220 tests: 450, the client will retry
+			to, _ := s.localRcpt(false)
 			m.rejected = append(m.rejected, to)
 		}
 	}

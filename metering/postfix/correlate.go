@@ -162,12 +162,13 @@ func (p *Processor) reject(r *Record, host string, t time.Time, sink metering.Si
 			return
 		}
 	}
+	in, out := metering.RejectMetrics(r.Temporary)
 	if len(r.SASLUsername) > 0 {
-		p.count(sink, t, p.names.login(r.SASLUsername), metering.RejectedOut, 1)
+		p.count(sink, t, p.names.login(r.SASLUsername), out, 1)
 		return
 	}
 	if p.local(rcpt) {
-		p.count(sink, t, rcpt, metering.RejectedIn, 1)
+		p.count(sink, t, rcpt, in, 1)
 	}
 }
 

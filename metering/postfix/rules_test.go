@@ -138,6 +138,22 @@ Mar 10 10:00:01 mx postfix/smtp[3]: ADAD00009: to=<b@remote.net>, relay=mx.remot
 			open: 1,
 		},
 		{
+			name: "4xx rejects are tempfailed, 5xx rejects rejected",
+			log: `Mar 10 09:00:00 mx postfix/postscreen[1]: NOQUEUE: reject: RCPT from [192.0.2.1]:4711: 450 4.3.2 Service currently unavailable; from=<s@o.org>, to=<a@example.com>, proto=ESMTP, helo=<h>
+Mar 10 09:00:00 mx postfix/smtpd[1]: NOQUEUE: reject: RCPT from h[192.0.2.1]: 450 4.2.0 <b@example.com>: Recipient address rejected: Greylisted, see http://postgrey.schweikert.ch/help/example.com.html; from=<s@o.org> to=<b@example.com> proto=ESMTP helo=<h>
+Mar 10 09:00:00 mx postfix/smtpd[1]: NOQUEUE: reject: RCPT from h[192.0.2.1]: 450 4.1.1 <c@example.com>: Recipient address rejected: unverified address: host x[192.0.2.7] said: 450 try later; from=<s@o.org> to=<c@example.com> proto=ESMTP helo=<h>
+Mar 10 09:00:00 mx postfix/smtpd[1]: NOQUEUE: reject: RCPT from h[192.0.2.1]: 550 5.1.1 <a@example.com>: Recipient address rejected: User unknown; from=<s@o.org> to=<a@example.com> proto=ESMTP helo=<h>
+Mar 10 09:00:00 mx postfix/submission/smtpd[1]: NOQUEUE: reject: RCPT from h[192.0.2.9]: 451 4.3.5 Server configuration problem; from=<u@example.com> to=<r@remote.net> proto=ESMTP helo=<h> sasl_username=<u@example.com>
+Mar 10 09:00:00 mx postfix/submission/smtpd[1]: NOQUEUE: reject: RCPT from h[192.0.2.9]: 554 5.7.1 <r@remote.net>: Relay access denied; from=<u@example.com> to=<r@remote.net> proto=ESMTP helo=<h> sasl_username=<u@example.com>
+Mar 10 09:00:01 mx postfix/cleanup[3]: DDDD00004: milter-reject: END-OF-MESSAGE from h[192.0.2.1]: 4.7.1 Try again later; from=<s@o.org> to=<d@example.com> proto=ESMTP helo=<h>`,
+			want: totals{
+				"a@example.com": {metering.TempfailedIn: 1, metering.RejectedIn: 1},
+				"b@example.com": {metering.TempfailedIn: 1}, "c@example.com": {metering.TempfailedIn: 1},
+				"d@example.com": {metering.TempfailedIn: 1},
+				"u@example.com": {metering.TempfailedOut: 1, metering.RejectedOut: 1},
+			},
+		},
+		{
 			name: "probes, reject_warning, hold and discard count nothing",
 			log: `Mar 10 09:00:00 mx postfix/smtp[3]: AEAE0000A: to=<a@example.com>, relay=virtual, delay=1, delays=0/0/0/1, dsn=2.0.0, status=deliverable (delivers to maildir)
 Mar 10 09:00:00 mx postfix/smtpd[1]: NOQUEUE: reject_warning: RCPT from h[192.0.2.1]: 450 4.7.1 <a@example.com>: x; from=<s@o.org> to=<a@example.com> proto=ESMTP helo=<h>
