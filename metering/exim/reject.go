@@ -19,6 +19,10 @@ func (p *Processor) rejectRCPT(r *Record, t time.Time, sink metering.Sink) {
 		}
 		return
 	}
+	if p.trustedReject(r) {
+		count(sink, t, p.names.mailbox(r.Sender), out, 1)
+		return
+	}
 	count(sink, t, p.names.mailbox(r.Address), in, 1)
 }
 
