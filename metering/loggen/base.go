@@ -60,7 +60,7 @@ func (b *base) local(addr string, size int64) {
 func (b *base) remote(m *message) {
 	b.t.latency(metering.Outbound)
 	if m.authed() {
-		b.t.add(m.login, metering.OutBytes, m.curSize())
+		b.t.add(m.sender(), metering.OutBytes, m.curSize())
 	}
 }
 
@@ -70,9 +70,9 @@ func (b *base) failed(m *message, o outcome) {
 		return
 	}
 	if o == outDeferred {
-		b.t.add(m.login, metering.Deferred, 1)
+		b.t.add(m.sender(), metering.Deferred, 1)
 	} else {
-		b.t.add(m.login, metering.Bounced, 1)
+		b.t.add(m.sender(), metering.Bounced, 1)
 	}
 }
 

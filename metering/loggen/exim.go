@@ -136,9 +136,9 @@ func (e *exim) arrived(m *message) {
 	if !m.authed() {
 		return
 	}
-	e.t.add(m.login, metering.OutMessages, 1)
+	e.t.add(m.sender(), metering.OutMessages, 1)
 	if e.cfg.EximRecipients {
-		e.t.add(m.login, metering.OutRecipients, int64(len(m.rcpts)))
+		e.t.add(m.sender(), metering.OutRecipients, int64(len(m.rcpts)))
 	}
 }
 
@@ -236,7 +236,7 @@ func (e *exim) outcome(m *message, rc *rcpt) {
 	}
 	rc.seen = true
 	if m.authed() && !e.cfg.EximRecipients {
-		e.t.add(m.login, metering.OutRecipients, 1)
+		e.t.add(m.sender(), metering.OutRecipients, 1)
 	}
 }
 

@@ -103,7 +103,7 @@ func (p *postfix) connect(m *message) {
 	}
 	prog := p.smtpdOf(m)
 	m.pid = p.pc.next(p.rng) // one smtpd process per concurrent session
-	if m.login == "" && m.variant%3 != 0 {
+	if m.login == "" && m.kind != kindWebmail && m.variant%3 != 0 {
 		ip := "[" + m.clientIP + "]:" + itoa(m.port)
 		p.say(m.at, "postfix/postscreen", p.postscreen, "CONNECT from ", ip, " to [", p.w.ip, "]:25")
 		if m.kind == kindReject && m.variant == 1 {
@@ -130,7 +130,11 @@ func (p *postfix) receive(m *message) {
 		return
 	case kindPickup:
 		m.id = p.newID(m.at)
-		p.say(m.at, "postfix/pickup", p.pickup, m.id, ": uid=33 from=<www-data>")
+		from := "www-data" // sendmail without -f: Postfix appends myorigin later
+		if m.variant%2 == 0 {
+			from = m.from
+		}
+		p.say(m.at, "postfix/pickup", p.pickup, m.id, ": uid=33 from=<", from, ">")
 		p.cleanupLine(m, m.id, m.at, domainOf(m.from))
 		return
 	}
