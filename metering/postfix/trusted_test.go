@@ -52,3 +52,26 @@ func TestGroundTruthTrustedSenders(t *testing.T) {
 		})
 	}
 }
+
+// BenchmarkProcessorLoggenTrusted is BenchmarkProcessorLoggen with the
+// trusted senders configured (uid 33, 127.0.0.1): Message-IDs are kept and
+// every loopback submission (web mail, and amavis's copies) is checked
+// against the open messages.
+func BenchmarkProcessorLoggenTrusted(b *testing.B) {
+	cfg := loggen.DefaultConfig()
+	cfg.Messages, cfg.TrustedSenders = 30000, true
+	var buf bytes.Buffer
+	if _, err := loggen.Postfix(&buf, cfg); err != nil {
+		b.Fatal(err)
+	}
+	lines := bytes.Split(bytes.TrimRight(buf.Bytes(), "\n"), []byte("\n"))
+	b.SetBytes(int64(buf.Len()))
+	b.ReportAllocs()
+	var sink nullSink
+	for b.Loop() {
+		p := postfix.NewProcessor(postfix.Options{YearRef: cfg.Start, Location: time.UTC, Trusted: loggen.TrustedSenders()})
+		for _, l := range lines {
+			p.ProcessLine(l, &sink)
+		}
+	}
+}
