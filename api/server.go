@@ -137,6 +137,7 @@ func (a *app) routes(v1 *gin.RouterGroup) {
 	v1.POST("/invoices/:id/finalize", a.allow(admin), a.finalizeInvoice)
 	v1.POST("/invoices/:id/credit-notes", a.allow(admin), a.creditInvoice)
 
+	v1.GET("/usage/unknown", a.allow(admin), a.unknownUsage)
 	v1.GET("/latency", a.allow(tenant), a.latency)
 	v1.GET("/availability", a.allow(tenant), a.availability)
 	v1.GET("/quota/check", a.allow(ingest), a.quotaCheck)

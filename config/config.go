@@ -39,6 +39,7 @@ type Config struct {
 	Probes        []Probe  `yaml:"probes"`
 	ProbeInterval Duration `yaml:"probe_interval"`
 	Billing       Billing  `yaml:"billing"`
+	Metering      Metering `yaml:"metering"`
 }
 
 // Billing holds the price plans invoices are computed with; a customer's
@@ -305,6 +306,9 @@ func (c Config) Validate() error {
 		if !strings.Contains(m.Layout, "%d") && !strings.Contains(m.Layout, "%u") && m.Domain == "" {
 			return fmt.Errorf("invalid config: maildirs[%d].domain: required when the layout has no %%d or %%u", i)
 		}
+	}
+	if err := c.Metering.TrustedSenders.validate(); err != nil {
+		return err
 	}
 	if c.Collect.FlushInterval <= 0 {
 		return fmt.Errorf("invalid config: collect.flush_interval: must be positive")

@@ -47,27 +47,31 @@ func TestFileThenEnv(t *testing.T) {
 
 func TestValidateNamesKey(t *testing.T) {
 	cases := map[string]string{
-		"listen: nowhere":                                    "listen",
-		"db: mysql://x":                                      "db",
-		"log:\n  format: xml":                                "log.format",
-		"logs:\n  - format: postfix":                         "logs[0].path",
-		"logs:\n  - path: x\n    format: qmail":              "logs[0].format",
-		"logs:\n  - path: x\n    timezone: Nope/X":           "logs[0].timezone",
-		"maildirs:\n  - root: /v\n    layout: '%n'":          "maildirs[0].domain",
-		"collect:\n  flush_interval: soon":                   "soon",
-		"auth:\n  hs256_secret: short":                       "auth.hs256_secret",
-		"nonsense: 1":                                        "nonsense",
-		"policy:\n  listen: postfix":                         "policy.listen",
-		"policy:\n  listen: 'unix:'":                         "policy.listen",
-		"policy:\n  over_quota: bounce":                      "policy.over_quota",
-		"quota:\n  warn_at: [80, 0]":                         "quota.warn_at",
-		"policy:\n  in_flight: -1s":                          "policy.in_flight",
-		"probes:\n  - {name: a, kind: http, address: 'x:1'}": "probes[0].kind",
-		"probes:\n  - {name: a, kind: smtp, address: x}":     "probes[0].address",
-		"probes:\n  - {kind: smtp, address: 'x:25'}":         "probes[0].name",
-		"probe_interval: 0s":                                 "probe_interval",
-		"quota:\n  webhook_url: ftp://x":                     "quota.webhook_url",
-		"quota:\n  webhook_secret: short":                    "quota.webhook_secret",
+		"listen: nowhere":                                         "listen",
+		"db: mysql://x":                                           "db",
+		"log:\n  format: xml":                                     "log.format",
+		"logs:\n  - format: postfix":                              "logs[0].path",
+		"logs:\n  - path: x\n    format: qmail":                   "logs[0].format",
+		"logs:\n  - path: x\n    timezone: Nope/X":                "logs[0].timezone",
+		"maildirs:\n  - root: /v\n    layout: '%n'":               "maildirs[0].domain",
+		"collect:\n  flush_interval: soon":                        "soon",
+		"auth:\n  hs256_secret: short":                            "auth.hs256_secret",
+		"nonsense: 1":                                             "nonsense",
+		"policy:\n  listen: postfix":                              "policy.listen",
+		"policy:\n  listen: 'unix:'":                              "policy.listen",
+		"policy:\n  over_quota: bounce":                           "policy.over_quota",
+		"quota:\n  warn_at: [80, 0]":                              "quota.warn_at",
+		"policy:\n  in_flight: -1s":                               "policy.in_flight",
+		"probes:\n  - {name: a, kind: http, address: 'x:1'}":      "probes[0].kind",
+		"probes:\n  - {name: a, kind: smtp, address: x}":          "probes[0].address",
+		"probes:\n  - {kind: smtp, address: 'x:25'}":              "probes[0].name",
+		"probe_interval: 0s":                                      "probe_interval",
+		"quota:\n  webhook_url: ftp://x":                          "quota.webhook_url",
+		"quota:\n  webhook_secret: short":                         "quota.webhook_secret",
+		"metering:\n  trusted_senders: {networks: [localhost]}":   "metering.trusted_senders.networks[0]",
+		"metering:\n  trusted_senders: {networks: [10.0.0.0/33]}": "metering.trusted_senders.networks[0]",
+		"metering:\n  trusted_senders: {uids: [-1]}":              "metering.trusted_senders.uids[0]",
+		"metering:\n  trusted_senders: {users: ['']}":             "metering.trusted_senders.users[0]",
 	}
 	for body, key := range cases {
 		path := filepath.Join(t.TempDir(), "c.yaml")
@@ -79,5 +83,34 @@ func TestValidateNamesKey(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), key) {
 			t.Errorf("%q: error %v does not name %s", body, err, key)
 		}
+	}
+}
+
+// metering.trusted_senders reads into the processors' trusted senders: a
+// bare address is a network of one.
+func TestTrustedSenders(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "c.yaml")
+	body := "metering:\n  trusted_senders: {uids: [33], users: [www-data], networks: [127.0.0.1/32, '::1', 10.1.0.0/16]}\n"
+	if err := os.WriteFile(path, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c, err := config.Load(path, func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	tr := c.TrustedSenders()
+	if !tr.TrustsUID(33) || tr.TrustsUID(0) || !tr.TrustsUser([]byte("www-data")) || tr.TrustsUser([]byte("root")) {
+		t.Errorf("uids/users: %+v", tr)
+	}
+	for ip, want := range map[string]bool{"127.0.0.1": true, "127.0.0.2": false, "::1": true, "10.1.200.3": true, "10.2.0.1": false, "::ffff:10.1.0.9": true} {
+		if got := tr.TrustsClient([]byte(ip)); got != want {
+			t.Errorf("TrustsClient(%s) = %v, want %v", ip, got, want)
+		}
+	}
+	if d, _ := config.Load("", func(string) string { return "" }); !d.TrustedSenders().Empty() {
+		t.Errorf("default trusts %+v, want nobody", d.TrustedSenders())
 	}
 }

@@ -31,7 +31,7 @@ type counterRow [len(counterOrder)]int64
 
 // counterOrder fixes each counter metric's index in a counterRow.
 var counterOrder = [...]Metric{InMessages, InBytes, OutMessages, OutRecipients, OutBytes,
-	Bounced, Deferred, RejectedIn, RejectedOut, SpamBlocked, VirusBlocked}
+	Bounced, Deferred, RejectedIn, RejectedOut, SpamBlocked, VirusBlocked, TempfailedIn, TempfailedOut}
 
 func metricIndex(m Metric) int {
 	switch m {
@@ -57,6 +57,10 @@ func metricIndex(m Metric) int {
 		return 9
 	case VirusBlocked:
 		return 10
+	case TempfailedIn:
+		return 11
+	case TempfailedOut:
+		return 12
 	}
 	return -1
 }

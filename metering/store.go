@@ -80,11 +80,30 @@ func (b Batch) Empty() bool {
 	return len(b.Counters) == 0 && len(b.Gauges) == 0 && len(b.Latency) == 0 && len(b.Availability) == 0
 }
 
+// AddressScope says whose usage a query reads. Usage is recorded for every
+// address the logs name; which of them are hosted is decided when usage is
+// read, against the directory, so nothing measured is ever dropped.
+type AddressScope uint8
+
+// Address scopes.
+const (
+	// AnyAddress reads every address usage was recorded for.
+	AnyAddress AddressScope = iota
+	// Hosted reads the addresses of the directory's mailboxes, removed ones
+	// included: what lists, breakdowns and invoices show.
+	Hosted
+	// Unknown reads the addresses the directory never held: unknown
+	// recipients (dictionary attacks), foreign senders, logins without @.
+	Unknown
+)
+
 // UsageQuery selects usage by time range [From, To) and optionally mailboxes.
 type UsageQuery struct {
 	From, To  time.Time
-	Mailboxes []string // empty = all
-	Domain    string   // only mailboxes of this domain
+	Mailboxes []string     // empty = all
+	Domain    string       // only mailboxes of this domain
+	Domains   []string     // only mailboxes of these domains (with Domain, of any of them)
+	Scope     AddressScope // default AnyAddress
 }
 
 // MailboxTotals is a mailbox's counter totals over a query range.

@@ -30,6 +30,8 @@ type hourRow struct {
 	Deferred      int64  `gorm:"column:deferred"`
 	RejectedIn    int64  `gorm:"column:rejected_in"`
 	RejectedOut   int64  `gorm:"column:rejected_out"`
+	TempfailedIn  int64  `gorm:"column:tempfailed_in"`
+	TempfailedOut int64  `gorm:"column:tempfailed_out"`
 	SpamBlocked   int64  `gorm:"column:spam_blocked"`
 	VirusBlocked  int64  `gorm:"column:virus_blocked"`
 }
@@ -40,7 +42,7 @@ func (hourRow) TableName() string { return "usage_hours" }
 // (TestHourRowColumnsFollowCounterMetrics checks it).
 func (r *hourRow) columns() []*int64 {
 	return []*int64{&r.InBytes, &r.InMessages, &r.OutBytes, &r.OutMessages, &r.OutRecipients,
-		&r.RejectedIn, &r.RejectedOut, &r.Bounced, &r.Deferred, &r.SpamBlocked, &r.VirusBlocked}
+		&r.RejectedIn, &r.RejectedOut, &r.TempfailedIn, &r.TempfailedOut, &r.Bounced, &r.Deferred, &r.SpamBlocked, &r.VirusBlocked}
 }
 
 // field returns the column holding metric m, or nil if m is not a counter.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -195,10 +196,43 @@ func (s *Store) usageScope(ctx context.Context, table string, q metering.UsageQu
 	if len(q.Mailboxes) > 0 {
 		db = db.Where("mailbox IN ?", q.Mailboxes)
 	}
+	domains := q.Domains
 	if q.Domain != "" {
-		db = db.Where("mailbox LIKE ?", "%@"+q.Domain)
+		domains = append([]string{q.Domain}, domains...)
+	}
+	if len(domains) > 0 {
+		where, args := domainsWhere(domains)
+		db = db.Where(where, args...)
+	}
+	if f := scopeWhere(table, q.Scope); f != "" {
+		db = db.Where(f)
 	}
 	return db
+}
+
+// domainsWhere matches the mailboxes of any of domains.
+func domainsWhere(domains []string) (string, []any) {
+	likes := make([]string, len(domains))
+	args := make([]any, len(domains))
+	for i, d := range domains {
+		likes[i] = `mailbox LIKE ? ESCAPE '\'`
+		args[i] = "%@" + escapeLike(d)
+	}
+	return "(" + strings.Join(likes, " OR ") + ")", args
+}
+
+// scopeWhere restricts rows of table to an address scope: Hosted keeps the
+// addresses of every mailbox the directory holds or held (removed ones
+// included), Unknown the others; "" for AnyAddress.
+func scopeWhere(table string, sc metering.AddressScope) string {
+	exists := "EXISTS (SELECT 1 FROM mailboxes dm WHERE dm.address = " + table + ".mailbox)"
+	switch sc {
+	case metering.Hosted:
+		return exists
+	case metering.Unknown:
+		return "NOT " + exists
+	}
+	return ""
 }
 
 // Gauges implements metering.UsageStore.

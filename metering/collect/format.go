@@ -25,6 +25,7 @@ type ProcessorOptions struct {
 	Delimiter string         // recipient delimiter; "" disables stripping
 	MaxAge    time.Duration  // evict messages idle longer; 0 = default
 	IsLocal   func(domain string) bool
+	Trusted   metering.TrustedSenders // submitters metered for their envelope sender
 }
 
 // NewProcessor returns the LineProcessor for a format.
@@ -39,10 +40,10 @@ func NewProcessor(format string, o ProcessorOptions) (metering.LineProcessor, er
 		if delim == "" {
 			delim = "\x00" // never in an address: disables stripping
 		}
-		return postfix.NewProcessor(postfix.Options{YearRef: o.YearRef, Location: loc, Delimiter: delim, MaxAge: o.MaxAge, IsLocal: o.IsLocal}), nil
+		return postfix.NewProcessor(postfix.Options{YearRef: o.YearRef, Location: loc, Delimiter: delim, MaxAge: o.MaxAge, IsLocal: o.IsLocal, Trusted: o.Trusted}), nil
 	case FormatExim:
 		return exim.NewProcessor(exim.Options{Location: loc, Delimiter: o.Delimiter, NoDelimiter: o.Delimiter == "",
-			MaxAge: o.MaxAge, IsLocal: o.IsLocal, YearReference: o.YearRef})
+			MaxAge: o.MaxAge, IsLocal: o.IsLocal, YearReference: o.YearRef, Trusted: o.Trusted})
 	}
 	return nil, metering.FieldError("format", "unknown log format %q: want postfix or exim", format)
 }

@@ -33,6 +33,10 @@ func (p *Processor) arrival(r *Record, t time.Time, sink metering.Sink) {
 			p.inherit(m, l)
 		}
 	}
+	p.noteMessageID(r, m)
+	if m.login == "" && !m.reinjected && p.trustedArrival(r, m) {
+		m.login, m.candidate, m.early = p.names.mailbox(r.Address), false, early{}
+	}
 	if m.attributed() && !m.reinjected {
 		count(sink, t, m.login, metering.OutMessages, 1)
 		if n := r.RecipientCount(); n > 0 {

@@ -27,6 +27,11 @@ type Options struct {
 	// loopback deliveries that are neither LMTP nor filter hops: to a local
 	// domain they are final deliveries, otherwise relays (not counted).
 	IsLocal func(domain string) bool
+	// Trusted names the local users and uids (U= of local submissions) and
+	// client networks (H=) whose messages without A= are metered for their
+	// envelope sender (see docs/metering-rules.md). The zero value trusts
+	// nobody.
+	Trusted metering.TrustedSenders
 	// FilterPorts are the ports of loopback content filters; nil means
 	// 10024, 10025 and 10026.
 	FilterPorts []int

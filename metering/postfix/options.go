@@ -31,6 +31,10 @@ type Options struct {
 	// metrics (in_*, rejected_in, spam_blocked, virus_blocked) are counted
 	// only for local domains. Nil counts every domain.
 	IsLocal func(domain string) bool
+	// Trusted names the local uids (pickup "uid=") and client networks
+	// whose messages without a SASL login are metered for their envelope
+	// sender (see docs/metering-rules.md). The zero value trusts nobody.
+	Trusted metering.TrustedSenders
 	// Now is the clock used when YearRef is zero; nil means time.Now.
 	Now func() time.Time
 }
