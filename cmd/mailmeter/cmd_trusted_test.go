@@ -46,10 +46,11 @@ func TestBackfillTrustedSendersFromConfig(t *testing.T) {
 			importLoggenDirectory(t, cfg, db)
 			hosted, _ := splitTruth(cfg, truth)
 			r := runCLI(t, nil, "usage", "--period", "2026-10", "--json", "--db", db)
-			var rows []map[string]any
-			if err := json.Unmarshal([]byte(r.stdout), &rows); err != nil {
+			var doc struct{ Rows []map[string]any }
+			if err := json.Unmarshal([]byte(r.stdout), &doc); err != nil {
 				t.Fatalf("usage --json: %v %+v", err, r)
 			}
+			rows := doc.Rows
 			var out int64
 			for _, row := range rows {
 				mb := row["mailbox"].(string)
