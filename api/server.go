@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"time"
@@ -57,7 +58,13 @@ type Deps struct {
 	// MaxIngestBytes bounds POST /v1/ingest bodies; default
 	// DefaultMaxIngestBytes.
 	MaxIngestBytes int64
-	Registry       *prometheus.Registry // /metrics; nil = a new registry
+	// MaxLargeBodies bounds the large bodies (over MaxBodyBytes) read at
+	// once; default DefaultMaxLargeBodies.
+	MaxLargeBodies int
+	// Timeouts are the server's (NewServer); routes that need more than
+	// Write extend it. Zero values take DefaultTimeouts.
+	Timeouts Timeouts
+	Registry *prometheus.Registry // /metrics; nil = a new registry
 }
 
 // app holds the dependencies the handlers use.
@@ -66,6 +73,7 @@ type app struct {
 	auth    *Verifier
 	log     *slog.Logger
 	metrics *httpMetrics
+	large   chan struct{} // one slot per large body being read
 }
 
 // NewRouter builds the HTTP handler: /healthz, /readyz, /metrics,
@@ -80,10 +88,14 @@ func NewRouter(d Deps) *gin.Engine {
 	if d.MaxIngestBytes <= 0 {
 		d.MaxIngestBytes = DefaultMaxIngestBytes
 	}
+	if d.MaxLargeBodies <= 0 {
+		d.MaxLargeBodies = DefaultMaxLargeBodies
+	}
+	d.Timeouts = d.Timeouts.orDefaults()
 	if d.Registry == nil {
 		d.Registry = prometheus.NewRegistry()
 	}
-	a := &app{Deps: d, auth: d.Auth, log: d.Log, metrics: newHTTPMetrics(d.Registry)}
+	a := &app{Deps: d, auth: d.Auth, log: d.Log, metrics: newHTTPMetrics(d.Registry), large: make(chan struct{}, d.MaxLargeBodies)}
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
 	r.Use(a.recover, a.observe, a.limitBody)
@@ -141,7 +153,7 @@ func (a *app) routes(v1 *gin.RouterGroup) {
 	v1.GET("/availability", a.allow(tenant), a.availability)
 	v1.GET("/quota/check", a.allow(ingest), a.quotaCheck)
 
-	v1.POST("/ingest", a.allow(ingest), a.ingest)
+	v1.POST("/ingest", a.allow(ingest), a.admitLargeBody, a.ingest)
 	v1.GET("/ingest/sources/*source", a.allow(ingest), a.sourceCheckpoint)
 }
 
@@ -158,7 +170,9 @@ func (a *app) readyz(c *gin.Context) {
 		return
 	}
 	if n > 0 {
-		a.fail(c, metering.Errorf(metering.Unavailable, "%d database migrations pending; run mailmeter migrate up", n))
+		k := kinds[metering.Unavailable]
+		renderProblem(c, Problem{Type: ProblemBase + string(metering.Unavailable), Title: k.title, Status: k.status,
+			Detail: fmt.Sprintf("%d database migrations pending; run mailmeter migrate up", n), Instance: c.Request.URL.Path})
 		return
 	}
 	c.JSON(http.StatusOK, gin.H{"status": "ready"})

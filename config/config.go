@@ -161,6 +161,14 @@ type JWTKey struct {
 type API struct {
 	MaxBodyBytes   int64 `yaml:"max_body_bytes"`
 	MaxIngestBytes int64 `yaml:"max_ingest_bytes"` // POST /v1/ingest
+	// MaxLargeBodies bounds the ingest bodies over max_body_bytes read at
+	// once; more get 503 with Retry-After.
+	MaxLargeBodies int `yaml:"max_large_bodies"`
+	// ReadTimeout bounds a whole request, body included; WriteTimeout a
+	// response; IdleTimeout a keep-alive connection between requests.
+	ReadTimeout  Duration `yaml:"read_timeout"`
+	WriteTimeout Duration `yaml:"write_timeout"`
+	IdleTimeout  Duration `yaml:"idle_timeout"`
 }
 
 // Duration is a time.Duration written as "90s", "1h" in YAML.
@@ -184,7 +192,8 @@ func Default() Config {
 		Log:     Log{Format: "text", Level: "info"},
 		Collect: Collect{FlushInterval: Duration(2 * time.Second), BatchLines: 50000, MaxOpenAge: Duration(7 * 24 * time.Hour)},
 		Auth:    Auth{Issuer: "mailmeter", Audience: "mailmeter"},
-		API:     API{MaxBodyBytes: 1 << 20, MaxIngestBytes: 32 << 20},
+		API: API{MaxBodyBytes: 1 << 20, MaxIngestBytes: 32 << 20, MaxLargeBodies: 4,
+			ReadTimeout: Duration(time.Minute), WriteTimeout: Duration(time.Minute), IdleTimeout: Duration(2 * time.Minute)},
 
 		ProbeInterval: Duration(time.Minute),
 		Policy:        Policy{InFlight: Duration(30 * time.Second)},
@@ -368,6 +377,17 @@ func (c Config) Validate() error {
 	}
 	if c.API.MaxBodyBytes <= 0 {
 		return fmt.Errorf("invalid config: api.max_body_bytes: must be positive")
+	}
+	if c.API.MaxLargeBodies <= 0 {
+		return fmt.Errorf("invalid config: api.max_large_bodies: must be positive")
+	}
+	for _, t := range []struct {
+		key string
+		d   Duration
+	}{{"api.read_timeout", c.API.ReadTimeout}, {"api.write_timeout", c.API.WriteTimeout}, {"api.idle_timeout", c.API.IdleTimeout}} {
+		if t.d <= 0 {
+			return fmt.Errorf("invalid config: %s: must be positive", t.key)
+		}
 	}
 	for i, k := range c.Auth.Keys {
 		if k.KID == "" {

@@ -91,7 +91,7 @@ func runServe(ctx context.Context, e env, args []string) error {
 		cs.Wait()
 		return err
 	}
-	err = serveHTTP(ctx, log, c.Listen, router)
+	err = serveHTTP(ctx, log, c.Listen, router, httpTimeouts(c))
 	cancel()
 	if perr := waitPolicy(); err == nil {
 		err = perr
@@ -301,6 +301,8 @@ func newRouter(c config.Config, log *slog.Logger, s *store.Store, verifier *api.
 		Invoices:       s,
 		MaxBodyBytes:   c.API.MaxBodyBytes,
 		MaxIngestBytes: c.API.MaxIngestBytes,
+		MaxLargeBodies: c.API.MaxLargeBodies,
+		Timeouts:       httpTimeouts(c),
 		Registry:       reg,
 	}), nil
 }

@@ -186,7 +186,7 @@ func runCollect(ctx context.Context, e env, args []string) error {
 		mux := http.NewServeMux()
 		mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 		go func() {
-			if err := serveHTTP(ctx, log, *metricsAddr, mux); err != nil {
+			if err := serveHTTP(ctx, log, *metricsAddr, mux, httpTimeouts(c)); err != nil {
 				log.Error("metrics server", "err", err)
 			}
 		}()
