@@ -68,7 +68,7 @@ func (s *Store) ListenQuota(ctx context.Context, log *slog.Logger, onChange func
 func (s *Store) listen(ctx context.Context, onChange, connected func()) error {
 	conn, err := pgx.Connect(ctx, s.dsn)
 	if err != nil {
-		return err
+		return scrub(err, s.dsn)
 	}
 	defer conn.Close(context.WithoutCancel(ctx))
 	if _, err := conn.Exec(ctx, "LISTEN "+quotaChannel); err != nil {
