@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"net/url"
 	"os"
@@ -91,10 +92,8 @@ func Open(ctx context.Context, dsn string, log *slog.Logger) (*Store, error) {
 	switch dialect {
 	case SQLite:
 		path := strings.TrimPrefix(dsn, "sqlite:")
-		if dir := filepath.Dir(path); dir != "." {
-			if err := os.MkdirAll(dir, 0o750); err != nil {
-				return nil, fmt.Errorf("create database folder: %w", err)
-			}
+		if err := createSQLiteFile(path); err != nil {
+			return nil, err
 		}
 		db, err = openSQLite(ctx, path, cfg)
 	case Postgres:
@@ -124,6 +123,26 @@ func Open(ctx context.Context, dsn string, log *slog.Logger) (*Store, error) {
 		log.Debug("database open", "dialect", dialect, "dsn", RedactDSN(dsn))
 	}
 	return s, nil
+}
+
+// createSQLiteFile creates a missing database file, and its folder, for
+// their owner only (0600, 0700): SQLite gives the WAL and shared-memory
+// files the database file's mode. Existing files and folders keep theirs.
+func createSQLiteFile(path string) error {
+	if path == ":memory:" || strings.HasPrefix(path, "file:") {
+		return nil
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return fmt.Errorf("create database folder: %w", err)
+	}
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, fs.ErrExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("create database file: %w", err)
+	}
+	return f.Close()
 }
 
 // openSQLite opens the file, retrying while another process holds the lock
