@@ -53,6 +53,11 @@ func runServe(ctx context.Context, e env, args []string) error {
 	if *refresh <= 0 || *alertEvery <= 0 {
 		return usagef("--quota-refresh and --quota-check must be positive")
 	}
+	if *dev {
+		if err := checkDevListen(c.Listen); err != nil {
+			return usagef("--dev: %v", err)
+		}
+	}
 	verifier, err := serveAuth(e, c, log, *dev, *devMailbox)
 	if err != nil {
 		return err
@@ -321,9 +326,22 @@ func serveAuth(e env, c config.Config, log *slog.Logger, dev bool, devMailbox st
 		if err := devAuth(e, &ac, devMailbox); err != nil {
 			return nil, err
 		}
-		log.Warn("development mode: generated an HS256 secret; do not use in production", "secret", string(ac.Secret))
+		log.Warn("development mode: generated an HS256 secret (not shown; it ends with this process) and printed two tokens; do not use in production")
 	}
 	return api.NewVerifier(ac, time.Now)
+}
+
+// checkDevListen refuses a --dev server other hosts could reach: its
+// generated secret and tokens are for one developer's machine.
+func checkDevListen(addr string) error {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return err
+	}
+	if ip := net.ParseIP(host); host == "localhost" || (ip != nil && ip.IsLoopback()) {
+		return nil
+	}
+	return fmt.Errorf("listens on the loopback interface only (127.0.0.1, [::1] or localhost), not %q", addr)
 }
 
 // devAuth generates a development secret and prints an admin and a mailbox

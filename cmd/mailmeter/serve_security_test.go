@@ -7,8 +7,11 @@ import (
 	"net"
 	"net/http"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/mailmeter/mailmeter/api"
 )
 
 // served is a serve process run in the test.
@@ -89,4 +92,60 @@ func TestServeClosesIdleConnections(t *testing.T) {
 func isTimeout(err error) bool {
 	ne, ok := err.(net.Error)
 	return ok && ne.Timeout()
+}
+
+// serve --dev prints its two tokens but never logs the generated secret:
+// no word of the log verifies the printed admin token.
+func TestServeDevLogsNoSecret(t *testing.T) {
+	s := startServe(t, nil, "--dev", "--db", "sqlite:"+filepath.Join(t.TempDir(), "m.db"))
+	var admin string
+	for _, line := range strings.Split(s.out.String(), "\n") {
+		if v, ok := strings.CutPrefix(line, "MAILMETER_ADMIN_TOKEN="); ok {
+			admin = v
+		}
+	}
+	if admin == "" {
+		t.Fatalf("no admin token printed: %q", s.out.String())
+	}
+	if code := s.stop(); code != 0 {
+		t.Fatalf("serve exit %d: %s", code, s.errb.String())
+	}
+	logs := s.errb.String()
+	if !strings.Contains(logs, "development mode") {
+		t.Errorf("the development mode is not logged: %s", logs)
+	}
+	words := strings.FieldsFunc(logs, func(r rune) bool { return r == ' ' || r == '\n' || r == '=' || r == '"' })
+	for _, w := range words {
+		v, err := api.NewVerifier(api.AuthConfig{Issuer: "mailmeter", Audience: "mailmeter", Secret: []byte(w)}, time.Now)
+		if err != nil {
+			continue
+		}
+		if _, err := v.Verify(admin); err == nil {
+			t.Fatalf("the log holds the development secret: %s", logs)
+		}
+	}
+}
+
+// serve --dev refuses to listen anywhere but on the loopback interface.
+func TestServeDevRefusesPublicListen(t *testing.T) {
+	db := "sqlite:" + filepath.Join(t.TempDir(), "m.db")
+	for _, addr := range []string{"0.0.0.0:0", ":0", "[::]:0", "192.0.2.10:0", "mail.example.com:0"} {
+		// Bounded: a serve that does not refuse stops after 3 s.
+		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+		var out, errb lockedBuffer
+		code := run(ctx, []string{"serve", "--dev", "--listen", addr, "--db", db}, env{stdout: &out, stderr: &errb, getenv: func(string) string { return "" }})
+		cancel()
+		r := result{code, out.String(), errb.String()}
+		if r.code != 2 || !strings.Contains(r.stderr, "--dev") || !strings.Contains(r.stderr, "loopback") {
+			t.Errorf("serve --dev --listen %s: %+v", addr, r)
+		}
+		if strings.Contains(r.stdout, "MAILMETER_ADMIN_TOKEN") {
+			t.Errorf("serve --dev --listen %s printed tokens", addr)
+		}
+	}
+	for _, addr := range []string{"127.0.0.1:0", "[::1]:0", "localhost:0"} {
+		if err := checkDevListen(addr); err != nil {
+			t.Errorf("--dev --listen %s refused: %v", addr, err)
+		}
+	}
 }
