@@ -211,4 +211,3 @@ func (s *Store) Close() error {
 	}
 	return sqlDB.Close()
 }
-
