@@ -46,6 +46,9 @@ type Deps struct {
 	Health       Health
 	Now          func() time.Time // default time.Now
 	Auth         *Verifier
+	// Revocations are the revoked token ids authentication denies, and
+	// what DELETE /v1/tokens/{jti} adds to; nil = none.
+	Revocations *Revocations
 	Directory    *directory.Service
 	Quota        *quota.Service
 	Reports      *quota.Reports
@@ -154,6 +157,7 @@ func (a *app) routes(v1 *gin.RouterGroup) {
 	v1.GET("/quota/check", a.allow(ingest), a.quotaCheck)
 
 	v1.POST("/ingest", a.allow(ingest), a.admitLargeBody, a.ingest)
+	v1.DELETE("/tokens/:jti", a.allow(admin), a.revokeToken)
 	v1.GET("/ingest/sources/*source", a.allow(ingest), a.sourceCheckpoint)
 }
 

@@ -147,6 +147,8 @@ type Auth struct {
 	Secret   string   `yaml:"hs256_secret"`
 	Keys     []JWTKey `yaml:"keys"`
 	SignKID  string   `yaml:"sign_kid"` // key used by `token create`; default the HS256 secret
+	// MaxTTL caps the lifetime of tokens minted and accepted.
+	MaxTTL Duration `yaml:"max_ttl"`
 }
 
 // JWTKey is a public (or, for minting, private) key selected by kid.
@@ -191,7 +193,7 @@ func Default() Config {
 		Listen:  "127.0.0.1:8080",
 		Log:     Log{Format: "text", Level: "info"},
 		Collect: Collect{FlushInterval: Duration(2 * time.Second), BatchLines: 50000, MaxOpenAge: Duration(7 * 24 * time.Hour)},
-		Auth:    Auth{Issuer: "mailmeter", Audience: "mailmeter"},
+		Auth:    Auth{Issuer: "mailmeter", Audience: "mailmeter", MaxTTL: Duration(365 * 24 * time.Hour)},
 		API: API{MaxBodyBytes: 1 << 20, MaxIngestBytes: 32 << 20, MaxLargeBodies: 4,
 			ReadTimeout: Duration(time.Minute), WriteTimeout: Duration(time.Minute), IdleTimeout: Duration(2 * time.Minute)},
 
@@ -399,6 +401,9 @@ func (c Config) Validate() error {
 		if k.PublicKey == "" && k.PrivateKey == "" {
 			return fmt.Errorf("invalid config: auth.keys[%d].public_key: required", i)
 		}
+	}
+	if c.Auth.MaxTTL <= 0 {
+		return fmt.Errorf("invalid config: auth.max_ttl: must be positive")
 	}
 	if c.Auth.Secret != "" && len(c.Auth.Secret) < 32 {
 		return fmt.Errorf("invalid config: auth.hs256_secret: must be at least 32 characters")

@@ -32,6 +32,7 @@ func runServe(ctx context.Context, e env, args []string) error {
 	devMailbox := f.String("dev-mailbox", "postmaster@example.com", "subject of the mailbox token --dev prints")
 	refresh := f.Duration("quota-refresh", 10*time.Second, "how often the in-memory quota view reloads usage from the database (on PostgreSQL it also reloads within a second of any commit)")
 	alertEvery := f.Duration("quota-check", 5*time.Second, "how often quota usage is compared with the warning thresholds (quota.warn_at)")
+	tokenRefresh := f.Duration("token-refresh", 10*time.Second, "how often revoked token ids are reloaded from the database (on PostgreSQL also within a second of any revocation)")
 	if _, err := f.parse(e, args, 0, 0); err != nil {
 		return err
 	}
@@ -50,8 +51,8 @@ func runServe(ctx context.Context, e env, args []string) error {
 			return err
 		}
 	}
-	if *refresh <= 0 || *alertEvery <= 0 {
-		return usagef("--quota-refresh and --quota-check must be positive")
+	if *refresh <= 0 || *alertEvery <= 0 || *tokenRefresh <= 0 {
+		return usagef("--quota-refresh, --quota-check and --token-refresh must be positive")
 	}
 	if *dev {
 		if err := checkDevListen(c.Listen); err != nil {
@@ -76,6 +77,10 @@ func runServe(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return err
 	}
+	revs, err := startRevocations(ctx, s, time.Duration(c.Auth.MaxTTL), log, *tokenRefresh)
+	if err != nil {
+		return err
+	}
 	cs, err := startCollectors(ctx, c, s, view.Apply, log)
 	if err != nil {
 		return err
@@ -86,7 +91,7 @@ func runServe(ctx context.Context, e env, args []string) error {
 		cs.Wait()
 		return err
 	}
-	router, err := newRouter(c, log, s, verifier, view, cs, reg)
+	router, err := newRouter(c, log, s, verifier, revs, view, cs, reg)
 	if err != nil {
 		return err
 	}
@@ -276,7 +281,7 @@ func paced(ctx context.Context, in <-chan time.Time, gap time.Duration) <-chan t
 
 // newRouter builds the API over the store and the quota view, with the
 // services and a metrics registry that also shows the in-process collectors.
-func newRouter(c config.Config, log *slog.Logger, s *store.Store, verifier *api.Verifier, view *quota.View, cs *sourceSet, reg *prometheus.Registry) (http.Handler, error) {
+func newRouter(c config.Config, log *slog.Logger, s *store.Store, verifier *api.Verifier, revs *api.Revocations, view *quota.View, cs *sourceSet, reg *prometheus.Registry) (http.Handler, error) {
 	ps, err := plans(c)
 	if err != nil {
 		return nil, err
@@ -295,7 +300,7 @@ func newRouter(c config.Config, log *slog.Logger, s *store.Store, verifier *api.
 		return nil, err
 	}
 	return api.NewRouter(api.Deps{
-		Log: log, Health: s, Now: time.Now, Auth: verifier,
+		Log: log, Health: s, Now: time.Now, Auth: verifier, Revocations: revs,
 		Directory:      directory.NewService(s, time.Now),
 		Quota:          quota.NewService(s, view, s, time.Now),
 		Reports:        quota.NewReports(s, s, s, time.Now),

@@ -49,7 +49,8 @@ func startServe(t *testing.T, vars map[string]string, args ...string) *served {
 	deadline := time.Now().Add(10 * time.Second)
 	for get(s.addr, "/healthz") != http.StatusOK {
 		select {
-		case code := <-done:
+		case code = <-done:
+			stopped = true
 			t.Fatalf("serve exited %d: %s", code, s.errb.String())
 		default:
 		}
