@@ -42,13 +42,13 @@ const (
 // Deps are the parts the API serves from. Log, Health and Auth are
 // required for the /v1 routes, as are the services they use.
 type Deps struct {
-	Log          *slog.Logger
-	Health       Health
-	Now          func() time.Time // default time.Now
-	Auth         *Verifier
+	Log    *slog.Logger
+	Health Health
+	Now    func() time.Time // default time.Now
+	Auth   *Verifier
 	// Revocations are the revoked token ids authentication denies, and
 	// what DELETE /v1/tokens/{jti} adds to; nil = none.
-	Revocations *Revocations
+	Revocations  *Revocations
 	Directory    *directory.Service
 	Quota        *quota.Service
 	Reports      *quota.Reports
