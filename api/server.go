@@ -42,13 +42,10 @@ const (
 // Deps are the parts the API serves from. Log, Health and Auth are
 // required for the /v1 routes, as are the services they use.
 type Deps struct {
-	Log    *slog.Logger
-	Health Health
-	Now    func() time.Time // default time.Now
-	Auth   *Verifier
-	// Revocations are the revoked token ids authentication denies, and
-	// what DELETE /v1/tokens/{jti} adds to; nil = none.
-	Revocations  *Revocations
+	Log          *slog.Logger
+	Health       Health
+	Now          func() time.Time // default time.Now
+	Auth         *Verifier
 	Directory    *directory.Service
 	Quota        *quota.Service
 	Reports      *quota.Reports
@@ -61,13 +58,17 @@ type Deps struct {
 	// MaxIngestBytes bounds POST /v1/ingest bodies; default
 	// DefaultMaxIngestBytes.
 	MaxIngestBytes int64
+	Registry       *prometheus.Registry // /metrics; nil = a new registry
+
+	// Revocations are the revoked token ids authentication denies, and
+	// what DELETE /v1/tokens/{jti} adds to; nil = none.
+	Revocations *Revocations
 	// MaxLargeBodies bounds the large bodies (over MaxBodyBytes) read at
 	// once; default DefaultMaxLargeBodies.
 	MaxLargeBodies int
 	// Timeouts are the server's (NewServer); routes that need more than
 	// Write extend it. Zero values take DefaultTimeouts.
 	Timeouts Timeouts
-	Registry *prometheus.Registry // /metrics; nil = a new registry
 }
 
 // app holds the dependencies the handlers use.
