@@ -9,7 +9,6 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/mailmeter/mailmeter/billing"
 	"github.com/mailmeter/mailmeter/directory"
@@ -69,6 +68,11 @@ type Deps struct {
 	// Timeouts are the server's (NewServer); routes that need more than
 	// Write extend it. Zero values take DefaultTimeouts.
 	Timeouts Timeouts
+	// MetricsToken, if set, is the bearer token /metrics requires.
+	MetricsToken string
+	// SeparateMetrics leaves /metrics to a listener of its own
+	// (MetricsHandler): the router answers it 404.
+	SeparateMetrics bool
 }
 
 // app holds the dependencies the handlers use.
@@ -105,7 +109,9 @@ func NewRouter(d Deps) *gin.Engine {
 	r.Use(a.recover, a.observe, a.limitBody)
 	r.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
 	r.GET("/readyz", a.readyz)
-	r.GET("/metrics", gin.WrapH(promhttp.HandlerFor(d.Registry, promhttp.HandlerOpts{})))
+	if !d.SeparateMetrics {
+		r.GET("/metrics", gin.WrapH(MetricsHandler(d.Registry, d.MetricsToken)))
+	}
 	r.GET("/openapi.yaml", func(c *gin.Context) { c.Data(http.StatusOK, "application/yaml", openapi.Spec) })
 	if d.Auth != nil {
 		a.routes(r.Group("/v1", a.authenticate))

@@ -39,6 +39,16 @@ type Config struct {
 	Probes        []Probe  `yaml:"probes"`
 	ProbeInterval Duration `yaml:"probe_interval"`
 	Billing       Billing  `yaml:"billing"`
+	Metrics       Metrics  `yaml:"metrics"`
+}
+
+// Metrics says where serve's Prometheus /metrics is served and who may
+// read it.
+type Metrics struct {
+	// Listen is HOST:PORT of a listener of its own; "" = on the API's.
+	Listen string `yaml:"listen"`
+	// Token, if set, is the bearer token /metrics requires.
+	Token string `yaml:"token"`
 }
 
 // Billing holds the price plans invoices are computed with; a customer's
@@ -248,6 +258,8 @@ func (c *Config) applyEnv(getenv func(string) string) error {
 	set("MAILMETER_POLICY_LISTEN", &c.Policy.Listen)
 	set("MAILMETER_WEBHOOK_URL", &c.Quota.WebhookURL)
 	set("MAILMETER_WEBHOOK_SECRET", &c.Quota.WebhookSecret)
+	set("MAILMETER_METRICS_LISTEN", &c.Metrics.Listen)
+	set("MAILMETER_METRICS_TOKEN", &c.Metrics.Token)
 	if v, ok := lookup(getenv, "MAILMETER_RECIPIENT_DELIMITER"); ok {
 		c.Delimiter = &v
 	}
@@ -401,6 +413,14 @@ func (c Config) Validate() error {
 		if k.PublicKey == "" && k.PrivateKey == "" {
 			return fmt.Errorf("invalid config: auth.keys[%d].public_key: required", i)
 		}
+	}
+	if l := c.Metrics.Listen; l != "" {
+		if err := checkHostPort(l); err != nil {
+			return fmt.Errorf("invalid config: metrics.listen: %q: %v", l, err)
+		}
+	}
+	if tok := c.Metrics.Token; tok != "" && len(tok) < 16 {
+		return fmt.Errorf("invalid config: metrics.token: at least 16 characters")
 	}
 	if c.Auth.MaxTTL <= 0 {
 		return fmt.Errorf("invalid config: auth.max_ttl: must be positive")

@@ -58,6 +58,11 @@ func runServe(ctx context.Context, e env, args []string) error {
 		if err := checkDevListen(c.Listen); err != nil {
 			return usagef("--dev: %v", err)
 		}
+		if c.Metrics.Listen != "" {
+			if err := checkDevListen(c.Metrics.Listen); err != nil {
+				return usagef("--dev: metrics.listen: %v", err)
+			}
+		}
 	}
 	verifier, err := serveAuth(e, c, log, *dev, *devMailbox)
 	if err != nil {
@@ -101,8 +106,12 @@ func runServe(ctx context.Context, e env, args []string) error {
 		cs.Wait()
 		return err
 	}
+	waitMetrics := startMetrics(ctx, c, log, reg, cancel)
 	err = serveHTTP(ctx, log, c.Listen, router, httpTimeouts(c))
 	cancel()
+	if merr := waitMetrics(); err == nil {
+		err = merr
+	}
 	if perr := waitPolicy(); err == nil {
 		err = perr
 	}
@@ -311,9 +320,12 @@ func newRouter(c config.Config, log *slog.Logger, s *store.Store, verifier *api.
 		Invoices:       s,
 		MaxBodyBytes:   c.API.MaxBodyBytes,
 		MaxIngestBytes: c.API.MaxIngestBytes,
-		MaxLargeBodies: c.API.MaxLargeBodies,
-		Timeouts:       httpTimeouts(c),
 		Registry:       reg,
+
+		MaxLargeBodies:  c.API.MaxLargeBodies,
+		Timeouts:        httpTimeouts(c),
+		MetricsToken:    c.Metrics.Token,
+		SeparateMetrics: c.Metrics.Listen != "",
 	}), nil
 }
 

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"path/filepath"
@@ -148,5 +149,48 @@ func TestServeDevRefusesPublicListen(t *testing.T) {
 		if err := checkDevListen(addr); err != nil {
 			t.Errorf("--dev --listen %s refused: %v", addr, err)
 		}
+	}
+}
+
+// metrics.listen serves /metrics on its own address (not on the API's),
+// behind metrics.token.
+func TestServeMetricsListener(t *testing.T) {
+	dir := t.TempDir()
+	metricsAddr := freeAddr(t)
+	const secret = "metrics-token-0123456789"
+	conf := filepath.Join(dir, "mailmeter.yaml")
+	writeFile(t, conf, fmt.Sprintf("metrics: {listen: %q, token: %q}\n", metricsAddr, secret))
+	s := startServe(t, map[string]string{"MAILMETER_JWT_SECRET": testJWTSecret}, "--config", conf, "--db", "sqlite:"+filepath.Join(dir, "m.db"))
+	if got := get(s.addr, "/metrics"); got != http.StatusNotFound {
+		t.Errorf("/metrics on the API address: %d, want 404", got)
+	}
+	if got := get(metricsAddr, "/metrics"); got != http.StatusUnauthorized {
+		t.Errorf("/metrics without the token: %d, want 401", got)
+	}
+	req, _ := http.NewRequest("GET", "http://"+metricsAddr+"/metrics", nil)
+	req.Header.Set("Authorization", "Bearer "+secret)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), "go_goroutines") {
+		t.Errorf("/metrics with the token: %d %.200s", resp.StatusCode, body)
+	}
+}
+
+// serve --dev refuses a metrics listener other hosts could reach, too.
+func TestServeDevRefusesPublicMetrics(t *testing.T) {
+	dir := t.TempDir()
+	conf := filepath.Join(dir, "mailmeter.yaml")
+	writeFile(t, conf, "metrics: {listen: \"0.0.0.0:0\"}\n")
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	var out, errb lockedBuffer
+	code := run(ctx, []string{"serve", "--dev", "--listen", freeAddr(t), "--config", conf, "--db", "sqlite:" + filepath.Join(dir, "m.db")},
+		env{stdout: &out, stderr: &errb, getenv: func(string) string { return "" }})
+	if code != 2 || !strings.Contains(errb.String(), "metrics.listen") {
+		t.Errorf("serve --dev with metrics on 0.0.0.0: exit %d: %s", code, errb.String())
 	}
 }
