@@ -68,6 +68,12 @@ func TestValidateNamesKey(t *testing.T) {
 		"probe_interval: 0s":                                 "probe_interval",
 		"quota:\n  webhook_url: ftp://x":                     "quota.webhook_url",
 		"quota:\n  webhook_secret: short":                    "quota.webhook_secret",
+		"api:\n  max_large_bodies: 0":                        "api.max_large_bodies",
+		"api:\n  read_timeout: 0s":                           "api.read_timeout",
+		"api:\n  idle_timeout: -1s":                          "api.idle_timeout",
+		"auth:\n  max_ttl: 0s":                               "auth.max_ttl",
+		"metrics:\n  listen: nowhere":                        "metrics.listen",
+		"metrics:\n  token: short":                           "metrics.token",
 	}
 	for body, key := range cases {
 		path := filepath.Join(t.TempDir(), "c.yaml")
