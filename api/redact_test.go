@@ -15,6 +15,7 @@ import (
 
 	"github.com/mailmeter/mailmeter/api"
 	"github.com/mailmeter/mailmeter/directory"
+	"github.com/mailmeter/mailmeter/quota"
 	"github.com/mailmeter/mailmeter/store"
 	"github.com/mailmeter/mailmeter/store/storetest"
 )
@@ -24,31 +25,31 @@ import (
 // database name, and no log line or error shows the password, whichever
 // form the DSN takes.
 func TestDatabaseOutageShowsNoSecrets(t *testing.T) {
-	base, err := url.Parse(storetest.PostgresURL(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	user, dbname := base.User.Username(), strings.TrimPrefix(base.Path, "/")
 	const secret = "Pa55-w0rd 'leak"
 	forms := []struct {
 		name string
-		dsn  func(host, port string) string
+		dsn  func(host, port, user, dbname string) string
 	}{
-		{"url userinfo", func(h, p string) string {
+		{"url userinfo", func(h, p, user, dbname string) string {
 			return fmt.Sprintf("postgres://%s:%s@%s/%s?sslmode=disable", user, url.QueryEscape(secret), net.JoinHostPort(h, p), dbname)
 		}},
-		{"url query", func(h, p string) string {
+		{"url query", func(h, p, user, dbname string) string {
 			return fmt.Sprintf("postgres://%s@%s/%s?sslmode=disable&password=%s", user, net.JoinHostPort(h, p), dbname, url.QueryEscape(secret))
 		}},
-		{"key=value", func(h, p string) string {
+		{"key=value", func(h, p, user, dbname string) string {
 			return fmt.Sprintf(`host=%s port=%s user=%s password='%s' dbname=%s sslmode=disable`, h, p, user, strings.ReplaceAll(secret, "'", `\'`), dbname)
 		}},
 	}
 	for _, f := range forms {
 		t.Run(f.name, func(t *testing.T) {
+			base, err := url.Parse(storetest.PostgresURL(t))
+			if err != nil {
+				t.Fatal(err)
+			}
+			user, dbname := base.User.Username(), strings.TrimPrefix(base.Path, "/")
 			proxy := storetest.NewProxy(t, base.Host)
 			host, port, _ := net.SplitHostPort(proxy.Addr)
-			dsn := f.dsn(host, port)
+			dsn := f.dsn(host, port, user, dbname)
 			var logs bytes.Buffer
 			log := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 			ctx := context.Background()
@@ -61,7 +62,13 @@ func TestDatabaseOutageShowsNoSecrets(t *testing.T) {
 				t.Fatal(err)
 			}
 			ver, _ := api.NewVerifier(testAuth(), clock)
-			r := api.NewRouter(api.Deps{Log: log, Health: s, Now: clock, Auth: ver, Directory: directory.NewService(s, clock)})
+			dir := directory.NewService(s, clock)
+			seedDirectory(t, dir)
+			view := quota.NewView(s, s, clock)
+			if err := view.Refresh(ctx); err != nil {
+				t.Fatal(err)
+			}
+			r := api.NewRouter(api.Deps{Log: log, Health: s, Now: clock, Auth: ver, Directory: dir, Quota: quota.NewService(s, view, s, clock)})
 			get := func(path, tok string) *httptest.ResponseRecorder {
 				req := httptest.NewRequest("GET", path, nil)
 				if tok != "" {
@@ -71,8 +78,10 @@ func TestDatabaseOutageShowsNoSecrets(t *testing.T) {
 				r.ServeHTTP(rec, req)
 				return rec
 			}
-			if rec := get("/readyz", ""); rec.Code != http.StatusOK {
-				t.Fatalf("/readyz with the database up: %d %s", rec.Code, rec.Body.String())
+			for _, path := range []string{"/readyz", "/v1/mailboxes/alice@acme.example/quota"} {
+				if rec := get(path, token(t, api.RoleAdmin, "ops")); rec.Code != http.StatusOK {
+					t.Fatalf("%s with the database up: %d %s", path, rec.Code, rec.Body.String())
+				}
 			}
 			proxy.Kill()
 			hidden := []string{secret, url.QueryEscape(secret), user, dbname, host, port, "dial", "connect"}
@@ -94,6 +103,10 @@ func TestDatabaseOutageShowsNoSecrets(t *testing.T) {
 						t.Errorf("%s shows %q: %s", c.path, h, rec.Body.String())
 					}
 				}
+			}
+			// Quota reads of a known mailbox go on from the in-memory view.
+			if rec := get("/v1/mailboxes/alice@acme.example/quota", token(t, api.RoleAdmin, "ops")); rec.Code != http.StatusOK {
+				t.Errorf("quota read with the database down: %d %s", rec.Code, rec.Body.String())
 			}
 			_, err = store.Open(ctx, dsn, log)
 			if err == nil || !strings.Contains(err.Error(), user) {
