@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/mailmeter/mailmeter/api"
@@ -47,6 +48,9 @@ func runToken(ctx context.Context, e env, args []string) error {
 		return usagef(tokenUsage)
 	}
 	switch args[0] {
+	case "-h", "--help", "help":
+		fmt.Fprintln(e.stdout, strings.TrimPrefix(tokenUsage, "usage: "))
+		return errHelp
 	case "create":
 		return runTokenCreate(e, args[1:])
 	case "revoke":
