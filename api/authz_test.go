@@ -140,6 +140,8 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{method: "POST", own: "/v1/ingest", other: "/v1/ingest",
 			ownBody: `{"source":"src-%s-1","seq":1,"from_offset":0,"to_offset":5}`, otherBody: `{"source":"src-%s-2","seq":1,"from_offset":0,"to_offset":5}`, want: ingest},
 		{method: "GET", own: "/v1/ingest/sources/seeded", other: "/v1/ingest/sources/missing", want: sources},
+		// Last: an admin revoking its own token would lock it out of the rest.
+		{method: "DELETE", own: "/v1/tokens/some-%s-token", other: "/v1/tokens/other-%s-token", want: adminOnly(noContent)},
 	}
 	covered := map[string]bool{}
 	for _, r := range routes {

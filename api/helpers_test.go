@@ -74,8 +74,12 @@ func newEnvAuth(t testing.TB, s *store.Store, auth api.AuthConfig) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
+	revs := api.NewRevocations(s, 0, clock)
+	if err := revs.Refresh(ctx); err != nil {
+		t.Fatal(err)
+	}
 	r := api.NewRouter(api.Deps{
-		Log: slog.New(slog.DiscardHandler), Health: s, Now: clock, Auth: ver,
+		Log: slog.New(slog.DiscardHandler), Health: s, Now: clock, Auth: ver, Revocations: revs,
 		Directory: dir, Quota: quota.NewService(s, view, s, clock), Reports: quota.NewReports(s, s, s, clock),
 		Ingest: metering.NewIngester(s, view.Apply), Checkpoints: s, MaxBodyBytes: 64 << 10,
 		Policy:  policy.NewDecider(view, policy.Options{Delimiter: "+"}, clock),

@@ -23,6 +23,7 @@ func (a *app) ingest(c *gin.Context) {
 		a.fail(c, err)
 		return
 	}
+	a.extendWrite(c) // the body may have taken most of the write timeout to arrive
 	res, err := a.Ingest.Ingest(c.Request.Context(), in.Input())
 	if err != nil {
 		a.fail(c, err)

@@ -48,13 +48,16 @@ var kinds = map[metering.Kind]struct {
 	metering.QuotaExceed:  {http.StatusUnprocessableEntity, "Quota exceeded"},
 	metering.Internal:     {http.StatusInternalServerError, "Internal error"},
 	TooLarge:              {http.StatusRequestEntityTooLarge, "Request body too large"},
+	Busy:                  {http.StatusServiceUnavailable, "Server busy"},
 }
 
 // fail renders err as problem+json.
 func (a *app) fail(c *gin.Context, err error) { writeProblem(c, a.log, err) }
 
 // writeProblem renders err as problem+json: the one encoder. Internal
-// errors are logged in full and shown as "internal error".
+// and Unavailable errors are logged in full and shown as "internal error"
+// and "database unreachable": a client never sees driver text, a host, a
+// user or a database name.
 func writeProblem(c *gin.Context, log *slog.Logger, err error) {
 	_ = c.Error(err)
 	renderProblem(c, newProblem(c, log, err))
@@ -68,10 +71,14 @@ func newProblem(c *gin.Context, log *slog.Logger, err error) Problem {
 		kind, k = metering.Internal, kinds[metering.Internal]
 	}
 	p := Problem{Type: ProblemBase + string(kind), Title: k.title, Status: k.status, Instance: c.Request.URL.Path}
-	if kind == metering.Internal {
+	switch kind {
+	case metering.Internal:
 		log.Error("internal error", "path", c.Request.URL.Path, "err", err)
 		p.Detail = "internal error"
-	} else {
+	case metering.Unavailable:
+		log.Warn("database unreachable", "path", c.Request.URL.Path, "err", err)
+		p.Detail = "database unreachable"
+	default:
 		p.Detail = err.Error()
 		if f := metering.FieldOf(err); f != "" {
 			var de *metering.Error

@@ -2,13 +2,13 @@ package api
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"time"
 
 	"github.com/gin-gonic/gin"
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/mailmeter/mailmeter/billing"
 	"github.com/mailmeter/mailmeter/directory"
@@ -58,6 +58,21 @@ type Deps struct {
 	// DefaultMaxIngestBytes.
 	MaxIngestBytes int64
 	Registry       *prometheus.Registry // /metrics; nil = a new registry
+
+	// Revocations are the revoked token ids authentication denies, and
+	// what DELETE /v1/tokens/{jti} adds to; nil = none.
+	Revocations *Revocations
+	// MaxLargeBodies bounds the large bodies (over MaxBodyBytes) read at
+	// once; default DefaultMaxLargeBodies.
+	MaxLargeBodies int
+	// Timeouts are the server's (NewServer); routes that need more than
+	// Write extend it. Zero values take DefaultTimeouts.
+	Timeouts Timeouts
+	// MetricsToken, if set, is the bearer token /metrics requires.
+	MetricsToken string
+	// SeparateMetrics leaves /metrics to a listener of its own
+	// (MetricsHandler): the router answers it 404.
+	SeparateMetrics bool
 }
 
 // app holds the dependencies the handlers use.
@@ -66,6 +81,7 @@ type app struct {
 	auth    *Verifier
 	log     *slog.Logger
 	metrics *httpMetrics
+	large   chan struct{} // one slot per large body being read
 }
 
 // NewRouter builds the HTTP handler: /healthz, /readyz, /metrics,
@@ -80,16 +96,22 @@ func NewRouter(d Deps) *gin.Engine {
 	if d.MaxIngestBytes <= 0 {
 		d.MaxIngestBytes = DefaultMaxIngestBytes
 	}
+	if d.MaxLargeBodies <= 0 {
+		d.MaxLargeBodies = DefaultMaxLargeBodies
+	}
+	d.Timeouts = d.Timeouts.orDefaults()
 	if d.Registry == nil {
 		d.Registry = prometheus.NewRegistry()
 	}
-	a := &app{Deps: d, auth: d.Auth, log: d.Log, metrics: newHTTPMetrics(d.Registry)}
+	a := &app{Deps: d, auth: d.Auth, log: d.Log, metrics: newHTTPMetrics(d.Registry), large: make(chan struct{}, d.MaxLargeBodies)}
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
 	r.Use(a.recover, a.observe, a.limitBody)
 	r.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
 	r.GET("/readyz", a.readyz)
-	r.GET("/metrics", gin.WrapH(promhttp.HandlerFor(d.Registry, promhttp.HandlerOpts{})))
+	if !d.SeparateMetrics {
+		r.GET("/metrics", gin.WrapH(MetricsHandler(d.Registry, d.MetricsToken)))
+	}
 	r.GET("/openapi.yaml", func(c *gin.Context) { c.Data(http.StatusOK, "application/yaml", openapi.Spec) })
 	if d.Auth != nil {
 		a.routes(r.Group("/v1", a.authenticate))
@@ -142,7 +164,8 @@ func (a *app) routes(v1 *gin.RouterGroup) {
 	v1.GET("/availability", a.allow(tenant), a.availability)
 	v1.GET("/quota/check", a.allow(ingest), a.quotaCheck)
 
-	v1.POST("/ingest", a.allow(ingest), a.ingest)
+	v1.POST("/ingest", a.allow(ingest), a.admitLargeBody, a.ingest)
+	v1.DELETE("/tokens/:jti", a.allow(admin), a.revokeToken)
 	v1.GET("/ingest/sources/*source", a.allow(ingest), a.sourceCheckpoint)
 }
 
@@ -159,7 +182,9 @@ func (a *app) readyz(c *gin.Context) {
 		return
 	}
 	if n > 0 {
-		a.fail(c, metering.Errorf(metering.Unavailable, "%d database migrations pending; run mailmeter migrate up", n))
+		k := kinds[metering.Unavailable]
+		renderProblem(c, Problem{Type: ProblemBase + string(metering.Unavailable), Title: k.title, Status: k.status,
+			Detail: fmt.Sprintf("%d database migrations pending; run mailmeter migrate up", n), Instance: c.Request.URL.Path})
 		return
 	}
 	c.JSON(http.StatusOK, gin.H{"status": "ready"})

@@ -40,6 +40,16 @@ type Config struct {
 	ProbeInterval Duration `yaml:"probe_interval"`
 	Billing       Billing  `yaml:"billing"`
 	Metering      Metering `yaml:"metering"`
+	Metrics       Metrics  `yaml:"metrics"`
+}
+
+// Metrics says where serve's Prometheus /metrics is served and who may
+// read it.
+type Metrics struct {
+	// Listen is HOST:PORT of a listener of its own; "" = on the API's.
+	Listen string `yaml:"listen"`
+	// Token, if set, is the bearer token /metrics requires.
+	Token string `yaml:"token"`
 }
 
 // Billing holds the price plans invoices are computed with; a customer's
@@ -148,6 +158,8 @@ type Auth struct {
 	Secret   string   `yaml:"hs256_secret"`
 	Keys     []JWTKey `yaml:"keys"`
 	SignKID  string   `yaml:"sign_kid"` // key used by `token create`; default the HS256 secret
+	// MaxTTL caps the lifetime of tokens minted and accepted.
+	MaxTTL Duration `yaml:"max_ttl"`
 }
 
 // JWTKey is a public (or, for minting, private) key selected by kid.
@@ -162,6 +174,14 @@ type JWTKey struct {
 type API struct {
 	MaxBodyBytes   int64 `yaml:"max_body_bytes"`
 	MaxIngestBytes int64 `yaml:"max_ingest_bytes"` // POST /v1/ingest
+	// MaxLargeBodies bounds the ingest bodies over max_body_bytes read at
+	// once; more get 503 with Retry-After.
+	MaxLargeBodies int `yaml:"max_large_bodies"`
+	// ReadTimeout bounds a whole request, body included; WriteTimeout a
+	// response; IdleTimeout a keep-alive connection between requests.
+	ReadTimeout  Duration `yaml:"read_timeout"`
+	WriteTimeout Duration `yaml:"write_timeout"`
+	IdleTimeout  Duration `yaml:"idle_timeout"`
 }
 
 // Duration is a time.Duration written as "90s", "1h" in YAML.
@@ -184,8 +204,9 @@ func Default() Config {
 		Listen:  "127.0.0.1:8080",
 		Log:     Log{Format: "text", Level: "info"},
 		Collect: Collect{FlushInterval: Duration(2 * time.Second), BatchLines: 50000, MaxOpenAge: Duration(7 * 24 * time.Hour)},
-		Auth:    Auth{Issuer: "mailmeter", Audience: "mailmeter"},
-		API:     API{MaxBodyBytes: 1 << 20, MaxIngestBytes: 32 << 20},
+		Auth:    Auth{Issuer: "mailmeter", Audience: "mailmeter", MaxTTL: Duration(365 * 24 * time.Hour)},
+		API: API{MaxBodyBytes: 1 << 20, MaxIngestBytes: 32 << 20, MaxLargeBodies: 4,
+			ReadTimeout: Duration(time.Minute), WriteTimeout: Duration(time.Minute), IdleTimeout: Duration(2 * time.Minute)},
 
 		ProbeInterval: Duration(time.Minute),
 		Policy:        Policy{InFlight: Duration(30 * time.Second)},
@@ -238,6 +259,8 @@ func (c *Config) applyEnv(getenv func(string) string) error {
 	set("MAILMETER_POLICY_LISTEN", &c.Policy.Listen)
 	set("MAILMETER_WEBHOOK_URL", &c.Quota.WebhookURL)
 	set("MAILMETER_WEBHOOK_SECRET", &c.Quota.WebhookSecret)
+	set("MAILMETER_METRICS_LISTEN", &c.Metrics.Listen)
+	set("MAILMETER_METRICS_TOKEN", &c.Metrics.Token)
 	if v, ok := lookup(getenv, "MAILMETER_RECIPIENT_DELIMITER"); ok {
 		c.Delimiter = &v
 	}
@@ -373,6 +396,17 @@ func (c Config) Validate() error {
 	if c.API.MaxBodyBytes <= 0 {
 		return fmt.Errorf("invalid config: api.max_body_bytes: must be positive")
 	}
+	if c.API.MaxLargeBodies <= 0 {
+		return fmt.Errorf("invalid config: api.max_large_bodies: must be positive")
+	}
+	for _, t := range []struct {
+		key string
+		d   Duration
+	}{{"api.read_timeout", c.API.ReadTimeout}, {"api.write_timeout", c.API.WriteTimeout}, {"api.idle_timeout", c.API.IdleTimeout}} {
+		if t.d <= 0 {
+			return fmt.Errorf("invalid config: %s: must be positive", t.key)
+		}
+	}
 	for i, k := range c.Auth.Keys {
 		if k.KID == "" {
 			return fmt.Errorf("invalid config: auth.keys[%d].kid: required", i)
@@ -383,6 +417,17 @@ func (c Config) Validate() error {
 		if k.PublicKey == "" && k.PrivateKey == "" {
 			return fmt.Errorf("invalid config: auth.keys[%d].public_key: required", i)
 		}
+	}
+	if l := c.Metrics.Listen; l != "" {
+		if err := checkHostPort(l); err != nil {
+			return fmt.Errorf("invalid config: metrics.listen: %q: %v", l, err)
+		}
+	}
+	if tok := c.Metrics.Token; tok != "" && len(tok) < 16 {
+		return fmt.Errorf("invalid config: metrics.token: at least 16 characters")
+	}
+	if c.Auth.MaxTTL <= 0 {
+		return fmt.Errorf("invalid config: auth.max_ttl: must be positive")
 	}
 	if c.Auth.Secret != "" && len(c.Auth.Secret) < 32 {
 		return fmt.Errorf("invalid config: auth.hs256_secret: must be at least 32 characters")

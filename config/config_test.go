@@ -72,6 +72,12 @@ func TestValidateNamesKey(t *testing.T) {
 		"metering:\n  trusted_senders: {networks: [10.0.0.0/33]}": "metering.trusted_senders.networks[0]",
 		"metering:\n  trusted_senders: {uids: [-1]}":              "metering.trusted_senders.uids[0]",
 		"metering:\n  trusted_senders: {users: ['']}":             "metering.trusted_senders.users[0]",
+		"api:\n  max_large_bodies: 0":                             "api.max_large_bodies",
+		"api:\n  read_timeout: 0s":                                "api.read_timeout",
+		"api:\n  idle_timeout: -1s":                               "api.idle_timeout",
+		"auth:\n  max_ttl: 0s":                                    "auth.max_ttl",
+		"metrics:\n  listen: nowhere":                             "metrics.listen",
+		"metrics:\n  token: short":                                "metrics.token",
 	}
 	for body, key := range cases {
 		path := filepath.Join(t.TempDir(), "c.yaml")

@@ -72,7 +72,7 @@ func demoConfig(now time.Time) loggen.Config {
 
 // build lays the world out unless it exists already.
 func (w *demoWorld) build(ctx context.Context, e env, cfg loggen.Config, listen string) error {
-	if err := os.MkdirAll(w.dir, 0o750); err != nil {
+	if err := os.MkdirAll(w.dir, 0o700); err != nil { // holds the database
 		return err
 	}
 	w.domains = cfg.LocalDomains()

@@ -31,6 +31,7 @@ func runServe(ctx context.Context, e env, args []string) error {
 	devMailbox := f.String("dev-mailbox", "postmaster@example.com", "subject of the mailbox token --dev prints")
 	refresh := f.Duration("quota-refresh", 10*time.Second, "how often the in-memory quota view reloads usage from the database (on PostgreSQL it also reloads within a second of any commit)")
 	alertEvery := f.Duration("quota-check", 5*time.Second, "how often quota usage is compared with the warning thresholds (quota.warn_at)")
+	tokenRefresh := f.Duration("token-refresh", 10*time.Second, "how often revoked token ids are reloaded from the database (on PostgreSQL also within a second of any revocation)")
 	if _, err := f.parse(e, args, 0, 0); err != nil {
 		return err
 	}
@@ -49,8 +50,18 @@ func runServe(ctx context.Context, e env, args []string) error {
 			return err
 		}
 	}
-	if *refresh <= 0 || *alertEvery <= 0 {
-		return usagef("--quota-refresh and --quota-check must be positive")
+	if *refresh <= 0 || *alertEvery <= 0 || *tokenRefresh <= 0 {
+		return usagef("--quota-refresh, --quota-check and --token-refresh must be positive")
+	}
+	if *dev {
+		if err := checkDevListen(c.Listen); err != nil {
+			return usagef("--dev: %v", err)
+		}
+		if c.Metrics.Listen != "" {
+			if err := checkDevListen(c.Metrics.Listen); err != nil {
+				return usagef("--dev: metrics.listen: %v", err)
+			}
+		}
 	}
 	verifier, err := serveAuth(e, c, log, *dev, *devMailbox)
 	if err != nil {
@@ -70,6 +81,10 @@ func runServe(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return err
 	}
+	revs, err := startRevocations(ctx, s, time.Duration(c.Auth.MaxTTL), log, *tokenRefresh)
+	if err != nil {
+		return err
+	}
 	cs, err := startCollectors(ctx, c, s, view.Apply, log)
 	if err != nil {
 		return err
@@ -80,7 +95,7 @@ func runServe(ctx context.Context, e env, args []string) error {
 		cs.Wait()
 		return err
 	}
-	router, err := newRouter(c, log, s, verifier, view, cs, reg)
+	router, err := newRouter(c, log, s, verifier, revs, view, cs, reg)
 	if err != nil {
 		return err
 	}
@@ -90,8 +105,12 @@ func runServe(ctx context.Context, e env, args []string) error {
 		cs.Wait()
 		return err
 	}
-	err = serveHTTP(ctx, log, c.Listen, router)
+	waitMetrics := startMetrics(ctx, c, log, reg, cancel)
+	err = serveHTTP(ctx, log, c.Listen, router, httpTimeouts(c))
 	cancel()
+	if merr := waitMetrics(); err == nil {
+		err = merr
+	}
 	if perr := waitPolicy(); err == nil {
 		err = perr
 	}
@@ -270,7 +289,7 @@ func paced(ctx context.Context, in <-chan time.Time, gap time.Duration) <-chan t
 
 // newRouter builds the API over the store and the quota view, with the
 // services and a metrics registry that also shows the in-process collectors.
-func newRouter(c config.Config, log *slog.Logger, s *store.Store, verifier *api.Verifier, view *quota.View, cs *sourceSet, reg *prometheus.Registry) (http.Handler, error) {
+func newRouter(c config.Config, log *slog.Logger, s *store.Store, verifier *api.Verifier, revs *api.Revocations, view *quota.View, cs *sourceSet, reg *prometheus.Registry) (http.Handler, error) {
 	ps, err := plans(c)
 	if err != nil {
 		return nil, err
@@ -289,7 +308,7 @@ func newRouter(c config.Config, log *slog.Logger, s *store.Store, verifier *api.
 		return nil, err
 	}
 	return api.NewRouter(api.Deps{
-		Log: log, Health: s, Now: time.Now, Auth: verifier,
+		Log: log, Health: s, Now: time.Now, Auth: verifier, Revocations: revs,
 		Directory:      directoryService(c, s),
 		Quota:          quota.NewService(s, view, s, time.Now),
 		Reports:        quota.NewReports(s, s, s, time.Now),
@@ -301,6 +320,11 @@ func newRouter(c config.Config, log *slog.Logger, s *store.Store, verifier *api.
 		MaxBodyBytes:   c.API.MaxBodyBytes,
 		MaxIngestBytes: c.API.MaxIngestBytes,
 		Registry:       reg,
+
+		MaxLargeBodies:  c.API.MaxLargeBodies,
+		Timeouts:        httpTimeouts(c),
+		MetricsToken:    c.Metrics.Token,
+		SeparateMetrics: c.Metrics.Listen != "",
 	}), nil
 }
 
@@ -318,9 +342,22 @@ func serveAuth(e env, c config.Config, log *slog.Logger, dev bool, devMailbox st
 		if err := devAuth(e, &ac, devMailbox); err != nil {
 			return nil, err
 		}
-		log.Warn("development mode: generated an HS256 secret; do not use in production", "secret", string(ac.Secret))
+		log.Warn("development mode: generated an HS256 secret (not shown; it ends with this process) and printed two tokens; do not use in production")
 	}
 	return api.NewVerifier(ac, time.Now)
+}
+
+// checkDevListen refuses a --dev server other hosts could reach: its
+// generated secret and tokens are for one developer's machine.
+func checkDevListen(addr string) error {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return err
+	}
+	if ip := net.ParseIP(host); host == "localhost" || (ip != nil && ip.IsLoopback()) {
+		return nil
+	}
+	return fmt.Errorf("listens on the loopback interface only (127.0.0.1, [::1] or localhost), not %q", addr)
 }
 
 // devAuth generates a development secret and prints an admin and a mailbox

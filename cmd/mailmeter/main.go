@@ -58,7 +58,7 @@ func commands() map[string]command {
 		"availability": {"print the probes' availability for a period", runAvailability},
 		"invoice":      {"compute, list, show, finalize and credit monthly invoices", runInvoice},
 		"demo":         {"the newcomer's tour (make run): a demo world served with live collectors", runDemo},
-		"token":        {"mint API tokens (token create --role R --subject S --ttl 24h)", runToken},
+		"token":        {"mint and revoke API tokens (token create --role R --subject S --ttl 24h, token revoke JTI)", runToken},
 	}
 }
 

@@ -12,8 +12,8 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/mailmeter/mailmeter/api"
 	"github.com/mailmeter/mailmeter/config"
 	"github.com/mailmeter/mailmeter/metering"
 	"github.com/mailmeter/mailmeter/metering/collect"
@@ -204,9 +204,9 @@ func runCollect(ctx context.Context, e env, args []string) error {
 			return err
 		}
 		mux := http.NewServeMux()
-		mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+		mux.Handle("/metrics", api.MetricsHandler(reg, c.Metrics.Token))
 		go func() {
-			if err := serveHTTP(ctx, log, *metricsAddr, mux); err != nil {
+			if err := serveHTTP(ctx, log, *metricsAddr, mux, httpTimeouts(c)); err != nil {
 				log.Error("metrics server", "err", err)
 			}
 		}()
