@@ -81,7 +81,11 @@ func pivot(cs []metering.CounterDelta) ([]hourRow, error) {
 		if f == nil {
 			return nil, metering.FieldError("counters", "%q is not a counter metric", c.Metric)
 		}
-		*f += c.Value
+		sum, ok := metering.CheckedAdd(*f, c.Value)
+		if !ok {
+			return nil, metering.Errorf(metering.Refused, "%s of %s in the hour %d: the deltas' sum passes the int64 range", c.Metric, c.Mailbox, k.hour)
+		}
+		*f = sum
 	}
 	return rows, nil
 }

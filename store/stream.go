@@ -26,17 +26,39 @@ func (s *Store) Begin(ctx context.Context) (metering.StreamTx, error) {
 	return &streamTx{s: s, tx: tx}, nil
 }
 
-// Add implements metering.StreamTx.
+// Add implements metering.StreamTx: the part is written under a savepoint,
+// so a part the database refuses leaves the transaction usable and as it
+// was (PostgreSQL would abort it; SQLite would keep the statements before
+// the refused one).
 func (t *streamTx) Add(ctx context.Context, part metering.Batch) error {
-	if err := t.s.upsert(t.tx.WithContext(ctx), part); err != nil {
+	tx := t.tx.WithContext(ctx)
+	if err := tx.SavePoint(partSavepoint).Error; err != nil {
+		return translate(err, "write usage part")
+	}
+	if err := t.s.upsert(tx, part); err != nil {
+		err = translate(err, "write usage part")
+		if metering.KindOf(err) == metering.Refused {
+			if rb := tx.RollbackTo(partSavepoint).Error; rb != nil {
+				return translate(rb, "roll back a refused usage part")
+			}
+		}
+		return err
+	}
+	if err := tx.Exec("RELEASE SAVEPOINT " + partSavepoint).Error; err != nil {
 		return translate(err, "write usage part")
 	}
 	return nil
 }
 
+// partSavepoint names the savepoint of the part being written.
+const partSavepoint = "usage_part"
+
 // Commit implements metering.StreamTx.
-func (t *streamTx) Commit(ctx context.Context, cp metering.Checkpoint) error {
-	err := t.s.advanceCheckpoint(t.tx.WithContext(ctx), cp)
+func (t *streamTx) Commit(ctx context.Context, cp *metering.Checkpoint) error {
+	var err error
+	if cp != nil {
+		err = t.s.advanceCheckpoint(t.tx.WithContext(ctx), *cp)
+	}
 	if err == nil {
 		err = t.s.notifyQuota(t.tx.WithContext(ctx), changedUsage)
 	}

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"time"
@@ -44,7 +45,7 @@ func (s *Store) advanceCheckpoint(tx *gorm.DB, cp metering.Checkpoint) error {
 	switch {
 	case err == nil:
 		stored = row.Seq
-	case err == gorm.ErrRecordNotFound:
+	case errors.Is(err, gorm.ErrRecordNotFound):
 	default:
 		return err
 	}
@@ -60,8 +61,11 @@ func (s *Store) advanceCheckpoint(tx *gorm.DB, cp metering.Checkpoint) error {
 		Updates(map[string]any{"seq": upd.Seq, "offset_bytes": upd.Offset, "position": upd.Position, "state": upd.State, "updated_at": upd.UpdatedAt}).Error
 }
 
-// upsert adds a batch's usage in tx.
+// upsert adds a batch's usage, and its dead letters, in tx.
 func (s *Store) upsert(tx *gorm.DB, b metering.Batch) error {
+	if err := insertDeadLetters(tx, b.DeadLetters); err != nil {
+		return err
+	}
 	if err := upsertAvailability(tx, b.Availability); err != nil {
 		return err
 	}

@@ -57,7 +57,7 @@ func Backfill(ctx context.Context, files []string, o BackfillOptions, c metering
 	if err != nil {
 		return nil, err
 	}
-	p := &pipeline{opts: o.Proc, now: time.Now, log: log, rec: metering.NewRecorder(c, onCommit)}
+	p := newPipeline(o.Proc, "", time.Now, log, c, onCommit)
 	if len(ordered) > 0 {
 		p.path = ordered[0]
 	}
@@ -108,7 +108,7 @@ func backfillFile(ctx context.Context, path string, o BackfillOptions, p *pipeli
 	}
 	var stream *partStream
 	if sc, ok := c.(metering.StreamCommitter); ok && o.StreamLines > 0 {
-		if stream, err = startStream(ctx, sc); err != nil {
+		if stream, err = startStream(ctx, sc, res.Source); err != nil {
 			return res, err
 		}
 		defer stream.abandon()
@@ -119,9 +119,10 @@ func backfillFile(ctx context.Context, path string, o BackfillOptions, p *pipeli
 	offset := cp.Offset
 	end, err := tail.ReadFile(ctx, path, from, opts, func(line []byte) {
 		res.Lines++
+		at := offset
 		offset += int64(len(line)) + 1
 		if lineErr == nil {
-			lineErr = p.feed(line)
+			lineErr = p.feed(line, at)
 		}
 		if stream != nil && p.proc != nil && res.Lines%check == 0 &&
 			(stream.idleNow() || res.Lines-streamed >= int64(o.StreamLines)) {
@@ -162,7 +163,11 @@ func backfillFile(ctx context.Context, path string, o BackfillOptions, p *pipeli
 	next := metering.Checkpoint{Source: res.Source, Seq: cp.Seq + 1, Offset: offset, Position: pos, State: state}
 	if stream != nil {
 		stream.send(p.rec.Take())
-		return res, stream.commit(ctx, next)
+		dead, err := stream.commit(ctx, next)
+		if len(dead) > 0 {
+			p.deadLettered(dead)
+		}
+		return res, err
 	}
 	err = retry(ctx, log, "commit backfill of "+path, func() error { return p.rec.Flush(ctx, &next) })
 	return res, err

@@ -47,6 +47,8 @@ type SourceStats struct {
 	Gaps         int64
 	LastCommit   time.Time
 	Seq          int64
+	Anomalies    map[string]int64 // implausible values not counted, by reason (metering.Anomaly*)
+	DeadLetters  int64            // records the database refused, kept as dead letters
 }
 
 // NewRunner returns a Runner for src. onCommit may be nil.
@@ -74,7 +76,7 @@ func (r *Runner) Stats() SourceStats {
 // run holds the state of one Run.
 type run struct {
 	*Runner
-	pipeline
+	*pipeline
 	cp     metering.Checkpoint
 	tailer *tail.Tailer
 	pos    tail.Position
@@ -110,8 +112,8 @@ func (r *Runner) Run(ctx context.Context) error {
 
 func (r *Runner) start(ctx context.Context) (*run, error) {
 	st := &run{Runner: r}
-	st.pipeline = pipeline{opts: r.src.Proc, path: r.src.Path, now: r.now, log: r.log,
-		rec: metering.NewRecorder(r.committer, r.onCommit), onFormat: r.setFormat}
+	st.pipeline = newPipeline(r.src.Proc, r.src.Path, r.now, r.log, r.committer, r.onCommit)
+	st.onFormat = r.setFormat
 	err := retry(ctx, r.log, "load checkpoint", func() error {
 		cp, err := r.committer.Checkpoint(ctx, r.src.Name)
 		if metering.KindOf(err) == metering.NotFound {
@@ -188,10 +190,11 @@ func (st *run) step(ctx context.Context) error {
 	}
 	var lineErr error
 	pos, err := st.tailer.Next(nctx, st.src.BatchLines, 8<<20, func(line []byte) {
+		at := st.offset
 		st.offset += int64(len(line)) + 1
 		st.lines++
 		if lineErr == nil {
-			lineErr = st.feed(line)
+			lineErr = st.feed(line, at)
 		}
 	})
 	// Only the flush deadline running out counts (cancel makes Err
@@ -312,8 +315,13 @@ func (st *run) snapshot() {
 	if st.proc != nil {
 		ps = st.proc.Stats()
 	}
+	anomalies := make(map[string]int64, len(st.anomalies))
+	for k, n := range st.anomalies {
+		anomalies[k] = n
+	}
 	st.mu.Lock()
 	st.stats.Tail, st.stats.Proc = ts, ps
+	st.stats.Anomalies, st.stats.DeadLetters = anomalies, st.deadLetters
 	st.mu.Unlock()
 }
 

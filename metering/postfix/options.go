@@ -33,6 +33,10 @@ type Options struct {
 	IsLocal func(domain string) bool
 	// Now is the clock used when YearRef is zero; nil means time.Now.
 	Now func() time.Time
+	// Bounds are the plausible size= and nrcpt=; larger values are
+	// reported to the sink as anomalies and not counted. Zero means
+	// metering's defaults.
+	Bounds metering.Bounds
 }
 
 // withDefaults fills the zero fields.
@@ -55,5 +59,6 @@ func (o Options) withDefaults() Options {
 	if o.Location == nil {
 		o.Location = time.Local
 	}
+	o.Bounds = o.Bounds.WithDefaults()
 	return o
 }

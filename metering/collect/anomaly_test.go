@@ -1,0 +1,106 @@
+package collect_test
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mailmeter/mailmeter/metering"
+	"github.com/mailmeter/mailmeter/metering/collect"
+	"github.com/mailmeter/mailmeter/metering/tail"
+	"github.com/mailmeter/mailmeter/store"
+	"github.com/mailmeter/mailmeter/store/storetest"
+)
+
+// delivered returns the Postfix lines of one message of size bytes from
+// outside delivered into a local mailbox, as any local user can write them
+// with logger(1).
+func delivered(qid, rcpt, size string, minute int) string {
+	stamp := fmt.Sprintf("Nov 28 10:%02d:00", minute)
+	return stamp + " mx postfix/smtpd[1]: " + qid + ": client=unknown[192.0.2.1]\n" +
+		stamp + " mx postfix/qmgr[2]: " + qid + ": from=<x@example.org>, size=" + size + ", nrcpt=1 (queue active)\n" +
+		stamp + " mx postfix/local[3]: " + qid + ": to=<" + rcpt + ">, relay=local, delay=1, delays=0/0/0/1, dsn=2.0.0, status=sent (delivered to mailbox)\n" +
+		stamp + " mx postfix/qmgr[2]: " + qid + ": removed\n"
+}
+
+// Ten messages claiming size=999999999999999999 (ten times that is past
+// int64) neither wrap a sum nor stop the source: they are anomalies, not
+// usage; their lines are otherwise metered, and the mail logged after them
+// is metered for every mailbox. In one batch the sum used to wrap negative;
+// spread over commits PostgreSQL refused the second one forever.
+func TestImplausibleSizesNeverStopMetering(t *testing.T) {
+	for _, batchLines := range []int{10000, 12} {
+		t.Run(fmt.Sprintf("batch=%d", batchLines), func(t *testing.T) {
+			storetest.Each(t, func(t *testing.T, s *store.Store) {
+				implausibleSizes(t, s, batchLines)
+			})
+		})
+	}
+}
+
+func implausibleSizes(t *testing.T, s *store.Store, batchLines int) {
+	path := filepath.Join(t.TempDir(), "mail.log")
+	var bad strings.Builder
+	for i := range 10 {
+		bad.WriteString(delivered(fmt.Sprintf("BAD%03d", i), "bob@acme.example", "999999999999999999", i))
+	}
+	appendLines(t, path, []byte(bad.String()))
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	src := collect.LogSource{Name: "mx1:" + path, Path: path, Format: collect.FormatPostfix,
+		Proc:          collect.ProcessorOptions{Location: time.UTC, Delimiter: "+"},
+		Tail:          tail.Options{PollInterval: 10 * time.Millisecond},
+		FlushInterval: 20 * time.Millisecond, BatchLines: batchLines}
+	r := collect.NewRunner(src, s, nil, quiet, time.Now)
+	done := make(chan error, 1)
+	go func() { done <- r.Run(ctx) }()
+	waitOffset(t, s, src.Name, fileSize(t, path), done)
+
+	appendLines(t, path, []byte(delivered("C0DE01", "bob@acme.example", "1234", 30)+
+		delivered("C0DE02", "carol@acme.example", "4321", 31)))
+	waitOffset(t, s, src.Name, fileSize(t, path), done)
+
+	got := totals(t, s)
+	want := map[string]map[metering.Metric]int64{
+		"bob@acme.example":   {metering.InMessages: 11, metering.InBytes: 1234},
+		"carol@acme.example": {metering.InMessages: 1, metering.InBytes: 4321},
+	}
+	for mb, metrics := range want {
+		for m, v := range metrics {
+			if got[mb][m] != v {
+				t.Errorf("%s %s = %d, want %d", mb, m, got[mb][m], v)
+			}
+		}
+	}
+	if n := r.Stats().Anomalies["message_size"]; n != 10 {
+		t.Errorf("message_size anomalies = %d, want 10 (stats %+v)", n, r.Stats().Anomalies)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("collector: %v", err)
+	}
+}
+
+// waitOffset waits until the source's checkpoint accounts for bytes bytes,
+// failing if the collector stops or 20 seconds pass.
+func waitOffset(t *testing.T, s metering.Committer, source string, bytes int64, done chan error) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	var last metering.Checkpoint
+	for time.Now().Before(deadline) {
+		if cp, err := s.Checkpoint(context.Background(), source); err == nil {
+			if last = cp; cp.Offset >= bytes {
+				return
+			}
+		}
+		select {
+		case err := <-done:
+			t.Fatalf("collector stopped: %v (offset %d of %d)", err, last.Offset, bytes)
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	t.Fatalf("the source stopped advancing: checkpoint offset %d, want %d", last.Offset, bytes)
+}
