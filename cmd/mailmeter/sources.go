@@ -19,6 +19,7 @@ import (
 	"github.com/mailmeter/mailmeter/metering/collect"
 	"github.com/mailmeter/mailmeter/metering/probe"
 	"github.com/mailmeter/mailmeter/metering/tail"
+	"github.com/mailmeter/mailmeter/store"
 	"github.com/mailmeter/mailmeter/telemetry"
 )
 
@@ -171,6 +172,9 @@ func runCollect(ctx context.Context, e env, args []string) error {
 	}
 	committer, closeFn, err := openCommitter(ctx, c, e, log)
 	if err != nil {
+		if ctx.Err() != nil {
+			return nil // stopped while waiting for the database
+		}
 		return err
 	}
 	defer closeFn()
@@ -195,12 +199,18 @@ func runCollect(ctx context.Context, e env, args []string) error {
 }
 
 // openCommitter returns where collected usage goes: the configured database,
-// or with collect.push a remote ingest API.
+// or with collect.push a remote ingest API. While the database cannot be
+// reached it waits, retrying with backoff, as the collectors do once
+// running.
 func openCommitter(ctx context.Context, c config.Config, e env, log *slog.Logger) (metering.Committer, func(), error) {
 	if c.Collect.Push != "" {
 		return pushCommitter(c, e, log)
 	}
-	s, err := openStore(ctx, c, log, true)
+	var s *store.Store
+	err := collect.WaitAvailable(ctx, log, "open database", func() (err error) {
+		s, err = openStore(ctx, c, log, true)
+		return err
+	})
 	if err != nil {
 		return nil, nil, err
 	}

@@ -326,9 +326,12 @@ func (st *run) snapshot() {
 }
 
 // retry calls f until it succeeds, ctx ends, or it fails with an error that
-// retrying cannot fix (invalid input, a conflict with another writer).
+// retrying cannot fix (invalid input, a conflict with another writer). Data
+// the database refuses never gets here as an error (the Recorder keeps it as
+// dead letters) unless the committer cannot salvage it (a push client):
+// then it is retried like any other failure, with a warning each time.
 func retry(ctx context.Context, log *slog.Logger, what string, f func() error) error {
-	delay := 100 * time.Millisecond
+	var b backoff
 	for {
 		err := f()
 		switch metering.KindOf(err) {
@@ -340,14 +343,44 @@ func retry(ctx context.Context, log *slog.Logger, what string, f func() error) e
 		case metering.Invalid, metering.NotFound:
 			return fmt.Errorf("%s: %w", what, err)
 		}
-		log.Warn(what+" failed; retrying", "err", err, "in", delay)
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(delay):
-		}
-		if delay *= 2; delay > 30*time.Second {
-			delay = 30 * time.Second
+		if err := b.wait(ctx, log, what, err); err != nil {
+			return err
 		}
 	}
+}
+
+// WaitAvailable calls f until it succeeds, ctx ends, or it fails with an
+// error other than Unavailable; while the dependency is unavailable it
+// retries with the collectors' backoff (100 ms doubling to 30 s), logging
+// each failure. Commands use it to open the database a collector needs.
+func WaitAvailable(ctx context.Context, log *slog.Logger, what string, f func() error) error {
+	var b backoff
+	for {
+		err := f()
+		if metering.KindOf(err) != metering.Unavailable {
+			return err
+		}
+		if err := b.wait(ctx, log, what, err); err != nil {
+			return err
+		}
+	}
+}
+
+// backoff spaces the attempts of a retry loop.
+type backoff struct{ delay time.Duration }
+
+// wait logs the failure err of what and waits for the next attempt, or
+// returns ctx's error.
+func (b *backoff) wait(ctx context.Context, log *slog.Logger, what string, err error) error {
+	if b.delay == 0 {
+		b.delay = 100 * time.Millisecond
+	}
+	log.Warn(what+" failed; retrying", "err", err, "in", b.delay)
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-time.After(b.delay):
+	}
+	b.delay = min(2*b.delay, 30*time.Second)
+	return nil
 }
