@@ -21,6 +21,7 @@ import (
 	"github.com/mailmeter/mailmeter/policy"
 	"github.com/mailmeter/mailmeter/quota"
 	"github.com/mailmeter/mailmeter/store"
+	"github.com/mailmeter/mailmeter/telemetry"
 	"github.com/mailmeter/mailmeter/webhook"
 )
 
@@ -283,6 +284,9 @@ func newRouter(c config.Config, log *slog.Logger, s *store.Store, verifier *api.
 	if err := cs.Register(reg); err != nil {
 		return nil, err
 	}
+	if err := reg.Register(telemetry.NewDeadLetterCollector(s.PendingDeadLetters)); err != nil {
+		return nil, err
+	}
 	if err := reg.Register(collectors.NewGoCollector()); err != nil {
 		return nil, err
 	}
@@ -296,6 +300,7 @@ func newRouter(c config.Config, log *slog.Logger, s *store.Store, verifier *api.
 		Reports:        quota.NewReports(s, s, s, time.Now),
 		Ingest:         metering.NewIngester(s, view.Apply),
 		Checkpoints:    s,
+		DeadLetters:    s,
 		Policy:         newDecider(c, view),
 		Billing:        runner,
 		Invoices:       s,

@@ -187,6 +187,11 @@ func runCollect(ctx context.Context, e env, args []string) error {
 		if err := cs.Register(reg); err != nil {
 			return err
 		}
+		if s, ok := committer.(*store.Store); ok {
+			if err := reg.Register(telemetry.NewDeadLetterCollector(s.PendingDeadLetters)); err != nil {
+				return err
+			}
+		}
 		mux := http.NewServeMux()
 		mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 		go func() {
