@@ -259,6 +259,7 @@ func (st *run) flush(ctx context.Context) error {
 	st.stats.LastCommit = st.Runner.now()
 	st.stats.Seq = cp.Seq
 	st.mu.Unlock()
+	st.snapshot() // the flush may have kept dead letters
 	return nil
 }
 
