@@ -18,6 +18,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/mailmeter/mailmeter/metering"
 	"github.com/mailmeter/mailmeter/store"
 )
 
@@ -30,6 +31,7 @@ type Config struct {
 	Logs      []LogFile `yaml:"logs"`
 	Maildirs  []Maildir `yaml:"maildirs"`
 	Collect   Collect   `yaml:"collect"`
+	Metering  Metering  `yaml:"metering"`
 	Auth      Auth      `yaml:"auth"`
 	API       API       `yaml:"api"`
 	Policy    Policy    `yaml:"policy"`
@@ -140,6 +142,13 @@ type Collect struct {
 	Push          string   `yaml:"push"`           // ingest URL instead of a database
 }
 
+// Metering holds the plausibility bounds of log values: larger ones are
+// anomalies, counted and logged, never added to a meter.
+type Metering struct {
+	MaxMessageBytes int64 `yaml:"max_message_bytes"` // a message's size (size=, S=)
+	MaxRecipients   int64 `yaml:"max_recipients"`    // a message's recipients (nrcpt=, "for …")
+}
+
 // Auth configures JWT validation and minting.
 type Auth struct {
 	Issuer   string   `yaml:"issuer"`
@@ -179,12 +188,13 @@ func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
 // Default returns the configuration used when nothing is configured.
 func Default() Config {
 	return Config{
-		DB:      "sqlite:./mailmeter.db",
-		Listen:  "127.0.0.1:8080",
-		Log:     Log{Format: "text", Level: "info"},
-		Collect: Collect{FlushInterval: Duration(2 * time.Second), BatchLines: 50000, MaxOpenAge: Duration(7 * 24 * time.Hour)},
-		Auth:    Auth{Issuer: "mailmeter", Audience: "mailmeter"},
-		API:     API{MaxBodyBytes: 1 << 20, MaxIngestBytes: 32 << 20},
+		DB:       "sqlite:./mailmeter.db",
+		Listen:   "127.0.0.1:8080",
+		Log:      Log{Format: "text", Level: "info"},
+		Collect:  Collect{FlushInterval: Duration(2 * time.Second), BatchLines: 50000, MaxOpenAge: Duration(7 * 24 * time.Hour)},
+		Metering: Metering{MaxMessageBytes: metering.DefaultMaxMessageBytes, MaxRecipients: metering.DefaultMaxRecipients},
+		Auth:     Auth{Issuer: "mailmeter", Audience: "mailmeter"},
+		API:      API{MaxBodyBytes: 1 << 20, MaxIngestBytes: 32 << 20},
 
 		ProbeInterval: Duration(time.Minute),
 		Policy:        Policy{InFlight: Duration(30 * time.Second)},
@@ -311,6 +321,12 @@ func (c Config) Validate() error {
 	}
 	if c.Collect.BatchLines <= 0 {
 		return fmt.Errorf("invalid config: collect.batch_lines: must be positive")
+	}
+	if c.Metering.MaxMessageBytes <= 0 {
+		return fmt.Errorf("invalid config: metering.max_message_bytes: must be positive")
+	}
+	if c.Metering.MaxRecipients <= 0 {
+		return fmt.Errorf("invalid config: metering.max_recipients: must be positive")
 	}
 	if l := c.Policy.Listen; l != "" {
 		if path, ok := strings.CutPrefix(l, "unix:"); ok {

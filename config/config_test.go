@@ -68,6 +68,8 @@ func TestValidateNamesKey(t *testing.T) {
 		"probe_interval: 0s":                                 "probe_interval",
 		"quota:\n  webhook_url: ftp://x":                     "quota.webhook_url",
 		"quota:\n  webhook_secret: short":                    "quota.webhook_secret",
+		"metering:\n  max_message_bytes: 0":                  "metering.max_message_bytes",
+		"metering:\n  max_recipients: -1":                    "metering.max_recipients",
 	}
 	for body, key := range cases {
 		path := filepath.Join(t.TempDir(), "c.yaml")

@@ -56,13 +56,18 @@ func logSources(c config.Config) ([]collect.LogSource, error) {
 		out = append(out, collect.LogSource{
 			Name: h + ":" + path, Path: path, Format: l.Format,
 			Proc: collect.ProcessorOptions{Location: loc, Delimiter: c.RecipientDelimiter(),
-				MaxAge: time.Duration(c.Collect.MaxOpenAge)},
+				MaxAge: time.Duration(c.Collect.MaxOpenAge), Bounds: bounds(c)},
 			FlushInterval: time.Duration(c.Collect.FlushInterval),
 			BatchLines:    c.Collect.BatchLines,
 			Tail:          tail.Options{PollInterval: time.Second},
 		})
 	}
 	return out, nil
+}
+
+// bounds returns the configured plausibility bounds of log values.
+func bounds(c config.Config) metering.Bounds {
+	return metering.Bounds{MaxMessageBytes: c.Metering.MaxMessageBytes, MaxRecipients: c.Metering.MaxRecipients}
 }
 
 // startCollectors starts a runner per configured log, committing through
