@@ -152,16 +152,22 @@ func commitSalvaging(ctx context.Context, c Committer, b Batch) (Batch, []DeadLe
 	if KindOf(err) != Refused || !ok {
 		return b, nil, err
 	}
-	tx, err2 := sc.Begin(ctx)
-	if err2 != nil {
-		return b, nil, err2
+	return salvageCommit(ctx, b, err, sc.Begin)
+}
+
+// salvageCommit salvages b, refused with refusal, in a stream begin opens,
+// and commits the stream with b's checkpoint.
+func salvageCommit(ctx context.Context, b Batch, refusal error, begin func(context.Context) (StreamTx, error)) (Batch, []DeadLetter, error) {
+	tx, err := begin(ctx)
+	if err != nil {
+		return b, nil, err
 	}
 	defer tx.Rollback()
 	source := ""
 	if b.Checkpoint != nil {
 		source = b.Checkpoint.Source
 	}
-	written, dead, err := salvage(ctx, tx, b, source, err)
+	written, dead, err := salvage(ctx, tx, b, source, refusal)
 	if err != nil {
 		return b, nil, err
 	}

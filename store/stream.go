@@ -10,11 +10,16 @@ import (
 
 var _ metering.StreamCommitter = (*Store)(nil)
 
+var _ metering.RangeStreamer = (*Store)(nil)
+
 // streamTx is an open transaction receiving batch parts.
 type streamTx struct {
 	s    *Store
 	tx   *gorm.DB
 	done bool
+	// from, for a pushed batch, starts the range Commit records as applied.
+	from   int64
+	ingest bool
 }
 
 // Begin implements metering.StreamCommitter.
@@ -24,6 +29,17 @@ func (s *Store) Begin(ctx context.Context) (metering.StreamTx, error) {
 		return nil, translate(tx.Error, "begin usage stream")
 	}
 	return &streamTx{s: s, tx: tx}, nil
+}
+
+// BeginRange implements metering.RangeStreamer.
+func (s *Store) BeginRange(ctx context.Context, from int64) (metering.StreamTx, error) {
+	st, err := s.Begin(ctx)
+	if err != nil {
+		return nil, err
+	}
+	t := st.(*streamTx)
+	t.from, t.ingest = from, true
+	return t, nil
 }
 
 // Add implements metering.StreamTx: the part is written under a savepoint,
@@ -56,7 +72,10 @@ const partSavepoint = "usage_part"
 // Commit implements metering.StreamTx.
 func (t *streamTx) Commit(ctx context.Context, cp *metering.Checkpoint) error {
 	var err error
-	if cp != nil {
+	switch {
+	case cp != nil && t.ingest:
+		err = t.s.advanceRange(t.tx.WithContext(ctx), *cp, t.from)
+	case cp != nil:
 		err = t.s.advanceCheckpoint(t.tx.WithContext(ctx), *cp)
 	}
 	if err == nil {
@@ -64,6 +83,9 @@ func (t *streamTx) Commit(ctx context.Context, cp *metering.Checkpoint) error {
 	}
 	if err != nil {
 		t.Rollback()
+		if t.ingest {
+			return rangeFence(translate(err, "commit ingest batch of %s", cp.Source), cp.Source)
+		}
 		return translate(err, "commit usage stream")
 	}
 	t.done = true
