@@ -3,6 +3,7 @@ package collect_test
 import (
 	"context"
 	"fmt"
+	"math"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -103,4 +104,44 @@ func waitOffset(t *testing.T, s metering.Committer, source string, bytes int64, 
 		}
 	}
 	t.Fatalf("the source stopped advancing: checkpoint offset %d, want %d", last.Offset, bytes)
+}
+
+// A backfill, streamed or not, keeps a record the database refuses (bob's
+// stored in_bytes is a hair under the int64 limit) as a dead letter and
+// commits the rest of the file with its checkpoint.
+func TestBackfillKeepsRefusedRecordsAsDeadLetters(t *testing.T) {
+	for _, stream := range []int{0, 1} {
+		t.Run(fmt.Sprintf("stream=%d", stream), func(t *testing.T) {
+			storetest.Each(t, func(t *testing.T, s *store.Store) {
+				ctx := context.Background()
+				hour := time.Date(time.Now().Year(), 11, 28, 10, 0, 0, 0, time.UTC)
+				seed := metering.Batch{Counters: []metering.CounterDelta{{Mailbox: "bob@acme.example", Metric: metering.InBytes, Hour: hour, Value: math.MaxInt64 - 5}}}
+				if err := s.Commit(ctx, seed); err != nil {
+					t.Fatal(err)
+				}
+				path := filepath.Join(t.TempDir(), "mail.log")
+				appendLines(t, path, []byte(delivered("C0DE01", "carol@acme.example", "4321", 1)+
+					delivered("C0DE02", "bob@acme.example", "1234", 2)+
+					delivered("C0DE03", "dave@acme.example", "99", 3)))
+				opts := collect.BackfillOptions{Host: "mx1", Format: collect.FormatPostfix, StreamLines: stream,
+					Proc: collect.ProcessorOptions{Location: time.UTC, Delimiter: "+", YearRef: hour}}
+				res, err := collect.Backfill(ctx, []string{path}, opts, s, nil, quiet)
+				if err != nil {
+					t.Fatalf("backfill: %v", err)
+				}
+				got := totals(t, s)
+				if got["carol@acme.example"][metering.InBytes] != 4321 || got["dave@acme.example"][metering.InBytes] != 99 ||
+					got["bob@acme.example"][metering.InBytes] != math.MaxInt64-5 || got["bob@acme.example"][metering.InMessages] != 1 {
+					t.Errorf("totals %v", got)
+				}
+				ds, err := s.DeadLetters(ctx, true)
+				if err != nil || len(ds) != 1 || ds[0].Source != res[0].Source || ds[0].Describe() != "in_bytes of bob@acme.example in the hour "+hour.Format(time.RFC3339)+": +1234" {
+					t.Errorf("dead letters %+v, %v", ds, err)
+				}
+				if cp, err := s.Checkpoint(ctx, res[0].Source); err != nil || cp.Offset != fileSize(t, path) {
+					t.Errorf("checkpoint %+v, %v", cp, err)
+				}
+			})
+		})
+	}
 }
