@@ -6,6 +6,7 @@ import (
 	"math"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -143,5 +144,67 @@ func TestBackfillKeepsRefusedRecordsAsDeadLetters(t *testing.T) {
 				}
 			})
 		})
+	}
+}
+
+// outage is a committer whose database can be taken down and brought back.
+type outage struct {
+	metering.Committer
+	down atomic.Bool
+}
+
+func (o *outage) Commit(ctx context.Context, b metering.Batch) error {
+	if o.down.Load() {
+		return metering.Errorf(metering.Unavailable, "database down")
+	}
+	return o.Committer.Commit(ctx, b)
+}
+
+// While a collector waits for its database, its lag keeps growing with the
+// log instead of reading 0, and it meters everything once the database is
+// back.
+func TestLagGrowsWhileTheDatabaseIsDown(t *testing.T) {
+	s := storetest.SQLite(t)
+	path := filepath.Join(t.TempDir(), "mail.log")
+	appendLines(t, path, []byte(delivered("C0DE01", "bob@acme.example", "100", 1)))
+	o := &outage{Committer: s}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	src := collect.LogSource{Name: "mx1:" + path, Path: path, Format: collect.FormatPostfix,
+		Proc:          collect.ProcessorOptions{Location: time.UTC, Delimiter: "+"},
+		Tail:          tail.Options{PollInterval: 10 * time.Millisecond},
+		FlushInterval: 20 * time.Millisecond, BatchLines: 1000}
+	r := collect.NewRunner(src, o, nil, quiet, time.Now)
+	done := make(chan error, 1)
+	go func() { done <- r.Run(ctx) }()
+	waitOffset(t, s, src.Name, fileSize(t, path), done)
+
+	o.down.Store(true)
+	appendLines(t, path, []byte(delivered("C0DE02", "bob@acme.example", "200", 2)))
+	waitCommitErrors(t, r, 1)
+	before := fileSize(t, path)
+	appendLines(t, path, []byte(delivered("C0DE03", "bob@acme.example", "300", 3)))
+	deadline := time.Now().Add(20 * time.Second)
+	for r.Stats().Tail.Lag < fileSize(t, path)-before {
+		if time.Now().After(deadline) {
+			t.Fatalf("lag %d bytes while %d bytes wait unread behind a database outage", r.Stats().Tail.Lag, fileSize(t, path)-before)
+		}
+		<-time.After(10 * time.Millisecond)
+	}
+	o.down.Store(false)
+	waitOffset(t, s, src.Name, fileSize(t, path), done)
+	if got := totals(t, s)["bob@acme.example"][metering.InBytes]; got != 600 {
+		t.Errorf("bob in_bytes = %d, want 600", got)
+	}
+}
+
+func waitCommitErrors(t *testing.T, r *collect.Runner, n int64) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for r.Stats().CommitErrors < n {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d commit errors, want %d", r.Stats().CommitErrors, n)
+		}
+		<-time.After(10 * time.Millisecond)
 	}
 }

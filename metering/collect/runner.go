@@ -247,6 +247,9 @@ func (st *run) flush(ctx context.Context) error {
 			st.mu.Lock()
 			st.stats.CommitErrors++
 			st.mu.Unlock()
+			// Nothing is read while the commit waits: keep the lag current.
+			st.tailer.Refresh()
+			st.snapshot()
 		}
 		return err
 	})
