@@ -2,6 +2,7 @@ package tail
 
 import (
 	"compress/gzip"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -74,10 +75,10 @@ func (fl *file) readHead() error {
 	for n < len(head) {
 		m, err := src.Read(head[n:])
 		n += m
-		if err == io.EOF {
+		if errors.Is(err, io.EOF) {
 			break
 		}
-		if err == io.ErrUnexpectedEOF && fl.gz {
+		if errors.Is(err, io.ErrUnexpectedEOF) && fl.gz {
 			fl.partial = true // cut short: still being written, or damaged
 			break
 		}
