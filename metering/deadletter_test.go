@@ -2,6 +2,7 @@ package metering_test
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"strings"
 	"testing"
@@ -97,4 +98,40 @@ func TestFlushBisectsAPoisonRecordIntoDeadLetters(t *testing.T) {
 			t.Errorf("PendingDeadLetters = %d, %v; want 1", n, err)
 		}
 	})
+}
+
+// BenchmarkFlushWithAPoisonRecord measures a flush of 10,000 counter rows
+// of which one is refused (bisected into a dead letter) next to the same
+// flush without it, on both databases.
+func BenchmarkFlushWithAPoisonRecord(b *testing.B) {
+	const rows = 10000
+	for _, db := range []struct {
+		name string
+		open func(testing.TB) *store.Store
+	}{{"sqlite", storetest.SQLite}, {"postgres", storetest.Postgres}} {
+		for _, poison := range []bool{false, true} {
+			b.Run(fmt.Sprintf("%s/poison=%v", db.name, poison), func(b *testing.B) {
+				s := db.open(b)
+				ctx := context.Background()
+				h := time.Date(2026, 11, 28, 10, 0, 0, 0, time.UTC)
+				if err := s.Commit(ctx, metering.Batch{Counters: []metering.CounterDelta{{Mailbox: "poison@x.example", Metric: metering.InBytes, Hour: h, Value: math.MaxInt64}}}); err != nil {
+					b.Fatal(err)
+				}
+				b.ResetTimer()
+				for i := range b.N {
+					rec := metering.NewRecorder(s, nil)
+					for j := range rows {
+						rec.Count(metering.Event{Time: h.Add(time.Duration(i) * time.Hour), Mailbox: fmt.Sprintf("m%05d@x.example", j), Metric: metering.InBytes, Value: 1})
+					}
+					if poison {
+						rec.Count(metering.Event{Time: h, Mailbox: "poison@x.example", Metric: metering.InBytes, Value: 1})
+					}
+					if err := rec.Flush(ctx, nil); err != nil {
+						b.Fatal(err)
+					}
+				}
+				b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N), "ms/flush")
+			})
+		}
+	}
 }

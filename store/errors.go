@@ -87,7 +87,7 @@ func sqliteKind(code int) metering.Kind {
 		return metering.NotFound
 	}
 	switch code & 0xff {
-	case sqlite3.SQLITE_CONSTRAINT, // not null, check, the int64 triggers (migration 0013), datatype
+	case sqlite3.SQLITE_CONSTRAINT, // not null (a guarded sum, see sumExpr), check, datatype
 		sqlite3.SQLITE_TOOBIG, sqlite3.SQLITE_MISMATCH, sqlite3.SQLITE_RANGE:
 		return metering.Refused
 	case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED, sqlite3.SQLITE_IOERR, sqlite3.SQLITE_CANTOPEN,

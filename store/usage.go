@@ -66,7 +66,7 @@ func (s *Store) upsert(tx *gorm.DB, b metering.Batch) error {
 	if err := insertDeadLetters(tx, b.DeadLetters); err != nil {
 		return err
 	}
-	if err := upsertAvailability(tx, b.Availability); err != nil {
+	if err := upsertAvailability(tx, s.dialect, b.Availability); err != nil {
 		return err
 	}
 	if err := upsertCurrentStorage(tx, b.Gauges); err != nil {
@@ -155,10 +155,10 @@ func upsertLatency(tx *gorm.DB, ls []metering.LatencyDelta) error {
 	for i, l := range ls {
 		rows[i] = latencyRow{l.Hour.Unix(), string(l.Direction), l.Domain, l.Bucket, l.Count}
 	}
-	return tx.Clauses(clause.OnConflict{
+	return sumRefused(tx.Clauses(clause.OnConflict{
 		Columns:   []clause.Column{{Name: "hour"}, {Name: "direction"}, {Name: "domain"}, {Name: "bucket"}},
-		DoUpdates: clause.Assignments(map[string]any{"count": gorm.Expr("latency_buckets.count + excluded.count")}),
-	}).CreateInBatches(rows, upsertBatch).Error
+		DoUpdates: clause.Assignments(map[string]any{"count": gorm.Expr(sumExpr(SQLite, "latency_buckets", "count"))}),
+	}).CreateInBatches(rows, upsertBatch).Error)
 }
 
 // Checkpoint implements metering.UsageStore.
