@@ -331,9 +331,10 @@ func (st *run) snapshot() {
 
 // retry calls f until it succeeds, ctx ends, or it fails with an error that
 // retrying cannot fix (invalid input, a conflict with another writer). Data
-// the database refuses never gets here as an error (the Recorder keeps it as
-// dead letters) unless the committer cannot salvage it (a push client):
-// then it is retried like any other failure, with a warning each time.
+// the database refuses does not get here as an error (the Recorder, or the
+// ingest API, keeps it as dead letters) unless it cannot be salvaged (the
+// checkpoint itself refused): then it is retried like any other failure,
+// with a warning each time.
 func retry(ctx context.Context, log *slog.Logger, what string, f func() error) error {
 	var b backoff
 	for {
