@@ -199,11 +199,15 @@ func runCollect(ctx context.Context, e env, args []string) error {
 		}
 		mux := http.NewServeMux()
 		mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+		mctx, stop := context.WithCancel(ctx)
+		served := make(chan struct{})
 		go func() {
-			if err := serveHTTP(ctx, log, *metricsAddr, mux); err != nil {
+			defer close(served)
+			if err := serveHTTP(mctx, log, *metricsAddr, mux); err != nil {
 				log.Error("metrics server", "err", err)
 			}
 		}()
+		defer func() { stop(); <-served }() // it logs to stderr until it is done
 	}
 	return cs.Wait()
 }
