@@ -29,6 +29,10 @@ func (a *app) ingest(c *gin.Context) {
 		a.fail(c, err)
 		return
 	}
+	if res.DeadLetters > 0 {
+		a.log.Warn("records of a pushed batch the database refused were kept as dead letters (mailmeter deadletter list)",
+			"source", res.Checkpoint.Source, "count", res.DeadLetters)
+	}
 	c.JSON(http.StatusOK, ingestOut{res.Status, res.Checkpoint.Source, res.Checkpoint.Seq, res.Checkpoint.Offset})
 }
 

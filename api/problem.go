@@ -43,6 +43,7 @@ var kinds = map[metering.Kind]struct {
 	metering.NotFound:     {http.StatusNotFound, "Not found"},
 	metering.Conflict:     {http.StatusConflict, "Conflict"},
 	metering.Unavailable:  {http.StatusServiceUnavailable, "Service unavailable"},
+	metering.Refused:      {http.StatusUnprocessableEntity, "Refused by the database"},
 	metering.Unauthorized: {http.StatusUnauthorized, "Unauthorized"},
 	metering.Forbidden:    {http.StatusForbidden, "Forbidden"},
 	metering.QuotaExceed:  {http.StatusUnprocessableEntity, "Quota exceeded"},

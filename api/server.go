@@ -25,6 +25,12 @@ type Health interface {
 	Pending(ctx context.Context) (int, error)
 }
 
+// DeadLetters counts the usage records the database refused that wait
+// for a replay (see metering.DeadLetterStore).
+type DeadLetters interface {
+	PendingDeadLetters(ctx context.Context) (int64, error)
+}
+
 // Checkpoints reads a source's stored checkpoint (NotFound if none).
 type Checkpoints interface {
 	Checkpoint(ctx context.Context, source string) (metering.Checkpoint, error)
@@ -50,6 +56,7 @@ type Deps struct {
 	Reports      *quota.Reports
 	Ingest       *metering.Ingester
 	Checkpoints  Checkpoints
+	DeadLetters  DeadLetters     // /readyz is degraded while some wait; nil: not checked
 	Policy       *policy.Decider // GET /v1/quota/check
 	Billing      *billing.Runner // POST /v1/invoices/run
 	Invoices     *billing.Invoices
@@ -187,5 +194,26 @@ func (a *app) readyz(c *gin.Context) {
 			Detail: fmt.Sprintf("%d database migrations pending; run mailmeter migrate up", n), Instance: c.Request.URL.Path})
 		return
 	}
-	c.JSON(http.StatusOK, gin.H{"status": "ready"})
+	a.readyOrDegraded(ctx, c)
+}
+
+// readyOrDegraded answers a reachable, migrated database: ready, or
+// degraded (still 200: the service works and keeps metering) while dead
+// letters wait for an operator.
+func (a *app) readyOrDegraded(ctx context.Context, c *gin.Context) {
+	if a.DeadLetters == nil {
+		c.JSON(http.StatusOK, gin.H{"status": "ready"})
+		return
+	}
+	dead, err := a.DeadLetters.PendingDeadLetters(ctx)
+	if err != nil {
+		a.fail(c, err)
+		return
+	}
+	if dead == 0 {
+		c.JSON(http.StatusOK, gin.H{"status": "ready"})
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"status": "degraded", "dead_letters": dead,
+		"detail": fmt.Sprintf("%d usage records the database refused wait as dead letters: mailmeter deadletter list", dead)})
 }

@@ -18,6 +18,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/mailmeter/mailmeter/metering"
 	"github.com/mailmeter/mailmeter/store"
 )
 
@@ -30,6 +31,7 @@ type Config struct {
 	Logs      []LogFile `yaml:"logs"`
 	Maildirs  []Maildir `yaml:"maildirs"`
 	Collect   Collect   `yaml:"collect"`
+	Metering  Metering  `yaml:"metering"`
 	Auth      Auth      `yaml:"auth"`
 	API       API       `yaml:"api"`
 	Policy    Policy    `yaml:"policy"`
@@ -39,7 +41,6 @@ type Config struct {
 	Probes        []Probe  `yaml:"probes"`
 	ProbeInterval Duration `yaml:"probe_interval"`
 	Billing       Billing  `yaml:"billing"`
-	Metering      Metering `yaml:"metering"`
 	Metrics       Metrics  `yaml:"metrics"`
 }
 
@@ -200,11 +201,12 @@ func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
 // Default returns the configuration used when nothing is configured.
 func Default() Config {
 	return Config{
-		DB:      "sqlite:./mailmeter.db",
-		Listen:  "127.0.0.1:8080",
-		Log:     Log{Format: "text", Level: "info"},
-		Collect: Collect{FlushInterval: Duration(2 * time.Second), BatchLines: 50000, MaxOpenAge: Duration(7 * 24 * time.Hour)},
-		Auth:    Auth{Issuer: "mailmeter", Audience: "mailmeter", MaxTTL: Duration(365 * 24 * time.Hour)},
+		DB:       "sqlite:./mailmeter.db",
+		Listen:   "127.0.0.1:8080",
+		Log:      Log{Format: "text", Level: "info"},
+		Collect:  Collect{FlushInterval: Duration(2 * time.Second), BatchLines: 50000, MaxOpenAge: Duration(7 * 24 * time.Hour)},
+		Metering: Metering{MaxMessageBytes: metering.DefaultMaxMessageBytes, MaxRecipients: metering.DefaultMaxRecipients},
+		Auth:     Auth{Issuer: "mailmeter", Audience: "mailmeter", MaxTTL: Duration(365 * 24 * time.Hour)},
 		API: API{MaxBodyBytes: 1 << 20, MaxIngestBytes: 32 << 20, MaxLargeBodies: 4,
 			ReadTimeout: Duration(time.Minute), WriteTimeout: Duration(time.Minute), IdleTimeout: Duration(2 * time.Minute)},
 
@@ -338,6 +340,12 @@ func (c Config) Validate() error {
 	}
 	if c.Collect.BatchLines <= 0 {
 		return fmt.Errorf("invalid config: collect.batch_lines: must be positive")
+	}
+	if c.Metering.MaxMessageBytes <= 0 {
+		return fmt.Errorf("invalid config: metering.max_message_bytes: must be positive")
+	}
+	if c.Metering.MaxRecipients <= 0 {
+		return fmt.Errorf("invalid config: metering.max_recipients: must be positive")
 	}
 	if l := c.Policy.Listen; l != "" {
 		if path, ok := strings.CutPrefix(l, "unix:"); ok {

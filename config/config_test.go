@@ -78,6 +78,8 @@ func TestValidateNamesKey(t *testing.T) {
 		"auth:\n  max_ttl: 0s":                                    "auth.max_ttl",
 		"metrics:\n  listen: nowhere":                             "metrics.listen",
 		"metrics:\n  token: short":                                "metrics.token",
+		"metering:\n  max_message_bytes: 0":                       "metering.max_message_bytes",
+		"metering:\n  max_recipients: -1":                         "metering.max_recipients",
 	}
 	for body, key := range cases {
 		path := filepath.Join(t.TempDir(), "c.yaml")

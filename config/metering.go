@@ -10,6 +10,11 @@ import (
 
 // Metering configures what the log processors count.
 type Metering struct {
+	// MaxMessageBytes and MaxRecipients are the plausibility bounds of log
+	// values: larger ones are anomalies, counted and logged, never added
+	// to a meter.
+	MaxMessageBytes int64 `yaml:"max_message_bytes"` // a message's size (size=, S=)
+	MaxRecipients   int64 `yaml:"max_recipients"`    // a message's recipients (nrcpt=, "for …")
 	// TrustedSenders are submitters that do not authenticate but whose
 	// envelope sender is metered as the sending mailbox.
 	TrustedSenders TrustedSenders `yaml:"trusted_senders"`

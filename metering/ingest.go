@@ -25,8 +25,9 @@ const (
 
 // IngestResult is the outcome of a pushed batch and where the source stands.
 type IngestResult struct {
-	Status     IngestStatus
-	Checkpoint Checkpoint
+	Status      IngestStatus
+	Checkpoint  Checkpoint
+	DeadLetters int // records of the batch the database refused, kept as dead letters
 }
 
 // IngestStore is what ingest needs from storage. Errors are *Error values.
@@ -41,6 +42,14 @@ type IngestStore interface {
 	// Applied reports whether [from, to) was applied as one batch, with
 	// batch number seq unless seq is 0.
 	Applied(ctx context.Context, source string, seq, from, to int64) (bool, error)
+}
+
+// RangeStreamer is an IngestStore that can also write a pushed batch in
+// parts, so a batch it refuses for its data can be salvaged (see Salvage).
+type RangeStreamer interface {
+	// BeginRange opens a stream whose Commit(cp) also records, as
+	// CommitRange does, that [from, cp.Offset) was applied as cp.Seq.
+	BeginRange(ctx context.Context, from int64) (StreamTx, error)
 }
 
 // Ingester applies batches pushed by remote collectors exactly once.
@@ -144,13 +153,30 @@ func (g *Ingester) try(ctx context.Context, in IngestInput) (IngestResult, error
 	next := cp
 	next.Seq = stored.Seq + 1
 	b.Checkpoint = &next
-	if err := g.store.CommitRange(ctx, b, from); err != nil {
+	b, err = g.commit(ctx, b, from)
+	if err != nil {
 		return IngestResult{}, err
 	}
 	if g.onCommit != nil {
 		g.onCommit(b)
 	}
-	return IngestResult{Status: Applied, Checkpoint: next}, nil
+	return IngestResult{Status: Applied, Checkpoint: next, DeadLetters: len(b.DeadLetters)}, nil
+}
+
+// commit commits b as the range from its start; a batch the store refuses
+// for its data is salvaged, its refused records kept as dead letters (in
+// the returned batch's DeadLetters), so a pushing source never stops on
+// data either.
+func (g *Ingester) commit(ctx context.Context, b Batch, from int64) (Batch, error) {
+	err := g.store.CommitRange(ctx, b, from)
+	rs, ok := g.store.(RangeStreamer)
+	if KindOf(err) != Refused || !ok {
+		return b, err
+	}
+	begin := func(ctx context.Context) (StreamTx, error) { return rs.BeginRange(ctx, from) }
+	written, dead, err := salvageCommit(ctx, b, err, begin)
+	written.DeadLetters = dead
+	return written, err
 }
 
 // replay answers a batch that was pushed before: Duplicate if its range

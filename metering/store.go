@@ -73,9 +73,13 @@ type Batch struct {
 	// readers), advanced in the same transaction and fenced like
 	// Checkpoint: Conflict unless its Seq is the stored one plus one.
 	Stream *Checkpoint
+	// DeadLetters are records of this batch the store refused, kept in the
+	// same transaction (see Salvage); they are not usage.
+	DeadLetters []DeadLetter
 }
 
-// Empty reports whether the batch carries no usage.
+// Empty reports whether the batch carries no usage (dead letters are not
+// usage).
 func (b Batch) Empty() bool {
 	return len(b.Counters) == 0 && len(b.Gauges) == 0 && len(b.Latency) == 0 && len(b.Availability) == 0
 }
@@ -149,6 +153,10 @@ type UsageStore interface {
 	// Checkpoint.Seq to be the stored sequence plus one (1 for a new source)
 	// and returns Conflict otherwise, leaving the store unchanged: this
 	// fences two writers of one source and makes a replayed batch harmless.
+	// It returns Refused, leaving the store unchanged, when the database
+	// refuses the batch's data (a sum past the int64 range, a constraint, an
+	// encoding): retrying the same batch fails again; Unavailable when the
+	// database cannot be reached (retrying may succeed).
 	Commit(ctx context.Context, b Batch) error
 	// Checkpoint returns the stored checkpoint of a source, or NotFound.
 	Checkpoint(ctx context.Context, source string) (Checkpoint, error)
@@ -173,12 +181,14 @@ type StreamCommitter interface {
 
 // StreamTx is an open stream of batch parts.
 type StreamTx interface {
-	// Add writes a part's usage (its Checkpoint is ignored).
+	// Add writes a part's usage and dead letters (its Checkpoint is
+	// ignored), all of it or nothing: when the database refuses the part's
+	// data it returns Refused and the stream goes on as before the part.
 	Add(ctx context.Context, part Batch) error
-	// Commit advances the checkpoint, and the stream's if it is not nil,
-	// as Committer.Commit does (Conflict unless each Seq is the stored
+	// Commit advances the checkpoint and the stream's, each if it is not
+	// nil, as Committer.Commit does (Conflict unless each Seq is the stored
 	// sequence plus one) and commits everything.
-	Commit(ctx context.Context, cp Checkpoint, stream *Checkpoint) error
+	Commit(ctx context.Context, cp *Checkpoint, stream *Checkpoint) error
 	// Rollback abandons the stream; after Commit it does nothing.
 	Rollback()
 }

@@ -62,7 +62,7 @@ func ReadRequest(r *bufio.Reader) (Request, error) {
 	for {
 		line, err := readLine(r)
 		if err != nil {
-			if err == io.EOF && lines > 0 {
+			if errors.Is(err, io.EOF) && lines > 0 {
 				return req, io.ErrUnexpectedEOF
 			}
 			return req, err
@@ -95,9 +95,9 @@ func ReadRequest(r *bufio.Reader) (Request, error) {
 func readLine(r *bufio.Reader) ([]byte, error) {
 	line, err := r.ReadSlice('\n')
 	switch {
-	case err == bufio.ErrBufferFull || len(line) > MaxLineBytes:
+	case errors.Is(err, bufio.ErrBufferFull) || len(line) > MaxLineBytes:
 		return nil, fmt.Errorf("%w: a line over %d bytes", ErrTooLong, MaxLineBytes)
-	case err == io.EOF && len(line) > 0:
+	case errors.Is(err, io.EOF) && len(line) > 0:
 		return nil, io.ErrUnexpectedEOF
 	case err != nil:
 		return nil, err

@@ -159,7 +159,7 @@ func openSQLite(ctx context.Context, path string, cfg *gorm.Config) (*gorm.DB, e
 			}
 			sqlDB.Close()
 		}
-		if !strings.Contains(err.Error(), "SQLITE_BUSY") && !strings.Contains(err.Error(), "database is locked") {
+		if !sqliteBusy(err) {
 			return nil, err
 		}
 		if time.Now().After(deadline) {

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -56,7 +57,7 @@ func (s *Store) advanceCheckpoint(tx *gorm.DB, cp metering.Checkpoint) error {
 	switch {
 	case err == nil:
 		stored = row.Seq
-	case err == gorm.ErrRecordNotFound:
+	case errors.Is(err, gorm.ErrRecordNotFound):
 	default:
 		return err
 	}
@@ -72,9 +73,12 @@ func (s *Store) advanceCheckpoint(tx *gorm.DB, cp metering.Checkpoint) error {
 		Updates(map[string]any{"seq": upd.Seq, "offset_bytes": upd.Offset, "position": upd.Position, "state": upd.State, "updated_at": upd.UpdatedAt}).Error
 }
 
-// upsert adds a batch's usage in tx.
+// upsert adds a batch's usage, and its dead letters, in tx.
 func (s *Store) upsert(tx *gorm.DB, b metering.Batch) error {
-	if err := upsertAvailability(tx, b.Availability); err != nil {
+	if err := insertDeadLetters(tx, b.DeadLetters); err != nil {
+		return err
+	}
+	if err := upsertAvailability(tx, s.dialect, b.Availability); err != nil {
 		return err
 	}
 	if err := upsertCurrentStorage(tx, b.Gauges); err != nil {
@@ -163,10 +167,10 @@ func upsertLatency(tx *gorm.DB, ls []metering.LatencyDelta) error {
 	for i, l := range ls {
 		rows[i] = latencyRow{l.Hour.Unix(), string(l.Direction), l.Domain, l.Bucket, l.Count}
 	}
-	return tx.Clauses(clause.OnConflict{
+	return sumRefused(tx.Clauses(clause.OnConflict{
 		Columns:   []clause.Column{{Name: "hour"}, {Name: "direction"}, {Name: "domain"}, {Name: "bucket"}},
-		DoUpdates: clause.Assignments(map[string]any{"count": gorm.Expr("latency_buckets.count + excluded.count")}),
-	}).CreateInBatches(rows, upsertBatch).Error
+		DoUpdates: clause.Assignments(map[string]any{"count": gorm.Expr(sumExpr(SQLite, "latency_buckets", "count"))}),
+	}).CreateInBatches(rows, upsertBatch).Error)
 }
 
 // Checkpoint implements metering.UsageStore.

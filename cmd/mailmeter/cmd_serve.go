@@ -20,6 +20,7 @@ import (
 	"github.com/mailmeter/mailmeter/policy"
 	"github.com/mailmeter/mailmeter/quota"
 	"github.com/mailmeter/mailmeter/store"
+	"github.com/mailmeter/mailmeter/telemetry"
 	"github.com/mailmeter/mailmeter/webhook"
 )
 
@@ -301,6 +302,9 @@ func newRouter(c config.Config, log *slog.Logger, s *store.Store, verifier *api.
 	if err := cs.Register(reg); err != nil {
 		return nil, err
 	}
+	if err := reg.Register(telemetry.NewDeadLetterCollector(s.PendingDeadLetters)); err != nil {
+		return nil, err
+	}
 	if err := reg.Register(collectors.NewGoCollector()); err != nil {
 		return nil, err
 	}
@@ -314,6 +318,7 @@ func newRouter(c config.Config, log *slog.Logger, s *store.Store, verifier *api.
 		Reports:        quota.NewReports(s, s, s, time.Now),
 		Ingest:         metering.NewIngester(s, view.Apply),
 		Checkpoints:    s,
+		DeadLetters:    s,
 		Policy:         newDecider(c, view),
 		Billing:        runner,
 		Invoices:       billing.NewInvoices(s, time.Now),

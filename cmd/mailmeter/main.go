@@ -59,6 +59,7 @@ func commands() map[string]command {
 		"invoice":      {"compute, list, show, finalize and credit monthly invoices", runInvoice},
 		"demo":         {"the newcomer's tour (make run): a demo world served with live collectors", runDemo},
 		"token":        {"mint and revoke API tokens (token create --role R --subject S --ttl 24h, token revoke JTI)", runToken},
+		"deadletter":   {"list or replay usage records the database refused (list [--all] [--json], replay [ID...])", runDeadLetter},
 	}
 }
 

@@ -19,6 +19,7 @@ import (
 	"github.com/mailmeter/mailmeter/metering/collect"
 	"github.com/mailmeter/mailmeter/metering/probe"
 	"github.com/mailmeter/mailmeter/metering/tail"
+	"github.com/mailmeter/mailmeter/store"
 	"github.com/mailmeter/mailmeter/telemetry"
 )
 
@@ -59,7 +60,7 @@ func logSources(c config.Config) ([]collect.LogSource, error) {
 		out = append(out, collect.LogSource{
 			Name: h + ":" + path, Path: path, Stream: stream, Format: l.Format,
 			Proc: collect.ProcessorOptions{Location: loc, Delimiter: c.RecipientDelimiter(),
-				MaxAge: time.Duration(c.Collect.MaxOpenAge), Trusted: c.TrustedSenders()},
+				MaxAge: time.Duration(c.Collect.MaxOpenAge), Trusted: c.TrustedSenders(), Bounds: bounds(c)},
 			FlushInterval: time.Duration(c.Collect.FlushInterval),
 			BatchLines:    c.Collect.BatchLines,
 			Tail:          tail.Options{PollInterval: time.Second},
@@ -82,6 +83,11 @@ func separateStreams(srcs []collect.LogSource) {
 			srcs[i].Stream = s.Name
 		}
 	}
+}
+
+// bounds returns the configured plausibility bounds of log values.
+func bounds(c config.Config) metering.Bounds {
+	return metering.Bounds{MaxMessageBytes: c.Metering.MaxMessageBytes, MaxRecipients: c.Metering.MaxRecipients}
 }
 
 // startCollectors starts a runner per configured log, committing through
@@ -191,6 +197,9 @@ func runCollect(ctx context.Context, e env, args []string) error {
 	}
 	committer, closeFn, err := openCommitter(ctx, c, e, log)
 	if err != nil {
+		if ctx.Err() != nil {
+			return nil // stopped while waiting for the database
+		}
 		return err
 	}
 	defer closeFn()
@@ -203,24 +212,39 @@ func runCollect(ctx context.Context, e env, args []string) error {
 		if err := cs.Register(reg); err != nil {
 			return err
 		}
+		if s, ok := committer.(*store.Store); ok {
+			if err := reg.Register(telemetry.NewDeadLetterCollector(s.PendingDeadLetters)); err != nil {
+				return err
+			}
+		}
 		mux := http.NewServeMux()
 		mux.Handle("/metrics", api.MetricsHandler(reg, c.Metrics.Token))
+		mctx, stop := context.WithCancel(ctx)
+		served := make(chan struct{})
 		go func() {
-			if err := serveHTTP(ctx, log, *metricsAddr, mux, httpTimeouts(c)); err != nil {
+			defer close(served)
+			if err := serveHTTP(mctx, log, *metricsAddr, mux, httpTimeouts(c)); err != nil {
 				log.Error("metrics server", "err", err)
 			}
 		}()
+		defer func() { stop(); <-served }() // it logs to stderr until it is done
 	}
 	return cs.Wait()
 }
 
 // openCommitter returns where collected usage goes: the configured database,
-// or with collect.push a remote ingest API.
+// or with collect.push a remote ingest API. While the database cannot be
+// reached it waits, retrying with backoff, as the collectors do once
+// running.
 func openCommitter(ctx context.Context, c config.Config, e env, log *slog.Logger) (metering.Committer, func(), error) {
 	if c.Collect.Push != "" {
 		return pushCommitter(c, e, log)
 	}
-	s, err := openStore(ctx, c, log, true)
+	var s *store.Store
+	err := collect.WaitAvailable(ctx, log, "open database", func() (err error) {
+		s, err = openStore(ctx, c, log, true)
+		return err
+	})
 	if err != nil {
 		return nil, nil, err
 	}

@@ -41,6 +41,10 @@ type Options struct {
 	YearReference time.Time
 	// Clock is used only when YearReference is zero; nil means time.Now.
 	Clock func() time.Time
+	// Bounds are the plausible S= and recipient counts; larger values are
+	// reported to the sink as anomalies and not counted. Zero means
+	// metering's defaults.
+	Bounds metering.Bounds
 }
 
 // Validate reports options that cannot work.
@@ -53,7 +57,7 @@ func (o Options) Validate() error {
 			return metering.FieldError("FilterPorts", "port %d out of range", p)
 		}
 	}
-	return nil
+	return o.Bounds.Validate()
 }
 
 func (o Options) withDefaults() Options {
@@ -75,5 +79,6 @@ func (o Options) withDefaults() Options {
 	if o.Clock == nil {
 		o.Clock = time.Now
 	}
+	o.Bounds = o.Bounds.WithDefaults()
 	return o
 }

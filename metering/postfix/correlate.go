@@ -110,19 +110,22 @@ func (p *Processor) proxyAccept(r *Record, host string, t time.Time, sink meteri
 }
 
 // queued handles the qmgr from= line: the first one fixes size and nrcpt
-// and counts an authenticated submission; re-logs are ignored.
+// and counts an authenticated submission; re-logs are ignored. A size or
+// nrcpt beyond Options.Bounds is an anomaly: it counts as 0.
 func (p *Processor) queued(r *Record, host string, t time.Time, sink metering.Sink) {
 	m := p.msgs.open(host, r.QueueID)
 	m.Last = t
 	if m.Queued {
 		return
 	}
-	m.Queued, m.Size, m.Nrcpt = true, r.Size, r.Nrcpt
+	m.Queued = true
+	m.Size = p.opts.Bounds.Size(sink, "size", r.Size)
+	m.Nrcpt = p.opts.Bounds.Recipients(sink, "nrcpt", r.Nrcpt)
 	m.FromDomain = p.names.domainOf(r.From)
 	p.trustedSender(m, r.From)
 	if m.Login != "" && !m.Reinjected {
 		p.count(sink, t, m.Login, metering.OutMessages, 1)
-		p.count(sink, t, m.Login, metering.OutRecipients, r.Nrcpt)
+		p.count(sink, t, m.Login, metering.OutRecipients, m.Nrcpt)
 	}
 }
 

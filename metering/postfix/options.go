@@ -37,6 +37,10 @@ type Options struct {
 	Trusted metering.TrustedSenders
 	// Now is the clock used when YearRef is zero; nil means time.Now.
 	Now func() time.Time
+	// Bounds are the plausible size= and nrcpt=; larger values are
+	// reported to the sink as anomalies and not counted. Zero means
+	// metering's defaults.
+	Bounds metering.Bounds
 }
 
 // withDefaults fills the zero fields.
@@ -59,5 +63,6 @@ func (o Options) withDefaults() Options {
 	if o.Location == nil {
 		o.Location = time.Local
 	}
+	o.Bounds = o.Bounds.WithDefaults()
 	return o
 }

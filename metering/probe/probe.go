@@ -104,7 +104,7 @@ type session struct {
 
 func (s *session) line() (string, error) {
 	l, err := s.r.ReadSlice('\n')
-	if err == bufio.ErrBufferFull {
+	if errors.Is(err, bufio.ErrBufferFull) {
 		return "", fmt.Errorf("the server's answer has a line over %d bytes", maxLine)
 	}
 	if err != nil {
