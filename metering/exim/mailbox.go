@@ -9,7 +9,8 @@ import (
 // maxNames bounds the intern table of mailbox and domain names.
 const maxNames = 1 << 16
 
-// names normalizes addresses exactly like metering.MailboxFor and interns
+// names canonicalizes addresses exactly like metering.MailboxFor (an ASCII
+// fast path; IDNs go through MailboxFor) and interns
 // the results, so steady-state metering allocates no strings.
 type names struct {
 	delim   []byte
@@ -50,7 +51,16 @@ func (n *names) mailbox(addr []byte) string {
 		}
 	}
 	n.scratch = lowerASCII(n.scratch[:0], a)
-	return n.intern(stripDelimTag(n.scratch, n.delim))
+	at := bytes.LastIndexByte(n.scratch, '@')
+	if at >= 0 && bytes.Contains(n.scratch[at:], []byte("xn--")) {
+		// An A-label: IDNA checks it.
+		return n.intern([]byte(metering.MailboxFor(string(addr), string(n.delim))))
+	}
+	m := stripDelimTag(n.scratch, n.delim)
+	if at >= 0 && m[len(m)-1] == '.' {
+		m = m[:len(m)-1] // the root's dot
+	}
+	return n.intern(m)
 }
 
 // localMailbox builds the mailbox of "local@domain" from a local part and
@@ -64,7 +74,8 @@ func (n *names) localMailbox(local, original []byte) string {
 	return n.mailbox(n.build)
 }
 
-// domain returns the lower-cased domain of addr, or "".
+// domain returns the canonical domain of addr (as metering.MailboxFor
+// gives it), or "".
 func (n *names) domain(addr []byte) string {
 	at := bytes.LastIndexByte(addr, '@')
 	if at < 0 {
@@ -75,7 +86,22 @@ func (n *names) domain(addr []byte) string {
 		d = d[:len(d)-1]
 	}
 	n.scratch = lowerASCII(n.scratch[:0], d)
+	if !isASCII(n.scratch) || bytes.Contains(n.scratch, []byte("xn--")) {
+		return n.intern([]byte(metering.DomainOf(metering.MailboxFor("x@"+string(d), ""))))
+	}
+	if k := len(n.scratch); k > 0 && n.scratch[k-1] == '.' {
+		n.scratch = n.scratch[:k-1]
+	}
 	return n.intern(n.scratch)
+}
+
+func isASCII(b []byte) bool {
+	for _, c := range b {
+		if c >= 0x80 {
+			return false
+		}
+	}
+	return true
 }
 
 func lowerASCII(dst, b []byte) []byte {
