@@ -12,6 +12,7 @@ import (
 	"github.com/mailmeter/mailmeter/metering"
 	"github.com/mailmeter/mailmeter/policy"
 	"github.com/mailmeter/mailmeter/quota"
+	"github.com/mailmeter/mailmeter/store"
 	"github.com/mailmeter/mailmeter/store/storetest"
 )
 
@@ -31,6 +32,8 @@ var t0 = time.Date(2026, 11, 10, 12, 0, 0, 0, time.UTC)
 type world struct {
 	view  *quota.View
 	clock *clock
+	store *store.Store
+	dir   *directory.Service
 }
 
 func newWorld(t testing.TB) *world {
@@ -105,7 +108,7 @@ func newWorld(t testing.TB) *world {
 	if err := view.Refresh(ctx); err != nil {
 		t.Fatal(err)
 	}
-	return &world{view: view, clock: clk}
+	return &world{view: view, clock: clk, store: s, dir: dir}
 }
 
 func rcpt(recipient, sasl string, size int64) policy.Request {
