@@ -37,6 +37,8 @@ func (n *names) intern(b []byte) string {
 }
 
 // mailbox is metering.MailboxFor(addr, delim) for addr given as bytes.
+// ASCII addresses without "--" (which an A-label has) take a fast path;
+// the others go through MailboxFor, whose IDNA checks them.
 func (n *names) mailbox(addr []byte) string {
 	a := bytes.TrimSpace(addr)
 	if len(a) >= 2 && a[0] == '<' && a[len(a)-1] == '>' {
@@ -45,19 +47,12 @@ func (n *names) mailbox(addr []byte) string {
 	if len(a) == 0 {
 		return ""
 	}
-	for _, c := range a {
-		if c >= 0x80 {
-			return n.intern([]byte(metering.MailboxFor(string(addr), string(n.delim))))
-		}
-	}
-	n.scratch = lowerASCII(n.scratch[:0], a)
-	at := bytes.LastIndexByte(n.scratch, '@')
-	if at >= 0 && bytes.Contains(n.scratch[at:], []byte("xn--")) {
-		// An A-label: IDNA checks it.
+	var plain bool
+	if n.scratch, plain = lowerPlain(n.scratch[:0], a); !plain {
 		return n.intern([]byte(metering.MailboxFor(string(addr), string(n.delim))))
 	}
 	m := stripDelimTag(n.scratch, n.delim)
-	if at >= 0 && m[len(m)-1] == '.' {
+	if m[len(m)-1] == '.' && bytes.IndexByte(m, '@') >= 0 {
 		m = m[:len(m)-1] // the root's dot
 	}
 	return n.intern(m)
@@ -85,8 +80,8 @@ func (n *names) domain(addr []byte) string {
 	if len(d) > 0 && d[len(d)-1] == '>' {
 		d = d[:len(d)-1]
 	}
-	n.scratch = lowerASCII(n.scratch[:0], d)
-	if !isASCII(n.scratch) || bytes.Contains(n.scratch, []byte("xn--")) {
+	var plain bool
+	if n.scratch, plain = lowerPlain(n.scratch[:0], d); !plain {
 		return n.intern([]byte(metering.DomainOf(metering.MailboxFor("x@"+string(d), ""))))
 	}
 	if k := len(n.scratch); k > 0 && n.scratch[k-1] == '.' {
@@ -95,23 +90,21 @@ func (n *names) domain(addr []byte) string {
 	return n.intern(n.scratch)
 }
 
-func isASCII(b []byte) bool {
+// lowerPlain appends b lower-cased (ASCII) to dst; plain is false if b
+// has a non-ASCII byte or "--" (as A-labels do), which need IDNA.
+func lowerPlain(dst, b []byte) (out []byte, plain bool) {
+	var prev byte
 	for _, c := range b {
-		if c >= 0x80 {
-			return false
-		}
-	}
-	return true
-}
-
-func lowerASCII(dst, b []byte) []byte {
-	for _, c := range b {
-		if c >= 'A' && c <= 'Z' {
+		switch {
+		case c >= 0x80, c == '-' && prev == '-':
+			return dst, false
+		case c >= 'A' && c <= 'Z':
 			c += 'a' - 'A'
 		}
 		dst = append(dst, c)
+		prev = c
 	}
-	return dst
+	return dst, true
 }
 
 // stripDelimTag removes the delimiter tag from the local part of a lower-cased
