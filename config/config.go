@@ -19,6 +19,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/mailmeter/mailmeter/metering"
+	"github.com/mailmeter/mailmeter/policy"
 	"github.com/mailmeter/mailmeter/store"
 )
 
@@ -120,6 +121,15 @@ type Policy struct {
 	// InFlight is how long recipients the policy let through count
 	// against their sender's outbound limits before metering has them.
 	InFlight Duration `yaml:"in_flight"`
+	// OverQuotaText is the text of a full-mailbox refusal ("{mailbox}"
+	// stands for the mailbox); "" = "Mailbox is full".
+	OverQuotaText string `yaml:"over_quota_text"`
+	// UnknownRecipient is what a recipient in a hosted domain that the
+	// directory lacks gets: dunno (the default) or reject (550 5.1.1).
+	UnknownRecipient string `yaml:"unknown_recipient"`
+	// MaxConnections bounds open policy connections; 0 = from the
+	// file-descriptor limit (policy.DefaultMaxConns).
+	MaxConnections int `yaml:"max_connections"`
 }
 
 // Log configures the process's own logs.
@@ -363,6 +373,17 @@ func (c Config) Validate() error {
 	case "", "reject", "defer":
 	default:
 		return fmt.Errorf("invalid config: policy.over_quota: %q: want reject or defer", c.Policy.OverQuota)
+	}
+	if err := policy.CheckText(c.Policy.OverQuotaText); err != nil {
+		return fmt.Errorf("invalid config: policy.over_quota_text: %v", err)
+	}
+	switch c.Policy.UnknownRecipient {
+	case "", "dunno", "reject":
+	default:
+		return fmt.Errorf("invalid config: policy.unknown_recipient: %q: want dunno or reject", c.Policy.UnknownRecipient)
+	}
+	if c.Policy.MaxConnections < 0 {
+		return fmt.Errorf("invalid config: policy.max_connections: must not be negative (0: from the file-descriptor limit)")
 	}
 	names := map[string]bool{}
 	for i, p := range c.Probes {

@@ -80,6 +80,10 @@ func TestValidateNamesKey(t *testing.T) {
 		"metrics:\n  token: short":                                "metrics.token",
 		"metering:\n  max_message_bytes: 0":                       "metering.max_message_bytes",
 		"metering:\n  max_recipients: -1":                         "metering.max_recipients",
+		"policy:\n  over_quota_text: 'full {used}'":               "policy.over_quota_text",
+		"policy:\n  over_quota_text: \"full\\r\\n\"":              "policy.over_quota_text",
+		"policy:\n  unknown_recipient: bounce":                    "policy.unknown_recipient",
+		"policy:\n  max_connections: -1":                          "policy.max_connections",
 	}
 	for body, key := range cases {
 		path := filepath.Join(t.TempDir(), "c.yaml")

@@ -6,7 +6,7 @@ import "time"
 // Sources emit events; the Recorder sums them per (mailbox, metric, hour).
 type Event struct {
 	Time    time.Time // when it happened (any zone; stored as UTC hour)
-	Mailbox string    // normalized address (see NormalizeMailbox)
+	Mailbox string    // canonical address (see CanonicalMailbox)
 	Metric  Metric    // a counter metric
 	Value   int64
 }

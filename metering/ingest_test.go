@@ -76,3 +76,22 @@ func TestIngestClassification(t *testing.T) {
 		t.Errorf("%d commits, %d hooks; want 3", m.commits, seen)
 	}
 }
+
+// Pushed addresses land in canonical form, like the collector's own.
+func TestIngestCanonicalizesAddresses(t *testing.T) {
+	m := &memIngest{cp: map[string]metering.Checkpoint{}, applied: map[[3]int64]bool{}}
+	var got metering.Batch
+	g := metering.NewIngester(m, func(b metering.Batch) { got = b })
+	b := metering.Batch{
+		Checkpoint: &metering.Checkpoint{Source: "mx1:/var/log/mail.log", Seq: 1, Offset: 10},
+		Counters:   []metering.CounterDelta{{Mailbox: "Alice@ACME.test.", Metric: metering.InMessages, Value: 1}},
+		Gauges:     []metering.GaugeDelta{{Mailbox: "hans@Ü.example", Metric: metering.StorageBytes, Last: 5, Max: 5}},
+		Latency:    []metering.LatencyDelta{{Direction: metering.Inbound, Domain: "ACME.test.", Count: 1}},
+	}
+	if _, err := g.Ingest(context.Background(), metering.IngestInput{From: 0, Batch: b}); err != nil {
+		t.Fatal(err)
+	}
+	if got.Counters[0].Mailbox != "alice@acme.test" || got.Gauges[0].Mailbox != "hans@xn--tda.example" || got.Latency[0].Domain != "acme.test" {
+		t.Errorf("committed %q, %q, %q", got.Counters[0].Mailbox, got.Gauges[0].Mailbox, got.Latency[0].Domain)
+	}
+}

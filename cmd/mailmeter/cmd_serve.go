@@ -174,11 +174,14 @@ func startPolicy(ctx context.Context, c config.Config, log *slog.Logger, view *q
 	if err != nil {
 		return nil, err
 	}
+	if c.Policy.MaxConnections > 0 {
+		srv.MaxConns = c.Policy.MaxConnections
+	}
 	ln, err := listenPolicy(c.Policy.Listen)
 	if err != nil {
 		return nil, err
 	}
-	log.Info("policy server listening", "addr", c.Policy.Listen)
+	log.Info("policy server listening", "addr", c.Policy.Listen, "max_connections", srv.MaxConns)
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ctx, ln) }()
 	return func() error { return <-done }, nil
@@ -188,7 +191,8 @@ func startPolicy(ctx context.Context, c config.Config, log *slog.Logger, view *q
 // GET /v1/quota/check) from the view.
 func newDecider(c config.Config, view *quota.View) *policy.Decider {
 	return policy.NewDecider(view, policy.Options{Delimiter: c.RecipientDelimiter(), Defer: c.Policy.OverQuota == "defer",
-		InFlight: time.Duration(c.Policy.InFlight)}, time.Now)
+		InFlight: time.Duration(c.Policy.InFlight), FullText: c.Policy.OverQuotaText,
+		RejectUnknown: c.Policy.UnknownRecipient == "reject"}, time.Now)
 }
 
 // listenPolicy listens on HOST:PORT or unix:PATH. A stale socket file at
