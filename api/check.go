@@ -2,7 +2,6 @@ package api
 
 import (
 	"net/http"
-	"strings"
 
 	"github.com/gin-gonic/gin"
 
@@ -41,11 +40,6 @@ func (a *app) quotaCheck(c *gin.Context) {
 		err = metering.FieldError("stage", "stage %q: want rcpt or data", stage)
 	case req.Recipient == "":
 		err = metering.FieldError("recipient", "recipient is required at stage rcpt")
-	}
-	for _, f := range []string{"recipient", "sasl_username"} {
-		if v := c.Query(f); err == nil && v != "" && strings.ContainsAny(v, "\r\n\x00") {
-			err = metering.FieldError(f, "%s must be one line", f)
-		}
 	}
 	if err != nil {
 		a.fail(c, err)
