@@ -40,8 +40,9 @@ func bindJSON(c *gin.Context, dst any) error {
 // jsonError turns an error of reading or decoding a JSON body into an
 // Invalid (or TooLarge) error naming the field at fault.
 func jsonError(err error) error {
-	if err == nil {
-		return nil
+	var de *metering.Error
+	if err == nil || errors.As(err, &de) {
+		return err
 	}
 	var tooBig *http.MaxBytesError
 	var typeErr *json.UnmarshalTypeError
