@@ -30,6 +30,9 @@ func requestText(c *gin.Context) error {
 			return err
 		}
 	}
+	if c.Request.URL.RawQuery == "" {
+		return nil
+	}
 	q := c.Request.URL.Query()
 	keys := make([]string, 0, len(q))
 	for k := range q {
