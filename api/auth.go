@@ -189,6 +189,9 @@ func (v *Verifier) Verify(token string) (Principal, error) {
 	if c.Subject == "" {
 		return Principal{}, metering.Errorf(metering.Unauthorized, "invalid token: no subject")
 	}
+	if err := metering.CheckText("sub", c.Subject); err != nil {
+		return Principal{}, &metering.Error{Kind: metering.Unauthorized, Field: "sub", Message: "invalid token", Err: err}
+	}
 	if c.ID == "" {
 		return Principal{}, metering.Errorf(metering.Unauthorized, "invalid token: no jti")
 	}

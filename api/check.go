@@ -2,7 +2,6 @@ package api
 
 import (
 	"net/http"
-	"strings"
 
 	"github.com/gin-gonic/gin"
 
@@ -44,11 +43,6 @@ func (a *app) quotaCheck(c *gin.Context) {
 	default:
 		if _, cerr := metering.CanonicalMailbox(req.Recipient, ""); cerr != nil {
 			err = metering.FieldError("recipient", "recipient: %v", cerr)
-		}
-	}
-	for _, f := range []string{"recipient", "sasl_username"} {
-		if v := c.Query(f); err == nil && v != "" && strings.ContainsAny(v, "\r\n\x00") {
-			err = metering.FieldError(f, "%s must be one line", f)
 		}
 	}
 	if err != nil {

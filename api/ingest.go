@@ -17,14 +17,17 @@ type ingestOut struct {
 	Offset int64                 `json:"offset"`
 }
 
+// ingest decodes the batch as a stream (ingestwire.Decode), so a batch of
+// tens of megabytes costs its decoded entries, not its text, and the
+// Ingester validates it before anything is stored.
 func (a *app) ingest(c *gin.Context) {
-	var in ingestwire.Batch
-	if err := bindJSON(c, &in); err != nil {
-		a.fail(c, err)
+	in, err := ingestwire.Decode(c.Request.Body)
+	if err != nil {
+		a.fail(c, jsonError(err))
 		return
 	}
 	a.extendWrite(c) // the body may have taken most of the write timeout to arrive
-	res, err := a.Ingest.Ingest(c.Request.Context(), in.Input())
+	res, err := a.Ingest.Ingest(c.Request.Context(), in)
 	if err != nil {
 		a.fail(c, err)
 		return

@@ -121,7 +121,7 @@ func NewRouter(d Deps) *gin.Engine {
 	}
 	r.GET("/openapi.yaml", func(c *gin.Context) { c.Data(http.StatusOK, "application/yaml", openapi.Spec) })
 	if d.Auth != nil {
-		a.routes(r.Group("/v1", a.authenticate))
+		a.routes(r.Group("/v1", a.authenticate, a.checkText))
 	}
 	r.NoRoute(func(c *gin.Context) {
 		a.fail(c, metering.Errorf(metering.NotFound, "no route %s %s", c.Request.Method, c.Request.URL.Path))

@@ -29,6 +29,9 @@ func MintToken(cfg AuthConfig, in TokenInput, now time.Time) (string, error) {
 	if in.Subject == "" {
 		return "", errors.New("subject is required")
 	}
+	if err := metering.CheckText("subject", in.Subject); err != nil {
+		return "", err
+	}
 	if in.Role == RoleMailbox {
 		addr, err := metering.NormalizeAddress(in.Subject)
 		if err != nil {

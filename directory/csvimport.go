@@ -132,13 +132,24 @@ func parseRow(rec []string, col map[string]int, now time.Time) (ImportRow, error
 		}
 		c, err := CustomerInput{ID: id, Name: name, Currency: get("currency"), Timezone: get("timezone"), Plan: get("plan")}.Validate(now)
 		if err != nil {
-			return ImportRow{}, err
+			return ImportRow{}, csvColumn(err)
 		}
 		c.CreatedAt = mb.CreatedAt
 		row.Customer = &c
 		row.Domain.CustomerID = c.ID
 	}
 	return row, nil
+}
+
+// csvColumn renames the field of a CustomerInput error to its column.
+func csvColumn(err error) error {
+	switch metering.FieldOf(err) {
+	case "id":
+		return withField(err, "customer")
+	case "name":
+		return withField(err, "customer_name")
+	}
+	return err
 }
 
 func sortResults(rs []RowResult) {

@@ -19,6 +19,9 @@ type CustomerInput struct {
 // Validate normalizes the input and returns the Customer it describes, or
 // an Invalid error naming the field.
 func (in CustomerInput) Validate(now time.Time) (Customer, error) {
+	if err := metering.CheckTexts("id", in.ID, "name", in.Name, "currency", in.Currency, "timezone", in.Timezone, "plan", in.Plan); err != nil {
+		return Customer{}, err
+	}
 	id := strings.TrimSpace(in.ID)
 	if id == "" || len(id) > 64 {
 		return Customer{}, metering.FieldError("id", "customer id must be 1 to 64 characters")
@@ -57,6 +60,9 @@ type DomainInput struct {
 
 // Validate normalizes the input.
 func (in DomainInput) Validate(now time.Time) (Domain, error) {
+	if err := metering.CheckTexts("domain", in.Name, "customer", in.CustomerID); err != nil {
+		return Domain{}, err
+	}
 	name, err := metering.NormalizeDomain(in.Name)
 	if err != nil {
 		return Domain{}, withField(err, "domain")
@@ -76,6 +82,9 @@ type MailboxInput struct {
 
 // Validate normalizes the input.
 func (in MailboxInput) Validate(now time.Time) (Mailbox, error) {
+	if err := metering.CheckText("address", in.Address); err != nil {
+		return Mailbox{}, err
+	}
 	addr, err := metering.NormalizeAddress(in.Address)
 	if err != nil {
 		return Mailbox{}, withField(err, "address")

@@ -59,6 +59,9 @@ func (s *Service) AddMailbox(ctx context.Context, in MailboxInput) (Mailbox, err
 
 // RemoveMailbox soft-deletes a mailbox at the given time (zero = now).
 func (s *Service) RemoveMailbox(ctx context.Context, address string, at time.Time) error {
+	if err := metering.CheckText("address", address); err != nil {
+		return err
+	}
 	addr, err := metering.NormalizeAddress(address)
 	if err != nil {
 		return withField(err, "address")
@@ -85,6 +88,9 @@ type CustomerPatch struct {
 // UpdateCustomer applies a patch, validated as a new customer would be; a
 // plan it sets must be defined (a plan kept as it is is not checked again).
 func (s *Service) UpdateCustomer(ctx context.Context, id string, p CustomerPatch) (Customer, error) {
+	if err := metering.CheckText("id", id); err != nil {
+		return Customer{}, err
+	}
 	cur, err := s.store.GetCustomer(ctx, id)
 	if err != nil {
 		return Customer{}, err
@@ -112,6 +118,9 @@ func (s *Service) UpdateCustomer(ctx context.Context, id string, p CustomerPatch
 
 // RemoveCustomer soft-deletes a customer that owns no domain.
 func (s *Service) RemoveCustomer(ctx context.Context, id string) error {
+	if err := metering.CheckText("id", id); err != nil {
+		return err
+	}
 	return s.store.RemoveCustomer(ctx, id, s.now())
 }
 
@@ -130,6 +139,9 @@ func (s *Service) MoveDomain(ctx context.Context, name, customerID string) (Doma
 
 // RemoveDomain soft-deletes a domain with no active mailbox.
 func (s *Service) RemoveDomain(ctx context.Context, name string) error {
+	if err := metering.CheckText("domain", name); err != nil {
+		return err
+	}
 	n, err := metering.NormalizeDomain(name)
 	if err != nil {
 		return withField(err, "domain")

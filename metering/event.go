@@ -30,7 +30,8 @@ type LatencySample struct {
 
 // StorageSample is one observation of a mailbox's (or folder's) storage.
 // Folder is "" for the mailbox total, "INBOX" for the Maildir root and the
-// Maildir++ name without the leading dot ("Sent", "A.B") for subfolders.
+// Maildir++ name without the leading dot ("Sent", "A.B"; modified UTF-7
+// decoded, see maildir.FolderName) for subfolders.
 type StorageSample struct {
 	Time     time.Time
 	Mailbox  string

@@ -11,6 +11,7 @@ import (
 
 	"github.com/mailmeter/mailmeter/metering"
 	"github.com/mailmeter/mailmeter/metering/collect"
+	"github.com/mailmeter/mailmeter/metering/maildir"
 	"github.com/mailmeter/mailmeter/metering/tail"
 	"github.com/mailmeter/mailmeter/telemetry"
 )
@@ -83,6 +84,24 @@ mailmeter_deadletters_pending 3
 `
 	if err := testutil.GatherAndCompare(reg, strings.NewReader(want), "mailmeter_log_anomalies_total",
 		"mailmeter_deadletters_total", "mailmeter_deadletters_pending"); err != nil {
+		t.Error(err)
+	}
+}
+
+func TestMaildirMetrics(t *testing.T) {
+	stats := maildir.WatchStats{Watched: 40, Polled: 2, Reads: 900, Problems: map[maildir.ProblemKind]int64{maildir.Unknown: 3, maildir.Unreadable: 1}}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(telemetry.NewMaildirCollector(func() map[string]maildir.WatchStats { return map[string]maildir.WatchStats{"/var/vmail/%d/%n": stats} }))
+	want := `
+# HELP mailmeter_maildir_problems_total Problems met (directories skipped and logged; the rest is metered), by kind.
+# TYPE mailmeter_maildir_problems_total counter
+mailmeter_maildir_problems_total{kind="unknown",maildir="/var/vmail/%d/%n"} 3
+mailmeter_maildir_problems_total{kind="unreadable",maildir="/var/vmail/%d/%n"} 1
+# HELP mailmeter_maildir_polled_dirs Directories polled because they could not be watched.
+# TYPE mailmeter_maildir_polled_dirs gauge
+mailmeter_maildir_polled_dirs{maildir="/var/vmail/%d/%n"} 2
+`
+	if err := testutil.GatherAndCompare(reg, strings.NewReader(want), "mailmeter_maildir_problems_total", "mailmeter_maildir_polled_dirs"); err != nil {
 		t.Error(err)
 	}
 }

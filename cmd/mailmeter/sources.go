@@ -17,6 +17,7 @@ import (
 	"github.com/mailmeter/mailmeter/config"
 	"github.com/mailmeter/mailmeter/metering"
 	"github.com/mailmeter/mailmeter/metering/collect"
+	"github.com/mailmeter/mailmeter/metering/maildir"
 	"github.com/mailmeter/mailmeter/metering/probe"
 	"github.com/mailmeter/mailmeter/metering/tail"
 	"github.com/mailmeter/mailmeter/store"
@@ -25,11 +26,12 @@ import (
 
 // sourceSet holds the running metering sources of one process.
 type sourceSet struct {
-	runners []*collect.Runner
-	probes  *probe.Runner // nil without probes
-	wg      sync.WaitGroup
-	mu      sync.Mutex
-	errs    []error
+	runners  []*collect.Runner
+	maildirs []*maildir.Watcher
+	probes   *probe.Runner // nil without probes
+	wg       sync.WaitGroup
+	mu       sync.Mutex
+	errs     []error
 }
 
 // logSources builds the log sources of the configuration.
@@ -105,6 +107,7 @@ func startCollectors(ctx context.Context, c config.Config, committer metering.Co
 		}
 		return nil, err
 	}
+	cs.maildirs = ws
 	if err := cs.startProbes(ctx, c, committer, log); err != nil {
 		return nil, err
 	}
@@ -175,7 +178,21 @@ func (cs *sourceSet) Register(reg prometheus.Registerer) error {
 			return err
 		}
 	}
+	if len(cs.maildirs) > 0 {
+		if err := reg.Register(telemetry.NewMaildirCollector(cs.maildirStats)); err != nil {
+			return err
+		}
+	}
 	return reg.Register(telemetry.NewSourceCollector(cs.Stats, time.Now))
+}
+
+// maildirStats returns what each Maildir watcher is doing, by layout.
+func (cs *sourceSet) maildirStats() map[string]maildir.WatchStats {
+	out := make(map[string]maildir.WatchStats, len(cs.maildirs))
+	for _, w := range cs.maildirs {
+		out[w.Layout().String()] = w.Stats()
+	}
+	return out
 }
 
 func runCollect(ctx context.Context, e env, args []string) error {
