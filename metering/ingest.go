@@ -253,7 +253,6 @@ func (g *Ingester) Ingest(ctx context.Context, in IngestInput) (IngestResult, er
 	if err := in.Validate(); err != nil {
 		return IngestResult{}, err
 	}
-	in.Batch.canonicalize()
 	for attempt := 0; ; attempt++ {
 		res, err := g.try(ctx, in)
 		if attempt < 3 && KindOf(err) == Conflict && FieldOf(err) == "seq" {
@@ -337,21 +336,4 @@ func rangeConflict(what, source string, from, to, stored int64) error {
 	msg := Errorf(Conflict, "%s: batch [%d, %d) of source %s does not continue the stored offset %d", what, from, to, source, stored)
 	msg.Field = "from_offset"
 	return msg
-}
-
-// canonicalize puts a pushed batch's mailboxes and domains in canonical
-// form (MailboxFor without a delimiter: the collector applied its own), so
-// a collector that wrote "u@Example.test." counts for u@example.test.
-func (b *Batch) canonicalize() {
-	for i := range b.Counters {
-		b.Counters[i].Mailbox = MailboxFor(b.Counters[i].Mailbox, "")
-	}
-	for i := range b.Gauges {
-		b.Gauges[i].Mailbox = MailboxFor(b.Gauges[i].Mailbox, "")
-	}
-	for i := range b.Latency {
-		if d := b.Latency[i].Domain; d != "" {
-			b.Latency[i].Domain = DomainOf(MailboxFor("x@"+d, ""))
-		}
-	}
 }
