@@ -11,7 +11,7 @@ import (
 
 type customerAnswer struct {
 	ID, Name, LegalName, Address, PostalCode, City, Country, VATID, BillingEmail string
-	TaxBP                                                                       *int64
+	TaxBP                                                                        *int64
 }
 
 // Billing details are created, read, patched field by field (null
