@@ -4,6 +4,8 @@ import (
 	"encoding/csv"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 )
@@ -119,24 +121,27 @@ func partyLines(p Party) []string {
 	return out
 }
 
-// groups sorts an invoice's lines by the domain of their mailbox (in the
-// invoice's order, which is by mailbox), the lines of no mailbox last.
+// groups gathers an invoice's lines by the domain of their mailbox,
+// domains in order and lines in the invoice's order within each, the
+// lines of no mailbox last.
 func groups(lines []Line) []lineGroup {
-	var out []lineGroup
+	byDomain := map[string]*lineGroup{}
 	var other lineGroup
 	for _, l := range lines {
-		if l.Mailbox == "" {
-			other.Lines = append(other.Lines, l)
-			other.Subtotal += l.Amount
-			continue
+		g := &other
+		if l.Mailbox != "" {
+			dom := l.Mailbox[strings.LastIndexByte(l.Mailbox, '@')+1:]
+			if byDomain[dom] == nil {
+				byDomain[dom] = &lineGroup{Title: dom}
+			}
+			g = byDomain[dom]
 		}
-		dom := l.Mailbox[strings.LastIndexByte(l.Mailbox, '@')+1:]
-		if len(out) == 0 || out[len(out)-1].Title != dom {
-			out = append(out, lineGroup{Title: dom})
-		}
-		g := &out[len(out)-1]
 		g.Lines = append(g.Lines, l)
 		g.Subtotal += l.Amount
+	}
+	out := make([]lineGroup, 0, len(byDomain)+1)
+	for _, dom := range slices.Sorted(maps.Keys(byDomain)) {
+		out = append(out, *byDomain[dom])
 	}
 	if len(other.Lines) > 0 {
 		out = append(out, other)

@@ -193,3 +193,26 @@ func TestWriteCSV(t *testing.T) {
 		t.Errorf("csv: %v %v", rows, err)
 	}
 }
+
+// Lines come sorted by mailbox address, so domains interleave
+// (alice@b, alice@c, bob@b); each domain still gets one group with one
+// subtotal, domains in order.
+func TestTextGroupsByDomain(t *testing.T) {
+	r := record(0, false)
+	r.Invoice.Lines = nil
+	for _, mb := range []string{"alice@b.example", "alice@c.example", "bob@b.example", "carol@a.example"} {
+		r.Invoice.Lines = append(r.Invoice.Lines, billing.Line{Kind: billing.LineFee, Mailbox: mb, Description: "Mailbox " + mb, Amount: 500})
+	}
+	got := strings.Join(billing.Text(r), "\n")
+	for _, g := range []string{"a.example (1 mailbox)", "b.example (2 mailboxes)", "c.example (1 mailbox)"} {
+		if strings.Count(got, g) != 1 {
+			t.Errorf("group %q appears %d times:\n%s", g, strings.Count(got, g), got)
+		}
+	}
+	if a, b, c := strings.Index(got, "a.example ("), strings.Index(got, "b.example ("), strings.Index(got, "c.example ("); !(a < b && b < c) {
+		t.Errorf("domains out of order:\n%s", got)
+	}
+	if !strings.Contains(got, "Subtotal b.example") || !strings.Contains(got, "10.00") {
+		t.Errorf("b.example's subtotal:\n%s", got)
+	}
+}
