@@ -216,3 +216,31 @@ func TestTextGroupsByDomain(t *testing.T) {
 		t.Errorf("b.example's subtotal:\n%s", got)
 	}
 }
+
+// BenchmarkWritePDF prints the time and size of a 600-line, 13-page
+// invoice with CJK in the buyer's name, and of the UBL of the same.
+func BenchmarkWritePDF(b *testing.B) {
+	r := record(150, false)
+	var size int
+	for b.Loop() {
+		var buf bytes.Buffer
+		if err := billing.WritePDF(&buf, r); err != nil {
+			b.Fatal(err)
+		}
+		size = buf.Len()
+	}
+	b.ReportMetric(float64(size)/1024, "kB/pdf")
+}
+
+func BenchmarkWriteUBL(b *testing.B) {
+	r := record(150, false)
+	var size int
+	for b.Loop() {
+		var buf bytes.Buffer
+		if err := billing.WriteUBL(&buf, r); err != nil {
+			b.Fatal(err)
+		}
+		size = buf.Len()
+	}
+	b.ReportMetric(float64(size)/1024, "kB/xml")
+}
