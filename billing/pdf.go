@@ -21,7 +21,8 @@ const (
 // WritePDF writes the invoice as an A4 PDF: seller and buyer, number and
 // dates, the lines grouped by domain with a subtotal each, the totals
 // with the tax rate, notes, the SLA evidence, and page numbers. Text is
-// set in the Go fonts, with a CJK font for what they lack.
+// set in the Go fonts, with a CJK font for what they lack. It is safe for
+// concurrent use.
 func WritePDF(w io.Writer, r Record) error {
 	fs, err := fonts()
 	if err != nil {
@@ -29,6 +30,9 @@ func WritePDF(w io.Writer, r Record) error {
 	}
 	d := layout(r)
 	pw := &pdfWriter{p: fpdf.New("P", "mm", "A4", ""), fs: fs, d: d}
+	// Dated by the invoice, not the clock.
+	pw.p.SetCreationDate(r.ComputedAt)
+	pw.p.SetModificationDate(r.ComputedAt)
 	pw.setup()
 	pw.firstPage()
 	pw.lines()
@@ -61,8 +65,8 @@ func (w *pdfWriter) setup() {
 		p.SetAuthor(w.d.Seller[0], true)
 	}
 	p.SetCreator("mailmeter", true)
-	for style, ttf := range goFonts {
-		p.AddUTF8FontFromBytes(familyGo, style, ttf)
+	for _, style := range []string{"", "B"} {
+		p.AddUTF8FontFromBytes(familyGo, style, goFonts[style])
 	}
 	p.AliasNbPages("")
 	p.SetFooterFunc(w.footer)

@@ -244,3 +244,42 @@ func BenchmarkWriteUBL(b *testing.B) {
 	}
 	b.ReportMetric(float64(size)/1024, "kB/xml")
 }
+
+// PDFs rendered at once (sharing the fonts; run with -race) carry the
+// same text as one rendered alone. (Not the same bytes: fpdf orders the
+// glyphs of its font subsets at random.)
+func TestWritePDFConcurrent(t *testing.T) {
+	r := record(20, false)
+	var want bytes.Buffer
+	if err := billing.WritePDF(&want, r); err != nil {
+		t.Fatal(err)
+	}
+	got := make([]bytes.Buffer, 4)
+	errs := make(chan error, len(got))
+	for i := range got {
+		go func() { errs <- billing.WritePDF(&got[i], r) }()
+	}
+	for range got {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := exec.LookPath("pdftotext"); err != nil {
+		t.Skip("pdftotext not installed (apt-get install poppler-utils; .ci/install-poppler): the PDFs' text is not compared")
+	}
+	text := func(b []byte) string {
+		path := filepath.Join(t.TempDir(), "c.pdf")
+		os.WriteFile(path, b, 0o644)
+		out, err := exec.Command("pdftotext", "-enc", "UTF-8", path, "-").CombinedOutput()
+		if err != nil {
+			t.Fatalf("pdftotext: %v\n%s", err, out)
+		}
+		return string(out)
+	}
+	alone := text(want.Bytes())
+	for i := range got {
+		if text(got[i].Bytes()) != alone {
+			t.Errorf("render %d has other text than the one rendered alone", i)
+		}
+	}
+}
