@@ -6,7 +6,9 @@ import (
 	_ "embed" // the CJK fallback font
 	"fmt"
 	"io"
+	"strings"
 	"sync"
+	"unicode/utf8"
 
 	"golang.org/x/image/font/gofont/gobold"
 	"golang.org/x/image/font/gofont/goregular"
@@ -66,8 +68,15 @@ type run struct {
 
 // runs splits s into runs of the Go fonts and of the CJK font: a
 // character goes to the CJK font only when the Go fonts lack it and the
-// CJK font has it.
+// CJK font has it. Characters outside the Basic Multilingual Plane,
+// which the PDF library cannot encode, become U+FFFD.
 func (fs *fontSet) runs(s string) []run {
+	s = strings.Map(func(r rune) rune {
+		if r > 0xFFFF {
+			return utf8.RuneError
+		}
+		return r
+	}, s)
 	var out []run
 	var buf sfnt.Buffer
 	start, cur := 0, ""

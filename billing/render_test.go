@@ -283,3 +283,15 @@ func TestWritePDFConcurrent(t *testing.T) {
 		}
 	}
 }
+
+// Characters no embedded font has stay in the text: a rare CJK one is
+// kept as it is; one outside the Basic Multilingual Plane (an emoji, CJK
+// Extension B), which the PDF library cannot encode, prints as U+FFFD
+// instead of stopping the document.
+func TestWritePDFRareCharacters(t *testing.T) {
+	r := record(1, false)
+	r.Invoice.Buyer.Name = "Rare 鿐 astral 𠀀 emoji 😀 end"
+	r.Invoice.Seller.Name = "Seller 😀 GmbH" // also the PDF's author
+	text, _ := pdfText(t, r)
+	contains(t, text, "Rare 鿐 astral \uFFFD emoji \uFFFD end", "Seller \uFFFD GmbH")
+}
