@@ -337,7 +337,7 @@ func listMailboxes(ctx context.Context, st directory.Store, filter directory.Mai
 
 func runDirectory(ctx context.Context, e env, args []string) error {
 	if len(args) == 0 || args[0] != "import" {
-		return usagef("usage: mailmeter directory import FILE.csv   (columns: address[,customer,customer_name,currency,timezone,plan,created_at])")
+		return usagef("usage: mailmeter directory import FILE.csv   (columns: address[,customer,customer_name,currency,timezone,plan,created_at,legal_name,customer_address,postal_code,city,country,vat_id,billing_email,tax_bp])")
 	}
 	f := newFlags("directory import", "directory import FILE.csv", e)
 	pos, err := f.parse(e, args[1:], 1, 1)
