@@ -64,29 +64,8 @@ func ublOf(r Record) (*ublDocument, error) {
 		return nil, metering.Errorf(metering.Conflict, "%s %s %s", strings.ReplaceAll(r.Kind, "_", " "), r.ID, why)
 	}
 	inv := r.Invoice
-	cur, rate := inv.Currency, inv.Rate()
-	sign := Money(1) // a credit note's amounts are positive in UBL
-	d := &ublDocument{XMLName: xml.Name{Local: "Invoice"}, NS: ublInvoiceNS, CAC: ublCACNS, CBC: ublCBCNS,
-		CustomizationID: PeppolCustomizationID, ProfileID: PeppolProfileID, ID: r.Number,
-		IssueDate: r.IssueDate().Format(dateFormat), DueDate: r.DueDate().Format(dateFormat), InvoiceTypeCode: "380",
-		DocumentCurrencyCode: cur, BuyerReference: r.Customer,
-		Supplier: ublPartyOf(inv.Seller.Party), Customer: ublPartyOf(inv.Buyer)}
-	if r.Kind == KindCreditNote {
-		sign = -1
-		d.XMLName.Local, d.NS, d.DueDate, d.InvoiceTypeCode, d.CreditNoteTypeCode = "CreditNote", ublCreditNoteNS, "", "", "381"
-		ref := ublDocRef{ID: inv.Preceding.Number}
-		if !inv.Preceding.IssueDate.IsZero() {
-			ref.IssueDate = inv.Preceding.IssueDate.Format(dateFormat)
-		}
-		d.BillingReference = &ublBillingRef{Invoice: ref}
-	} else {
-		d.Notes = append(d.Notes, ServiceLevelOf(inv).Sentence())
-		d.PaymentMeans, d.PaymentTerms = ublPayment(r)
-	}
-	if !inv.Period.From.IsZero() {
-		d.InvoicePeriod = &ublPeriod{Start: inv.Period.From.Format(dateFormat), End: inv.Period.To.AddDate(0, 0, -1).Format(dateFormat)}
-	}
-	cat := ublCategoryOf(rate)
+	cur, cat := inv.Currency, ublCategoryOf(inv.Rate())
+	d, sign := ublHeader(r)
 	var lines, allowances Money
 	for _, l := range inv.Lines {
 		amount := sign * l.Amount
@@ -110,6 +89,33 @@ func ublOf(r Record) (*ublDocument, error) {
 		d.Totals.AllowanceTotal = &a
 	}
 	return d, nil
+}
+
+// ublHeader is a document's header: an Invoice, or a CreditNote (whose
+// amounts are positive in UBL: sign -1) referring to the invoice it
+// corrects.
+func ublHeader(r Record) (*ublDocument, Money) {
+	inv := r.Invoice
+	d := &ublDocument{XMLName: xml.Name{Local: "Invoice"}, NS: ublInvoiceNS, CAC: ublCACNS, CBC: ublCBCNS,
+		CustomizationID: PeppolCustomizationID, ProfileID: PeppolProfileID, ID: r.Number,
+		IssueDate: r.IssueDate().Format(dateFormat), DueDate: r.DueDate().Format(dateFormat), InvoiceTypeCode: "380",
+		DocumentCurrencyCode: inv.Currency, BuyerReference: r.Customer,
+		Supplier: ublPartyOf(inv.Seller.Party), Customer: ublPartyOf(inv.Buyer)}
+	if !inv.Period.From.IsZero() {
+		d.InvoicePeriod = &ublPeriod{Start: inv.Period.From.Format(dateFormat), End: inv.Period.To.AddDate(0, 0, -1).Format(dateFormat)}
+	}
+	if r.Kind != KindCreditNote {
+		d.Notes = append(d.Notes, ServiceLevelOf(inv).Sentence())
+		d.PaymentMeans, d.PaymentTerms = ublPayment(r)
+		return d, 1
+	}
+	d.XMLName.Local, d.NS, d.DueDate, d.InvoiceTypeCode, d.CreditNoteTypeCode = "CreditNote", ublCreditNoteNS, "", "", "381"
+	ref := ublDocRef{ID: inv.Preceding.Number}
+	if !inv.Preceding.IssueDate.IsZero() {
+		ref.IssueDate = inv.Preceding.IssueDate.Format(dateFormat)
+	}
+	d.BillingReference = &ublBillingRef{Invoice: ref}
+	return d, -1
 }
 
 // addLine adds an invoice or credit note line: one unit at the line's
