@@ -102,6 +102,8 @@ func TestAuthorizationMatrix(t *testing.T) {
 			ownBody: `{"plan":"gold"}`, otherBody: `{"plan":"gold"}`, want: adminOnly(ok)},
 		{method: "DELETE", own: "/v1/customers/rm-%s-acme", other: "/v1/customers/rm-%s-globex", want: adminOnly(noContent)},
 		{method: "GET", own: "/v1/customers/acme/usage", other: "/v1/customers/globex/usage", want: tenant},
+		// Both have a plan since the PATCH above.
+		{method: "GET", own: "/v1/customers/acme/invoice-preview", other: "/v1/customers/globex/invoice-preview", want: tenant},
 		{method: "POST", own: "/v1/domains", other: "/v1/domains",
 			ownBody: `{"domain":"%s.acme-new.example","customer":"acme"}`, otherBody: `{"domain":"%s.globex-new.example","customer":"globex"}`, want: adminOnly(created)},
 		{method: "GET", own: "/v1/domains", other: "/v1/domains?customer=globex", want: tenantList},

@@ -28,6 +28,10 @@ import (
 	"github.com/mailmeter/mailmeter/store/storetest"
 )
 
+// testSeller is the operator the API's invoices come from.
+var testSeller = billing.Seller{Party: billing.Party{Name: "Mailmeter Hosting GmbH", Address: "Friedrichstraße 1", PostalCode: "10117",
+	City: "Berlin", Country: "DE", VATID: "DE123456789", Email: "billing@mailmeter.example"}, IBAN: "DE89370400440532013000", PaymentTermsDays: 14}
+
 // t0 is the fixed "now" of every API test.
 var t0 = time.Date(2026, 11, 10, 12, 30, 0, 0, time.UTC)
 
@@ -78,6 +82,7 @@ func newEnvAuth(t testing.TB, s *store.Store, auth api.AuthConfig) *env {
 	if err := revs.Refresh(ctx); err != nil {
 		t.Fatal(err)
 	}
+	runner.WithSeller(testSeller)
 	r := api.NewRouter(api.Deps{
 		Log: slog.New(slog.DiscardHandler), Health: s, Now: clock, Auth: ver, Revocations: revs,
 		Directory: dir, Quota: quota.NewService(s, view, s, clock), Reports: quota.NewReports(s, s, s, clock),
@@ -108,6 +113,10 @@ func seedDirectory(t testing.TB, dir *directory.Service) {
 
 func specRouter(t testing.TB) routers.Router {
 	t.Helper()
+	// Documents are checked as strings against the spec (their content
+	// by their own tests).
+	openapi3filter.RegisterBodyDecoder("application/pdf", openapi3filter.FileBodyDecoder)
+	openapi3filter.RegisterBodyDecoder("application/xml", openapi3filter.FileBodyDecoder)
 	doc, err := openapi3.NewLoader().LoadFromData(openapi.Spec)
 	if err != nil {
 		t.Fatalf("load openapi.yaml: %v", err)

@@ -17,6 +17,10 @@ const ProblemBase = "https://mailmeter.dev/problems/"
 // HTTP-only kind, next to the domain's.
 const TooLarge metering.Kind = "too_large"
 
+// NotAcceptable is the kind of a request whose Accept header allows none
+// of the media types a route answers in.
+const NotAcceptable metering.Kind = "not_acceptable"
+
 // Problem is an RFC 9457 problem detail.
 type Problem struct {
 	Type     string       `json:"type"`
@@ -50,6 +54,7 @@ var kinds = map[metering.Kind]struct {
 	metering.Internal:     {http.StatusInternalServerError, "Internal error"},
 	TooLarge:              {http.StatusRequestEntityTooLarge, "Request body too large"},
 	Busy:                  {http.StatusServiceUnavailable, "Server busy"},
+	NotAcceptable:         {http.StatusNotAcceptable, "Not acceptable"},
 }
 
 // fail renders err as problem+json.

@@ -140,6 +140,7 @@ func (a *app) routes(v1 *gin.RouterGroup) {
 	v1.PATCH("/customers/:id", a.allow(admin), a.updateCustomer)
 	v1.DELETE("/customers/:id", a.allow(admin), a.removeCustomer)
 	v1.GET("/customers/:id/usage", a.allow(tenant), a.customerUsage)
+	v1.GET("/customers/:id/invoice-preview", a.allow(tenant), a.invoicePreview)
 
 	v1.POST("/domains", a.allow(admin), a.createDomain)
 	v1.GET("/domains", a.allow(tenant), a.listDomains)

@@ -54,10 +54,29 @@ type Metrics struct {
 	Token string `yaml:"token"`
 }
 
-// Billing holds the price plans invoices are computed with; a customer's
-// plan names one.
+// Billing holds the price plans invoices are computed with (a customer's
+// plan names one) and the seller they come from.
 type Billing struct {
-	Plans []Plan `yaml:"plans"`
+	Plans  []Plan `yaml:"plans"`
+	Seller Seller `yaml:"seller"`
+}
+
+// Seller is the operator invoices come from, printed on them; empty = no
+// seller block (and no e-invoices). Validated by billing.Seller.
+type Seller struct {
+	Name             string `yaml:"name"` // legal name
+	Address          string `yaml:"address"`
+	PostalCode       string `yaml:"postal_code"`
+	City             string `yaml:"city"`
+	Country          string `yaml:"country"` // ISO 3166-1 alpha-2
+	VATID            string `yaml:"vat_id"`
+	Registration     string `yaml:"registration"` // e.g. "HRB 12345, Amtsgericht Berlin"
+	Email            string `yaml:"email"`
+	BankName         string `yaml:"bank_name"`
+	IBAN             string `yaml:"iban"`
+	BIC              string `yaml:"bic"`
+	PaymentTermsDays *int   `yaml:"payment_terms_days"` // default 14
+	Footer           string `yaml:"footer"`
 }
 
 // Plan is one price plan. Money is in minor units of Currency; rates in

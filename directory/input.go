@@ -14,6 +14,7 @@ type CustomerInput struct {
 	Currency string // default EUR
 	Timezone string // default UTC
 	Plan     string
+	Billing  BillingDetails
 }
 
 // Validate normalizes the input and returns the Customer it describes, or
@@ -49,7 +50,11 @@ func (in CustomerInput) Validate(now time.Time) (Customer, error) {
 	if _, err := time.LoadLocation(tz); err != nil {
 		return Customer{}, metering.FieldError("timezone", "timezone %q: not an IANA time zone", in.Timezone)
 	}
-	return Customer{ID: id, Name: name, Currency: cur, Timezone: tz, Plan: strings.TrimSpace(in.Plan), CreatedAt: now.UTC()}, nil
+	b, err := in.Billing.Validate()
+	if err != nil {
+		return Customer{}, err
+	}
+	return Customer{ID: id, Name: name, Currency: cur, Timezone: tz, Plan: strings.TrimSpace(in.Plan), Billing: b, CreatedAt: now.UTC()}, nil
 }
 
 // DomainInput is what creating a domain takes.

@@ -126,8 +126,22 @@ collect:
 probe_interval: 3s
 probes:
   - {name: api, kind: tcp, address: "%s"}
-# The demo customer's plan: mailmeter invoice run --period YYYY-MM --config %s
+# The demo customer's plan and who bills it: mailmeter invoice run --period YYYY-MM --config %s
 billing:
+  seller:
+    name: Mailmeter Demo Hosting GmbH
+    address: Friedrichstraße 123
+    postal_code: "10117"
+    city: Berlin
+    country: DE
+    vat_id: DE123456789
+    registration: HRB 999999 B, Amtsgericht Charlottenburg
+    email: billing@mailmeter.example
+    bank_name: Demo Bank Berlin
+    iban: DE89 3704 0044 0532 0130 00
+    bic: COBADEFFXXX
+    payment_terms_days: 14
+    footer: "Mailmeter Demo Hosting GmbH · Geschäftsführerin: Erika Mustermann · Sitz Berlin · This is a demo invoice."
   plans:
     - name: standard
       currency: EUR
@@ -198,7 +212,8 @@ func (w *demoWorld) directory(ctx context.Context) error {
 	rows := []directory.ImportRow{}
 	for i, mb := range w.mailboxes {
 		created := time.Now().UTC().AddDate(0, -2, 0)
-		cust := directory.Customer{ID: "demo", Name: "Demo Hosting Ltd", Currency: "EUR", Timezone: "Europe/Berlin", Plan: "standard", CreatedAt: created}
+		cust := directory.Customer{ID: "demo", Name: "Demo Hosting Ltd", Currency: "EUR", Timezone: "Europe/Berlin", Plan: "standard", CreatedAt: created,
+			Billing: demoBilling}
 		rows = append(rows, directory.ImportRow{Line: i + 1, Customer: &cust,
 			Domain:  directory.Domain{Name: metering.DomainOf(mb), CustomerID: "demo", CreatedAt: created},
 			Mailbox: directory.Mailbox{Address: mb, Domain: metering.DomainOf(mb), CreatedAt: created}})
@@ -215,6 +230,11 @@ func (w *demoWorld) directory(ctx context.Context) error {
 	_, err = directory.NewService(s, time.Now).Import(ctx, rows, nil)
 	return err
 }
+
+// demoBilling are the demo customer's billing details: a name with
+// umlauts and CJK, as a customer's may have.
+var demoBilling = directory.BillingDetails{LegalName: "Grünwald & Søn Mail Services GmbH (綠林郵件)", Address: "Kastanienallee 12\nHinterhaus, 3. OG",
+	PostalCode: "10435", City: "Berlin", Country: "DE", VATID: "DE811907980", Email: "rechnungen@gruenwald.example"}
 
 // follow appends live traffic to the demo log until stop is set.
 func (w *demoWorld) follow(ctx context.Context, base loggen.Config, rate float64, stop *atomic.Bool) error {
@@ -252,9 +272,13 @@ The two lines after this text are an admin and a mailbox token: paste them, pref
   curl -s -H "Authorization: Bearer $MAILMETER_ADMIN_TOKEN" %s/v1/availability
   curl -s %s/openapi.yaml | head
   curl -s %s/metrics | grep -E 'mailmeter_(log|probe)'
-and the month's invoice so far, with the measured SLA as evidence:
+and the month's invoice so far, with the measured SLA as evidence, as text, PDF and UBL e-invoice:
+  curl -s -H "Authorization: Bearer $MAILMETER_ADMIN_TOKEN" %s/v1/customers/demo/invoice-preview
   bin/mailmeter invoice run --period %s --config %s && bin/mailmeter invoice show demo-%s --config %s
+  bin/mailmeter invoice show demo-%s --pdf demo-%s.pdf --config %s
+  curl -s -H "Authorization: Bearer $MAILMETER_ADMIN_TOKEN" -o demo-%s.pdf %s/v1/invoices/demo-%s.pdf
+  bin/mailmeter invoice finalize demo-%s --config %s && bin/mailmeter invoice show demo-%s --ubl --config %s
 
 `, w.dir, w.log, w.vmail, w.db, base, mb, time.Now().UTC().Add(-6*time.Hour).Truncate(time.Hour).Format(time.RFC3339), base, mb, base, base, base, base,
-		month, w.config, month, w.config)
+		base, month, w.config, month, w.config, month, month, w.config, month, base, month, month, w.config, month, w.config)
 }

@@ -100,8 +100,24 @@ func TestDemoTour(t *testing.T) {
 	if r := runCLI(t, nil, "invoice", "run", "--period", month, "--config", conf); r.code != 0 || !strings.Contains(r.stdout, "demo-"+month) || !strings.Contains(r.stdout, "EUR ") {
 		t.Errorf("invoice run on the demo: %+v", r)
 	}
-	if r := runCLI(t, nil, "invoice", "show", "demo-"+month, "--config", conf); r.code != 0 || !strings.Contains(r.stdout, "Measured service: availability 100.000%") {
-		t.Errorf("invoice show on the demo: %+v", r)
+	r := runCLI(t, nil, "invoice", "show", "demo-"+month, "--config", conf)
+	for _, want := range []string{"availability 100.000%", "From: Mailmeter Demo Hosting GmbH", "To:   Grünwald & Søn Mail Services GmbH (綠林郵件)", "Tax 19.00%"} {
+		if r.code != 0 || !strings.Contains(r.stdout, want) {
+			t.Errorf("invoice show on the demo lacks %q: %+v", want, r)
+		}
+	}
+	pdf := filepath.Join(t.TempDir(), "demo.pdf")
+	if r := runCLI(t, nil, "invoice", "show", "demo-"+month, "--pdf", pdf, "--config", conf); r.code != 0 || !strings.HasPrefix(fileHasPrefix(t, pdf), "%PDF-1.") {
+		t.Errorf("invoice show --pdf on the demo: %+v", r)
+	}
+	var preview struct {
+		Status string `json:"status"`
+		Buyer  struct {
+			Name string `json:"name"`
+		} `json:"buyer"`
+	}
+	if code := getJSON(admin, "/v1/customers/demo/invoice-preview", &preview); code != 200 || preview.Status != "estimate" || !strings.HasPrefix(preview.Buyer.Name, "Grünwald") {
+		t.Errorf("invoice preview on the demo: %d %+v", code, preview)
 	}
 	if !strings.Contains(out.String(), "bin/mailmeter invoice run --period "+month) {
 		t.Errorf("the tour does not show the invoice commands:\n%s", out.String())

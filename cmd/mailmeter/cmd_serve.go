@@ -295,11 +295,7 @@ func paced(ctx context.Context, in <-chan time.Time, gap time.Duration) <-chan t
 // newRouter builds the API over the store and the quota view, with the
 // services and a metrics registry that also shows the in-process collectors.
 func newRouter(c config.Config, log *slog.Logger, s *store.Store, verifier *api.Verifier, revs *api.Revocations, view *quota.View, cs *sourceSet, reg *prometheus.Registry) (http.Handler, error) {
-	ps, err := plans(c)
-	if err != nil {
-		return nil, err
-	}
-	runner, err := billing.NewRunner(billing.Sources{Directory: s, Usage: s, Series: s}, s, ps, time.Now)
+	runner, err := newRunner(c, s)
 	if err != nil {
 		return nil, err
 	}
