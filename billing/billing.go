@@ -12,8 +12,8 @@ import (
 // Money is an amount in minor units (cents) of a currency.
 type Money int64
 
-// String formats m with two decimals (currencies with other exponents
-// still compute exactly; only display assumes 2).
+// String formats m with two decimals, whatever the currency: for logs
+// and tests. Documents format money with its currency (FormatMoney).
 func (m Money) String() string {
 	sign := ""
 	if m < 0 {
@@ -76,8 +76,8 @@ func (p Plan) Validate() error {
 	if p.Name == "" {
 		bad("name is required")
 	}
-	if len(p.Currency) != 3 || strings.ToUpper(p.Currency) != p.Currency {
-		bad("currency %q: want a three-letter ISO 4217 code", p.Currency)
+	if _, ok := Exponent(p.Currency); !ok || strings.ToUpper(p.Currency) != p.Currency {
+		bad("currency %q: want an ISO 4217 code such as EUR, JPY or BHD", p.Currency)
 	}
 	for name, v := range map[string]int64{"monthly_fee": int64(p.MonthlyFee), "included_storage": p.IncludedStorage,
 		"storage_per_gb_month": int64(p.StoragePerGBMonth), "included_transfer": p.IncludedTransfer,
@@ -405,10 +405,11 @@ func CreditNote(inv Invoice, net Money, reason string, credited Money) (Invoice,
 	}
 	total := new(big.Int).Add(big.NewInt(int64(net)), tax)
 	if total.Sign() <= 0 {
-		return Invoice{}, fmt.Errorf("nothing left to credit: %s of %s already credited", credited, inv.Total)
+		return Invoice{}, fmt.Errorf("nothing left to credit: %s of %s already credited", FormatMoney(credited, inv.Currency), FormatMoney(inv.Total, inv.Currency))
 	}
 	if total.Cmp(big.NewInt(int64(left))) > 0 {
-		return Invoice{}, fmt.Errorf("crediting %s would exceed what is left of the invoice (%s of %s)", bigMoney(total), left, inv.Total)
+		return Invoice{}, fmt.Errorf("crediting %s would exceed what is left of the invoice (%s of %s)", bigMoney(total, inv.Currency),
+			FormatMoney(left, inv.Currency), FormatMoney(inv.Total, inv.Currency))
 	}
 	t := Money(tax.Int64()) // net + tax ≤ left: both fit
 	return Invoice{Customer: inv.Customer, Plan: inv.Plan, Currency: inv.Currency, Period: inv.Period,
@@ -417,6 +418,12 @@ func CreditNote(inv Invoice, net Money, reason string, credited Money) (Invoice,
 		Subtotal: -net, Net: -net, Tax: -t, Total: -(net + t)}, nil
 }
 
-// bigMoney formats minor units like Money.String, for amounts that may not
+// bigMoney formats minor units like FormatMoney, for amounts that may not
 // fit in Money.
-func bigMoney(n *big.Int) string { return new(big.Rat).SetFrac(n, big.NewInt(100)).FloatString(2) }
+func bigMoney(n *big.Int, currency string) string {
+	exp, ok := Exponent(currency)
+	if !ok {
+		exp = 2
+	}
+	return new(big.Rat).SetFrac(n, new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(exp)), nil)).FloatString(exp)
+}

@@ -10,11 +10,6 @@ import (
 	"time"
 )
 
-// FormatMoney formats an amount of a currency for print: every document
-// (text, PDF, CSV totals, UBL) formats money through it. Today it shows
-// two decimals whatever the currency.
-func FormatMoney(m Money, currency string) string { return m.String() }
-
 // document is what an invoice or credit note prints, whatever the format:
 // Text and WritePDF lay the same document out.
 type document struct {

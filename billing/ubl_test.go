@@ -24,8 +24,10 @@ type amount struct {
 func (a amount) rat(t *testing.T) *big.Rat {
 	t.Helper()
 	r, ok := new(big.Rat).SetString(a.Value)
-	if !ok || strings.Count(a.Value, ".") > 1 || len(a.Value) > 3 && strings.Contains(a.Value, ".") && len(a.Value)-strings.Index(a.Value, ".") > 3 {
-		t.Fatalf("amount %q: not a decimal with at most 2 places", a.Value)
+	exp, known := billing.Exponent(a.Currency)
+	_, frac, _ := strings.Cut(a.Value, ".")
+	if !ok || !known || strings.ContainsAny(a.Value, "e,") || len(frac) != exp {
+		t.Fatalf("amount %q %s: not a decimal with the currency's %d places", a.Value, a.Currency, exp)
 	}
 	return r
 }

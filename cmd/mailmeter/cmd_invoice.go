@@ -111,7 +111,7 @@ func runInvoice(ctx context.Context, e env, args []string) error {
 			tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
 			fmt.Fprintln(tw, "INVOICE\tCUSTOMER\tSTATUS\tNUMBER\tTOTAL")
 			for _, r := range recs {
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s %s\n", r.ID, r.Customer, r.Status, r.Number, r.Invoice.Currency, r.Invoice.Total)
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s %s\n", r.ID, r.Customer, r.Status, r.Number, r.Invoice.Currency, billing.FormatMoney(r.Invoice.Total, r.Invoice.Currency))
 			}
 			return tw.Flush()
 		})
@@ -170,7 +170,7 @@ func runInvoice(ctx context.Context, e env, args []string) error {
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(e.stdout, "credit note %s (%s) for %s: %s %s\n", r.Number, r.ID, r.Credits, r.Invoice.Currency, r.Invoice.Total)
+			fmt.Fprintf(e.stdout, "credit note %s (%s) for %s: %s %s\n", r.Number, r.ID, r.Credits, r.Invoice.Currency, billing.FormatMoney(r.Invoice.Total, r.Invoice.Currency))
 			return nil
 		})
 	case "finalize":
@@ -184,7 +184,7 @@ func runInvoice(ctx context.Context, e env, args []string) error {
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(e.stdout, "invoice %s is final: number %s, total %s %s\n", r.ID, r.Number, r.Invoice.Currency, r.Invoice.Total)
+			fmt.Fprintf(e.stdout, "invoice %s is final: number %s, total %s %s\n", r.ID, r.Number, r.Invoice.Currency, billing.FormatMoney(r.Invoice.Total, r.Invoice.Currency))
 			return nil
 		})
 	}

@@ -57,7 +57,7 @@ func runText(e env, c config.Config, rep billing.Report) error {
 	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "INVOICE\tCUSTOMER\tTOTAL\tNOTE")
 	for _, o := range rep.Outcomes {
-		total := o.Currency + " " + o.Total.String()
+		total := o.Currency + " " + billing.FormatMoney(o.Total, o.Currency)
 		if o.Skipped != "" {
 			total = "-"
 		}
