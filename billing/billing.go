@@ -25,25 +25,6 @@ func (m Money) String() string {
 // GB is the billing unit of bytes (decimal, as disks and bandwidth are sold).
 const GB = 1_000_000_000
 
-// Plan is what a customer pays for its mailboxes.
-type Plan struct {
-	Name     string
-	Currency string // ISO 4217
-	// MonthlyFee per mailbox for a whole period; prorated by the seconds a
-	// mailbox existed in it.
-	MonthlyFee Money
-	// IncludedStorage bytes per mailbox (prorated like the fee); the mean
-	// of daily peaks above it bills StoragePerGBMonth per GB.
-	IncludedStorage   int64
-	StoragePerGBMonth Money
-	// IncludedTransfer bytes per mailbox and period (in + out, prorated);
-	// above it each GB bills TransferPerGB.
-	IncludedTransfer int64
-	TransferPerGB    Money
-	TaxBasisPoints   int64 // 1900 = 19 %
-	SLA              SLA
-}
-
 // SLA is the service level promised, and what missing it credits.
 type SLA struct {
 	// AvailabilityTargetPPM is the promised share of successful probe
@@ -67,41 +48,6 @@ type SLA struct {
 type CreditTier struct {
 	BelowPPM int64
 	CreditBP int64
-}
-
-// Validate checks a plan's figures.
-func (p Plan) Validate() error {
-	var errs []error
-	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
-	if p.Name == "" {
-		bad("name is required")
-	}
-	if _, ok := Exponent(p.Currency); !ok || strings.ToUpper(p.Currency) != p.Currency {
-		bad("currency %q: want an ISO 4217 code such as EUR, JPY or BHD", p.Currency)
-	}
-	for name, v := range map[string]int64{"monthly_fee": int64(p.MonthlyFee), "included_storage": p.IncludedStorage,
-		"storage_per_gb_month": int64(p.StoragePerGBMonth), "included_transfer": p.IncludedTransfer,
-		"transfer_per_gb": int64(p.TransferPerGB), "tax_bp": p.TaxBasisPoints} {
-		if v < 0 {
-			bad("%s must not be negative", name)
-		}
-	}
-	s := p.SLA
-	if s.AvailabilityTargetPPM < 0 || s.AvailabilityTargetPPM > 1e6 || s.LatencySharePPM < 0 || s.LatencySharePPM > 1e6 {
-		bad("sla targets are parts per million, 0 to 1000000")
-	}
-	if s.CapBP < 0 || s.CapBP > 10000 || s.LatencyCreditBP < 0 || s.LatencyCreditBP > 10000 {
-		bad("sla credits are basis points, 0 to 10000")
-	}
-	for i, t := range s.Tiers {
-		if t.BelowPPM <= 0 || t.BelowPPM > 1e6 || t.CreditBP < 0 || t.CreditBP > 10000 {
-			bad("sla tier %d: below_ppm 1..1000000, credit_bp 0..10000", i)
-		}
-	}
-	if s.LatencySharePPM > 0 && s.LatencyTarget <= 0 {
-		bad("sla latency_target is required with latency_share_ppm")
-	}
-	return errors.Join(errs...)
 }
 
 // Period is the billed range [From, To); its days (for storage peaks) are
@@ -139,6 +85,9 @@ type MailboxUsage struct {
 	// (Period.Days order), carried forward over days without a reading.
 	DailyPeakBytes []int64
 	TransferBytes  int64 // in_bytes + out_bytes
+	// SpanTransferBytes is TransferBytes within each of Input.Spans (in
+	// their order), needed when there are several.
+	SpanTransferBytes []int64
 }
 
 // Service is the period's measured service level.
@@ -151,9 +100,13 @@ type Service struct {
 
 // Input is everything an invoice is computed from.
 type Input struct {
-	Customer  string
-	Plan      Plan
-	Period    Period
+	Customer string
+	Plan     Plan
+	Period   Period
+	// Spans are the plans in force over parts of the period, in order,
+	// when the customer's plan or its price changed during it; nil = Plan
+	// over the whole period.
+	Spans     []PlanSpan
 	Mailboxes []MailboxUsage
 	Service   Service
 	// Seller and Buyer are printed on the invoice and decide its tax
@@ -169,6 +122,8 @@ const (
 	LineStorage  = "storage"
 	LineTransfer = "transfer"
 	LineCredit   = "sla_credit"
+	LineDomain   = "domain"  // the fee of a domain in use
+	LineMinimum  = "minimum" // what brings the charges up to the plan's minimum
 )
 
 // Line is one billed item.
@@ -202,7 +157,7 @@ type Invoice struct {
 	Currency string
 	Period   Period
 	Lines    []Line
-	Fees     Money // the fee lines
+	Fees     Money // the fee lines: mailboxes, domains and the minimum charge
 	Subtotal Money // fees, storage and transfer
 	Credit   Money // SLA credit (positive; subtracted)
 	Net      Money // Subtotal − Credit
@@ -222,59 +177,47 @@ type Reference struct {
 	IssueDate time.Time
 }
 
-// Compute computes an invoice. It is a pure function of its input.
+// Compute computes an invoice. It is a pure function of its input: the
+// lines of each plan in force (Input.Spans, see pricing.go), then the SLA
+// credit on the fees, then tax on the net.
 func Compute(in Input) (Invoice, error) {
-	if err := in.Plan.Validate(); err != nil {
-		return Invoice{}, fmt.Errorf("plan %s: %w", in.Plan.Name, err)
+	spans, err := in.spans()
+	if err != nil {
+		return Invoice{}, err
 	}
-	p, per := in.Plan, in.Period
-	if !per.From.Before(per.To) {
-		return Invoice{}, errors.New("period: from must be before to")
-	}
-	days := len(per.Days())
-	inv := Invoice{Customer: in.Customer, Plan: p.Name, Currency: p.Currency, Period: per, Seller: in.Seller, Buyer: in.Buyer,
-		TaxRate: TaxFor(p, in.Seller.Party, in.Buyer, in.TaxOverride)}
-	periodSecs := big.NewRat(int64(per.To.Sub(per.From)/time.Second), 1)
+	per, last := in.Period, spans[len(spans)-1].Plan
+	inv := Invoice{Customer: in.Customer, Plan: planNames(spans), Currency: last.Currency, Period: per, Seller: in.Seller, Buyer: in.Buyer,
+		TaxRate: TaxFor(last, in.Seller.Party, in.Buyer, in.TaxOverride)}
 	mbs := slices.Clone(in.Mailboxes)
 	slices.SortFunc(mbs, func(a, b MailboxUsage) int { return strings.Compare(a.Mailbox, b.Mailbox) })
+	days := len(per.Days())
 	for _, m := range mbs {
 		if len(m.DailyPeakBytes) != 0 && len(m.DailyPeakBytes) != days {
 			return Invoice{}, fmt.Errorf("mailbox %s: %d daily peaks for %d days", m.Mailbox, len(m.DailyPeakBytes), days)
 		}
-		active := activeSeconds(m.Active, per)
-		if active == 0 && m.TransferBytes == 0 && sum(m.DailyPeakBytes) == 0 {
-			continue
+		if len(spans) > 1 && len(m.SpanTransferBytes) != len(spans) {
+			return Invoice{}, fmt.Errorf("mailbox %s: transfer of %d spans for %d plans in force", m.Mailbox, len(m.SpanTransferBytes), len(spans))
 		}
-		share := new(big.Rat).Quo(big.NewRat(active, 1), periodSecs) // of the period
-		if active > 0 {
-			fee := round(mul(share, ratInt(int64(p.MonthlyFee))))
-			inv.Lines = append(inv.Lines, Line{LineFee, m.Mailbox,
-				fmt.Sprintf("Mailbox %s, %s of the period", m.Mailbox, percent(share)), fee})
-			inv.Fees += fee
+	}
+	prices := make([]spanPricing, len(spans))
+	for i, sp := range spans {
+		prices[i] = newSpanPricing(sp, i, per, len(spans) > 1)
+	}
+	for _, m := range mbs {
+		for _, sp := range prices {
+			inv.Lines = append(inv.Lines, sp.mailboxLines(m)...)
 		}
-		// Storage: mean of daily peaks over the included share, per GB-month.
-		if days > 0 && p.StoragePerGBMonth > 0 {
-			mean := big.NewRat(sum(m.DailyPeakBytes), int64(days))
-			over := new(big.Rat).Sub(mean, mul(share, ratInt(p.IncludedStorage)))
-			if over.Sign() > 0 {
-				amount := round(mul(over, big.NewRat(int64(p.StoragePerGBMonth), GB)))
-				inv.Lines = append(inv.Lines, Line{LineStorage, m.Mailbox,
-					fmt.Sprintf("Storage of %s over the included: %s GB-month", m.Mailbox, gb(over)), amount})
-			}
-		}
-		if p.TransferPerGB > 0 {
-			over := new(big.Rat).Sub(ratInt(m.TransferBytes), mul(share, ratInt(p.IncludedTransfer)))
-			if over.Sign() > 0 {
-				amount := round(mul(over, big.NewRat(int64(p.TransferPerGB), GB)))
-				inv.Lines = append(inv.Lines, Line{LineTransfer, m.Mailbox,
-					fmt.Sprintf("Transfer of %s over the included: %s GB", m.Mailbox, gb(over)), amount})
-			}
-		}
+	}
+	for _, sp := range prices {
+		inv.Lines = append(inv.Lines, sp.customerLines(mbs)...)
 	}
 	for _, l := range inv.Lines {
 		inv.Subtotal += l.Amount
+		if l.Kind == LineFee || l.Kind == LineDomain || l.Kind == LineMinimum {
+			inv.Fees += l.Amount
+		}
 	}
-	inv.Evidence = evidence(in.Service, p.SLA)
+	inv.Evidence = evidence(in.Service, last.SLA)
 	if bp := inv.Evidence.CreditBP; bp > 0 && inv.Fees > 0 {
 		inv.Credit = round(big.NewRat(int64(inv.Fees)*bp, 10000))
 		inv.Lines = append(inv.Lines, Line{Kind: LineCredit, Description: creditText(inv.Evidence), Amount: -inv.Credit})

@@ -153,7 +153,7 @@ func groupHeading(g lineGroup) string {
 		case LineCredit:
 			return "Service level credit"
 		}
-		return "Adjustments"
+		return "Customer charges"
 	}
 	seen := map[string]bool{}
 	for _, l := range g.Lines {

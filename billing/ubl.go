@@ -148,6 +148,10 @@ func itemName(kind string) string {
 		return "Transfer over the included"
 	case LineCreditNote:
 		return "Credit"
+	case LineDomain:
+		return "Domain"
+	case LineMinimum:
+		return "Minimum charge"
 	}
 	return kind
 }
