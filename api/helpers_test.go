@@ -63,7 +63,12 @@ func newEnv(t testing.TB, s *store.Store) *env {
 func newEnvAuth(t testing.TB, s *store.Store, auth api.AuthConfig) *env {
 	t.Helper()
 	ctx := context.Background()
-	dir := directory.NewService(s, clock).WithPlans(directory.PlanNames{"standard", "gold"})
+	plans := billing.NewCatalog(s, clock)
+	if _, err := plans.Seed(ctx, []billing.Plan{{Name: "standard", Currency: "EUR", MonthlyFee: 500, TaxBasisPoints: 1900},
+		{Name: "gold", Currency: "EUR", MonthlyFee: 900}}); err != nil {
+		t.Fatal(err)
+	}
+	dir := directory.NewService(s, clock).WithPlans(plans).WithPlanHistory(s)
 	seedDirectory(t, dir)
 	view := quota.NewView(s, s, clock)
 	if err := view.Refresh(ctx); err != nil {
@@ -73,11 +78,7 @@ func newEnvAuth(t testing.TB, s *store.Store, auth api.AuthConfig) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	runner, err := billing.NewRunner(billing.Sources{Directory: s, Usage: s, Series: s}, s,
-		[]billing.Plan{{Name: "standard", Currency: "EUR", MonthlyFee: 500, TaxBasisPoints: 1900}, {Name: "gold", Currency: "EUR", MonthlyFee: 900}}, clock)
-	if err != nil {
-		t.Fatal(err)
-	}
+	runner := billing.NewRunner(billing.Sources{Directory: s, History: s, Plans: s, Usage: s, Series: s}, s, clock)
 	revs := api.NewRevocations(s, 0, clock)
 	if err := revs.Refresh(ctx); err != nil {
 		t.Fatal(err)
@@ -88,7 +89,7 @@ func newEnvAuth(t testing.TB, s *store.Store, auth api.AuthConfig) *env {
 		Directory: dir, Quota: quota.NewService(s, view, s, clock), Reports: quota.NewReports(s, s, s, clock),
 		Ingest: metering.NewIngester(s, view.Apply), Checkpoints: s, DeadLetters: s, MaxBodyBytes: 64 << 10,
 		Policy:  policy.NewDecider(view, policy.Options{Delimiter: "+"}, clock),
-		Billing: runner, Invoices: billing.NewInvoices(s, clock),
+		Billing: runner, Invoices: billing.NewInvoices(s, clock), Plans: plans,
 	})
 	return &env{t: t, store: s, view: view, router: r, spec: specRouter(t)}
 }

@@ -60,7 +60,8 @@ type Deps struct {
 	Policy       *policy.Decider // GET /v1/quota/check
 	Billing      *billing.Runner // POST /v1/invoices/run
 	Invoices     *billing.Invoices
-	MaxBodyBytes int64 // default DefaultMaxBodyBytes
+	Plans        *billing.Catalog // /v1/plans
+	MaxBodyBytes int64            // default DefaultMaxBodyBytes
 	// MaxIngestBytes bounds POST /v1/ingest bodies; default
 	// DefaultMaxIngestBytes.
 	MaxIngestBytes int64
@@ -158,6 +159,10 @@ func (a *app) routes(v1 *gin.RouterGroup) {
 	v1.GET("/mailboxes/:address/limits", a.allow(admin), a.getLimits)
 	v1.PUT("/mailboxes/:address/limits", a.allow(admin), a.putLimits)
 	v1.DELETE("/mailboxes/:address/limits", a.allow(admin), a.deleteLimits)
+	v1.GET("/plans", a.allow(admin), a.listPlans)
+	v1.POST("/plans", a.allow(admin), a.createPlan)
+	v1.GET("/plans/:plan", a.allow(tenant), a.getPlan)
+	v1.PUT("/plans/:plan", a.allow(admin), a.putPlan)
 	v1.GET("/plans/:plan/limits", a.allow(admin), a.getPlanLimits)
 	v1.PUT("/plans/:plan/limits", a.allow(admin), a.putPlanLimits)
 

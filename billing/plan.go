@@ -46,8 +46,8 @@ type Plan struct {
 // bound, the last tier), bill PerGB each. Tiers are in increasing order;
 // the bounds are prorated like the inclusions.
 type Tier struct {
-	UpToGB int64
-	PerGB  Money
+	UpToGB int64 `json:"up_to_gb"`
+	PerGB  Money `json:"per_gb"`
 }
 
 // storageTiers is the storage price as tiers: StorageTiers, or one tier

@@ -17,18 +17,18 @@ const Estimate = "estimate"
 // credit what the service level so far gives. Nothing is stored; the
 // record has status Estimate. It returns NotFound for a customer that
 // does not exist, Conflict naming plan for one without a plan or with one
-// the configuration does not define (or priced in another currency).
+// not defined (or priced in another currency).
 func (r *Runner) Preview(ctx context.Context, customer string) (Record, error) {
 	c, err := r.src.Directory.GetCustomer(ctx, customer)
 	if err != nil {
 		return Record{}, err
 	}
-	if c.Plan == "" {
-		return Record{}, &metering.Error{Kind: metering.Conflict, Field: "plan", Message: "customer " + c.ID + " has no plan: there is no invoice to estimate"}
-	}
-	plan, err := r.planOf(c)
+	changes, err := r.plansOver(ctx, c)
 	if err != nil {
 		return Record{}, err
+	}
+	if !anyPlan(changes) {
+		return Record{}, &metering.Error{Kind: metering.Conflict, Field: "plan", Message: "customer " + c.ID + " has no plan: there is no invoice to estimate"}
 	}
 	loc, err := time.LoadLocation(c.Timezone)
 	if err != nil {
@@ -37,11 +37,18 @@ func (r *Runner) Preview(ctx context.Context, customer string) (Record, error) {
 	now := r.now()
 	local := now.In(loc)
 	per := Month(local.Year(), local.Month(), loc)
+	spans, err := r.spansOf(ctx, c, changes, per)
+	if err != nil {
+		return Record{}, err
+	}
+	if len(spans) == 0 {
+		return Record{}, &metering.Error{Kind: metering.Conflict, Field: "plan", Message: "customer " + c.ID + " has no plan this month: there is no invoice to estimate"}
+	}
 	lifetimes, err := r.lifetimes(ctx, c.ID)
 	if err != nil {
 		return Record{}, err
 	}
-	in, err := r.gather(ctx, c, plan, per, lifetimes)
+	in, err := r.gather(ctx, c, spans, per, lifetimes)
 	if err != nil {
 		return Record{}, err
 	}

@@ -3,7 +3,6 @@ package billing
 import (
 	"context"
 	"errors"
-	"fmt"
 	"sort"
 	"time"
 
@@ -11,35 +10,29 @@ import (
 	"github.com/mailmeter/mailmeter/metering"
 )
 
-// Sources are where a run reads usage.
+// Sources are where a run reads customers, their plans and usage.
 type Sources struct {
 	Directory directory.Store
-	Usage     metering.UsageStore
-	Series    metering.SeriesStore
+	// History is the customers' plans over time; nil = each customer's
+	// plan over every period.
+	History directory.PlanHistory
+	Plans   PlanStore
+	Usage   metering.UsageStore
+	Series  metering.SeriesStore
 }
 
 // Runner computes invoices of a period and keeps them as drafts.
 type Runner struct {
 	src      Sources
 	invoices *Invoices
-	plans    map[string]Plan
 	seller   Seller
 	now      func() time.Time
 }
 
-// NewRunner returns a Runner pricing customers by their plan's name.
-func NewRunner(src Sources, store Store, plans []Plan, now func() time.Time) (*Runner, error) {
-	m := make(map[string]Plan, len(plans))
-	for _, p := range plans {
-		if err := p.Validate(); err != nil {
-			return nil, fmt.Errorf("plan %q: %w", p.Name, err)
-		}
-		if _, dup := m[p.Name]; dup {
-			return nil, fmt.Errorf("plan %q is defined twice", p.Name)
-		}
-		m[p.Name] = p
-	}
-	return &Runner{src: src, invoices: NewInvoices(store, now), plans: m, now: now}, nil
+// NewRunner returns a Runner pricing each customer by the versions of its
+// plans in force over the period (src.Plans, src.History).
+func NewRunner(src Sources, store Store, now func() time.Time) *Runner {
+	return &Runner{src: src, invoices: NewInvoices(store, now), now: now}
 }
 
 // WithSeller makes the invoices r computes come from seller (printed on
@@ -144,13 +137,13 @@ func (r *Runner) customers(ctx context.Context, year int, month time.Month, ids 
 
 func (r *Runner) runOne(ctx context.Context, c directory.Customer, year int, month time.Month) (Outcome, error) {
 	o := Outcome{Customer: c.ID, ID: InvoiceID(c.ID, year, month)}
-	if c.Plan == "" {
-		o.Skipped = "no plan"
-		return o, nil
-	}
-	plan, err := r.planOf(c)
+	changes, err := r.plansOver(ctx, c)
 	if err != nil {
 		return o, err
+	}
+	if !anyPlan(changes) {
+		o.Skipped = "no plan"
+		return o, nil
 	}
 	loc, err := time.LoadLocation(c.Timezone)
 	if err != nil {
@@ -165,6 +158,13 @@ func (r *Runner) runOne(ctx context.Context, c directory.Customer, year int, mon
 		o.Skipped = "removed before the period"
 		return o, nil
 	}
+	spans, err := r.spansOf(ctx, c, changes, per)
+	if err != nil {
+		return o, err
+	}
+	if len(spans) == 0 {
+		return r.dropDraft(ctx, o, "no plan in the period")
+	}
 	lifetimes, err := r.lifetimes(ctx, c.ID)
 	if err != nil {
 		return o, err
@@ -172,7 +172,7 @@ func (r *Runner) runOne(ctx context.Context, c directory.Customer, year int, mon
 	if why := noInvoice(c, lifetimes, per); why != "" {
 		return r.dropDraft(ctx, o, why)
 	}
-	in, err := r.gather(ctx, c, plan, per, lifetimes)
+	in, err := r.gather(ctx, c, spans, per, lifetimes)
 	if err != nil {
 		return o, err
 	}
@@ -190,22 +190,6 @@ func (r *Runner) runOne(ctx context.Context, c directory.Customer, year int, mon
 	}
 	o.Total, o.Currency = inv.Total, inv.Currency
 	return o, nil
-}
-
-// planOf returns the plan a customer is billed with: Conflict naming plan
-// if the configuration does not define it (any more), naming currency if
-// it is priced in another currency than the customer's.
-func (r *Runner) planOf(c directory.Customer) (Plan, error) {
-	plan, ok := r.plans[c.Plan]
-	switch {
-	case !ok:
-		return plan, &metering.Error{Kind: metering.Conflict, Field: "plan",
-			Message: fmt.Sprintf("customer %s has plan %q, which the billing configuration does not define", c.ID, c.Plan)}
-	case plan.Currency != c.Currency:
-		return plan, &metering.Error{Kind: metering.Conflict, Field: "currency",
-			Message: fmt.Sprintf("customer %s is billed in %s but plan %s is priced in %s", c.ID, c.Currency, plan.Name, plan.Currency)}
-	}
-	return plan, nil
 }
 
 // noInvoice says why a period yields no invoice for a customer: it ends
@@ -272,8 +256,9 @@ func (r *Runner) lifetimes(ctx context.Context, customer string) (map[string][]I
 }
 
 // gather reads the usage of a customer's mailboxes in the period.
-func (r *Runner) gather(ctx context.Context, c directory.Customer, plan Plan, per Period, lifetimes map[string][]Interval) (Input, error) {
-	in := Input{Customer: c.ID, Plan: plan, Period: per, Seller: r.seller, Buyer: buyerOf(c), TaxOverride: c.Billing.TaxBP}
+func (r *Runner) gather(ctx context.Context, c directory.Customer, spans []PlanSpan, per Period, lifetimes map[string][]Interval) (Input, error) {
+	plan := spans[len(spans)-1].Plan // its SLA is the one measured
+	in := Input{Customer: c.ID, Plan: plan, Spans: spans, Period: per, Seller: r.seller, Buyer: buyerOf(c), TaxOverride: c.Billing.TaxBP}
 	addrs := make([]string, 0, len(lifetimes))
 	for a := range lifetimes {
 		addrs = append(addrs, a)
@@ -284,18 +269,27 @@ func (r *Runner) gather(ctx context.Context, c directory.Customer, plan Plan, pe
 	if err != nil {
 		return in, err
 	}
-	transfer := map[string]int64{}
-	if len(addrs) > 0 {
-		tots, err := r.src.Usage.Totals(ctx, metering.UsageQuery{From: per.From, To: per.To, Mailboxes: addrs})
-		if err != nil {
-			return in, err
-		}
-		for _, t := range tots {
-			transfer[t.Mailbox] = t.Values[metering.InBytes] + t.Values[metering.OutBytes]
+	transfer, err := r.transfer(ctx, addrs, per.From, per.To)
+	if err != nil {
+		return in, err
+	}
+	whole := len(spans) == 1 && spans[0].From.Equal(per.From) && spans[0].To.Equal(per.To)
+	bySpan := make([]map[string]int64, len(spans))
+	for i, sp := range spans {
+		if !whole {
+			if bySpan[i], err = r.transfer(ctx, addrs, sp.From, sp.To); err != nil {
+				return in, err
+			}
 		}
 	}
 	for _, a := range addrs {
-		in.Mailboxes = append(in.Mailboxes, MailboxUsage{Mailbox: a, Active: lifetimes[a], DailyPeakBytes: peaks[a], TransferBytes: transfer[a]})
+		m := MailboxUsage{Mailbox: a, Active: lifetimes[a], DailyPeakBytes: peaks[a], TransferBytes: transfer[a]}
+		if !whole {
+			for _, t := range bySpan {
+				m.SpanTransferBytes = append(m.SpanTransferBytes, t[a])
+			}
+		}
+		in.Mailboxes = append(in.Mailboxes, m)
 	}
 	av, err := r.src.Series.Availability(ctx, per.From, per.To)
 	if err != nil {
@@ -315,6 +309,22 @@ func (r *Runner) gather(ctx context.Context, c directory.Customer, plan Plan, pe
 		in.Service.DeliveredWithin += lo
 	}
 	return in, nil
+}
+
+// transfer returns each mailbox's bytes in and out in [from, to).
+func (r *Runner) transfer(ctx context.Context, addrs []string, from, to time.Time) (map[string]int64, error) {
+	out := map[string]int64{}
+	if len(addrs) == 0 {
+		return out, nil
+	}
+	tots, err := r.src.Usage.Totals(ctx, metering.UsageQuery{From: from, To: to, Mailboxes: addrs})
+	if err != nil {
+		return nil, err
+	}
+	for _, t := range tots {
+		out[t.Mailbox] = t.Values[metering.InBytes] + t.Values[metering.OutBytes]
+	}
+	return out, nil
 }
 
 // dailyPeaks returns each mailbox's largest mailbox-total storage per day

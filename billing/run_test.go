@@ -69,10 +69,7 @@ func TestRunnerMonth(t *testing.T) {
 		if err := s.Commit(ctx, b); err != nil {
 			t.Fatal(err)
 		}
-		r, err := billing.NewRunner(billing.Sources{Directory: s, Usage: s, Series: s}, s, []billing.Plan{plan()}, clock)
-		if err != nil {
-			t.Fatal(err)
-		}
+		r := newRunner(t, s, clock)
 		invs := billing.NewInvoices(s, clock)
 		rep, err := r.Run(ctx, 2026, time.November, nil, nil)
 		if err != nil || len(rep.Failures) != 0 {
@@ -161,7 +158,7 @@ func TestRemovedCustomerGetsItsLastInvoice(t *testing.T) {
 			}
 		}
 		now = at(12, 2)
-		r, _ := billing.NewRunner(billing.Sources{Directory: s, Usage: s, Series: s}, s, []billing.Plan{plan()}, clock)
+		r := newRunner(t, s, clock)
 		rep, err := r.Run(ctx, 2026, time.November, nil, nil)
 		if err != nil {
 			t.Fatal(err)

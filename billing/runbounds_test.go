@@ -35,13 +35,14 @@ func addCustomer(t *testing.T, dir *directory.Service, in directory.CustomerInpu
 	}
 }
 
+// newRunner is a run over s with plan() in the database, as the
+// configuration's seed imports it.
 func newRunner(t *testing.T, s *store.Store, clock func() time.Time) *billing.Runner {
 	t.Helper()
-	r, err := billing.NewRunner(billing.Sources{Directory: s, Usage: s, Series: s}, s, []billing.Plan{plan()}, clock)
-	if err != nil {
+	if _, err := billing.NewCatalog(s, clock).Seed(context.Background(), []billing.Plan{plan()}); err != nil {
 		t.Fatal(err)
 	}
-	return r
+	return billing.NewRunner(billing.Sources{Directory: s, History: s, Plans: s, Usage: s, Series: s}, s, clock)
 }
 
 // One customer the run cannot bill (a plan the configuration no longer

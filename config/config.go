@@ -79,19 +79,64 @@ type Seller struct {
 	Footer           string `yaml:"footer"`
 }
 
-// Plan is one price plan. Money is in minor units of Currency; rates in
-// basis points (bp, 1/100 %) or parts per million (ppm).
+// Plan is one price plan, a seed: plans live in the database, and a
+// configured plan the database lacks is imported at start as a version
+// effective from the epoch (see README "Plans"). Amounts are decimals of
+// Currency's major unit ("5.00"; see Amount); rates in basis points (bp,
+// 1/100 %) or parts per million (ppm); sizes in bytes.
 type Plan struct {
 	Name              string `yaml:"name"`
 	Currency          string `yaml:"currency"`
-	MonthlyFee        int64  `yaml:"monthly_fee"`          // per mailbox, prorated
+	MailboxFee        Amount `yaml:"mailbox_fee"`          // per mailbox, prorated
+	MonthlyFee        Amount `yaml:"monthly_fee"`          // the mailbox fee's former name
+	DomainFee         Amount `yaml:"domain_fee"`           // per domain in use, prorated
+	MinimumCharge     Amount `yaml:"minimum_charge"`       // least a month bills
 	IncludedStorage   int64  `yaml:"included_storage"`     // bytes per mailbox
-	StoragePerGBMonth int64  `yaml:"storage_per_gb_month"` // over the included, mean of daily peaks
+	StoragePooled     bool   `yaml:"storage_pooled"`       // the inclusion pooled over the customer
+	StoragePerGBMonth Amount `yaml:"storage_per_gb_month"` // over the included, mean of daily peaks
+	StorageTiers      []Tier `yaml:"storage_tiers"`        // graduated instead of storage_per_gb_month
 	IncludedTransfer  int64  `yaml:"included_transfer"`    // bytes in + out per mailbox and month
-	TransferPerGB     int64  `yaml:"transfer_per_gb"`
+	TransferPerGB     Amount `yaml:"transfer_per_gb"`
+	TransferTiers     []Tier `yaml:"transfer_tiers"`
 	TaxBP             int64  `yaml:"tax_bp"`
 	SLA               SLA    `yaml:"sla"`
 }
+
+// Tier is a step of graduated overage pricing: up to up_to_gb GB over
+// the included (none: the last tier) at per_gb each.
+type Tier struct {
+	UpToGB int64  `yaml:"up_to_gb"`
+	PerGB  Amount `yaml:"per_gb"`
+}
+
+// Amount is an amount of money as written in the file: a decimal of the
+// major unit ("4.00", 0.20), read against the plan's currency. A bare
+// integer (500) is minor units, as the file took amounts before decimals
+// (Minor is then set).
+type Amount struct {
+	Decimal string
+	Minor   *int64
+}
+
+// UnmarshalYAML implements yaml.Unmarshaler.
+func (a *Amount) UnmarshalYAML(n *yaml.Node) error {
+	if n.Kind != yaml.ScalarNode {
+		return fmt.Errorf("an amount is a decimal such as \"4.00\"")
+	}
+	if n.Tag == "!!int" {
+		var v int64
+		if err := n.Decode(&v); err != nil {
+			return err
+		}
+		a.Minor = &v
+		return nil
+	}
+	a.Decimal = n.Value
+	return nil
+}
+
+// IsZero reports whether no amount was written.
+func (a Amount) IsZero() bool { return a.Decimal == "" && a.Minor == nil }
 
 // SLA is a plan's service level and its credits.
 type SLA struct {

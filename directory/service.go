@@ -10,8 +10,9 @@ import (
 // Service applies the directory's rules on top of a Store.
 type Service struct {
 	store Store
-	plans Plans // nil: any plan name is accepted
-	now   func() time.Time
+	plans   Plans       // nil: any plan name is accepted
+	history PlanHistory // nil: a plan change only sets the customer's plan
+	now     func() time.Time
 }
 
 // NewService returns a Service over store using now as its clock. It
@@ -24,6 +25,14 @@ func NewService(store Store, now func() time.Time) *Service {
 // plan plans does not define. It returns s.
 func (s *Service) WithPlans(plans Plans) *Service {
 	s.plans = plans
+	return s
+}
+
+// WithPlanHistory makes s record customers' plan changes in h, effective
+// from a day (CustomerPatch.PlanEffective), so a month is billed by the
+// plans in force over it. It returns s.
+func (s *Service) WithPlanHistory(h PlanHistory) *Service {
+	s.history = h
 	return s
 }
 
@@ -88,6 +97,10 @@ type CustomerPatch struct {
 	LegalName, Address, PostalCode, City, Country, VATID, Email *string
 	TaxBP                                                       *int64
 	ClearTaxBP                                                  bool
+	// PlanEffective is the day a Plan change takes effect (midnight UTC of
+	// the date, taken in the customer's zone); zero = today. It needs a
+	// plan history (WithPlanHistory).
+	PlanEffective time.Time
 }
 
 // Details returns the billing details a patch sets, as a new customer's
@@ -140,7 +153,25 @@ func (s *Service) UpdateCustomer(ctx context.Context, id string, p CustomerPatch
 			return Customer{}, err
 		}
 	}
-	return c, s.store.UpdateCustomer(ctx, c)
+	if s.history == nil || p.Plan == nil || *p.Plan == cur.Plan && p.PlanEffective.IsZero() {
+		if !p.PlanEffective.IsZero() {
+			return Customer{}, metering.FieldError("effective", "an effective date goes with a plan change")
+		}
+		return c, s.store.UpdateCustomer(ctx, c)
+	}
+	today, err := s.effectiveDay(cur, p.PlanEffective)
+	if err != nil {
+		return Customer{}, err
+	}
+	plan := c.Plan
+	c.Plan = cur.Plan // set with its history
+	if err := s.store.UpdateCustomer(ctx, c); err != nil {
+		return Customer{}, err
+	}
+	if err := s.changePlan(ctx, cur, plan, p.PlanEffective, today); err != nil {
+		return Customer{}, err
+	}
+	return s.store.GetCustomer(ctx, c.ID)
 }
 
 // RemoveCustomer soft-deletes a customer that owns no domain.

@@ -10,26 +10,25 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/mailmeter/mailmeter/billing"
 	"github.com/mailmeter/mailmeter/config"
 	"github.com/mailmeter/mailmeter/directory"
 	"github.com/mailmeter/mailmeter/store"
 )
 
-// withDirectory loads the configuration and opens a migrated store for a
-// directory command; customers get only the plans billing.plans defines.
+// withDirectory loads the configuration and opens a migrated store (its
+// configured plans imported) for a directory command; customers get only
+// plans the database defines, and plan changes are recorded with the day
+// they take effect.
 func withDirectory(ctx context.Context, e env, f *cmdFlags, fn func(svc *directory.Service) error) error {
-	return withStore(ctx, e, f, func(c config.Config, s *store.Store) error {
-		return planHint(fn(directoryService(c, s)), c, "")
+	return withCatalog(ctx, e, f, func(c config.Config, s *store.Store, cat *billing.Catalog) error {
+		return planHint(fn(directoryService(s, cat)), "")
 	})
 }
 
-// directoryService is the directory over s, knowing the configured plans.
-func directoryService(c config.Config, s *store.Store) *directory.Service {
-	names := make(directory.PlanNames, len(c.Billing.Plans))
-	for i, p := range c.Billing.Plans {
-		names[i] = p.Name
-	}
-	return directory.NewService(s, time.Now).WithPlans(names)
+// directoryService is the directory over s, its plans those of cat.
+func directoryService(s *store.Store, cat *billing.Catalog) *directory.Service {
+	return directory.NewService(s, time.Now).WithPlans(cat).WithPlanHistory(s)
 }
 
 func parseTimeFlag(name, v string) (time.Time, error) {
@@ -353,13 +352,13 @@ func runDirectory(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", pos[0], err)
 	}
-	return withStore(ctx, e, f, func(c config.Config, s *store.Store) error {
-		rep, err := directoryService(c, s).Import(ctx, rows, bad)
+	return withCatalog(ctx, e, f, func(_ config.Config, s *store.Store, cat *billing.Catalog) error {
+		rep, err := directoryService(s, cat).Import(ctx, rows, bad)
 		if err != nil {
 			return err
 		}
 		for _, r := range rep.Rejected {
-			fmt.Fprintf(e.stderr, "%s:%d: rejected: %v\n", pos[0], r.Line, planHint(r.Err, c, ""))
+			fmt.Fprintf(e.stderr, "%s:%d: rejected: %v\n", pos[0], r.Line, planHint(r.Err, ""))
 		}
 		fmt.Fprintf(e.stdout, "%s: %d mailboxes created, %d already present, %d rows rejected\n",
 			pos[0], rep.Created, rep.Unchanged, len(rep.Rejected))

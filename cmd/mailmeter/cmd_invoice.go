@@ -15,27 +15,6 @@ import (
 	"github.com/mailmeter/mailmeter/store"
 )
 
-// plans converts the configured price plans, naming the key at fault.
-func plans(c config.Config) ([]billing.Plan, error) {
-	out := make([]billing.Plan, len(c.Billing.Plans))
-	for i, p := range c.Billing.Plans {
-		s := p.SLA
-		bp := billing.Plan{Name: p.Name, Currency: p.Currency, MonthlyFee: billing.Money(p.MonthlyFee),
-			IncludedStorage: p.IncludedStorage, StoragePerGBMonth: billing.Money(p.StoragePerGBMonth),
-			IncludedTransfer: p.IncludedTransfer, TransferPerGB: billing.Money(p.TransferPerGB), TaxBasisPoints: p.TaxBP,
-			SLA: billing.SLA{AvailabilityTargetPPM: s.AvailabilityPPM, LatencyTarget: time.Duration(s.LatencyTarget),
-				LatencySharePPM: s.LatencySharePPM, LatencyCreditBP: s.LatencyCreditBP, CapBP: s.CapBP}}
-		for _, t := range s.Tiers {
-			bp.SLA.Tiers = append(bp.SLA.Tiers, billing.CreditTier{BelowPPM: t.BelowPPM, CreditBP: t.CreditBP})
-		}
-		if err := bp.Validate(); err != nil {
-			return nil, fmt.Errorf("invalid config: billing.plans[%d] (%s): %w", i, p.Name, err)
-		}
-		out[i] = bp
-	}
-	return out, nil
-}
-
 // seller converts the configured seller, naming the key at fault; none
 // configured is the zero Seller.
 func seller(c config.Config) (billing.Seller, error) {
@@ -56,22 +35,15 @@ func seller(c config.Config) (billing.Seller, error) {
 	return s, nil
 }
 
-// newRunner is the billing run over s with the configured plans and
-// seller.
+// newRunner is the billing run over s (its plans, customers' plan
+// history and usage) with the configured seller.
 func newRunner(c config.Config, s *store.Store) (*billing.Runner, error) {
-	ps, err := plans(c)
-	if err != nil {
-		return nil, err
-	}
 	sel, err := seller(c)
 	if err != nil {
 		return nil, err
 	}
-	r, err := billing.NewRunner(billing.Sources{Directory: s, Usage: s, Series: s}, s, ps, time.Now)
-	if err != nil {
-		return nil, err
-	}
-	return r.WithSeller(sel), nil
+	src := billing.Sources{Directory: s, History: s, Plans: s, Usage: s, Series: s}
+	return billing.NewRunner(src, s, time.Now).WithSeller(sel), nil
 }
 
 func runInvoice(ctx context.Context, e env, args []string) error {
@@ -191,9 +163,10 @@ func runInvoice(ctx context.Context, e env, args []string) error {
 	return usagef("unknown invoice action %q; want run, list, show, preview, finalize or credit", args[0])
 }
 
-// withBilling loads the configuration (plans included) and opens the store.
+// withBilling loads the configuration, opens the store and imports the
+// configured plans it lacks.
 func withBilling(ctx context.Context, e env, f *cmdFlags, fn func(config.Config, *billing.Invoices, *billing.Runner) error) error {
-	return withStore(ctx, e, f, func(c config.Config, s *store.Store) error {
+	return withCatalog(ctx, e, f, func(c config.Config, s *store.Store, _ *billing.Catalog) error {
 		r, err := newRunner(c, s)
 		if err != nil {
 			return err

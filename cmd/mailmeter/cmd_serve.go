@@ -68,11 +68,18 @@ func runServe(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return err
 	}
+	if _, err := configPlans(c); err != nil {
+		return err
+	}
 	s, err := openStore(ctx, c, log, true)
 	if err != nil {
 		return err
 	}
 	defer s.Close()
+	plans := billing.NewCatalog(s, time.Now)
+	if err := seedPlans(ctx, c, plans, log); err != nil {
+		return err
+	}
 	// Everything below stops when ctx ends or serving fails.
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -96,7 +103,7 @@ func runServe(ctx context.Context, e env, args []string) error {
 		cs.Wait()
 		return err
 	}
-	router, err := newRouter(c, log, s, verifier, revs, view, cs, reg)
+	router, err := newRouter(c, log, s, plans, verifier, revs, view, cs, reg)
 	if err != nil {
 		return err
 	}
@@ -294,7 +301,7 @@ func paced(ctx context.Context, in <-chan time.Time, gap time.Duration) <-chan t
 
 // newRouter builds the API over the store and the quota view, with the
 // services and a metrics registry that also shows the in-process collectors.
-func newRouter(c config.Config, log *slog.Logger, s *store.Store, verifier *api.Verifier, revs *api.Revocations, view *quota.View, cs *sourceSet, reg *prometheus.Registry) (http.Handler, error) {
+func newRouter(c config.Config, log *slog.Logger, s *store.Store, plans *billing.Catalog, verifier *api.Verifier, revs *api.Revocations, view *quota.View, cs *sourceSet, reg *prometheus.Registry) (http.Handler, error) {
 	runner, err := newRunner(c, s)
 	if err != nil {
 		return nil, err
@@ -313,7 +320,8 @@ func newRouter(c config.Config, log *slog.Logger, s *store.Store, verifier *api.
 	}
 	return api.NewRouter(api.Deps{
 		Log: log, Health: s, Now: time.Now, Auth: verifier, Revocations: revs,
-		Directory:      directoryService(c, s),
+		Directory:      directoryService(s, plans),
+		Plans:          plans,
 		Quota:          quota.NewService(s, view, s, time.Now),
 		Reports:        quota.NewReports(s, s, s, time.Now),
 		Ingest:         metering.NewIngester(s, view.Apply),

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -64,7 +63,7 @@ func runText(e env, c config.Config, rep billing.Report) error {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", o.ID, o.Customer, total, o.Skipped)
 	}
 	for _, f := range rep.Failures {
-		fmt.Fprintf(e.stderr, "mailmeter invoice run: %s not computed: %v\n", f.ID, planHint(f.Err, c, "or give the customer another (customer update "+f.Customer+" --plan PLAN)"))
+		fmt.Fprintf(e.stderr, "mailmeter invoice run: %s not computed: %v\n", f.ID, planHint(f.Err, "or give the customer another (customer update "+f.Customer+" --plan PLAN)"))
 	}
 	return tw.Flush()
 }
@@ -84,23 +83,14 @@ func runJSON(period string, rep billing.Report) map[string]any {
 	return map[string]any{"period": period, "invoices": invoices, "failures": failures}
 }
 
-// planHint adds to an error about a plan how to define it in the
-// configuration (and which plans it defines); other errors pass as they
-// are.
-func planHint(err error, c config.Config, alternative string) error {
+// planHint adds to an error about a plan how to see and define plans;
+// other errors pass as they are.
+func planHint(err error, alternative string) error {
 	var de *metering.Error
 	if !errors.As(err, &de) || de.Field != "plan" {
 		return err
 	}
-	names := make([]string, len(c.Billing.Plans))
-	for i, p := range c.Billing.Plans {
-		names[i] = p.Name
-	}
-	defined := "it defines none"
-	if len(names) > 0 {
-		defined = "it defines " + strings.Join(names, ", ")
-	}
-	hint := "define the plan under billing.plans in the configuration file (--config FILE or MAILMETER_CONFIG; " + defined + ")"
+	hint := "see mailmeter plan list, and add it with mailmeter plan add ID --currency CUR --mailbox-fee AMOUNT"
 	if alternative != "" {
 		hint += ", " + alternative
 	}
