@@ -127,6 +127,13 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{method: "PUT", own: "/v1/plans/gold/limits", other: "/v1/plans/basic/limits",
 			ownBody: `{"storage_hard_bytes":1000}`, otherBody: `{"storage_hard_bytes":2000}`, want: adminOnly(ok)},
 		{method: "GET", own: "/v1/plans/gold/limits", other: "/v1/plans/basic/limits", want: adminOnly(ok)},
+		{method: "POST", own: "/v1/plans", other: "/v1/plans",
+			ownBody: `{"id":"p-%s-1","currency":"EUR","mailbox_fee":"4.00"}`, otherBody: `{"id":"p-%s-2","currency":"JPY","mailbox_fee":"550"}`, want: adminOnly(created)},
+		{method: "GET", own: "/v1/plans", other: "/v1/plans?limit=1", want: adminOnly(ok)},
+		// acme and globex are on gold since the PATCH above: a customer reads its own plan only.
+		{method: "GET", own: "/v1/plans/gold", other: "/v1/plans/standard", want: tenant},
+		{method: "PUT", own: "/v1/plans/gold", other: "/v1/plans/standard",
+			ownBody: `{"mailbox_fee":"9.50","effective_from":"2026-12-01"}`, otherBody: `{"mailbox_fee":"5.50","effective_from":"2026-12-01"}`, want: adminOnly(ok)},
 		{method: "GET", own: "/v1/invoices", other: "/v1/invoices?customer=globex", want: tenantList},
 		{method: "GET", own: "/v1/invoices/acme-2026-10", other: "/v1/invoices/globex-2026-10", want: tenant},
 		{method: "POST", own: "/v1/invoices/run", other: "/v1/invoices/run",
