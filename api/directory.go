@@ -122,6 +122,9 @@ type customerPatchIn struct {
 	VATID        *string     `json:"vat_id"`
 	BillingEmail *string     `json:"billing_email"`
 	TaxBP        optionalInt `json:"tax_bp"`
+	// PlanEffective is the day a plan change takes effect (YYYY-MM-DD in
+	// the customer's zone); "" = today.
+	PlanEffective string `json:"plan_effective_from"`
 }
 
 // optionalInt tells a field left out (Set false) from null (Set, Value
@@ -143,8 +146,16 @@ func (a *app) updateCustomer(c *gin.Context) {
 		a.fail(c, err)
 		return
 	}
+	var from time.Time
+	if in.PlanEffective != "" {
+		var err error
+		if from, err = time.Parse(time.DateOnly, in.PlanEffective); err != nil {
+			a.fail(c, metering.FieldError("plan_effective_from", "plan_effective_from %q: want YYYY-MM-DD", in.PlanEffective))
+			return
+		}
+	}
 	cu, err := a.Directory.UpdateCustomer(c.Request.Context(), c.Param("id"),
-		directory.CustomerPatch{Name: in.Name, Currency: in.Currency, Timezone: in.Timezone, Plan: in.Plan,
+		directory.CustomerPatch{PlanEffective: from, Name: in.Name, Currency: in.Currency, Timezone: in.Timezone, Plan: in.Plan,
 			LegalName: in.LegalName, Address: in.Address, PostalCode: in.PostalCode, City: in.City, Country: in.Country,
 			VATID: in.VATID, Email: in.BillingEmail, TaxBP: in.TaxBP.Value, ClearTaxBP: in.TaxBP.Set && in.TaxBP.Value == nil})
 	if err != nil {

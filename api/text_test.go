@@ -41,7 +41,7 @@ var textRoutes = []textRoute{
 	{method: "GET", path: "/v1/customers", query: map[string]string{"limit": "10", "cursor": "YWNtZQ"}},
 	{method: "GET", path: "/v1/customers/:id", params: map[string]string{"id": "acme"}},
 	{method: "PATCH", path: "/v1/customers/:id", params: map[string]string{"id": "acme"},
-		body: map[string]any{"name": "ACME", "currency": "EUR", "timezone": "UTC", "plan": "gold"}},
+		body: map[string]any{"name": "ACME", "currency": "EUR", "timezone": "UTC", "plan": "gold", "plan_effective_from": "2026-11-01"}},
 	{method: "DELETE", path: "/v1/customers/:id", params: map[string]string{"id": "acme"}},
 	{method: "GET", path: "/v1/customers/:id/usage", params: map[string]string{"id": "acme"},
 		query: map[string]string{"from": "2026-11-01T00:00:00Z", "to": "2026-11-10T00:00:00Z", "sort": "in_bytes", "order": "desc", "limit": "10", "cursor": "YQ"}},
