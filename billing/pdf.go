@@ -33,6 +33,7 @@ func WritePDF(w io.Writer, r Record) error {
 	// Dated by the invoice, not the clock.
 	pw.p.SetCreationDate(r.ComputedAt)
 	pw.p.SetModificationDate(r.ComputedAt)
+	pw.p.SetCatalogSort(true) // fonts and images in name order: the same record gives the same bytes
 	pw.setup()
 	pw.firstPage()
 	pw.lines()
