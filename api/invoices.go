@@ -1,6 +1,7 @@
 package api
 
 import (
+	"encoding/json"
 	"net/http"
 	"strings"
 	"time"
@@ -268,8 +269,24 @@ func (a *app) runFailures(c *gin.Context, fs []billing.Failure) []invoiceFailure
 }
 
 type creditNoteIn struct {
-	Reason string `json:"reason"`
-	Amount int64  `json:"amount"` // net, minor units; 0 = all that is left
+	Reason string     `json:"reason"`
+	Amount amountJSON `json:"amount"` // net; absent or 0 = all that is left
+}
+
+// amountJSON is an amount of money in a request: a string is a decimal of
+// the currency ("12.50"), a number minor units (as the API took amounts
+// before decimals).
+type amountJSON struct {
+	Decimal string
+	Minor   int64
+}
+
+// UnmarshalJSON implements json.Unmarshaler.
+func (a *amountJSON) UnmarshalJSON(b []byte) error {
+	if len(b) > 0 && b[0] == '"' {
+		return json.Unmarshal(b, &a.Decimal)
+	}
+	return json.Unmarshal(b, &a.Minor)
 }
 
 func (a *app) creditInvoice(c *gin.Context) {
@@ -282,11 +299,17 @@ func (a *app) creditInvoice(c *gin.Context) {
 		a.fail(c, metering.FieldError("reason", "a credit note needs a reason"))
 		return
 	}
-	if in.Amount < 0 {
+	if in.Amount.Minor < 0 {
 		a.fail(c, metering.FieldError("amount", "amount must not be negative"))
 		return
 	}
-	r, err := a.Invoices.CreditNote(c.Request.Context(), c.Param("id"), billing.Money(in.Amount), in.Reason)
+	var r billing.Record
+	var err error
+	if in.Amount.Decimal != "" {
+		r, err = a.Invoices.CreditNoteOf(c.Request.Context(), c.Param("id"), in.Amount.Decimal, in.Reason)
+	} else {
+		r, err = a.Invoices.CreditNote(c.Request.Context(), c.Param("id"), billing.Money(in.Amount.Minor), in.Reason)
+	}
 	if err != nil {
 		a.fail(c, err)
 		return

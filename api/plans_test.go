@@ -34,15 +34,15 @@ func TestPlansAPI(t *testing.T) {
 			t.Errorf("BHD plan: %+v", p)
 		}
 		for body, field := range map[string]string{
-			`{"id":"x1","currency":"EUR","mailbox_fee":"4.001"}`:                "mailbox_fee",
-			`{"id":"x2","currency":"JPY","mailbox_fee":"5.5"}`:                  "mailbox_fee",
-			`{"id":"x3","currency":"EUR","mailbox_fee":4}`:                      "mailbox_fee",
-			`{"id":"x4","currency":"EURO","mailbox_fee":"4"}`:                   "currency",
-			`{"id":"x5","currency":"EUR","mailbox_fee":"-4.00"}`:                "mailbox_fee",
-			`{"id":"x6","currency":"EUR","tax_rate":"19.123"}`:                  "tax_rate",
-			`{"id":"x7","currency":"EUR","effective_from":"1 Dec"}`:             "effective",
-			`{"id":"x 8","currency":"EUR"}`:                                     "id",
-			`{"id":"x9"}`:                                                       "currency",
+			`{"id":"x1","currency":"EUR","mailbox_fee":"4.001"}`:                 "mailbox_fee",
+			`{"id":"x2","currency":"JPY","mailbox_fee":"5.5"}`:                   "mailbox_fee",
+			`{"id":"x3","currency":"EUR","mailbox_fee":4}`:                       "mailbox_fee",
+			`{"id":"x4","currency":"EURO","mailbox_fee":"4"}`:                    "currency",
+			`{"id":"x5","currency":"EUR","mailbox_fee":"-4.00"}`:                 "mailbox_fee",
+			`{"id":"x6","currency":"EUR","tax_rate":"19.123"}`:                   "tax_rate",
+			`{"id":"x7","currency":"EUR","effective_from":"1 Dec"}`:              "effective",
+			`{"id":"x 8","currency":"EUR"}`:                                      "id",
+			`{"id":"x9"}`:                                                        "currency",
 			`{"id":"x10","currency":"EUR","storage_tiers":[{"per_gb":"0.1.0"}]}`: "storage_tiers[0].per_gb",
 		} {
 			problem(t, e.do("POST", "/v1/plans", admin, body), 400, "invalid", field)

@@ -74,7 +74,9 @@ func NewCatalog(store PlanStore, now func() time.Time) *Catalog {
 // today is the current date at midnight UTC.
 func (c *Catalog) today() time.Time { return dateOf(c.now().UTC()) }
 
-func dateOf(t time.Time) time.Time { return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC) }
+func dateOf(t time.Time) time.Time {
+	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
+}
 
 // Add creates a plan with its first version, effective from in.Effective
 // (default Epoch: it prices every period). It returns Invalid naming the

@@ -127,4 +127,3 @@ func TestPriceChangeAndPlanHistory(t *testing.T) {
 		}
 	})
 }
-

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/mailmeter/mailmeter/directory"
@@ -178,6 +179,27 @@ func (s *Invoices) Finalize(ctx context.Context, id string) (Record, error) {
 		return tx.UpdateInvoice(r)
 	})
 	return out, err
+}
+
+// CreditNoteOf is CreditNote with the net written as people write it: a
+// decimal of the invoice's currency ("12.50"; "" = all that is left). An
+// amount the currency cannot hold (more decimals than ISO 4217 gives it)
+// or a negative one is Invalid naming amount.
+func (s *Invoices) CreditNoteOf(ctx context.Context, invoiceID, amount, reason string) (Record, error) {
+	var net Money
+	if strings.TrimSpace(amount) != "" {
+		inv, err := s.store.GetInvoice(ctx, invoiceID)
+		if err != nil {
+			return Record{}, err
+		}
+		if net, err = ParseMoney(strings.TrimSpace(amount), inv.Invoice.Currency); err != nil {
+			return Record{}, metering.FieldError("amount", "%v", err)
+		}
+		if net < 0 {
+			return Record{}, metering.FieldError("amount", "amount must not be negative")
+		}
+	}
+	return s.CreditNote(ctx, invoiceID, net, reason)
 }
 
 // CreditNote issues a final, numbered credit note against a final invoice

@@ -44,7 +44,7 @@ func parseTimeFlag(name, v string) (time.Time, error) {
 
 func runCustomer(ctx context.Context, e env, args []string) error {
 	if len(args) == 0 {
-		return usagef("usage: mailmeter customer add ID --name NAME [--currency EUR] [--timezone ZONE] [--plan PLAN] [BILLING] | customer update ID [--name N] [--currency C] [--timezone Z] [--plan P] [BILLING] | customer remove ID | customer list [--json]; BILLING: [--legal-name N] [--address A] [--postal-code P] [--city C] [--country CC] [--vat-id V] [--billing-email E] [--tax-bp BP|plan]")
+		return usagef("usage: mailmeter customer add ID --name NAME [--currency EUR] [--timezone ZONE] [--plan PLAN] [BILLING] | customer update ID [--name N] [--currency C] [--timezone Z] [--plan P [--effective YYYY-MM-DD]] [BILLING] | customer remove ID | customer list [--json]; BILLING: [--legal-name N] [--address A] [--postal-code P] [--city C] [--country CC] [--vat-id V] [--billing-email E] [--tax-bp BP|plan]")
 	}
 	switch args[0] {
 	case "add":
@@ -71,15 +71,26 @@ func runCustomer(ctx context.Context, e env, args []string) error {
 			return nil
 		})
 	case "update":
-		f := newFlags("customer update", "customer update ID [--name NAME] [--currency EUR] [--timezone ZONE] [--plan PLAN] [--legal-name N] [--address A] [--postal-code P] [--city C] [--country CC] [--vat-id V] [--billing-email E] [--tax-bp BP|plan]", e)
+		f := newFlags("customer update", "customer update ID [--name NAME] [--currency EUR] [--timezone ZONE] [--plan PLAN [--effective YYYY-MM-DD]] [--legal-name N] [--address A] [--postal-code P] [--city C] [--country CC] [--vat-id V] [--billing-email E] [--tax-bp BP|plan]", e)
 		var p directory.CustomerPatch
 		for name, dst := range map[string]**string{"name": &p.Name, "currency": &p.Currency, "timezone": &p.Timezone, "plan": &p.Plan} {
 			f.Func(name, "new "+name, func(v string) error { *dst = &v; return nil })
 		}
 		billingFlags(f, &p)
+		f.Func("effective", "the day the --plan change takes effect, in the customer's time zone (default today; a first plan: since ever)", func(v string) error {
+			d, err := time.Parse(time.DateOnly, v)
+			if err != nil {
+				return fmt.Errorf("want YYYY-MM-DD")
+			}
+			p.PlanEffective = d
+			return nil
+		})
 		pos, err := f.parse(e, args[1:], 1, 1)
 		if err != nil {
 			return err
+		}
+		if p.Plan == nil && !p.PlanEffective.IsZero() {
+			return usagef("customer update: --effective goes with --plan")
 		}
 		if p == (directory.CustomerPatch{}) {
 			return usagef("customer update %s: nothing to change; give --name, --currency, --timezone, --plan or a billing detail (--legal-name …)", pos[0])

@@ -47,7 +47,7 @@ func newRunner(c config.Config, s *store.Store) (*billing.Runner, error) {
 }
 
 func runInvoice(ctx context.Context, e env, args []string) error {
-	const use = "usage: mailmeter invoice run --period YYYY-MM [--customer ID] [--json] | invoice list [--customer ID] [--json] | invoice show ID [--json | --csv | --ubl | --pdf FILE] | invoice preview CUSTOMER [--pdf FILE] | invoice finalize ID | invoice credit ID --reason TEXT [--amount MINOR]"
+	const use = "usage: mailmeter invoice run --period YYYY-MM [--customer ID] [--json] | invoice list [--customer ID] [--json] | invoice show ID [--json | --csv | --ubl | --pdf FILE] | invoice preview CUSTOMER [--pdf FILE] | invoice finalize ID | invoice credit ID --reason TEXT [--amount AMOUNT]"
 	if len(args) == 0 {
 		return usagef("%s", use)
 	}
@@ -127,18 +127,18 @@ func runInvoice(ctx context.Context, e env, args []string) error {
 			return showInvoice(e, r, *pdf)
 		})
 	case "credit":
-		f := newFlags("invoice credit", "invoice credit ID --reason TEXT [--amount MINOR]", e)
+		f := newFlags("invoice credit", "invoice credit ID --reason TEXT [--amount AMOUNT]", e)
 		reason := f.String("reason", "", "why the invoice is corrected (required; printed on the note)")
-		amount := f.Int64("amount", 0, "net amount to give back, in minor units (default: all that is left)")
+		amount := f.String("amount", "", "net amount to give back, a decimal of the invoice's currency such as 12.50 (default: all that is left)")
 		pos, err := f.parse(e, args[1:], 1, 1)
 		if err != nil {
 			return err
 		}
-		if *reason == "" || *amount < 0 {
+		if *reason == "" || strings.HasPrefix(*amount, "-") {
 			return usagef("invoice credit needs --reason and a non-negative --amount")
 		}
 		return withBilling(ctx, e, f, func(_ config.Config, invs *billing.Invoices, _ *billing.Runner) error {
-			r, err := invs.CreditNote(ctx, pos[0], billing.Money(*amount), *reason)
+			r, err := invs.CreditNoteOf(ctx, pos[0], *amount, *reason)
 			if err != nil {
 				return err
 			}

@@ -80,9 +80,13 @@ func TestInvoiceCLI(t *testing.T) {
 	if r := runCLI(t, nil, "invoice", "list", "--json", "--config", conf, "--db", db); !strings.Contains(r.stdout, `"number": "2026-000001"`) && !strings.Contains(r.stdout, `"number":"2026-000001"`) {
 		t.Errorf("invoice list: %+v", r)
 	}
-	if r := runCLI(t, nil, "invoice", "credit", "acme-2026-10", "--reason", "goodwill", "--amount", "100", "--config", conf, "--db", db); r.code != 0 ||
+	if r := runCLI(t, nil, "invoice", "credit", "acme-2026-10", "--reason", "goodwill", "--amount", "1.00", "--config", conf, "--db", db); r.code != 0 ||
 		!strings.Contains(r.stdout, "credit note CN-2026-000001 (acme-2026-10-cn1) for acme-2026-10: EUR -1.19") {
 		t.Errorf("invoice credit: %+v", r)
+	}
+	if r := runCLI(t, nil, "invoice", "credit", "acme-2026-10", "--reason", "x", "--amount", "0.001", "--config", conf, "--db", db); r.code != 1 ||
+		!strings.Contains(r.stderr, "EUR has 2 decimals") {
+		t.Errorf("credit of more decimals than EUR has: %+v", r)
 	}
 	if r := runCLI(t, nil, "invoice", "credit", "acme-2026-10", "--config", conf, "--db", db); r.code != 2 {
 		t.Errorf("credit without a reason: %+v", r)

@@ -71,7 +71,7 @@ func TestDirectoryCLI(t *testing.T) {
 		{[]string{"mailbox", "remove", "carol@acme.example", "--at", "2026-11-01T00:00:00Z"}, 0, "removed"},
 		{[]string{"mailbox", "remove", "carol@acme.example"}, 1, "does not exist"},
 		{[]string{"customer", "update", "acme", "--plan", "gold", "--currency", "chf"}, 0, `customer acme updated: Acme GmbH, CHF, Europe/Berlin, plan "gold"`},
-		{[]string{"customer", "update", "acme", "--plan", "platinum"}, 1, `plan "platinum" is not defined; define the plan under billing.plans`},
+		{[]string{"customer", "update", "acme", "--plan", "platinum"}, 1, `plan "platinum" is not defined; see mailmeter plan list`},
 		{[]string{"customer", "update", "acme"}, 2, "nothing to change"},
 		{[]string{"customer", "update", "acme", "--timezone", "Nowhere/Land"}, 1, "timezone"},
 		{[]string{"customer", "add", "globex", "--name", "Globex"}, 0, "added"},
