@@ -12,6 +12,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/mailmeter/mailmeter/billing"
 	"github.com/mailmeter/mailmeter/directory"
 	"github.com/mailmeter/mailmeter/metering"
 	"github.com/mailmeter/mailmeter/metering/loggen"
@@ -126,7 +127,7 @@ collect:
 probe_interval: 3s
 probes:
   - {name: api, kind: tcp, address: "%s"}
-# The demo customer's plan and who bills it: mailmeter invoice run --period YYYY-MM --config %s
+# Who bills the demo customer: mailmeter invoice run --period YYYY-MM --config %s
 billing:
   seller:
     name: Mailmeter Demo Hosting GmbH
@@ -142,22 +143,7 @@ billing:
     bic: COBADEFFXXX
     payment_terms_days: 14
     footer: "Mailmeter Demo Hosting GmbH · Geschäftsführerin: Erika Mustermann · Sitz Berlin · This is a demo invoice."
-  plans:
-    - name: standard
-      currency: EUR
-      monthly_fee: 500
-      included_storage: 1000000
-      storage_per_gb_month: 10
-      included_transfer: 50000000
-      transfer_per_gb: 5
-      tax_bp: 1900
-      sla:
-        availability_ppm: 999000
-        tiers: [{below_ppm: 999000, credit_bp: 1000}, {below_ppm: 990000, credit_bp: 2500}]
-        latency_target: 60s
-        latency_share_ppm: 900000
-        latency_credit_bp: 500
-        cap_bp: 5000
+# Plans live in the database ("mailmeter plan list"); the demo's was added by "mailmeter plan add".
 # demo mailboxes: %s
 `, w.db, w.log, w.vmail, listen, w.config, strings.Join(w.mailboxes, " "))
 	fmt.Fprintf(e.stderr, "demo world created in %s: %d log lines, %d mailboxes\n", w.dir, truth.Lines, len(w.mailboxes))
@@ -227,9 +213,27 @@ func (w *demoWorld) directory(ctx context.Context) error {
 		return err
 	}
 	defer s.Close()
-	_, err = directory.NewService(s, time.Now).Import(ctx, rows, nil)
+	plans := billing.NewCatalog(s, time.Now)
+	if _, err := plans.Add(ctx, demoPlan); err != nil {
+		return err
+	}
+	_, err = directory.NewService(s, time.Now).WithPlans(plans).WithPlanHistory(s).Import(ctx, rows, nil)
 	return err
 }
+
+// demoPlan is the demo customer's plan: 5.00 a mailbox, 1 MB of storage
+// included per mailbox pooled over the customer, storage over it 0.10 per
+// GB-month for the first 10 GB and 0.05 beyond, 50 MB of transfer
+// included, 0.05 per GB over, 0.50 per domain, at least 20.00 a month,
+// 19 % tax, with an SLA.
+var demoPlan = billing.PlanInput{ID: "standard", Currency: "EUR", MailboxFee: "5.00", DomainFee: "0.50", MinimumCharge: "20.00",
+	IncludedStorage: ptrTo[int64](1_000_000), StoragePooled: ptrTo(true),
+	StorageTiers:     []billing.TierInput{{UpToGB: 10, PerGB: "0.10"}, {PerGB: "0.05"}},
+	IncludedTransfer: ptrTo[int64](50_000_000), TransferPerGB: "0.05", TaxRate: "19",
+	SLA: &billing.SLA{AvailabilityTargetPPM: 999000, Tiers: []billing.CreditTier{{BelowPPM: 999000, CreditBP: 1000}, {BelowPPM: 990000, CreditBP: 2500}},
+		LatencyTarget: time.Minute, LatencySharePPM: 900000, LatencyCreditBP: 500, CapBP: 5000}}
+
+func ptrTo[T any](v T) *T { return &v }
 
 // demoBilling are the demo customer's billing details: a name with
 // umlauts and CJK, as a customer's may have.
@@ -272,7 +276,9 @@ The two lines after this text are an admin and a mailbox token: paste them, pref
   curl -s -H "Authorization: Bearer $MAILMETER_ADMIN_TOKEN" %s/v1/availability
   curl -s %s/openapi.yaml | head
   curl -s %s/metrics | grep -E 'mailmeter_(log|probe)'
-and the month's invoice so far, with the measured SLA as evidence, as text, PDF and UBL e-invoice:
+the demo's price plan (a new version: bin/mailmeter plan update standard --mailbox-fee 5.50 --effective YYYY-MM-DD), and the
+month's invoice so far, with the measured SLA as evidence, as text, PDF and UBL e-invoice:
+  bin/mailmeter plan show standard --config %s
   curl -s -H "Authorization: Bearer $MAILMETER_ADMIN_TOKEN" %s/v1/customers/demo/invoice-preview
   bin/mailmeter invoice run --period %s --config %s && bin/mailmeter invoice show demo-%s --config %s
   bin/mailmeter invoice show demo-%s --pdf demo-%s.pdf --config %s
@@ -280,5 +286,5 @@ and the month's invoice so far, with the measured SLA as evidence, as text, PDF 
   bin/mailmeter invoice finalize demo-%s --config %s && bin/mailmeter invoice show demo-%s --ubl --config %s
 
 `, w.dir, w.log, w.vmail, w.db, base, mb, time.Now().UTC().Add(-6*time.Hour).Truncate(time.Hour).Format(time.RFC3339), base, mb, base, base, base, base,
-		base, month, w.config, month, w.config, month, month, w.config, month, base, month, month, w.config, month, w.config)
+		w.config, base, month, w.config, month, w.config, month, month, w.config, month, base, month, month, w.config, month, w.config)
 }

@@ -100,6 +100,10 @@ func TestDemoTour(t *testing.T) {
 	if r := runCLI(t, nil, "invoice", "run", "--period", month, "--config", conf); r.code != 0 || !strings.Contains(r.stdout, "demo-"+month) || !strings.Contains(r.stdout, "EUR ") {
 		t.Errorf("invoice run on the demo: %+v", r)
 	}
+	if r := runCLI(t, nil, "plan", "show", "standard", "--config", conf); r.code != 0 || !strings.Contains(r.stdout, "mailbox fee 5.00, domain fee 0.50, minimum 20.00") ||
+		!strings.Contains(r.stdout, "pooled, over it up to 10 GB at 0.10, beyond at 0.05") {
+		t.Errorf("plan show on the demo: %+v", r)
+	}
 	r := runCLI(t, nil, "invoice", "show", "demo-"+month, "--config", conf)
 	for _, want := range []string{"availability 100.000%", "From: Mailmeter Demo Hosting GmbH", "To:   Grünwald & Søn Mail Services GmbH (綠林郵件)", "Tax 19.00%"} {
 		if r.code != 0 || !strings.Contains(r.stdout, want) {
