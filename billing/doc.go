@@ -1,9 +1,18 @@
 // Package billing turns a period of measured usage into an invoice: a pure
-// function of a plan, the customer's mailboxes and their usage, and the
-// service's measured availability and delivery latency (Compute). Money is
-// integer minor units of the plan's currency; rates are basis points (1/100
-// of a percent) or parts per million; every amount is rounded once, half
-// away from zero, where it is billed.
+// function of the plans in force over it (a mid-month change is several
+// PlanSpans, each priced for its time), the customer's mailboxes and their
+// usage, and the service's measured availability and delivery latency
+// (Compute). Plans price per mailbox, per domain in use, storage included
+// per mailbox or pooled, graduated overage tiers and a minimum charge.
+// Money is integer minor units of the plan's currency with its ISO 4217
+// exponent (Exponent, FormatMoney, ParseMoney for decimals people write);
+// rates are basis points (1/100 of a percent) or parts per million; every
+// amount is rounded once, half away from zero, where it is billed.
+//
+// Catalog keeps the plans over a PlanStore: versions effective from a day,
+// appended, so a past month is priced by the version in force then; the
+// configuration's plans are a seed (Seed). A run reads each customer's plan
+// history (directory.PlanHistory) and the versions of its plans.
 //
 // Runner computes a month's invoices for every customer it can, reporting
 // each one it cannot. Invoices holds the invoice lifecycle — drafts,
