@@ -281,14 +281,6 @@ func activeSeconds(ivs []Interval, per Period) int64 {
 	return int64(total / time.Second)
 }
 
-func sum(xs []int64) int64 {
-	var s int64
-	for _, x := range xs {
-		s += x
-	}
-	return s
-}
-
 func ratInt(n int64) *big.Rat { return new(big.Rat).SetInt64(n) }
 
 func mul(a, b *big.Rat) *big.Rat { return new(big.Rat).Mul(a, b) }

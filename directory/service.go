@@ -9,7 +9,7 @@ import (
 
 // Service applies the directory's rules on top of a Store.
 type Service struct {
-	store Store
+	store   Store
 	plans   Plans       // nil: any plan name is accepted
 	history PlanHistory // nil: a plan change only sets the customer's plan
 	now     func() time.Time
