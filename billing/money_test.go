@@ -101,3 +101,23 @@ func TestDocumentsUseTheExponent(t *testing.T) {
 		}
 	}
 }
+
+// Whatever is written, an amount read is the amount printed: ParseMoney
+// of FormatMoney gives the same minor units back, and nothing panics.
+func FuzzParseMoney(f *testing.F) {
+	for _, s := range []string{"4.00", "0.2", "550", "1.250", "-1.19", "92233720368547758.07", "1e3", ".5", "4.001"} {
+		f.Add(s, "EUR")
+		f.Add(s, "JPY")
+		f.Add(s, "BHD")
+	}
+	f.Fuzz(func(t *testing.T, s, code string) {
+		m, err := billing.ParseMoney(s, code)
+		if err != nil {
+			return
+		}
+		back, err := billing.ParseMoney(billing.FormatMoney(m, code), code)
+		if err != nil || back != m {
+			t.Errorf("%q %s = %d, printed %q, read back %d, %v", s, code, m, billing.FormatMoney(m, code), back, err)
+		}
+	})
+}
