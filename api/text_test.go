@@ -81,6 +81,7 @@ var textRoutes = []textRoute{
 	{method: "GET", path: "/v1/ingest/sources/*source", params: map[string]string{"source": "mx1:/var/log/mail.log"}},
 	{method: "GET", path: "/v1/usage/unknown", query: map[string]string{"from": "2026-11-01T00:00:00Z", "to": "2026-11-10T00:00:00Z", "sort": "rejected_in", "limit": "10"}},
 	{method: "DELETE", path: "/v1/tokens/:jti", params: map[string]string{"jti": "some-token"}},
+	{method: "GET", path: "/v1/customers/:id/invoice-preview", params: map[string]string{"id": "acme"}},
 }
 
 // TestControlCharactersRefused sends every /v1 route a control character
