@@ -28,7 +28,7 @@ func checkRoundTrip(ctx context.Context, t Target, d *Detail) error {
 	}
 	defer box.close()
 	start := time.Now()
-	if err := sendProbe(ctx, t, token, start); err != nil {
+	if err := sendProbe(ctx, t, token, start, d); err != nil {
 		return fmt.Errorf("sending the probe message: %w", err)
 	}
 	poll := t.RoundTrip.Poll
@@ -39,16 +39,17 @@ func checkRoundTrip(ctx context.Context, t Target, d *Detail) error {
 	defer tick.Stop()
 	for {
 		found, err := box.take(ctx, t.Name, token)
-		if err != nil {
-			return fmt.Errorf("probe mailbox: %w", err)
-		}
-		if found {
+		switch {
+		case found && err == nil:
 			d.RoundTrip = time.Since(start)
 			return nil
+		case ctx.Err() != nil:
+			return fmt.Errorf("the probe message sent %s ago has not arrived: %w", time.Since(start).Round(time.Millisecond), ctx.Err())
+		case err != nil:
+			return fmt.Errorf("probe mailbox: %w", err)
 		}
 		select {
 		case <-ctx.Done():
-			return fmt.Errorf("the probe message sent %s ago has not arrived: %w", time.Since(start).Round(time.Millisecond), ctx.Err())
 		case <-tick.C:
 		}
 	}
@@ -62,12 +63,12 @@ func newToken() (string, error) {
 	return hex.EncodeToString(b), nil
 }
 
-// sendProbe sends the tagged message through the target's SMTP server.
-func sendProbe(ctx context.Context, t Target, token string, at time.Time) error {
+// sendProbe sends the tagged message through the target's SMTP server,
+// noting its certificate in d.
+func sendProbe(ctx context.Context, t Target, token string, at time.Time, d *Detail) error {
 	smtp := t
 	smtp.Kind = SMTP
-	var d Detail
-	s, err := dial(ctx, smtp, &d)
+	s, err := dial(ctx, smtp, d)
 	if err != nil {
 		return err
 	}

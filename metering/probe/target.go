@@ -147,6 +147,10 @@ func CheckDetail(ctx context.Context, t Target) (Detail, error) {
 	default:
 		err = checkConn(ctx, t, &d)
 	}
+	var ne net.Error
+	if err != nil && ctx.Err() == context.DeadlineExceeded && !errors.Is(err, context.DeadlineExceeded) && !(errors.As(err, &ne) && ne.Timeout()) {
+		err = fmt.Errorf("timeout after %s: %w", t.timeout(), err) // the connection was closed at the deadline
+	}
 	return d, err
 }
 
