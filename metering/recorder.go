@@ -84,6 +84,7 @@ type pending struct {
 type Recorder struct {
 	store    Committer
 	onCommit func(Batch)
+	skip     map[string]bool // mailboxes metered nothing (probe accounts)
 
 	mu sync.Mutex
 	pending
@@ -119,10 +120,24 @@ func hourOf(t time.Time) int64 {
 	return h
 }
 
-// Count adds an event. Events without a mailbox or with a zero value are
-// ignored.
+// Skip makes the Recorder ignore every event and storage sample of
+// mailboxes (normalized, see MailboxFor): probe accounts, whose test
+// messages are never anyone's usage. Call it before feeding events.
+func (r *Recorder) Skip(mailboxes []string) *Recorder {
+	if len(mailboxes) == 0 {
+		return r
+	}
+	r.skip = make(map[string]bool, len(mailboxes))
+	for _, m := range mailboxes {
+		r.skip[m] = true
+	}
+	return r
+}
+
+// Count adds an event. Events without a mailbox, with a zero value or of
+// a skipped mailbox are ignored.
 func (r *Recorder) Count(e Event) {
-	if e.Mailbox == "" || e.Value == 0 {
+	if e.Mailbox == "" || e.Value == 0 || (r.skip != nil && r.skip[e.Mailbox]) {
 		return
 	}
 	k := mailboxHour{e.Mailbox, hourOf(e.Time)}
@@ -168,8 +183,12 @@ func (r *Recorder) addLatency(g latencyGroup, bucket int, n int64) {
 	m[bucket] += n
 }
 
-// Storage records a storage observation as the two gauges.
+// Storage records a storage observation as the two gauges (none for a
+// skipped mailbox).
 func (r *Recorder) Storage(s StorageSample) {
+	if r.skip != nil && r.skip[s.Mailbox] {
+		return
+	}
 	r.mu.Lock()
 	r.gauge(s, StorageBytes, s.Bytes)
 	r.gauge(s, StorageMessages, s.Messages)

@@ -138,7 +138,7 @@ func (r *fileRun) place(ctx context.Context) error {
 // pipeline returns a pipeline for the file, with the stream's format and
 // open messages if restore.
 func (r *fileRun) pipeline(restore bool) (*pipeline, error) {
-	p := &pipeline{opts: r.opts.Proc, path: r.path, now: time.Now, log: r.log, rec: metering.NewRecorder(r.c, r.onCommit)}
+	p := &pipeline{opts: r.opts.Proc, path: r.path, now: time.Now, log: r.log, rec: metering.NewRecorder(r.c, r.onCommit).Skip(r.opts.Proc.Skip)}
 	saved := r.mark.state
 	p.format = r.opts.Format
 	if p.format == FormatAuto {

@@ -25,6 +25,8 @@ type ProcessorOptions struct {
 	Delimiter string         // recipient delimiter; "" disables stripping
 	MaxAge    time.Duration  // evict messages idle longer; 0 = default
 	IsLocal   func(domain string) bool
+	// Skip are mailboxes (normalized) metered nothing: probe accounts.
+	Skip []string
 }
 
 // NewProcessor returns the LineProcessor for a format.

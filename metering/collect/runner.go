@@ -115,7 +115,7 @@ func (r *Runner) Run(ctx context.Context) error {
 func (r *Runner) start(ctx context.Context) (*run, error) {
 	st := &run{Runner: r}
 	st.pipeline = pipeline{opts: r.src.Proc, path: r.src.Path, now: r.now, log: r.log,
-		rec: metering.NewRecorder(r.committer, r.onCommit), onFormat: r.setFormat}
+		rec: metering.NewRecorder(r.committer, r.onCommit).Skip(r.src.Proc.Skip), onFormat: r.setFormat}
 	err := retry(ctx, r.log, "load checkpoint", func() error {
 		cp, err := r.committer.Checkpoint(ctx, r.src.Name)
 		if metering.KindOf(err) == metering.NotFound {

@@ -179,6 +179,6 @@ func (st *run) handoff(ctx context.Context) error {
 		st.cp.Position, st.cp.State = b, m.cp.State
 	}
 	w := &streamWriter{Committer: st.committer, mark: m, offset: st.cp.Offset}
-	st.rec = metering.NewRecorder(w, st.onCommit)
+	st.rec = metering.NewRecorder(w, st.onCommit).Skip(st.src.Proc.Skip)
 	return nil
 }
