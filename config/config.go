@@ -39,6 +39,10 @@ type Config struct {
 	Probes        []Probe  `yaml:"probes"`
 	ProbeInterval Duration `yaml:"probe_interval"`
 	Billing       Billing  `yaml:"billing"`
+
+	// ProbeMailboxes are probe accounts metered nothing (besides the
+	// round-trip probes' recipients and logins, see ProbeAccounts).
+	ProbeMailboxes []string `yaml:"probe_mailboxes"`
 }
 
 // Billing holds the price plans invoices are computed with; a customer's
@@ -75,15 +79,6 @@ type SLA struct {
 type CreditTier struct {
 	BelowPPM int64 `yaml:"below_ppm"`
 	CreditBP int64 `yaml:"credit_bp"`
-}
-
-// Probe is one service checked for availability.
-type Probe struct {
-	Name    string   `yaml:"name"`
-	Kind    string   `yaml:"kind"`    // smtp | imap | pop3 | tcp
-	Address string   `yaml:"address"` // host:port
-	TLS     bool     `yaml:"tls"`     // implicit TLS (465, 993, 995)
-	Timeout Duration `yaml:"timeout"` // default 10s
 }
 
 // Quota configures threshold warnings.
@@ -329,22 +324,8 @@ func (c Config) Validate() error {
 	default:
 		return fmt.Errorf("invalid config: policy.over_quota: %q: want reject or defer", c.Policy.OverQuota)
 	}
-	names := map[string]bool{}
-	for i, p := range c.Probes {
-		switch {
-		case p.Name == "":
-			return fmt.Errorf("invalid config: probes[%d].name: required", i)
-		case names[p.Name]:
-			return fmt.Errorf("invalid config: probes[%d].name: %q is used twice", i, p.Name)
-		case p.Kind != "smtp" && p.Kind != "imap" && p.Kind != "pop3" && p.Kind != "tcp":
-			return fmt.Errorf("invalid config: probes[%d].kind: %q: want smtp, imap, pop3 or tcp", i, p.Kind)
-		case p.Timeout < 0:
-			return fmt.Errorf("invalid config: probes[%d].timeout: must not be negative", i)
-		}
-		if err := checkHostPort(p.Address); err != nil {
-			return fmt.Errorf("invalid config: probes[%d].address: %q: %v", i, p.Address, err)
-		}
-		names[p.Name] = true
+	if err := validateProbes(c.Probes, c.ProbeMailboxes); err != nil {
+		return fmt.Errorf("invalid config: %w", err)
 	}
 	if c.ProbeInterval <= 0 {
 		return fmt.Errorf("invalid config: probe_interval: must be positive")
