@@ -38,7 +38,7 @@ func startMaildirs(ctx context.Context, c config.Config, committer metering.Comm
 		if err != nil {
 			return ws, fmt.Errorf("maildirs[%d]: %w", i, err)
 		}
-		rec := metering.NewRecorder(committer, onCommit)
+		rec := metering.NewRecorder(committer, onCommit).Skip(probeSkip(c))
 		l := log.With("maildir", layout.String())
 		opts := maildir.WatcherOptions{
 			Layout: layout, Sink: rec, Logger: l,
