@@ -142,6 +142,11 @@ func openIMAPBox(ctx context.Context, t Target) (*imapBox, error) {
 }
 
 func (b *imapBox) take(_ context.Context, name, token string) (bool, error) {
+	// NOOP makes the server look for new messages (Dovecot does not on
+	// SEARCH alone).
+	if _, err := b.s.imapCmd("NOOP", "NOOP"); err != nil {
+		return false, err
+	}
 	mine, err := b.search("probe=" + name + " token=")
 	if err != nil || len(mine) == 0 {
 		return false, err
