@@ -236,6 +236,8 @@ func (m *mailServer) imap(f *fakeConn) {
 			f.printf("* %d EXISTS\r\n%s OK [READ-WRITE] Select completed.\r\n", m.box.count(), tag)
 		case "UID":
 			m.imapUID(f, tag, args)
+		case "NOOP":
+			f.printf("%s OK NOOP completed.\r\n", tag)
 		case "EXPUNGE":
 			m.box.expunge()
 			f.printf("%s OK Expunge completed.\r\n", tag)
