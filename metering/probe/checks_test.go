@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/netip"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -176,4 +177,55 @@ func ips(ss ...string) []netip.Addr {
 		out[i] = netip.MustParseAddr(s)
 	}
 	return out
+}
+
+// A login is never sent in clear, also by a caller that skipped Validate:
+// the check fails before the credentials leave.
+func TestNoLoginInClear(t *testing.T) {
+	var mu sync.Mutex
+	var seen strings.Builder
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	greetings := map[string]string{probe.SMTP: "220 mx\r\n", probe.IMAP: "* OK ready\r\n", probe.POP3: "+OK ready\r\n"}
+	kind := make(chan string, 1)
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			k := <-kind
+			c.Write([]byte(greetings[k]))
+			b := make([]byte, 4096)
+			for {
+				n, err := c.Read(b)
+				mu.Lock()
+				seen.Write(b[:n])
+				mu.Unlock()
+				if err != nil {
+					break
+				}
+				if k == probe.SMTP {
+					c.Write([]byte("250-mx\r\n250 AUTH PLAIN LOGIN\r\n"))
+				}
+			}
+			c.Close()
+		}
+	}()
+	for _, k := range []string{probe.SMTP, probe.IMAP, probe.POP3} {
+		kind <- k
+		err := probe.Check(context.Background(), probe.Target{Kind: k, Address: ln.Addr().String(), Timeout: 2 * time.Second,
+			Login: probe.Login{Username: "probe@example.com", Password: "s3cret"}})
+		if err == nil || !strings.Contains(err.Error(), "without TLS") {
+			t.Errorf("%s login in clear: %v", k, err)
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if strings.Contains(seen.String(), "probe@example.com") || strings.Contains(seen.String(), "AUTH") {
+		t.Errorf("the server saw %q", seen.String())
+	}
 }

@@ -39,6 +39,7 @@ func FuzzConverse(f *testing.F) {
 		tg := targets[int(k)%len(targets)]
 		var d Detail
 		s := newSession(client, tg, &d)
+		s.tls = tg.Login.Username != "" // the conversation after a handshake
 		done := make(chan error, 1)
 		go func() {
 			if k%2 == 0 && tg.Kind == SMTP && tg.Login.Username != "" {

@@ -37,8 +37,11 @@ func (s *session) imapOpen(ctx context.Context) error {
 			return err
 		}
 	}
-	if s.t.Login.Username == "" || preauth {
+	switch {
+	case s.t.Login.Username == "" || preauth:
 		return nil
+	case !s.tls:
+		return errClearLogin
 	}
 	return s.imapLogin()
 }

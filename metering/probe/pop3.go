@@ -25,8 +25,11 @@ func (s *session) popOpen(ctx context.Context) error {
 		}
 	}
 	l2 := s.t.Login
-	if l2.Username == "" {
+	switch {
+	case l2.Username == "":
 		return nil
+	case !s.tls:
+		return errClearLogin
 	}
 	if l2.mechanism() == MechLogin {
 		if err := s.popCmd("USER "+l2.Username, "login refused"); err != nil {

@@ -43,8 +43,10 @@ func checkRoundTrip(ctx context.Context, t Target, d *Detail) error {
 		case found && err == nil:
 			d.RoundTrip = time.Since(start)
 			return nil
+		case expired(ctx):
+			return fmt.Errorf("the probe message sent %s ago has not arrived: %w", time.Since(start).Round(time.Millisecond), context.DeadlineExceeded)
 		case ctx.Err() != nil:
-			return fmt.Errorf("the probe message sent %s ago has not arrived: %w", time.Since(start).Round(time.Millisecond), ctx.Err())
+			return ctx.Err()
 		case err != nil:
 			return fmt.Errorf("probe mailbox: %w", err)
 		}
@@ -53,6 +55,13 @@ func checkRoundTrip(ctx context.Context, t Target, d *Detail) error {
 		case <-tick.C:
 		}
 	}
+}
+
+// expired reports whether ctx's deadline has passed (the connections'
+// deadlines are the same and may fire first).
+func expired(ctx context.Context) bool {
+	d, ok := ctx.Deadline()
+	return errors.Is(ctx.Err(), context.DeadlineExceeded) || (ok && !time.Now().Before(d))
 }
 
 func newToken() (string, error) {

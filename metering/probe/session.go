@@ -22,7 +22,8 @@ type session struct {
 	r    *bufio.Reader
 	t    Target
 	d    *Detail
-	tags int // IMAP commands sent
+	tags int  // IMAP commands sent
+	tls  bool // the connection is encrypted: credentials may be sent
 }
 
 func newSession(conn net.Conn, t Target, d *Detail) *session {
@@ -111,8 +112,12 @@ func (s *session) handshake(ctx context.Context) error {
 	s.d.noteCerts(tc.ConnectionState().PeerCertificates, time.Now(), s.t.Verify.WarnBefore)
 	s.conn = tc
 	s.r = bufio.NewReaderSize(tc, maxLine)
+	s.tls = true
 	return nil
 }
+
+// errClearLogin refuses to send credentials over a connection without TLS.
+var errClearLogin = errors.New("login: refusing to send credentials without TLS (set tls or starttls)")
 
 // tlsConfig verifies the server as t.Verify says.
 func (t Target) tlsConfig() *tls.Config {

@@ -80,8 +80,11 @@ func (s *session) smtpOpen(ctx context.Context) error {
 			return err
 		}
 	}
-	if s.t.Login.Username == "" {
+	switch {
+	case s.t.Login.Username == "":
 		return nil
+	case !s.tls:
+		return errClearLogin
 	}
 	return s.smtpAuth(strings.Fields(strings.ToUpper(ext["AUTH"])))
 }

@@ -144,8 +144,10 @@ func CheckDetail(ctx context.Context, t Target) (Detail, error) {
 		err = checkRoundTrip(ctx, t, &d)
 	case DNSBL:
 		err = checkDNSBL(ctx, t, &d)
-	default:
+	case SMTP, IMAP, POP3, TCP:
 		err = checkConn(ctx, t, &d)
+	default:
+		err = fmt.Errorf("kind %q: want %s", t.Kind, kinds)
 	}
 	var ne net.Error
 	if err != nil && ctx.Err() == context.DeadlineExceeded && !errors.Is(err, context.DeadlineExceeded) && !(errors.As(err, &ne) && ne.Timeout()) {
