@@ -4,7 +4,11 @@ import (
 	"fmt"
 	"net/netip"
 	"regexp"
+	"slices"
 	"strings"
+	"time"
+
+	"github.com/mailmeter/mailmeter/metering/probe"
 )
 
 // Probe is one service checked for availability (see README, "Probes"):
@@ -110,136 +114,109 @@ func (p Probe) validate(key string) error {
 		return fmt.Errorf("%s.timeout: must not be negative", key)
 	case p.CertWarnDays < 0:
 		return fmt.Errorf("%s.cert_warn_days: must not be negative", key)
+	case p.Poll < 0:
+		return fmt.Errorf("%s.poll: must not be negative", key)
 	}
-	switch p.Kind {
-	case "smtp", "imap", "pop3", "tcp":
-		return p.validateConn(key)
-	case "http":
-		return p.validateHTTP(key)
-	case "roundtrip":
-		return p.validateRoundTrip(key)
-	case "dnsbl":
-		return p.validateDNSBL(key)
+	if err := p.foreignKeys(key); err != nil {
+		return err
 	}
-	return fmt.Errorf("%s.kind: %q: want smtp, imap, pop3, tcp, http, roundtrip or dnsbl", key, p.Kind)
+	if err := p.Login.validate(key); err != nil {
+		return err
+	}
+	if p.IMAP != nil {
+		if err := p.IMAP.Login.validate(key + ".imap"); err != nil {
+			return err
+		}
+	}
+	t, err := p.Target()
+	if err != nil {
+		return fmt.Errorf("%s.%w", key, err)
+	}
+	// The probe's own rules, with the password files not read yet.
+	if p.PasswordFile != "" {
+		t.Login.Password = "(password_file)"
+	}
+	if p.IMAP != nil && p.IMAPLogin().PasswordFile != "" {
+		t.RoundTrip.IMAP.Login.Password = "(password_file)"
+	}
+	if err := t.Validate(); err != nil {
+		return fmt.Errorf("%s.%w", key, err)
+	}
+	return nil
 }
 
-func (p Probe) validateConn(key string) error {
-	if err := checkHostPort(p.Address); err != nil {
-		return fmt.Errorf("%s.address: %q: %v", key, p.Address, err)
-	}
-	if p.TLS && p.StartTLS {
-		return fmt.Errorf("%s.starttls: not with tls (implicit TLS)", key)
-	}
-	if p.StartTLS && p.Kind == "tcp" {
-		return fmt.Errorf("%s.starttls: not for kind tcp", key)
-	}
-	if p.Username != "" && p.Kind == "tcp" {
-		return fmt.Errorf("%s.username: no login for kind tcp", key)
-	}
-	if p.Username != "" && !p.TLS && !p.StartTLS {
-		return fmt.Errorf("%s.username: a login needs tls or starttls (credentials are never sent in clear)", key)
-	}
-	for k, v := range map[string]string{"url": p.URL, "from": p.From, "maildir": p.Maildir, "resolver": p.Resolver} {
-		if v != "" && !(p.Kind == "roundtrip" && (k == "from" || k == "maildir")) {
+// foreignKeys refuses keys of other kinds, which would be silently ignored.
+func (p Probe) foreignKeys(key string) error {
+	kinds := map[string][]string{"url": {"http"}, "expect_status": {"http"}, "expect_body": {"http"},
+		"from": {"roundtrip"}, "to": {"roundtrip"}, "maildir": {"roundtrip"}, "imap": {"roundtrip"},
+		"ips": {"dnsbl"}, "zones": {"dnsbl"}, "resolver": {"dnsbl"},
+		"address": {"smtp", "imap", "pop3", "tcp", "roundtrip"}, "username": {"smtp", "imap", "pop3", "roundtrip"}}
+	set := map[string]bool{"url": p.URL != "", "expect_status": p.ExpectStatus != 0, "expect_body": p.ExpectBody != "",
+		"from": p.From != "", "to": p.To != "", "maildir": p.Maildir != "", "imap": p.IMAP != nil,
+		"ips": len(p.IPs) > 0, "zones": len(p.Zones) > 0, "resolver": p.Resolver != "",
+		"address": p.Address != "", "username": p.Username != ""}
+	for _, k := range []string{"address", "username", "url", "expect_status", "expect_body", "from", "to", "maildir", "imap", "ips", "zones", "resolver"} {
+		if set[k] && !slices.Contains(kinds[k], p.Kind) && slices.Contains(allKinds, p.Kind) {
 			return fmt.Errorf("%s.%s: not for kind %s", key, k, p.Kind)
 		}
 	}
-	return p.Login.validate(key)
+	return nil
 }
+
+var allKinds = []string{"smtp", "imap", "pop3", "tcp", "http", "roundtrip", "dnsbl"}
 
 func (l Login) validate(key string) error {
 	switch {
 	case l.Username == "" && (l.Password != "" || l.PasswordFile != ""):
 		return fmt.Errorf("%s.username: required with a password", key)
-	case l.Username == "":
-		return nil
-	case (l.Password == "") == (l.PasswordFile == ""):
-		return fmt.Errorf("%s.password: give password or password_file (one of them)", key)
-	case l.Auth != "" && l.Auth != "plain" && l.Auth != "login":
-		return fmt.Errorf("%s.auth: %q: want plain or login", key, l.Auth)
-	case strings.ContainsAny(l.Username+l.Password, "\x00\r\n"):
-		return fmt.Errorf("%s.username: no NUL, CR or LF in credentials", key)
+	case l.Password != "" && l.PasswordFile != "":
+		return fmt.Errorf("%s.password: give password or password_file, not both", key)
+	case l.Username != "" && l.Password == "" && l.PasswordFile == "":
+		return fmt.Errorf("%s.password: give password or password_file", key)
 	}
 	return nil
 }
 
-func (p Probe) validateHTTP(key string) error {
-	if !strings.HasPrefix(p.URL, "http://") && !strings.HasPrefix(p.URL, "https://") {
-		return fmt.Errorf("%s.url: %q: want an http(s) URL", key, p.URL)
-	}
-	if s := p.ExpectStatus; s != 0 && (s < 100 || s > 599) {
-		return fmt.Errorf("%s.expect_status: %d: want an HTTP status from 100 to 599", key, s)
-	}
-	if _, err := regexp.Compile(p.ExpectBody); err != nil {
-		return fmt.Errorf("%s.expect_body: %v", key, err)
-	}
-	if p.Username != "" {
-		return fmt.Errorf("%s.username: not for kind http", key)
-	}
-	return nil
-}
-
-func (p Probe) validateRoundTrip(key string) error {
-	if err := p.validateConn(key); err != nil {
-		return err
-	}
-	for k, v := range map[string]string{"from": p.From, "to": p.To} {
-		if local, domain, ok := strings.Cut(v, "@"); !ok || local == "" || domain == "" || strings.ContainsAny(v, " <>\r\n") {
-			return fmt.Errorf("%s.%s: %q: want an address", key, k, v)
+// Target returns the probe as the checker sees it, without what comes
+// from files (ca_file roots, password_file): their readers add it.
+func (p Probe) Target() (probe.Target, error) {
+	t := probe.Target{Name: p.Name, Kind: p.Kind, Address: p.Address, TLS: p.TLS, StartTLS: p.StartTLS,
+		Timeout:   time.Duration(p.Timeout),
+		Verify:    probe.Verify{ServerName: p.ServerName, WarnBefore: time.Duration(p.CertWarnDays) * 24 * time.Hour},
+		Login:     p.Login.target(),
+		HTTP:      probe.HTTPCheck{URL: p.URL, Status: p.ExpectStatus},
+		RoundTrip: probe.RoundTripCheck{From: p.From, To: p.To, Maildir: p.Maildir, Poll: time.Duration(p.Poll)},
+		DNSBL:     probe.DNSBLCheck{Zones: p.Zones, Resolver: p.Resolver}}
+	if p.ExpectBody != "" {
+		re, err := regexp.Compile(p.ExpectBody)
+		if err != nil {
+			return t, fmt.Errorf("expect_body: %v", err)
 		}
+		t.HTTP.Body = re
 	}
-	if (p.Maildir == "") == (p.IMAP == nil) {
-		return fmt.Errorf("%s.maildir: give maildir or imap (where the message arrives), one of them", key)
-	}
-	if p.Poll < 0 {
-		return fmt.Errorf("%s.poll: must not be negative", key)
+	for j, s := range p.IPs {
+		ip, err := netip.ParseAddr(s)
+		if err != nil {
+			return t, fmt.Errorf("ips[%d]: %q: not an IP address", j, s)
+		}
+		t.DNSBL.IPs = append(t.DNSBL.IPs, ip)
 	}
 	if m := p.IMAP; m != nil {
-		k := key + ".imap"
-		if err := checkHostPort(m.Address); err != nil {
-			return fmt.Errorf("%s.address: %q: %v", k, m.Address, err)
-		}
-		if m.TLS && m.StartTLS {
-			return fmt.Errorf("%s.starttls: not with tls (implicit TLS)", k)
-		}
-		if !m.TLS && !m.StartTLS {
-			return fmt.Errorf("%s.tls: reading the mailbox logs in: tls or starttls is required", k)
-		}
-		if m.Username == "" && p.Username == "" {
-			return fmt.Errorf("%s.username: required (or the probe's username)", k)
-		}
-		if err := m.Login.validate(k); err != nil {
-			return err
-		}
+		t.RoundTrip.IMAP = &probe.Target{Kind: probe.IMAP, Address: m.Address, TLS: m.TLS, StartTLS: m.StartTLS,
+			Verify: probe.Verify{ServerName: m.ServerName, WarnBefore: t.Verify.WarnBefore}, Login: p.IMAPLogin().target()}
 	}
-	return nil
+	return t, nil
 }
 
-func (p Probe) validateDNSBL(key string) error {
-	if len(p.IPs) == 0 {
-		return fmt.Errorf("%s.ips: at least one outgoing IP", key)
+// IMAPLogin is the login a round trip reads its IMAP mailbox with: its
+// own, else the probe's (the probe account reads its own mailbox).
+func (p Probe) IMAPLogin() Login {
+	if p.IMAP.Username == "" {
+		return p.Login
 	}
-	for j, ip := range p.IPs {
-		if _, err := netip.ParseAddr(ip); err != nil {
-			return fmt.Errorf("%s.ips[%d]: %q: not an IP address", key, j, ip)
-		}
-	}
-	if len(p.Zones) == 0 {
-		return fmt.Errorf("%s.zones: at least one DNSBL zone, e.g. zen.spamhaus.org", key)
-	}
-	for j, z := range p.Zones {
-		if z == "" || strings.ContainsAny(z, " /:@") {
-			return fmt.Errorf("%s.zones[%d]: %q: not a DNS name", key, j, z)
-		}
-	}
-	if p.Resolver != "" {
-		if err := checkHostPort(p.Resolver); err != nil {
-			return fmt.Errorf("%s.resolver: %q: %v", key, p.Resolver, err)
-		}
-	}
-	if p.Address != "" || p.Username != "" {
-		return fmt.Errorf("%s.address: not for kind dnsbl (ips and zones say what is looked up)", key)
-	}
-	return nil
+	return p.IMAP.Login
+}
+
+func (l Login) target() probe.Login {
+	return probe.Login{Username: l.Username, Password: l.Password, Mechanism: l.Auth}
 }

@@ -6,9 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/netip"
 	"os"
-	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -27,83 +26,65 @@ func probeTargets(c config.Config) ([]probe.Target, error) {
 			err = t.Validate()
 		}
 		if err != nil {
-			return nil, fmt.Errorf("invalid config: probes[%d] (%s): %w", i, p.Name, err)
+			return nil, fmt.Errorf("invalid config: probes[%d].%w", i, err)
 		}
 		out[i] = t
 	}
 	return out, nil
 }
 
+// probeTarget is p's target with what its files hold: the roots of
+// ca_file and the passwords of password_file.
 func probeTarget(p config.Probe) (probe.Target, error) {
-	t := probe.Target{Name: p.Name, Kind: p.Kind, Address: p.Address, TLS: p.TLS, StartTLS: p.StartTLS,
-		Timeout:   time.Duration(p.Timeout),
-		HTTP:      probe.HTTPCheck{URL: p.URL, Status: p.ExpectStatus},
-		RoundTrip: probe.RoundTripCheck{From: p.From, To: p.To, Maildir: p.Maildir, Poll: time.Duration(p.Poll)},
-		DNSBL:     probe.DNSBLCheck{Zones: p.Zones, Resolver: p.Resolver}}
-	var err error
-	if t.Verify, err = probeVerify(p.ServerName, p.CAFile, p.CertWarnDays); err != nil {
+	t, err := p.Target()
+	if err != nil {
 		return t, err
 	}
-	if t.Login, err = probeLogin(p.Login); err != nil {
+	if t.Verify.RootCAs, err = readRoots(p.CAFile); err != nil {
 		return t, err
 	}
-	if p.ExpectBody != "" {
-		if t.HTTP.Body, err = regexp.Compile(p.ExpectBody); err != nil {
-			return t, fmt.Errorf("expect_body: %w", err)
+	if p.PasswordFile != "" {
+		if t.Login.Password, err = readPassword(p.PasswordFile); err != nil {
+			return t, err
 		}
-	}
-	for _, s := range p.IPs {
-		ip, err := netip.ParseAddr(s)
-		if err != nil {
-			return t, fmt.Errorf("ips: %w", err)
-		}
-		t.DNSBL.IPs = append(t.DNSBL.IPs, ip)
 	}
 	if m := p.IMAP; m != nil {
-		box := probe.Target{Kind: probe.IMAP, Address: m.Address, TLS: m.TLS, StartTLS: m.StartTLS}
-		if box.Verify, err = probeVerify(m.ServerName, m.CAFile, p.CertWarnDays); err != nil {
-			return t, fmt.Errorf("imap: %w", err)
+		if t.RoundTrip.IMAP.Verify.RootCAs, err = readRoots(m.CAFile); err != nil {
+			return t, fmt.Errorf("imap.%w", err)
 		}
-		login := m.Login
-		if login.Username == "" {
-			login = p.Login // the probe account reads its own mailbox
+		if file := p.IMAPLogin().PasswordFile; file != "" {
+			if t.RoundTrip.IMAP.Login.Password, err = readPassword(file); err != nil {
+				return t, fmt.Errorf("imap.%w", err)
+			}
 		}
-		if box.Login, err = probeLogin(login); err != nil {
-			return t, fmt.Errorf("imap: %w", err)
-		}
-		t.RoundTrip.IMAP = &box
 	}
 	return t, nil
 }
 
-// probeVerify reads the roots of caFile (none: the system's).
-func probeVerify(serverName, caFile string, warnDays int) (probe.Verify, error) {
-	v := probe.Verify{ServerName: serverName, WarnBefore: time.Duration(warnDays) * 24 * time.Hour}
+// readRoots reads the PEM certificates of caFile ("": none, the system's
+// roots).
+func readRoots(caFile string) (*x509.CertPool, error) {
 	if caFile == "" {
-		return v, nil
+		return nil, nil
 	}
 	pem, err := os.ReadFile(caFile)
 	if err != nil {
-		return v, fmt.Errorf("ca_file: %w", err)
+		return nil, fmt.Errorf("ca_file: %w", err)
 	}
-	v.RootCAs = x509.NewCertPool()
-	if !v.RootCAs.AppendCertsFromPEM(pem) {
-		return v, fmt.Errorf("ca_file %s: no PEM certificate in it", caFile)
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(pem) {
+		return nil, fmt.Errorf("ca_file %s: no PEM certificate in it", caFile)
 	}
-	return v, nil
+	return pool, nil
 }
 
-// probeLogin reads the password file of a login.
-func probeLogin(l config.Login) (probe.Login, error) {
-	out := probe.Login{Username: l.Username, Password: l.Password, Mechanism: l.Auth}
-	if l.PasswordFile != "" {
-		b, err := os.ReadFile(l.PasswordFile)
-		if err != nil {
-			return out, fmt.Errorf("password_file: %w", err)
-		}
-		out.Password = strings.TrimRight(string(b), "\r\n")
+// readPassword reads a password file, without its trailing newline.
+func readPassword(path string) (string, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "", fmt.Errorf("password_file: %w", err)
 	}
-	return out, nil
+	return strings.TrimRight(string(b), "\r\n"), nil
 }
 
 // probeSkip returns the probe accounts as metered mailboxes: they are
@@ -113,7 +94,8 @@ func probeSkip(c config.Config) []string {
 	for _, a := range c.ProbeAccounts() {
 		out = append(out, metering.MailboxFor(a, c.RecipientDelimiter()))
 	}
-	return out
+	slices.Sort(out)
+	return slices.Compact(out)
 }
 
 // splitDNSBL separates the dnsbl probes (run by the blacklist monitor: a

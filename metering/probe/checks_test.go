@@ -123,7 +123,7 @@ func TestValidateKinds(t *testing.T) {
 		{"roundtrip imap without login", probe.Target{Name: "delivery", Kind: probe.RoundTrip, Address: "mx:25", RoundTrip: probe.RoundTripCheck{From: rt.From, To: rt.To,
 			IMAP: &probe.Target{Kind: probe.IMAP, Address: "imap:993", TLS: true}}}, "imap.username"},
 		{"roundtrip imap login in clear", probe.Target{Name: "delivery", Kind: probe.RoundTrip, Address: "mx:25", RoundTrip: probe.RoundTripCheck{From: rt.From, To: rt.To,
-			IMAP: &probe.Target{Kind: probe.IMAP, Address: "imap:143", Login: login}}}, "imap: username"},
+			IMAP: &probe.Target{Kind: probe.IMAP, Address: "imap:143", Login: login}}}, "imap.tls"},
 		{"roundtrip bad to", probe.Target{Name: "delivery", Kind: probe.RoundTrip, Address: "mx:25", RoundTrip: probe.RoundTripCheck{From: rt.From, To: "x>@y", Maildir: "/m"}}, "to"},
 		{"roundtrip name with a space", probe.Target{Name: "de livery", Kind: probe.RoundTrip, Address: "mx:25", RoundTrip: rt}, "name"},
 		{"dnsbl", probe.Target{Name: "rbl", Kind: probe.DNSBL, DNSBL: probe.DNSBLCheck{IPs: ips("192.0.2.1"), Zones: []string{"zen.spamhaus.org"}}}, ""},

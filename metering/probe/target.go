@@ -9,6 +9,7 @@ import (
 	"net/netip"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -186,7 +187,7 @@ func (t Target) Validate() error {
 
 // validateConn checks the fields of a connection's kinds.
 func (t Target) validateConn() error {
-	if _, _, err := net.SplitHostPort(t.Address); err != nil {
+	if !hostPort(t.Address) {
 		return fmt.Errorf("address %q: want host:port", t.Address)
 	}
 	switch {
@@ -247,17 +248,19 @@ func (t Target) validateRoundTrip() error {
 	switch {
 	case (rt.Maildir == "") == (rt.IMAP == nil):
 		return errors.New("maildir or imap: exactly one says where the message arrives")
-	case rt.IMAP != nil && rt.IMAP.Kind != IMAP:
-		return errors.New("imap: the mailbox is read over IMAP")
-	case rt.IMAP != nil && rt.IMAP.Login.Username == "":
-		return errors.New("imap.username: reading the mailbox needs the probe account's login")
 	case rt.Poll < 0:
 		return errors.New("poll: must not be negative")
+	case rt.IMAP == nil:
+		return nil
+	case rt.IMAP.Kind != IMAP:
+		return errors.New("imap.kind: the mailbox is read over IMAP")
+	case !rt.IMAP.TLS && !rt.IMAP.StartTLS:
+		return errors.New("imap.tls: reading the mailbox logs in: tls or starttls is required")
+	case rt.IMAP.Login.Username == "":
+		return errors.New("imap.username: reading the mailbox needs the probe account's login")
 	}
-	if rt.IMAP != nil {
-		if err := rt.IMAP.validateConn(); err != nil {
-			return fmt.Errorf("imap: %w", err)
-		}
+	if err := rt.IMAP.validateConn(); err != nil {
+		return fmt.Errorf("imap.%w", err)
 	}
 	return nil
 }
@@ -279,12 +282,20 @@ func (c DNSBLCheck) validate() error {
 			return fmt.Errorf("zones: %q is not a DNS name", z)
 		}
 	}
-	if c.Resolver != "" {
-		if _, _, err := net.SplitHostPort(c.Resolver); err != nil {
-			return fmt.Errorf("resolver %q: want host:port", c.Resolver)
-		}
+	if c.Resolver != "" && !hostPort(c.Resolver) {
+		return fmt.Errorf("resolver %q: want host:port", c.Resolver)
 	}
 	return nil
+}
+
+// hostPort reports whether s is host:port with a port from 0 to 65535.
+func hostPort(s string) bool {
+	_, port, err := net.SplitHostPort(s)
+	if err != nil {
+		return false
+	}
+	n, err := strconv.Atoi(port)
+	return err == nil && n >= 0 && n <= 65535
 }
 
 // headerSafe reports whether s is printable ASCII without spaces.
