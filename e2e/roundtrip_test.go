@@ -21,8 +21,10 @@ import (
 	"time"
 
 	"github.com/mailmeter/mailmeter/metering"
+	"github.com/mailmeter/mailmeter/metering/collect"
 	"github.com/mailmeter/mailmeter/metering/probe"
 	"github.com/mailmeter/mailmeter/store"
+	"github.com/mailmeter/mailmeter/store/storetest"
 )
 
 // The probe account of the round-trip tests, a mailbox of its own.
@@ -84,6 +86,7 @@ func TestRoundTripPostfixMaildir(t *testing.T) {
 	if left := maildirFiles(t, maildir); len(left) != 0 {
 		t.Errorf("probe messages left in the Maildir: %v", left)
 	}
+	checkProbeNotMetered(t, in.maillog, 3)
 
 	// Delivery held: SMTP accepts, nothing arrives.
 	if out, err := exec.Command(postconfCmd, "-c", in.etc, "-e", "defer_transports=virtual").CombinedOutput(); err != nil {
@@ -125,6 +128,30 @@ func TestRoundTripPostfixMaildir(t *testing.T) {
 	}
 	if len(av) != 1 || av[0].Probe != "delivery" || av[0].Attempts != 5 || av[0].Successes != 3 {
 		t.Errorf("delivery availability %+v, want 3 of 5 checks up", av)
+	}
+}
+
+// checkProbeNotMetered backfills the maillog holding n probe deliveries:
+// they meter in_messages for the probe mailbox, and nothing once it is
+// skipped as a probe account.
+func checkProbeNotMetered(t *testing.T, maillog string, n int64) {
+	t.Helper()
+	ctx := testContext(t, time.Minute)
+	for _, skip := range [][]string{nil, {probeBox}} {
+		s := storetest.SQLite(t)
+		proc := procOptions()
+		proc.Skip = skip
+		if _, err := collect.Backfill(ctx, []string{maillog}, collect.BackfillOptions{Host: "e2e", Format: collect.FormatAuto, Proc: proc}, s, nil, testLogger(t)); err != nil {
+			t.Fatal(err)
+		}
+		rows, err := s.Totals(ctx, metering.UsageQuery{From: time.Now().Add(-24 * time.Hour), To: time.Now().Add(time.Hour)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := storedTotals(rows)[probeBox][metering.InMessages]
+		if want := map[bool]int64{true: n, false: 0}[skip == nil]; got != want {
+			t.Errorf("probe deliveries metered with skip %v: %d in_messages, want %d (totals %v)", skip, got, want, storedTotals(rows))
+		}
 	}
 }
 
