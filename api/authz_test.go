@@ -138,6 +138,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 			want: map[string][2]int{"none": same(unauth), "admin": same(ok), "customer": {ok, nf}, "mailbox": same(forbidden), "service": same(forbidden)}},
 		{method: "GET", own: "/v1/availability", other: "/v1/availability?from=2026-10-01T00:00:00Z", want: tenantList},
 		{method: "GET", own: "/v1/usage/unknown", other: "/v1/usage/unknown?sort=tempfailed_in", want: adminOnly(ok)},
+		{method: "GET", own: "/v1/sla/blacklists", other: "/v1/sla/blacklists?from=2026-10-01T00:00:00Z", want: adminOnly(ok)},
 		{method: "GET", own: "/v1/quota/check?recipient=alice@acme.example", other: "/v1/quota/check?recipient=carol@globex.example", want: ingest},
 		{method: "POST", own: "/v1/ingest", other: "/v1/ingest",
 			ownBody: `{"source":"src-%s-1","seq":1,"from_offset":0,"to_offset":5}`, otherBody: `{"source":"src-%s-2","seq":1,"from_offset":0,"to_offset":5}`, want: ingest},

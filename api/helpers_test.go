@@ -21,6 +21,7 @@ import (
 	"github.com/mailmeter/mailmeter/billing"
 	"github.com/mailmeter/mailmeter/directory"
 	"github.com/mailmeter/mailmeter/metering"
+	"github.com/mailmeter/mailmeter/metering/probe"
 	"github.com/mailmeter/mailmeter/openapi"
 	"github.com/mailmeter/mailmeter/policy"
 	"github.com/mailmeter/mailmeter/quota"
@@ -89,6 +90,7 @@ func newEnvAuth(t testing.TB, s *store.Store, auth api.AuthConfig) *env {
 		Ingest: metering.NewIngester(s, view.Apply), Checkpoints: s, DeadLetters: s, MaxBodyBytes: 64 << 10,
 		Policy:  policy.NewDecider(view, policy.Options{Delimiter: "+"}, clock),
 		Billing: runner, Invoices: billing.NewInvoices(s, clock),
+		Blacklists: probe.NewBlacklists(s, clock),
 	})
 	return &env{t: t, store: s, view: view, router: r, spec: specRouter(t)}
 }

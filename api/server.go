@@ -13,6 +13,7 @@ import (
 	"github.com/mailmeter/mailmeter/billing"
 	"github.com/mailmeter/mailmeter/directory"
 	"github.com/mailmeter/mailmeter/metering"
+	"github.com/mailmeter/mailmeter/metering/probe"
 	"github.com/mailmeter/mailmeter/openapi"
 	"github.com/mailmeter/mailmeter/policy"
 	"github.com/mailmeter/mailmeter/quota"
@@ -60,7 +61,8 @@ type Deps struct {
 	Policy       *policy.Decider // GET /v1/quota/check
 	Billing      *billing.Runner // POST /v1/invoices/run
 	Invoices     *billing.Invoices
-	MaxBodyBytes int64 // default DefaultMaxBodyBytes
+	Blacklists   *probe.Blacklists // GET /v1/sla/blacklists
+	MaxBodyBytes int64             // default DefaultMaxBodyBytes
 	// MaxIngestBytes bounds POST /v1/ingest bodies; default
 	// DefaultMaxIngestBytes.
 	MaxIngestBytes int64
@@ -170,6 +172,7 @@ func (a *app) routes(v1 *gin.RouterGroup) {
 	v1.GET("/usage/unknown", a.allow(admin), a.unknownUsage)
 	v1.GET("/latency", a.allow(tenant), a.latency)
 	v1.GET("/availability", a.allow(tenant), a.availability)
+	v1.GET("/sla/blacklists", a.allow(admin), a.blacklists)
 	v1.GET("/quota/check", a.allow(ingest), a.quotaCheck)
 
 	v1.POST("/ingest", a.allow(ingest), a.admitLargeBody, a.ingest)

@@ -43,6 +43,10 @@ type Config struct {
 	ProbeInterval Duration `yaml:"probe_interval"`
 	Billing       Billing  `yaml:"billing"`
 	Metrics       Metrics  `yaml:"metrics"`
+
+	// ProbeMailboxes are probe accounts metered nothing (besides the
+	// round-trip probes' recipients and logins, see ProbeAccounts).
+	ProbeMailboxes []string `yaml:"probe_mailboxes"`
 }
 
 // Metrics says where serve's Prometheus /metrics is served and who may
@@ -107,15 +111,6 @@ type SLA struct {
 type CreditTier struct {
 	BelowPPM int64 `yaml:"below_ppm"`
 	CreditBP int64 `yaml:"credit_bp"`
-}
-
-// Probe is one service checked for availability.
-type Probe struct {
-	Name    string   `yaml:"name"`
-	Kind    string   `yaml:"kind"`    // smtp | imap | pop3 | tcp
-	Address string   `yaml:"address"` // host:port
-	TLS     bool     `yaml:"tls"`     // implicit TLS (465, 993, 995)
-	Timeout Duration `yaml:"timeout"` // default 10s
 }
 
 // Quota configures threshold warnings.
@@ -404,22 +399,8 @@ func (c Config) Validate() error {
 	if c.Policy.MaxConnections < 0 {
 		return fmt.Errorf("invalid config: policy.max_connections: must not be negative (0: from the file-descriptor limit)")
 	}
-	names := map[string]bool{}
-	for i, p := range c.Probes {
-		switch {
-		case p.Name == "":
-			return fmt.Errorf("invalid config: probes[%d].name: required", i)
-		case names[p.Name]:
-			return fmt.Errorf("invalid config: probes[%d].name: %q is used twice", i, p.Name)
-		case p.Kind != "smtp" && p.Kind != "imap" && p.Kind != "pop3" && p.Kind != "tcp":
-			return fmt.Errorf("invalid config: probes[%d].kind: %q: want smtp, imap, pop3 or tcp", i, p.Kind)
-		case p.Timeout < 0:
-			return fmt.Errorf("invalid config: probes[%d].timeout: must not be negative", i)
-		}
-		if err := checkHostPort(p.Address); err != nil {
-			return fmt.Errorf("invalid config: probes[%d].address: %q: %v", i, p.Address, err)
-		}
-		names[p.Name] = true
+	if err := validateProbes(c.Probes, c.ProbeMailboxes); err != nil {
+		return fmt.Errorf("invalid config: %w", err)
 	}
 	if c.ProbeInterval <= 0 {
 		return fmt.Errorf("invalid config: probe_interval: must be positive")

@@ -84,6 +84,7 @@ func TestValidateNamesKey(t *testing.T) {
 		"policy:\n  over_quota_text: \"full\\r\\n\"":              "policy.over_quota_text",
 		"policy:\n  unknown_recipient: bounce":                    "policy.unknown_recipient",
 		"policy:\n  max_connections: -1":                          "policy.max_connections",
+		"probes:\n  - {name: a, kind: nntp, address: 'x:1'}":      "probes[0].kind",
 	}
 	for body, key := range cases {
 		path := filepath.Join(t.TempDir(), "c.yaml")

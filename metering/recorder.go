@@ -96,6 +96,7 @@ type Recorder struct {
 	store    Committer
 	onCommit func(Batch)
 	hooks    RecorderHooks
+	skip     map[string]bool // mailboxes metered nothing (probe accounts)
 
 	mu sync.Mutex
 	pending
@@ -147,11 +148,25 @@ func hourOf(t time.Time) int64 {
 	return h
 }
 
-// Count adds an event. Events without a mailbox or with a zero value are
-// ignored; one whose sum would pass the int64 range is reported as an
-// anomaly and not added.
+// Skip makes the Recorder ignore every event and storage sample of
+// mailboxes (normalized, see MailboxFor): probe accounts, whose test
+// messages are never anyone's usage. Call it before feeding events.
+func (r *Recorder) Skip(mailboxes []string) *Recorder {
+	if len(mailboxes) == 0 {
+		return r
+	}
+	r.skip = make(map[string]bool, len(mailboxes))
+	for _, m := range mailboxes {
+		r.skip[m] = true
+	}
+	return r
+}
+
+// Count adds an event. Events without a mailbox, with a zero value or of
+// a skipped mailbox are ignored; one whose sum would pass the int64 range
+// is reported as an anomaly and not added.
 func (r *Recorder) Count(e Event) {
-	if e.Mailbox == "" || e.Value == 0 {
+	if e.Mailbox == "" || e.Value == 0 || (r.skip != nil && r.skip[e.Mailbox]) {
 		return
 	}
 	k := mailboxHour{e.Mailbox, hourOf(e.Time)}
@@ -207,8 +222,12 @@ func (r *Recorder) addLatency(g latencyGroup, bucket int, n int64) {
 	m[bucket] += n
 }
 
-// Storage records a storage observation as the two gauges.
+// Storage records a storage observation as the two gauges (none for a
+// skipped mailbox).
 func (r *Recorder) Storage(s StorageSample) {
+	if r.skip != nil && r.skip[s.Mailbox] {
+		return
+	}
 	r.mu.Lock()
 	r.gauge(s, StorageBytes, s.Bytes)
 	r.gauge(s, StorageMessages, s.Messages)

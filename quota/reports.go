@@ -23,19 +23,9 @@ func NewReports(dir directory.Store, usage metering.UsageStore, series metering.
 	return &Reports{dir: dir, usage: usage, series: series, now: now}
 }
 
-// DefaultRange fills a zero from with the start of now's UTC month and a
-// zero to with now.
+// DefaultRange is metering.DefaultRange.
 func DefaultRange(from, to, now time.Time) (time.Time, time.Time) {
-	if to.IsZero() {
-		to = now.UTC()
-	}
-	if from.IsZero() {
-		from = metering.Month(to)
-		if !from.Before(to) {
-			from = from.AddDate(0, -1, 0)
-		}
-	}
-	return from, to
+	return metering.DefaultRange(from, to, now)
 }
 
 // Series returns a mailbox's usage series and the validated query.

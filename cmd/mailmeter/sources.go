@@ -28,7 +28,8 @@ import (
 type sourceSet struct {
 	runners  []*collect.Runner
 	maildirs []*maildir.Watcher
-	probes   *probe.Runner // nil without probes
+	probes   *probe.Runner           // nil without probes
+	dnsbl    *probe.BlacklistMonitor // nil without dnsbl probes
 	wg       sync.WaitGroup
 	mu       sync.Mutex
 	errs     []error
@@ -62,7 +63,7 @@ func logSources(c config.Config) ([]collect.LogSource, error) {
 		out = append(out, collect.LogSource{
 			Name: h + ":" + path, Path: path, Stream: stream, Format: l.Format,
 			Proc: collect.ProcessorOptions{Location: loc, Delimiter: c.RecipientDelimiter(),
-				MaxAge: time.Duration(c.Collect.MaxOpenAge), Trusted: c.TrustedSenders(), Bounds: bounds(c)},
+				MaxAge: time.Duration(c.Collect.MaxOpenAge), Trusted: c.TrustedSenders(), Bounds: bounds(c), Skip: probeSkip(c)},
 			FlushInterval: time.Duration(c.Collect.FlushInterval),
 			BatchLines:    c.Collect.BatchLines,
 			Tail:          tail.Options{PollInterval: time.Second},
@@ -138,12 +139,16 @@ func (cs *sourceSet) startProbes(ctx context.Context, c config.Config, committer
 		log.Warn("probes are not run by collect --push (their results need the database); run them in serve", "probes", len(c.Probes))
 		return nil
 	}
-	targets := make([]probe.Target, len(c.Probes))
-	for i, p := range c.Probes {
-		targets[i] = probe.Target{Name: p.Name, Kind: p.Kind, Address: p.Address, TLS: p.TLS, Timeout: time.Duration(p.Timeout)}
-		if err := targets[i].Validate(); err != nil {
-			return fmt.Errorf("invalid config: probes[%d]: %w", i, err)
-		}
+	all, err := probeTargets(c)
+	if err != nil {
+		return err
+	}
+	targets, dnsbl := splitDNSBL(all)
+	if err := cs.startDNSBL(ctx, c, dnsbl, committer, log); err != nil {
+		return err
+	}
+	if len(targets) == 0 {
+		return nil
 	}
 	cs.probes = probe.NewRunner(targets, committer, log.With("component", "probe"), time.Now)
 	cs.wg.Go(func() {
@@ -175,6 +180,14 @@ func (cs *sourceSet) Wait() error {
 func (cs *sourceSet) Register(reg prometheus.Registerer) error {
 	if cs.probes != nil {
 		if err := reg.Register(telemetry.NewProbeCollector(cs.probes.Last)); err != nil {
+			return err
+		}
+		if err := reg.Register(telemetry.NewDetailCollector(cs.probes.Last, time.Now)); err != nil {
+			return err
+		}
+	}
+	if cs.dnsbl != nil {
+		if err := reg.Register(telemetry.NewListingCollector(cs.dnsbl.Current)); err != nil {
 			return err
 		}
 	}

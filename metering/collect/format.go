@@ -27,6 +27,8 @@ type ProcessorOptions struct {
 	IsLocal   func(domain string) bool
 	Trusted   metering.TrustedSenders // submitters metered for their envelope sender
 	Bounds    metering.Bounds         // plausibility bounds; zero = the defaults
+	// Skip are mailboxes (normalized) metered nothing: probe accounts.
+	Skip []string
 }
 
 // NewProcessor returns the LineProcessor for a format.
