@@ -148,6 +148,7 @@ func (d *duringCommit) Commit(context.Context, metering.Batch) error {
 func (d *duringCommit) Checkpoint(context.Context, string) (metering.Checkpoint, error) {
 	return metering.Checkpoint{}, metering.Errorf(metering.NotFound, "none")
 }
+
 // Skipped mailboxes (probe accounts) get no counters and no storage.
 func TestRecorderSkipsProbeMailboxes(t *testing.T) {
 	st := &memStore{}
