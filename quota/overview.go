@@ -75,12 +75,14 @@ type MailboxTable struct {
 
 // OverviewColumns are the sort keys besides the counter metrics.
 var OverviewColumns = map[string]func(OverviewRow) float64{
-	"storage":                func(r OverviewRow) float64 { return float64(r.Quota.Storage.Used) },
-	"storage_percent":        func(r OverviewRow) float64 { return r.Quota.Storage.Percent },
-	"messages":               func(r OverviewRow) float64 { return float64(r.Quota.Messages.Used) },
-	"messages_percent":       func(r OverviewRow) float64 { return r.Quota.Messages.Percent },
-	"outbound_percent":       func(r OverviewRow) float64 { return max(r.Quota.OutBytes.Percent, r.Quota.OutRecipients.Percent) },
-	"outbound_month_percent": func(r OverviewRow) float64 { return max(r.Quota.MonthOutBytes.Percent, r.Quota.MonthOutRecipients.Percent) },
+	"storage":          func(r OverviewRow) float64 { return float64(r.Quota.Storage.Used) },
+	"storage_percent":  func(r OverviewRow) float64 { return r.Quota.Storage.Percent },
+	"messages":         func(r OverviewRow) float64 { return float64(r.Quota.Messages.Used) },
+	"messages_percent": func(r OverviewRow) float64 { return r.Quota.Messages.Percent },
+	"outbound_percent": func(r OverviewRow) float64 { return max(r.Quota.OutBytes.Percent, r.Quota.OutRecipients.Percent) },
+	"outbound_month_percent": func(r OverviewRow) float64 {
+		return max(r.Quota.MonthOutBytes.Percent, r.Quota.MonthOutRecipients.Percent)
+	},
 }
 
 // Mailboxes returns a page of the selected active mailboxes, sorted, with

@@ -22,7 +22,7 @@ func NewTrends(traffic metering.TrafficStore, usage metering.UsageStore, now fun
 
 // TrafficInput selects service-wide traffic over time.
 type TrafficInput struct {
-	metering.BucketsInput // default: this UTC month so far, by hour
+	metering.BucketsInput        // default: this UTC month so far, by hour
 	Scope                 string // all (default), hosted or unknown
 }
 
@@ -140,7 +140,7 @@ const MaxTop = 100
 
 // TopInput selects the mailboxes with the most of a counter.
 type TopInput struct {
-	From, To time.Time      // default: this UTC month so far
+	From, To time.Time       // default: this UTC month so far
 	Metric   metering.Metric // a counter; default out_bytes (top senders)
 	Limit    int             // 1..MaxTop; default 10
 }
