@@ -32,7 +32,7 @@ type OverviewInput struct {
 	Domain   string // "" = every domain (of Customer)
 	Search   string // part of the address, any case
 	From, To time.Time
-	Sort     string // an OverviewColumns name or a counter metric; "-" desc, "+" asc; default address
+	Sort     string // an overviewColumns name or a counter metric; "-" desc, "+" asc; default address
 	Order    string // asc or desc; overrides a sort prefix
 	Offset   int
 	Limit    int // 1..MaxOverviewLimit; default 50
@@ -73,8 +73,8 @@ type MailboxTable struct {
 	Fill     Fill
 }
 
-// OverviewColumns are the sort keys besides the counter metrics.
-var OverviewColumns = map[string]func(OverviewRow) float64{
+// overviewColumns are the sort keys besides the counter metrics.
+var overviewColumns = map[string]func(OverviewRow) float64{
 	"storage":          func(r OverviewRow) float64 { return float64(r.Quota.Storage.Used) },
 	"storage_percent":  func(r OverviewRow) float64 { return r.Quota.Storage.Percent },
 	"messages":         func(r OverviewRow) float64 { return float64(r.Quota.Messages.Used) },
@@ -132,7 +132,7 @@ func (in *OverviewInput) validate(now time.Time) (MailboxTable, func(OverviewRow
 	if sortBy == "" {
 		sortBy = "address"
 	}
-	key, ok := OverviewColumns[sortBy]
+	key, ok := overviewColumns[sortBy]
 	if m := metering.Metric(sortBy); !ok && m.IsCounter() {
 		key, ok = func(r OverviewRow) float64 { return float64(r.Usage[m]) }, true
 	}
