@@ -88,7 +88,7 @@ func (a *app) quotaTable(c *gin.Context) {
 
 func quotaTableOut(t quota.MailboxTable, customer, domain string, offset int) quotaTableJSON {
 	out := quotaTableJSON{Customer: customer, Domain: domain, From: rfc3339(t.From), To: rfc3339(t.To), Sort: t.Sort, Order: "asc", Total: t.Total,
-		Fill: fillJSON{t.Fill.Mailboxes, t.Fill.Limited, t.Fill.Over80, t.Fill.Over90, t.Fill.Over100, t.Fill.Deciles[:]},
+		Fill:      fillJSON{t.Fill.Mailboxes, t.Fill.Limited, t.Fill.Over80, t.Fill.Over90, t.Fill.Over100, t.Fill.Deciles[:]},
 		Mailboxes: make([]quotaRowJSON, len(t.Rows))}
 	if t.Desc {
 		out.Order = "desc"
@@ -118,7 +118,7 @@ type estimateJSON struct {
 }
 
 type estimatesJSON struct {
-	Estimates []estimateJSON   `json:"estimates"`
+	Estimates []estimateJSON       `json:"estimates"`
 	Failures  []invoiceFailureJSON `json:"failures"`
 }
 
