@@ -17,9 +17,11 @@ import (
 	"github.com/mailmeter/mailmeter/billing"
 	"github.com/mailmeter/mailmeter/config"
 	"github.com/mailmeter/mailmeter/metering"
+	"github.com/mailmeter/mailmeter/metering/collect"
 	"github.com/mailmeter/mailmeter/policy"
 	"github.com/mailmeter/mailmeter/quota"
 	"github.com/mailmeter/mailmeter/store"
+	"github.com/mailmeter/mailmeter/ui"
 	"github.com/mailmeter/mailmeter/webhook"
 )
 
@@ -301,6 +303,11 @@ func newRouter(c config.Config, log *slog.Logger, s *store.Store, verifier *api.
 		MaxBodyBytes:   c.API.MaxBodyBytes,
 		MaxIngestBytes: c.API.MaxIngestBytes,
 		Registry:       reg,
+		Trends:         quota.NewTrends(s, s, time.Now),
+		Overview:       quota.NewOverview(s, s, view, time.Now),
+		Collectors:     collect.NewHealth(s, cs.Stats, time.Now),
+		Console:        ui.New(ui.Options{FrameOrigins: c.API.CORSOrigins}),
+		CORSOrigins:    c.API.CORSOrigins,
 	}), nil
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/mailmeter/mailmeter/api"
@@ -40,13 +41,16 @@ func authConfig(c config.Config) (api.AuthConfig, error) {
 }
 
 func runToken(_ context.Context, e env, args []string) error {
+	const usage = "token create --role admin|customer|mailbox|service --subject S [--ttl 24h] [--link [--url BASE]]"
 	if len(args) == 0 || args[0] != "create" {
-		return usagef("usage: mailmeter token create --role admin|customer|mailbox|service --subject S [--ttl 24h]")
+		return usagef("usage: mailmeter %s", usage)
 	}
-	f := newFlags("token create", "token create --role admin|customer|mailbox|service --subject S [--ttl 24h]", e)
+	f := newFlags("token create", usage, e)
 	role := f.String("role", "", "admin, customer, mailbox or service (required)")
 	subject := f.String("subject", "", "customer id, mailbox address, or a name for admin and service tokens (required)")
 	ttl := f.Duration("ttl", 24*time.Hour, "how long the token is valid")
+	link := f.Bool("link", false, "print a web console link that signs in with the token (in the URL fragment, never sent to the server)")
+	base := f.String("url", "", "the console's base URL for --link (default http:// and the listen address)")
 	if _, err := f.parse(e, args[1:], 0, 0); err != nil {
 		return err
 	}
@@ -69,6 +73,19 @@ func runToken(_ context.Context, e env, args []string) error {
 	if err != nil {
 		return err
 	}
+	if *link {
+		if *base == "" {
+			*base = "http://" + c.Listen
+		}
+		fmt.Fprintln(e.stdout, consoleLink(*base, tok))
+		return nil
+	}
 	fmt.Fprintln(e.stdout, tok)
 	return nil
+}
+
+// consoleLink is the web console's address signing in with tok: the token
+// rides in the fragment, which browsers never send to the server.
+func consoleLink(base, tok string) string {
+	return strings.TrimRight(base, "/") + "/ui/#token=" + tok
 }
