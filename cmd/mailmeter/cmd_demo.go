@@ -17,6 +17,7 @@ import (
 	"github.com/mailmeter/mailmeter/directory"
 	"github.com/mailmeter/mailmeter/metering"
 	"github.com/mailmeter/mailmeter/metering/loggen"
+	"github.com/mailmeter/mailmeter/quota"
 	"github.com/mailmeter/mailmeter/store"
 )
 
@@ -225,7 +226,13 @@ func (w *demoWorld) directory(ctx context.Context) error {
 		return err
 	}
 	defer s.Close()
-	_, err = directory.NewService(s, time.Now).Import(ctx, rows, nil)
+	if _, err = directory.NewService(s, time.Now).Import(ctx, rows, nil); err != nil {
+		return err
+	}
+	// The plan's limits, so quota bars have something to fill.
+	q := quota.NewService(s, quota.NewView(s, s, time.Now), s, time.Now)
+	_, err = q.SetPlanLimits(ctx, "standard", quota.LimitsInput{StorageSoft: 80 << 10, StorageHard: 100 << 10,
+		OutBytesPerDay: 20 << 20, OutRecipientsPerDay: 2000, OutBytesPerMonth: 400 << 20, OutRecipientsPerMonth: 40000})
 	return err
 }
 

@@ -18,7 +18,7 @@ function fade(hex, a) {
 // the raw value beside it on hover). The container's data-points and
 // data-nonzero say what it holds (tests read them).
 export function timeChart(opts) {
-  const { x, series, format = fmt.count, height = 220, granularity = "hour", yRange } = opts;
+  const { x, series, format = fmt.count, height = 220, granularity = "hour", yRange, log = false } = opts;
   const el = h("div", { class: "chart", dataset: { chart: opts.name || "" } });
   let nonzero = 0;
   for (const s of series) for (const v of s.values) if (v) nonzero++;
@@ -43,16 +43,16 @@ export function timeChart(opts) {
     height,
     cursor: { points: { size: 6 }, drag: { x: false, y: false } },
     legend: { live: true },
-    scales: { x: { time: true }, y: yRange ? { range: yRange } : { range: (u, min, max) => [0, max > 0 ? max * 1.08 : 1] } },
+    scales: { x: { time: true }, y: log ? { distr: 3, log: 10 } : yRange ? { range: yRange } : { range: (u, min, max) => [0, max > 0 ? max * 1.08 : 1] } },
     axes: [
       { stroke: "#667085", grid: { stroke: "#eef0f3" }, ticks: { stroke: "#e3e6eb" } },
-      { stroke: "#667085", grid: { stroke: "#eef0f3" }, ticks: { stroke: "#e3e6eb" }, size: 64, values: (u, vals) => vals.map((v) => format(v)) },
+      { stroke: "#667085", grid: { stroke: "#eef0f3" }, ticks: { stroke: "#e3e6eb" }, size: 84, values: (u, vals) => vals.map((v) => format(v)) },
     ],
     series: [
       { label: "Time", value: (u, ts) => ts === null ? "–" : uPlot.fmtDate(dateFmt)(new Date(ts * 1000)) },
       ...series.map((s) => ({
         label: s.label, stroke: s.color, width: 2, fill: s.fill === false ? undefined : fade(s.color, 0.08),
-        points: { show: x.length < 40 }, value, spanGaps: false,
+        points: { show: x.length < 40 || s.values.filter((v) => v !== null && v !== undefined).length < 3 }, value, spanGaps: false,
       })),
     ],
   };

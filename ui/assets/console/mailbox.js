@@ -44,7 +44,7 @@ function carry(values) {
 }
 
 export function mailboxPage(main, arg, ctx) {
-  const addr = ctx.claims.role === "mailbox" ? ctx.claims.subject : arg;
+  const addr = arg || ctx.claims.subject;
   const r = ctx.range;
   main.append(ctx.head(addr, "Mailbox · " + r.label + " · times in " + r.tz,
     { crumbs: ctx.claims.role === "admin" ? h("a", { href: "#/mailboxes" }, "Mailboxes")

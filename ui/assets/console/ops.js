@@ -61,25 +61,27 @@ function latencyCharts(s) {
   const pick = (dir, key, scale = 1) => s.points.map((p) => p.directions[dir] ? p.directions[dir][key] * scale : null);
   const charts = ["inbound", "outbound"].map((dir) => card((dir === "inbound" ? "Inbound" : "Outbound") + " delivery time",
     dir === "inbound" ? "From arrival to delivery into the mailbox." : "From acceptance to delivery at the remote server.",
-    timeChart({ name: "latency-" + dir, x, granularity: g, format: fmt.ms, series: [
+    timeChart({ name: "latency-" + dir, x, granularity: g, format: fmt.ms, log: true, series: [
       { label: "p50", values: pick(dir, "p50_ms"), color: colors.p50, fill: false },
       { label: "p90", values: pick(dir, "p90_ms"), color: colors.p90, fill: false },
       { label: "p99", values: pick(dir, "p99_ms"), color: colors.p99, fill: false }] })));
-  charts.push(card("Delivered within " + fmt.ms(s.target_ms), "Share of deliveries certainly within the target, per " + g + ".",
+  const within = card("Delivered within " + fmt.ms(s.target_ms), "Share of deliveries certainly within the target, per " + g + ".",
     timeChart({ name: "within", x, granularity: g, yRange: [0, 100], format: (v) => fmt.percent(v), series: [
       { label: "inbound", values: pick("inbound", "within_target", 100), color: colors.in, fill: false },
-      { label: "outbound", values: pick("outbound", "within_target", 100), color: colors.out, fill: false }] })));
-  return h("div", { class: "grid two" }, charts);
+      { label: "outbound", values: pick("outbound", "within_target", 100), color: colors.out, fill: false }] }));
+  return [h("div", { class: "grid two" }, charts), within];
 }
 
 export function deliveryPage(main, _, ctx) {
   const r = ctx.range;
   main.append(ctx.head("Delivery & SLA", "Delivery latency and service availability · " + r.label + " · times in " + r.tz));
-  const lat = h("div", {}), av = h("div", {});
-  main.append(lat, av);
+  const lat = h("div", {}), within = h("div", {}), av = h("div", {});
+  main.append(lat, h("div", { class: "grid two" }, within, av));
   const p = params(r);
   loading(lat, Promise.all([api.get("/v1/latency", { from: p.from, to: p.to }), api.get("/v1/latency/series", p)]), ([total, s]) => {
-    lat.append(latencyTiles(total) || card("Delivery latency", null, empty("No deliveries in this range.")), latencyCharts(s));
+    const [charts, share] = latencyCharts(s);
+    lat.append(latencyTiles(total) || card("Delivery latency", null, empty("No deliveries in this range.")), charts);
+    within.append(share);
   });
   loading(av, sla.load(r), (data) => av.append(sla.availabilityCard(data)));
 }
@@ -101,7 +103,7 @@ export function mailboxesPage(main, _, ctx) {
   const r = ctx.range;
   main.append(ctx.head("Mailboxes", "Every customer's mailboxes, their quota fill and the heaviest users"));
   const tiles = h("div", {}), fill = h("div", {});
-  main.append(tiles, h("div", { class: "grid two" }, fill, h("div", { class: "grid" }, topCard("Top senders", "out_bytes", r), topCard("Top receivers", "in_bytes", r))));
+  main.append(tiles, fill, h("div", { class: "grid two" }, topCard("Top senders", "out_bytes", r), topCard("Top receivers", "in_bytes", r)));
   main.append(quotaTable(r, { sort: "storage_percent", desc: true, title: "All mailboxes", onLoad: (t) => {
     const f = t.fill;
     tiles.append(h("div", { class: "grid tiles" },

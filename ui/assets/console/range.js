@@ -22,7 +22,7 @@ function isoDay(d) {
 export function current() {
   let saved = {};
   try { saved = JSON.parse(sessionStorage.getItem(KEY) || "{}"); } catch { /* default */ }
-  return resolve(saved.key || "7d", saved.from, saved.to);
+  return resolve(saved.key || "today", saved.from, saved.to);
 }
 
 export function choose(key, fromDay, toDay) {

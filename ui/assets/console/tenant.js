@@ -8,10 +8,12 @@ import { params } from "./range.js";
 import * as sla from "./sla.js";
 import { quotaTable } from "./quotas.js";
 
-function customerOf(ctx, arg) { return ctx.claims.role === "customer" ? ctx.claims.subject : arg; }
+// customerOf is the customer a page shows: the one in the route, else a
+// customer caller's own. Another customer's answers 404 from the API.
+function customerOf(ctx, arg) { return arg || (ctx.claims.role === "customer" ? ctx.claims.subject : ""); }
 
 export function customerPage(main, arg, ctx) {
-  const id = customerOf(ctx, arg) || arg;
+  const id = customerOf(ctx, arg);
   const r = ctx.range;
   const head = h("div", {});
   const body = h("div", {});
