@@ -185,6 +185,12 @@ func consoleTour(t *testing.T, db string) {
 	if !strings.Contains(st.Text, "demo-"+last) || strings.Contains(st.Text, "other-") {
 		t.Errorf("the customer's invoices: %.600s", st.Text)
 	}
+	// The PDF download: a file where the server renders PDFs, else a note.
+	eval[any](b, `document.querySelector("td button.btn").click()`)
+	b.wait("the PDF download", `!document.querySelector("td button.btn[disabled]")`)
+	if p := b.takeProblems(); len(p) > 0 {
+		t.Errorf("PDF download: console problems: %q", p)
+	}
 	visit(t, b, dir, "customer-sla", "#/sla")
 	visit(t, b, dir, "customer-mailbox", "#/mailbox/"+mb, "storage")
 	b.viewport(390, 844, true)

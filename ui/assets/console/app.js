@@ -13,7 +13,7 @@ const app = document.getElementById("app");
 const navs = {
   admin: [["traffic", "Traffic", "▤"], ["delivery", "Delivery & SLA", "◷"], ["mailboxes", "Mailboxes", "✉"],
     ["customers", "Customers", "◎"], ["collectors", "Collectors", "⟳"]],
-  customer: [["customer", "Mailboxes", "✉"], ["invoices", "Invoices", "₤"], ["sla", "SLA report", "◷"]],
+  customer: [["customer", "Mailboxes", "✉"], ["invoices", "Invoices", "▦"], ["sla", "SLA report", "◷"]],
   mailbox: [["mailbox", "My mailbox", "✉"]],
 };
 

@@ -58,6 +58,10 @@ export function dateTime(t) { return t ? dt.format(new Date(t)) : "–"; }
 export function date(t) { return t ? d.format(new Date(t)) : "–"; }
 export function month(t) { return t ? mon.format(new Date(t)) : "–"; }
 
+// period names the month of a billing period [from, to), which begins at
+// midnight in the customer's zone, not necessarily the viewer's.
+export function period(from, to) { return month((Date.parse(from) + Date.parse(to)) / 2); }
+
 export function money(minor, currency) {
   if (minor === null || minor === undefined) return "–";
   try {

@@ -60,6 +60,7 @@ export function quotaTable(r, opts = {}) {
         },
       }) : empty(state.search ? "No mailbox matches." : "No mailboxes."));
       body.dataset.rows = String(t.mailboxes.length);
+      if (!body.dataset.renderedAt) body.dataset.renderedAt = String(Math.round(performance.now()));
       body.dataset.total = String(t.total);
     } catch (e) {
       clear(body, errorBox(e));

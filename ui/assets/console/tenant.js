@@ -24,7 +24,7 @@ export function customerPage(main, arg, ctx) {
       { crumbs: ctx.claims.role === "admin" ? h("a", { href: "#/customers" }, "Customers") : null }));
     const tiles = h("div", { class: "grid tiles" }, tile("Domains", fmt.count(domains.length), { raw: domains.length }));
     const e = est.estimates[0];
-    if (e && !e.skipped) tiles.append(tile("Month to date", fmt.money(e.total, e.currency), { raw: e.total, foot: "estimate for " + fmt.month(e.period_from) }));
+    if (e && !e.skipped) tiles.append(tile("Month to date", fmt.money(e.total, e.currency), { raw: e.total, foot: "estimate for " + fmt.period(e.period_from, e.period_to) }));
     body.append(tiles);
     const table_ = quotaTable(r, { customer: id, title: "Mailboxes", onLoad: (t) => {
       tiles.prepend(tile("Mailboxes", fmt.count(t.total), { raw: t.total }));
@@ -69,7 +69,7 @@ export function invoicesPage(main, arg, ctx) {
     invs.sort((a, b) => b.period_from.localeCompare(a.period_from) || a.id.localeCompare(b.id));
     body.append(card(null, null, invs.length ? table([
       { label: "Invoice", render: (i) => h("span", {}, i.number || h("span", { class: "muted" }, "draft"), " ", h("span", { class: "muted mono" }, i.id)) },
-      { label: "Period", render: (i) => fmt.month(i.period_from) },
+      { label: "Period", render: (i) => fmt.period(i.period_from, i.period_to) },
       { label: "Kind", render: (i) => i.kind === "credit_note" ? badge("credit note", "info") : "invoice" },
       { label: "Status", render: (i) => badge(i.status, i.status === "final" ? "ok" : "warning") },
       { label: "Net", num: true, render: (i) => fmt.money(i.net, i.currency) },

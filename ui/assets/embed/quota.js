@@ -18,7 +18,7 @@
 :host { display: block; font: 13px/1.35 system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-serif; color: #1f2937; }
 .mq { display: grid; gap: 9px; }
 .row { display: flex; justify-content: space-between; gap: 8px; margin-bottom: 4px; }
-.label { font-weight: 600; }
+.label { font-weight: 600; white-space: nowrap; }
 .fig { color: #6b7280; font-variant-numeric: tabular-nums; white-space: nowrap; }
 .bar { position: relative; height: 8px; border-radius: 999px; background: #e5e7eb; overflow: hidden; }
 .bar span { position: absolute; inset: 0 auto 0 0; border-radius: 999px; background: #16a34a; }
@@ -35,6 +35,7 @@
     while (v >= 1024 && i < u.length - 1) { v /= 1024; i++; }
     return (i ? v.toFixed(v < 10 ? 1 : 0) : v) + " " + u[i];
   }
+  const n = (v) => new Intl.NumberFormat().format(v);
   function subject(token) {
     try {
       const p = token.split(".")[1].replace(/-/g, "+").replace(/_/g, "/");
@@ -112,11 +113,11 @@
       const parts = [meter("Storage", s.limit_bytes ? bytes(s.used_bytes) + " of " + bytes(s.limit_bytes) : bytes(s.used_bytes),
         s.percent, s.status, !!s.limit_bytes, s.used_bytes + " bytes")];
       if (!this.hasAttribute("compact")) {
-        if (m.limit) parts.push(meter("Messages", m.used + " of " + m.limit, m.percent, m.status, true, m.used + " messages"));
-        for (const [label, x] of [["Sending today", o], ["Sending this month", om]]) {
+        if (m.limit) parts.push(meter("Messages", n(m.used) + " of " + n(m.limit), m.percent, m.status, true, m.used + " messages"));
+        for (const [label, x] of [["Sent today", o], ["Sent this month", om]]) {
           const limited = !!(x.limit_bytes || x.limit_recipients);
           if (!limited) continue;
-          const fig = x.limit_recipients ? x.used_recipients + " of " + x.limit_recipients + " recipients" : bytes(x.used_bytes) + " of " + bytes(x.limit_bytes);
+          const fig = x.limit_bytes ? bytes(x.used_bytes) + " of " + bytes(x.limit_bytes) : n(x.used_recipients) + " of " + n(x.limit_recipients) + " recipients";
           parts.push(meter(label, fig, x.percent, x.status, true, x.used_bytes + " bytes, " + x.used_recipients + " recipients"));
         }
       }
