@@ -30,10 +30,9 @@ type file struct {
 
 // handler serves the embedded console and widget.
 type handler struct {
-	files       map[string]file // by URL path
-	consoleCSP  string
-	embedCSP    string
-	frameOrigin string
+	files      map[string]file // by URL path
+	consoleCSP string
+	embedCSP   string
 }
 
 // New returns the handler of /ui/ (the console) and /embed/ (the quota
