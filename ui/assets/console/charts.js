@@ -8,6 +8,10 @@ export const colors = {
   share: "#4f46e5", storage: "#0ea5e9", messages: "#a855f7",
 };
 
+// byteIncrs are tick steps for byte axes: 1, 2, 5 … of each binary unit.
+const byteIncrs = [];
+for (let k = 0; k < 6; k++) for (const m of [1, 2, 5, 10, 20, 50, 100, 200, 500]) byteIncrs.push(m * 1024 ** k);
+
 function fade(hex, a) {
   const n = parseInt(hex.slice(1), 16);
   return `rgba(${n >> 16}, ${(n >> 8) & 255}, ${n & 255}, ${a})`;
@@ -46,7 +50,8 @@ export function timeChart(opts) {
     scales: { x: { time: true }, y: log ? { distr: 3, log: 10 } : yRange ? { range: yRange } : { range: (u, min, max) => [0, max > 0 ? max * 1.08 : 1] } },
     axes: [
       { stroke: "#667085", grid: { stroke: "#eef0f3" }, ticks: { stroke: "#e3e6eb" } },
-      { stroke: "#667085", grid: { stroke: "#eef0f3" }, ticks: { stroke: "#e3e6eb" }, size: 84, values: (u, vals) => vals.map((v) => format(v)) },
+      { stroke: "#667085", grid: { stroke: "#eef0f3" }, ticks: { stroke: "#e3e6eb" }, size: 84, values: (u, vals) => vals.map((v) => format(v)),
+        incrs: format === fmt.bytes ? byteIncrs : undefined },
     ],
     series: [
       { label: "Time", value: (u, ts) => ts === null ? "–" : uPlot.fmtDate(dateFmt)(new Date(ts * 1000)) },
