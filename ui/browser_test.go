@@ -326,9 +326,11 @@ func (b *browser) requests() (urls, headers []string) {
 	return append([]string(nil), b.urls...), append([]string(nil), b.headers...)
 }
 
+// navigate loads url as a new document (by way of about:blank, so a link
+// that differs from the current page in its fragment alone loads afresh).
 func (b *browser) navigate(url string) {
 	b.t.Helper()
-	if err := chromedp.Do(b.ctx, chromedp.Navigate(url)); err != nil {
+	if err := chromedp.Do(b.ctx, chromedp.Navigate("about:blank"), chromedp.Navigate(url)); err != nil {
 		b.t.Fatalf("navigate %s: %v", url, err)
 	}
 }

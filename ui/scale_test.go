@@ -61,7 +61,6 @@ func TestConsoleTenThousandMailboxes(t *testing.T) {
 		{"customer-big", big},
 		{"admin-mailboxes", d.base + "/ui/#token=" + admin},
 	} {
-		b.navigate("about:blank")
 		b.navigate(c.url)
 		if c.name == "admin-mailboxes" {
 			eval[any](b, `location.hash = "#/mailboxes"`)

@@ -18,13 +18,15 @@ export function customerPage(main, arg, ctx) {
   const head = h("div", {});
   const body = h("div", {});
   main.append(head, body);
-  loading(body, Promise.all([api.get("/v1/customers/" + encodeURIComponent(id)), api.all("/v1/domains", { customer: id }),
-    api.get("/v1/estimates", { customer: id })]), ([c, domains, est]) => {
+  loading(body, Promise.all([api.get("/v1/customers/" + encodeURIComponent(id)), api.all("/v1/domains", { customer: id })]), ([c, domains]) => {
     head.append(ctx.head(c.name, "Customer " + c.id + (c.plan ? " · plan " + c.plan : "") + " · " + c.timezone,
       { crumbs: ctx.claims.role === "admin" ? h("a", { href: "#/customers" }, "Customers") : null }));
     const tiles = h("div", { class: "grid tiles" }, tile("Domains", fmt.count(domains.length), { raw: domains.length }));
-    const e = est.estimates[0];
-    if (e && !e.skipped) tiles.append(tile("Month to date", fmt.money(e.total, e.currency), { raw: e.total, foot: "estimate for " + fmt.period(e.period_from, e.period_to) }));
+    // The estimate prices every mailbox of the month: it comes when ready.
+    api.get("/v1/estimates", { customer: id }).then((est) => {
+      const e = est.estimates[0];
+      if (e && !e.skipped) tiles.append(tile("Month to date", fmt.money(e.total, e.currency), { raw: e.total, foot: "estimate for " + fmt.period(e.period_from, e.period_to) }));
+    }, () => { /* the page works without it */ });
     body.append(tiles);
     const table_ = quotaTable(r, { customer: id, title: "Mailboxes", onLoad: (t) => {
       tiles.prepend(tile("Mailboxes", fmt.count(t.total), { raw: t.total }));
@@ -32,12 +34,11 @@ export function customerPage(main, arg, ctx) {
     } });
     const domainSel = h("select", { "aria-label": "Domain", onchange: (ev) => table_.setDomain(ev.target.value) },
       h("option", { value: "" }, "All domains"), domains.map((d) => h("option", { value: d.domain }, d.domain)));
-    body.append(card("Domains", null, domains.length ? table([
+    table_.querySelector(".table-tools").prepend(domainSel);
+    body.append(table_, card("Domains", null, domains.length ? table([
       { label: "Domain", render: (d) => d.domain },
       { label: "Since", render: (d) => fmt.date(d.created_at) },
     ], domains) : empty("No domains yet.")));
-    table_.querySelector(".table-tools").prepend(domainSel);
-    body.append(table_);
   });
 }
 
