@@ -82,6 +82,13 @@ var textRoutes = []textRoute{
 	{method: "GET", path: "/v1/usage/unknown", query: map[string]string{"from": "2026-11-01T00:00:00Z", "to": "2026-11-10T00:00:00Z", "sort": "rejected_in", "limit": "10"}},
 	{method: "DELETE", path: "/v1/tokens/:jti", params: map[string]string{"jti": "some-token"}},
 	{method: "GET", path: "/v1/customers/:id/invoice-preview", params: map[string]string{"id": "acme"}},
+	{method: "GET", path: "/v1/traffic", query: map[string]string{"from": "2026-11-01T00:00:00Z", "to": "2026-11-10T00:00:00Z", "granularity": "day", "tz": "Europe/Berlin", "scope": "hosted"}},
+	{method: "GET", path: "/v1/latency/series", query: map[string]string{"from": "2026-11-01T00:00:00Z", "granularity": "hour", "tz": "UTC", "domain": "acme.example"}},
+	{method: "GET", path: "/v1/usage/top", query: map[string]string{"metric": "out_bytes", "limit": "10", "from": "2026-11-01T00:00:00Z"}},
+	{method: "GET", path: "/v1/quotas", query: map[string]string{"customer": "acme", "domain": "acme.example", "search": "ali", "sort": "-storage_percent", "limit": "10", "cursor": "YQ"}},
+	{method: "GET", path: "/v1/estimates", query: map[string]string{"customer": "acme"}},
+	{method: "GET", path: "/v1/collectors"},
+	{method: "GET", path: "/v1/sla/blacklists", query: map[string]string{"from": "2026-11-01T00:00:00Z", "to": "2026-11-10T00:00:00Z"}},
 }
 
 // TestControlCharactersRefused sends every /v1 route a control character

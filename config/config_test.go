@@ -62,7 +62,7 @@ func TestValidateNamesKey(t *testing.T) {
 		"policy:\n  over_quota: bounce":                           "policy.over_quota",
 		"quota:\n  warn_at: [80, 0]":                              "quota.warn_at",
 		"policy:\n  in_flight: -1s":                               "policy.in_flight",
-		"probes:\n  - {name: a, kind: http, address: 'x:1'}":      "probes[0].kind",
+		"probes:\n  - {name: a, kind: gopher, address: 'x:1'}":    "probes[0].kind",
 		"probes:\n  - {name: a, kind: smtp, address: x}":          "probes[0].address",
 		"probes:\n  - {kind: smtp, address: 'x:25'}":              "probes[0].name",
 		"probe_interval: 0s":                                      "probe_interval",

@@ -224,9 +224,11 @@ func (d *demo) must(method, path, tok, body string) []byte {
 func (d *demo) cli(args ...string) string {
 	d.t.Helper()
 	cmd := exec.Command(d.bin, append(args, "--config", d.config)...)
-	out, err := cmd.CombinedOutput()
+	var stderr strings.Builder
+	cmd.Stderr = &stderr // token create says the token's id there
+	out, err := cmd.Output()
 	if err != nil {
-		d.t.Fatalf("mailmeter %s: %v\n%s", strings.Join(args, " "), err, out)
+		d.t.Fatalf("mailmeter %s: %v\n%s%s", strings.Join(args, " "), err, out, stderr.String())
 	}
 	return strings.TrimSpace(string(out))
 }
