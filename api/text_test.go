@@ -79,6 +79,8 @@ var textRoutes = []textRoute{
 			"last": 1, "max": 1, "observed_at": hour}},
 		"latency": []any{map[string]any{"hour": hour, "direction": "outbound", "domain": "acme.example", "bucket": 10, "count": 1}}}},
 	{method: "GET", path: "/v1/ingest/sources/*source", params: map[string]string{"source": "mx1:/var/log/mail.log"}},
+	{method: "GET", path: "/v1/usage/unknown", query: map[string]string{"from": "2026-11-01T00:00:00Z", "to": "2026-11-10T00:00:00Z", "sort": "rejected_in", "order": "desc", "limit": "10"}},
+	{method: "DELETE", path: "/v1/tokens/:jti", params: map[string]string{"jti": "0123456789abcdef"}},
 }
 
 // TestControlCharactersRefused sends every /v1 route a control character
