@@ -36,4 +36,3 @@ func TestMigrateTwiceIsNoop(t *testing.T) {
 		}
 	})
 }
-

@@ -150,7 +150,9 @@ func (s *Store) ListMailboxes(_ context.Context, f directory.MailboxFilter, p di
 		}
 		ms = append(ms, m)
 	}
-	slices.SortFunc(ms, func(a, b directory.Mailbox) int { return cmp.Or(cmp.Compare(a.Address, b.Address), cmp.Compare(a.ID, b.ID)) })
+	slices.SortFunc(ms, func(a, b directory.Mailbox) int {
+		return cmp.Or(cmp.Compare(a.Address, b.Address), cmp.Compare(a.ID, b.ID))
+	})
 	return page(ms, func(m directory.Mailbox) string { return m.Address }, p), nil
 }
 
