@@ -183,17 +183,11 @@ func (r *Recorder) Storage(s StorageSample) {
 func (r *Recorder) gauge(s StorageSample, m Metric, v int64) {
 	h := Hour(s.Time)
 	k := gaugeKey{s.Mailbox, s.Folder, m, h.Unix()}
-	g, ok := r.gauges[k]
-	if !ok {
-		g = GaugeDelta{Mailbox: s.Mailbox, Folder: s.Folder, Metric: m, Hour: h, Max: v}
+	obs := GaugeDelta{Mailbox: s.Mailbox, Folder: s.Folder, Metric: m, Hour: h, Last: v, Max: v, ObservedAt: s.Time.UTC()}
+	if g, ok := r.gauges[k]; ok {
+		obs = g.Merge(obs)
 	}
-	if !s.Time.Before(g.ObservedAt) {
-		g.Last, g.ObservedAt = v, s.Time.UTC()
-	}
-	if v > g.Max {
-		g.Max = v
-	}
-	r.gauges[k] = g
+	r.gauges[k] = obs
 }
 
 // Pending returns the number of events recorded since the last flush.
@@ -389,18 +383,10 @@ func (r *Recorder) merge(o *pending) []Anomaly {
 		}
 	}
 	for k, g := range o.gauges {
-		cur, ok := r.gauges[k]
-		if !ok {
-			r.gauges[k] = g
-			continue
+		if cur, ok := r.gauges[k]; ok {
+			g = g.Merge(cur) // cur was observed after g was taken
 		}
-		if g.ObservedAt.After(cur.ObservedAt) {
-			cur.Last, cur.ObservedAt = g.Last, g.ObservedAt
-		}
-		if g.Max > cur.Max {
-			cur.Max = g.Max
-		}
-		r.gauges[k] = cur
+		r.gauges[k] = g
 	}
 	r.events += o.events
 	return lost
