@@ -21,16 +21,8 @@ func eachStore(t *testing.T, fn func(t *testing.T, s directory.Store)) {
 	storetest.Each(t, func(t *testing.T, s *store.Store) { fn(t, s) })
 }
 
-func seed(t *testing.T, svc *directory.Service) {
-	t.Helper()
-	ctx := context.Background()
-	if _, err := svc.AddCustomer(ctx, directory.CustomerInput{ID: "acme", Name: "Acme", Currency: "eur", Timezone: "Europe/Berlin", Plan: "basic"}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := svc.AddDomain(ctx, directory.DomainInput{Name: "Acme.Example", CustomerID: "acme"}); err != nil {
-		t.Fatal(err)
-	}
-}
+// seed gives the store the customer acme owning acme.example.
+func seed(t *testing.T, svc *directory.Service) { directorytest.Seed(t, svc) }
 
 func TestDirectoryCreateListRemove(t *testing.T) {
 	eachStore(t, func(t *testing.T, s directory.Store) {

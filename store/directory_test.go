@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/mailmeter/mailmeter/directory"
+	"github.com/mailmeter/mailmeter/directory/directorytest"
 	"github.com/mailmeter/mailmeter/metering"
 	"github.com/mailmeter/mailmeter/store"
 	"github.com/mailmeter/mailmeter/store/storetest"
@@ -17,16 +18,8 @@ var t0 = time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
 
 func clock() time.Time { return t0 }
 
-func seed(t *testing.T, svc *directory.Service) {
-	t.Helper()
-	ctx := context.Background()
-	if _, err := svc.AddCustomer(ctx, directory.CustomerInput{ID: "acme", Name: "Acme", Currency: "eur", Timezone: "Europe/Berlin", Plan: "basic"}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := svc.AddDomain(ctx, directory.DomainInput{Name: "Acme.Example", CustomerID: "acme"}); err != nil {
-		t.Fatal(err)
-	}
-}
+// seed gives the store the customer acme owning acme.example.
+func seed(t *testing.T, svc *directory.Service) { directorytest.Seed(t, svc) }
 
 // Eight goroutines writing at once must not see "database is locked".
 func TestConcurrentWriters(t *testing.T) {
