@@ -64,7 +64,10 @@ func TestCrossCheckPostfix(t *testing.T) {
 		}
 		t.Run(fmt.Sprint(seed), func(t *testing.T) {
 			out, tr := gen(t, loggen.Postfix, cfg)
-			p := postfix.NewProcessor(postfix.Options{YearRef: cfg.Start, Location: time.UTC})
+			p, err := postfix.NewProcessor(postfix.Options{YearRef: cfg.Start, Location: time.UTC})
+			if err != nil {
+				t.Fatal(err)
+			}
 			compare(t, tr, process(p, out))
 		})
 	}
@@ -96,7 +99,11 @@ func TestCrossCheckExtremes(t *testing.T) {
 			cfg.Messages = 600
 			tweak(&cfg)
 			out, tr := gen(t, loggen.Postfix, cfg)
-			compare(t, tr, process(postfix.NewProcessor(postfix.Options{YearRef: cfg.Start, Location: time.UTC}), out))
+			p, err := postfix.NewProcessor(postfix.Options{YearRef: cfg.Start, Location: time.UTC})
+			if err != nil {
+				t.Fatal(err)
+			}
+			compare(t, tr, process(p, out))
 			for _, list := range []bool{true, false} {
 				cfg.EximRecipients = list
 				out, tr = gen(t, loggen.Exim, cfg)
