@@ -13,8 +13,8 @@ import (
 	"time"
 
 	"github.com/mailmeter/mailmeter/directory"
+	"github.com/mailmeter/mailmeter/internal/loggen"
 	"github.com/mailmeter/mailmeter/metering"
-	"github.com/mailmeter/mailmeter/metering/loggen"
 	"github.com/mailmeter/mailmeter/store"
 )
 

@@ -5,11 +5,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mailmeter/mailmeter/metering/loggen"
+	"github.com/mailmeter/mailmeter/internal/loggen"
 	"github.com/mailmeter/mailmeter/metering/postfix"
 )
 
-// BenchmarkProcessorLoggen measures the Processor on a log from metering/loggen
+// BenchmarkProcessorLoggen measures the Processor on a log from internal/loggen
 // (default traffic mix, 30,000 messages).
 func BenchmarkProcessorLoggen(b *testing.B) {
 	cfg := loggen.DefaultConfig()

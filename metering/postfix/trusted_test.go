@@ -8,8 +8,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/mailmeter/mailmeter/internal/loggen"
 	"github.com/mailmeter/mailmeter/metering"
-	"github.com/mailmeter/mailmeter/metering/loggen"
 	"github.com/mailmeter/mailmeter/metering/postfix"
 )
 

@@ -3,7 +3,7 @@
 // The cross-check feeds generated logs through the real Postfix and Exim
 // processors and compares their totals to the ground truth. It is behind a
 // build tag so that work in progress on the parsers never breaks this
-// package's tests: go test -tags crosscheck ./metering/loggen
+// package's tests: go test -tags crosscheck ./internal/loggen
 package loggen_test
 
 import (
@@ -14,9 +14,9 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/mailmeter/mailmeter/internal/loggen"
 	"github.com/mailmeter/mailmeter/metering"
 	"github.com/mailmeter/mailmeter/metering/exim"
-	"github.com/mailmeter/mailmeter/metering/loggen"
 	"github.com/mailmeter/mailmeter/metering/postfix"
 )
 
