@@ -1,4 +1,4 @@
-package ingestclient
+package ingest
 
 import (
 	"bytes"
@@ -15,7 +15,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/mailmeter/mailmeter/ingestwire"
 	"github.com/mailmeter/mailmeter/metering"
 )
 
@@ -95,7 +94,7 @@ func (c *Client) Commit(ctx context.Context, b metering.Batch) error {
 	if err != nil {
 		return err
 	}
-	body, err := json.Marshal(ingestwire.FromBatch(b, from))
+	body, err := json.Marshal(FromBatch(b, from))
 	if err != nil {
 		return fmt.Errorf("encode batch of %s: %w", source, err)
 	}
@@ -134,14 +133,14 @@ func (c *Client) Checkpoint(ctx context.Context, source string) (metering.Checkp
 	if err != nil {
 		return metering.Checkpoint{}, err
 	}
-	var w checkpointJSON
+	var w Checkpoint
 	if err := json.Unmarshal(body, &w); err != nil {
 		return metering.Checkpoint{}, fmt.Errorf("decode checkpoint of %s: %w", source, err)
 	}
 	c.mu.Lock()
 	c.offsets[source] = w.Offset
 	c.mu.Unlock()
-	return metering.Checkpoint{Source: w.Source, Seq: w.Seq, Offset: w.Offset, Position: w.Position, State: w.State, UpdatedAt: w.UpdatedAt}, nil
+	return w.Checkpoint(), nil
 }
 
 // do sends a request, retrying network errors and 5xx answers with
@@ -192,6 +191,16 @@ func (c *Client) once(ctx context.Context, method, path string, body []byte) (ou
 		return nil, true, problemError(resp.StatusCode, out)
 	}
 	return nil, false, problemError(resp.StatusCode, out)
+}
+
+// problemJSON is what the client reads of a problem+json answer.
+type problemJSON struct {
+	Type   string `json:"type"`
+	Status int    `json:"status"`
+	Detail string `json:"detail"`
+	Errors []struct {
+		Field string `json:"field"`
+	} `json:"errors"`
 }
 
 // problemError turns a problem+json answer into a domain error.
