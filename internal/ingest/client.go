@@ -15,6 +15,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/mailmeter/mailmeter/internal/periodic"
 	"github.com/mailmeter/mailmeter/metering"
 )
 
@@ -24,7 +25,7 @@ type Options struct {
 	InitialBackoff time.Duration                                    // default 200 ms
 	MaxBackoff     time.Duration                                    // default 30 s
 	MaxAttempts    int                                              // 0 = retry until the context ends
-	Sleep          func(ctx context.Context, d time.Duration) error // default: a timer; tests pass a fake
+	Sleep          func(ctx context.Context, d time.Duration) error // default periodic.Sleep; tests pass a fake
 	Log            *slog.Logger
 }
 
@@ -60,24 +61,13 @@ func New(pushURL, token string, opts Options) (*Client, error) {
 		opts.MaxBackoff = 30 * time.Second
 	}
 	if opts.Sleep == nil {
-		opts.Sleep = sleep
+		opts.Sleep = periodic.Sleep
 	}
 	if opts.Log == nil {
 		opts.Log = slog.New(slog.DiscardHandler)
 	}
 	base := strings.TrimSuffix(strings.TrimSuffix(u.String(), "/"), "/v1/ingest")
 	return &Client{base: base, token: token, opts: opts, offsets: map[string]int64{}}, nil
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }
 
 // Commit implements metering.Committer: it pushes the batch as the range

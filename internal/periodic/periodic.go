@@ -70,6 +70,18 @@ func Follow(ctx context.Context, tick <-chan time.Time, changes <-chan struct{},
 	}
 }
 
+// Sleep waits d or until ctx ends, and then returns ctx's error.
+func Sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
 // report passes err to onErr unless it is nil, onErr is nil or ctx has
 // ended.
 func report(ctx context.Context, err error, onErr func(error)) {

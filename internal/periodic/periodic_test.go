@@ -175,3 +175,14 @@ func TestSignalFolds(t *testing.T) {
 		t.Errorf("%d pending, want 1", len(s))
 	}
 }
+
+func TestSleep(t *testing.T) {
+	if err := periodic.Sleep(context.Background(), time.Millisecond); err != nil {
+		t.Errorf("Sleep of 1ms: %v", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := periodic.Sleep(ctx, time.Hour); !errors.Is(err, context.Canceled) {
+		t.Errorf("Sleep with an ended context: %v, want context.Canceled at once", err)
+	}
+}
