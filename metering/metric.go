@@ -6,7 +6,7 @@ import "time"
 type Metric string
 
 // Counter metrics, summed per mailbox and hour. Their exact definitions are in
-// ARCHITECTURE.md ("Metrics, per mailbox and hour").
+// docs/metering-rules.md.
 const (
 	InMessages    Metric = "in_messages"    // final deliveries into the mailbox
 	InBytes       Metric = "in_bytes"       // size of the delivered copies

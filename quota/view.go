@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/mailmeter/mailmeter/directory"
+	"github.com/mailmeter/mailmeter/internal/periodic"
 	"github.com/mailmeter/mailmeter/metering"
 )
 
@@ -269,19 +270,11 @@ func (v *View) isOver(mailbox string) bool {
 	return Measure(v.usage[mailbox].StorageBytes, l.StorageSoft, l.StorageHard).Status == Over
 }
 
-// Run refreshes the view on every tick until ctx ends, reporting errors to
-// onErr (which may be nil).
-func (v *View) Run(ctx context.Context, tick <-chan time.Time, onErr func(error)) {
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-tick:
-			if err := v.Refresh(ctx); err != nil && onErr != nil {
-				onErr(err)
-			}
-		}
-	}
+// Follow refreshes the view on every tick and after every value from
+// changes (another process committed usage or limits), at most once a
+// second, until ctx ends, reporting errors to onErr (which may be nil).
+func (v *View) Follow(ctx context.Context, tick <-chan time.Time, changes <-chan struct{}, onErr func(error)) {
+	periodic.Follow(ctx, tick, changes, time.Second, v.Refresh, onErr)
 }
 
 // Apply adds a committed batch: the newest mailbox-total storage gauges and

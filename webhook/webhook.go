@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/mailmeter/mailmeter/internal/periodic"
 )
 
 // Event is one queued event.
@@ -171,14 +173,8 @@ func (s *Sender) post(ctx context.Context, e Event) error {
 // Run delivers due events on every tick until ctx ends, reporting errors
 // to onErr.
 func (s *Sender) Run(ctx context.Context, tick <-chan time.Time, onErr func(error)) {
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-tick:
-			if _, _, err := s.DeliverDue(ctx); err != nil && ctx.Err() == nil && onErr != nil {
-				onErr(err)
-			}
-		}
-	}
+	periodic.Run(ctx, tick, func(ctx context.Context) error {
+		_, _, err := s.DeliverDue(ctx)
+		return err
+	}, onErr)
 }

@@ -15,8 +15,8 @@ import (
 	"github.com/mailmeter/mailmeter/api"
 	"github.com/mailmeter/mailmeter/config"
 	"github.com/mailmeter/mailmeter/directory"
+	"github.com/mailmeter/mailmeter/internal/loggen"
 	"github.com/mailmeter/mailmeter/metering"
-	"github.com/mailmeter/mailmeter/metering/loggen"
 	"github.com/mailmeter/mailmeter/quota"
 	"github.com/mailmeter/mailmeter/store"
 )

@@ -16,6 +16,7 @@ import (
 	"github.com/mailmeter/mailmeter/api"
 	"github.com/mailmeter/mailmeter/billing"
 	"github.com/mailmeter/mailmeter/config"
+	"github.com/mailmeter/mailmeter/internal/periodic"
 	"github.com/mailmeter/mailmeter/metering"
 	"github.com/mailmeter/mailmeter/metering/collect"
 	"github.com/mailmeter/mailmeter/metering/probe"
@@ -27,7 +28,7 @@ import (
 	"github.com/mailmeter/mailmeter/webhook"
 )
 
-func runServe(ctx context.Context, e env, args []string) error {
+func runServe(ctx context.Context, e env, args []string) (err error) {
 	f := newFlags("serve", "serve [--listen HOST:PORT] [--policy-listen HOST:PORT|unix:PATH] [--dev]", e)
 	listen := f.String("listen", "", "address to serve on (env MAILMETER_LISTEN; default 127.0.0.1:8080)")
 	policyListen := f.String("policy-listen", "", "also answer Postfix's check_policy_service (quota at SMTP time) on HOST:PORT or unix:PATH (env MAILMETER_POLICY_LISTEN; default off)")
@@ -76,27 +77,34 @@ func runServe(ctx context.Context, e env, args []string) error {
 		return err
 	}
 	defer s.Close()
-	// Everything below stops when ctx ends or serving fails.
+	// Everything below runs in bg and stops when ctx ends or serving fails;
+	// this deferred stop is the one way out, and waits for all of it.
 	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
+	bg := &background{cancel: cancel}
+	defer func() {
+		if berr := bg.stop(); err == nil {
+			err = berr
+		}
+	}()
 	// Collectors configured here (logs:, maildirs:) run in this process and
 	// feed the quota view as they commit.
-	view, err := newQuotaView(ctx, s, log, *refresh)
+	view, err := newQuotaView(ctx, bg, s, log, *refresh)
 	if err != nil {
 		return err
 	}
-	revs, err := startRevocations(ctx, s, time.Duration(c.Auth.MaxTTL), log, *tokenRefresh)
+	revs, err := startRevocations(ctx, bg, s, time.Duration(c.Auth.MaxTTL), log, *tokenRefresh)
 	if err != nil {
 		return err
 	}
 	cs, err := startCollectors(ctx, c, s, view.Apply, log)
+	if cs != nil {
+		bg.wait(cs.Wait)
+	}
 	if err != nil {
 		return err
 	}
 	reg := prometheus.NewRegistry()
-	if err := startAlerts(ctx, c, s, view, log, *alertEvery, reg); err != nil {
-		cancel()
-		cs.Wait()
+	if err := startAlerts(ctx, bg, c, s, view, log, *alertEvery, reg); err != nil {
 		return err
 	}
 	router, err := newRouter(c, log, s, verifier, revs, view, cs, reg)
@@ -105,23 +113,11 @@ func runServe(ctx context.Context, e env, args []string) error {
 	}
 	waitPolicy, err := startPolicy(ctx, c, log, view, reg)
 	if err != nil {
-		cancel()
-		cs.Wait()
 		return err
 	}
-	waitMetrics := startMetrics(ctx, c, log, reg, cancel)
-	err = serveHTTP(ctx, log, c.Listen, router, httpTimeouts(c))
-	cancel()
-	if merr := waitMetrics(); err == nil {
-		err = merr
-	}
-	if perr := waitPolicy(); err == nil {
-		err = perr
-	}
-	if cerr := cs.Wait(); err == nil {
-		err = cerr
-	}
-	return err
+	bg.wait(waitPolicy)
+	bg.wait(startMetrics(ctx, c, log, reg, cancel))
+	return serveHTTP(ctx, log, c.Listen, router, httpTimeouts(c))
 }
 
 // webhookInterval is how often queued webhook events are sent.
@@ -129,42 +125,28 @@ const webhookInterval = 2 * time.Second
 
 // startAlerts runs the quota threshold warnings until ctx ends: crossings
 // are logged and, with quota.webhook_url, queued and posted.
-func startAlerts(ctx context.Context, c config.Config, s *store.Store, view *quota.View, log *slog.Logger, every time.Duration, reg prometheus.Registerer) error {
+func startAlerts(ctx context.Context, bg *background, c config.Config, s *store.Store, view *quota.View, log *slog.Logger, every time.Duration, reg prometheus.Registerer) error {
 	hook := c.Quota.WebhookURL != ""
 	a := quota.NewAlerter(view, s, c.Quota.WarnAt, hook, log.With("component", "quota"), time.Now)
-	onErr := func(what string) func(error) {
-		return func(err error) { log.Warn(what, "err", err) }
-	}
-	go runEvery(every, func(tick <-chan time.Time) { a.Run(ctx, tick, onErr("quota threshold check failed")) })
+	bg.every(every, func(tick <-chan time.Time) { a.Run(ctx, tick, warn(log, "quota threshold check failed")) })
 	// Grace starts are shared through the store, so every process (and a
 	// restarted one) ends a grace at the same moment.
-	go runEvery(every, func(tick <-chan time.Time) {
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-tick:
-				if err := view.SyncGrace(ctx); err != nil && ctx.Err() == nil {
-					log.Warn("quota grace sync failed", "err", err)
-				}
-			}
-		}
+	bg.every(every, func(tick <-chan time.Time) {
+		periodic.Run(ctx, tick, view.SyncGrace, warn(log, "quota grace sync failed"))
 	})
 	if hook {
 		snd := webhook.NewSender(c.Quota.WebhookURL, []byte(c.Quota.WebhookSecret), s, log.With("component", "webhook"), time.Now)
 		if err := snd.Register(reg); err != nil {
 			return err
 		}
-		go runEvery(webhookInterval, func(tick <-chan time.Time) { snd.Run(ctx, tick, onErr("webhook delivery failed")) })
+		bg.every(webhookInterval, func(tick <-chan time.Time) { snd.Run(ctx, tick, warn(log, "webhook delivery failed")) })
 	}
 	return nil
 }
 
-// runEvery calls run with a ticker's channel and stops the ticker after.
-func runEvery(every time.Duration, run func(<-chan time.Time)) {
-	t := time.NewTicker(every)
-	defer t.Stop()
-	run(t.C)
+// warn returns an onErr that logs what failed as a warning.
+func warn(log *slog.Logger, what string) func(error) {
+	return func(err error) { log.Warn(what, "err", err) }
 }
 
 // startPolicy starts the policy server when policy.listen is set; the
@@ -225,74 +207,36 @@ func listenPolicy(addr string) (net.Listener, error) {
 	return ln, nil
 }
 
-// newQuotaView loads the in-memory quota view and reloads it from the
-// store every refresh until ctx ends, so usage committed by other processes
-// (collectors, API replicas) shows up; on PostgreSQL also as soon as they
-// commit (LISTEN/NOTIFY), at most once a second.
-func newQuotaView(ctx context.Context, s *store.Store, log *slog.Logger, refresh time.Duration) (*quota.View, error) {
+// newQuotaView loads the in-memory quota view and keeps it current (see
+// follow): usage committed by other processes (collectors, API replicas)
+// shows up.
+func newQuotaView(ctx context.Context, bg *background, s *store.Store, log *slog.Logger, refresh time.Duration) (*quota.View, error) {
 	view := quota.NewView(s, s, time.Now)
-	if err := view.Refresh(ctx); err != nil {
+	if err := follow(ctx, bg, view, refresh, s.ListenQuota, log, "quota view refresh failed"); err != nil {
 		return nil, err
 	}
-	reload := make(chan time.Time, 1)
-	poke := func() {
-		select {
-		case reload <- time.Now():
-		default: // a reload is pending already
-		}
-	}
-	ticker := time.NewTicker(refresh)
-	go func() {
-		defer ticker.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-ticker.C:
-				poke()
-			}
-		}
-	}()
-	if s.Dialect() == store.Postgres {
-		go s.ListenQuota(ctx, log, poke)
-	}
-	go view.Run(ctx, paced(ctx, reload, time.Second), func(err error) { log.Warn("quota view refresh failed", "err", err) })
 	return view, nil
 }
 
-// paced passes on signals from in at most once per gap; signals arriving
-// meanwhile are folded into the next.
-func paced(ctx context.Context, in <-chan time.Time, gap time.Duration) <-chan time.Time {
-	out := make(chan time.Time)
-	go func() {
-		var last time.Time
-		for {
-			var t time.Time
-			select {
-			case <-ctx.Done():
-				return
-			case t = <-in:
-			}
-			if wait := gap - time.Since(last); wait > 0 {
-				select {
-				case <-ctx.Done():
-					return
-				case <-time.After(wait):
-				}
-			}
-			select {
-			case <-in: // folded into this one
-			default:
-			}
-			select {
-			case <-ctx.Done():
-				return
-			case out <- t:
-			}
-			last = time.Now()
-		}
-	}()
-	return out
+// follower is state held in memory and reloaded from the database: the
+// quota view, the revoked token ids.
+type follower interface {
+	Refresh(ctx context.Context) error
+	Follow(ctx context.Context, tick <-chan time.Time, changes <-chan struct{}, onErr func(error))
+}
+
+// follow loads f and keeps it current in bg until ctx ends: reloaded every
+// refresh and, on PostgreSQL, after every change listen announces
+// (LISTEN/NOTIFY; on SQLite listen returns at once), at most once a second.
+func follow(ctx context.Context, bg *background, f follower, refresh time.Duration,
+	listen func(context.Context, *slog.Logger, func()) error, log *slog.Logger, failed string) error {
+	if err := f.Refresh(ctx); err != nil {
+		return err
+	}
+	changes := periodic.NewSignal()
+	bg.Go(func() { listen(ctx, log, changes.Notify) })
+	bg.every(refresh, func(tick <-chan time.Time) { f.Follow(ctx, tick, changes, warn(log, failed)) })
+	return nil
 }
 
 // newRouter builds the API over the store and the quota view, with the

@@ -15,6 +15,7 @@ import (
 
 	"github.com/mailmeter/mailmeter/api"
 	"github.com/mailmeter/mailmeter/config"
+	"github.com/mailmeter/mailmeter/internal/periodic"
 	"github.com/mailmeter/mailmeter/metering"
 	"github.com/mailmeter/mailmeter/metering/collect"
 	"github.com/mailmeter/mailmeter/metering/maildir"
@@ -110,7 +111,7 @@ func startCollectors(ctx context.Context, c config.Config, committer metering.Co
 	}
 	cs.maildirs = ws
 	if err := cs.startProbes(ctx, c, committer, log); err != nil {
-		return nil, err
+		return cs, err // with the Maildir watchers started: wait for them
 	}
 	for _, src := range srcs {
 		r := collect.NewRunner(src, committer, onCommit, log, time.Now)
@@ -152,9 +153,9 @@ func (cs *sourceSet) startProbes(ctx context.Context, c config.Config, committer
 	}
 	cs.probes = probe.NewRunner(targets, committer, log.With("component", "probe"), time.Now)
 	cs.wg.Go(func() {
-		t := time.NewTicker(time.Duration(c.ProbeInterval))
-		defer t.Stop()
-		cs.probes.Run(ctx, t.C, func(err error) { log.Warn("probe results not stored; kept for the next round", "err", err) })
+		periodic.Every(time.Duration(c.ProbeInterval), func(tick <-chan time.Time) {
+			cs.probes.Run(ctx, tick, warn(log, "probe results not stored; kept for the next round"))
+		})
 	})
 	return nil
 }

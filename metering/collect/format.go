@@ -37,16 +37,13 @@ func NewProcessor(format string, o ProcessorOptions) (metering.LineProcessor, er
 	if loc == nil {
 		loc = time.Local
 	}
+	opts := metering.LogOptions{Location: loc, YearRef: o.YearRef, Delimiter: o.Delimiter, NoDelimiter: o.Delimiter == "",
+		MaxAge: o.MaxAge, IsLocal: o.IsLocal, Trusted: o.Trusted, Bounds: o.Bounds}
 	switch format {
 	case FormatPostfix:
-		delim := o.Delimiter
-		if delim == "" {
-			delim = "\x00" // never in an address: disables stripping
-		}
-		return postfix.NewProcessor(postfix.Options{YearRef: o.YearRef, Location: loc, Delimiter: delim, MaxAge: o.MaxAge, IsLocal: o.IsLocal, Trusted: o.Trusted, Bounds: o.Bounds}), nil
+		return postfix.NewProcessor(opts)
 	case FormatExim:
-		return exim.NewProcessor(exim.Options{Location: loc, Delimiter: o.Delimiter, NoDelimiter: o.Delimiter == "",
-			MaxAge: o.MaxAge, IsLocal: o.IsLocal, YearReference: o.YearRef, Trusted: o.Trusted, Bounds: o.Bounds})
+		return exim.NewProcessor(opts)
 	}
 	return nil, metering.FieldError("format", "unknown log format %q: want postfix or exim", format)
 }

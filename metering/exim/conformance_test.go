@@ -83,7 +83,7 @@ func TestFixtureProcessor(t *testing.T) {
 	files, _ := filepath.Glob(filepath.Join(fixtures(t), "exim", "*.log"))
 	for _, f := range files {
 		t.Run(filepath.Base(f), func(t *testing.T) {
-			p := newProcessor(t, exim.Options{YearReference: time.Date(2024, 12, 31, 0, 0, 0, 0, time.UTC)})
+			p := newProcessor(t, exim.Options{YearRef: time.Date(2024, 12, 31, 0, 0, 0, 0, time.UTC)})
 			lines := readLines(t, f)
 			s := run(t, p, lines)
 			st := p.Stats()

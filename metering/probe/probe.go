@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/mailmeter/mailmeter/internal/periodic"
 	"github.com/mailmeter/mailmeter/metering"
 )
 
@@ -137,14 +138,5 @@ func (r *Runner) Last() map[string]Result {
 // beside the prober (or the prober's own process) get an interval to come
 // up before they count as down.
 func (r *Runner) Run(ctx context.Context, tick <-chan time.Time, onErr func(error)) {
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-tick:
-		}
-		if err := r.Round(ctx); err != nil && ctx.Err() == nil && onErr != nil {
-			onErr(err)
-		}
-	}
+	periodic.Run(ctx, tick, r.Round, onErr)
 }

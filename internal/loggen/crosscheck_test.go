@@ -3,7 +3,7 @@
 // The cross-check feeds generated logs through the real Postfix and Exim
 // processors and compares their totals to the ground truth. It is behind a
 // build tag so that work in progress on the parsers never breaks this
-// package's tests: go test -tags crosscheck ./metering/loggen
+// package's tests: go test -tags crosscheck ./internal/loggen
 package loggen_test
 
 import (
@@ -14,9 +14,9 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/mailmeter/mailmeter/internal/loggen"
 	"github.com/mailmeter/mailmeter/metering"
 	"github.com/mailmeter/mailmeter/metering/exim"
-	"github.com/mailmeter/mailmeter/metering/loggen"
 	"github.com/mailmeter/mailmeter/metering/postfix"
 )
 
@@ -64,7 +64,10 @@ func TestCrossCheckPostfix(t *testing.T) {
 		}
 		t.Run(fmt.Sprint(seed), func(t *testing.T) {
 			out, tr := gen(t, loggen.Postfix, cfg)
-			p := postfix.NewProcessor(postfix.Options{YearRef: cfg.Start, Location: time.UTC})
+			p, err := postfix.NewProcessor(postfix.Options{YearRef: cfg.Start, Location: time.UTC})
+			if err != nil {
+				t.Fatal(err)
+			}
 			compare(t, tr, process(p, out))
 		})
 	}
@@ -96,7 +99,11 @@ func TestCrossCheckExtremes(t *testing.T) {
 			cfg.Messages = 600
 			tweak(&cfg)
 			out, tr := gen(t, loggen.Postfix, cfg)
-			compare(t, tr, process(postfix.NewProcessor(postfix.Options{YearRef: cfg.Start, Location: time.UTC}), out))
+			p, err := postfix.NewProcessor(postfix.Options{YearRef: cfg.Start, Location: time.UTC})
+			if err != nil {
+				t.Fatal(err)
+			}
+			compare(t, tr, process(p, out))
 			for _, list := range []bool{true, false} {
 				cfg.EximRecipients = list
 				out, tr = gen(t, loggen.Exim, cfg)

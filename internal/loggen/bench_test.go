@@ -4,7 +4,7 @@ import (
 	"io"
 	"testing"
 
-	"github.com/mailmeter/mailmeter/metering/loggen"
+	"github.com/mailmeter/mailmeter/internal/loggen"
 )
 
 // benchmark generates about 100 MB per iteration and reports MB/s.

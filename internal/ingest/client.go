@@ -1,4 +1,4 @@
-package ingestclient
+package ingest
 
 import (
 	"bytes"
@@ -15,7 +15,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/mailmeter/mailmeter/ingestwire"
+	"github.com/mailmeter/mailmeter/internal/periodic"
 	"github.com/mailmeter/mailmeter/metering"
 )
 
@@ -25,7 +25,7 @@ type Options struct {
 	InitialBackoff time.Duration                                    // default 200 ms
 	MaxBackoff     time.Duration                                    // default 30 s
 	MaxAttempts    int                                              // 0 = retry until the context ends
-	Sleep          func(ctx context.Context, d time.Duration) error // default: a timer; tests pass a fake
+	Sleep          func(ctx context.Context, d time.Duration) error // default periodic.Sleep; tests pass a fake
 	Log            *slog.Logger
 }
 
@@ -61,24 +61,13 @@ func New(pushURL, token string, opts Options) (*Client, error) {
 		opts.MaxBackoff = 30 * time.Second
 	}
 	if opts.Sleep == nil {
-		opts.Sleep = sleep
+		opts.Sleep = periodic.Sleep
 	}
 	if opts.Log == nil {
 		opts.Log = slog.New(slog.DiscardHandler)
 	}
 	base := strings.TrimSuffix(strings.TrimSuffix(u.String(), "/"), "/v1/ingest")
 	return &Client{base: base, token: token, opts: opts, offsets: map[string]int64{}}, nil
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }
 
 // Commit implements metering.Committer: it pushes the batch as the range
@@ -95,7 +84,7 @@ func (c *Client) Commit(ctx context.Context, b metering.Batch) error {
 	if err != nil {
 		return err
 	}
-	body, err := json.Marshal(ingestwire.FromBatch(b, from))
+	body, err := json.Marshal(FromBatch(b, from))
 	if err != nil {
 		return fmt.Errorf("encode batch of %s: %w", source, err)
 	}
@@ -134,14 +123,14 @@ func (c *Client) Checkpoint(ctx context.Context, source string) (metering.Checkp
 	if err != nil {
 		return metering.Checkpoint{}, err
 	}
-	var w checkpointJSON
+	var w Checkpoint
 	if err := json.Unmarshal(body, &w); err != nil {
 		return metering.Checkpoint{}, fmt.Errorf("decode checkpoint of %s: %w", source, err)
 	}
 	c.mu.Lock()
 	c.offsets[source] = w.Offset
 	c.mu.Unlock()
-	return metering.Checkpoint{Source: w.Source, Seq: w.Seq, Offset: w.Offset, Position: w.Position, State: w.State, UpdatedAt: w.UpdatedAt}, nil
+	return w.Checkpoint(), nil
 }
 
 // do sends a request, retrying network errors and 5xx answers with
@@ -192,6 +181,16 @@ func (c *Client) once(ctx context.Context, method, path string, body []byte) (ou
 		return nil, true, problemError(resp.StatusCode, out)
 	}
 	return nil, false, problemError(resp.StatusCode, out)
+}
+
+// problemJSON is what the client reads of a problem+json answer.
+type problemJSON struct {
+	Type   string `json:"type"`
+	Status int    `json:"status"`
+	Detail string `json:"detail"`
+	Errors []struct {
+		Field string `json:"field"`
+	} `json:"errors"`
 }
 
 // problemError turns a problem+json answer into a domain error.

@@ -1,4 +1,4 @@
-package ingestwire_test
+package ingest_test
 
 import (
 	"bytes"
@@ -8,7 +8,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/mailmeter/mailmeter/ingestwire"
+	"github.com/mailmeter/mailmeter/internal/ingest"
 	"github.com/mailmeter/mailmeter/metering"
 )
 
@@ -21,11 +21,11 @@ func TestRoundTrip(t *testing.T) {
 		Gauges:     []metering.GaugeDelta{{Mailbox: "a@x.example", Folder: "Sent", Metric: metering.StorageBytes, Hour: h, Last: 5, Max: 9, ObservedAt: h.Add(time.Minute)}},
 		Latency:    []metering.LatencyDelta{{Hour: h, Direction: metering.Inbound, Domain: "x.example", Bucket: 40, Count: 3}},
 	}
-	raw, err := json.Marshal(ingestwire.FromBatch(b, 4000))
+	raw, err := json.Marshal(ingest.FromBatch(b, 4000))
 	if err != nil {
 		t.Fatal(err)
 	}
-	in, err := ingestwire.Decode(bytes.NewReader(raw))
+	in, err := ingest.Decode(bytes.NewReader(raw))
 	if err != nil {
 		t.Fatal(err)
 	}

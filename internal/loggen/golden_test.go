@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mailmeter/mailmeter/metering/loggen"
+	"github.com/mailmeter/mailmeter/internal/loggen"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata")

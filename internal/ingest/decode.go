@@ -1,4 +1,4 @@
-package ingestwire
+package ingest
 
 import (
 	"encoding/base64"

@@ -1,4 +1,4 @@
-package ingestclient_test
+package ingest_test
 
 import (
 	"context"
@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/mailmeter/mailmeter/api"
-	"github.com/mailmeter/mailmeter/ingestclient"
+	"github.com/mailmeter/mailmeter/internal/ingest"
 	"github.com/mailmeter/mailmeter/metering"
 	"github.com/mailmeter/mailmeter/store"
 	"github.com/mailmeter/mailmeter/store/storetest"
@@ -97,7 +97,7 @@ func TestPushExactlyOnce(t *testing.T) {
 		ctx := context.Background()
 		srv := newServer(t, s)
 		var sl sleeps
-		c, err := ingestclient.New(srv.URL+"/v1/ingest", serviceToken(t), ingestclient.Options{Sleep: sl.sleep})
+		c, err := ingest.New(srv.URL+"/v1/ingest", serviceToken(t), ingest.Options{Sleep: sl.sleep})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -118,12 +118,12 @@ func TestPushExactlyOnce(t *testing.T) {
 		}
 		// A restarted collector (new client) resumes from the API's checkpoint
 		// and replays its last batch, whose ack it never saw.
-		c2, _ := ingestclient.New(srv.URL, serviceToken(t), ingestclient.Options{Sleep: sl.sleep})
+		c2, _ := ingest.New(srv.URL, serviceToken(t), ingest.Options{Sleep: sl.sleep})
 		cp, err := c2.Checkpoint(ctx, src)
 		if err != nil || cp.Seq != 2 || cp.Offset != 250 || string(cp.State) != "st" {
 			t.Fatalf("checkpoint %+v, %v", cp, err)
 		}
-		c3, _ := ingestclient.New(srv.URL, serviceToken(t), ingestclient.Options{Sleep: sl.sleep})
+		c3, _ := ingest.New(srv.URL, serviceToken(t), ingest.Options{Sleep: sl.sleep})
 		if err := c3.Commit(ctx, batch(src, 1, 100, 7)); err != nil {
 			t.Fatalf("replayed first batch: %v", err)
 		}
@@ -134,7 +134,7 @@ func TestPushExactlyOnce(t *testing.T) {
 			t.Fatal(err)
 		}
 		// A client that never saw the source asks the API where it stands.
-		c4, _ := ingestclient.New(srv.URL, serviceToken(t), ingestclient.Options{Sleep: sl.sleep})
+		c4, _ := ingest.New(srv.URL, serviceToken(t), ingest.Options{Sleep: sl.sleep})
 		if err := c4.Commit(ctx, batch(src, 4, 400, 1)); err != nil {
 			t.Fatal(err)
 		}
@@ -155,11 +155,11 @@ func TestPushFailures(t *testing.T) {
 	srv := newServer(t, s)
 	ctx := context.Background()
 	t.Run("gap is a conflict", func(t *testing.T) {
-		c, _ := ingestclient.New(srv.URL, serviceToken(t), ingestclient.Options{})
+		c, _ := ingest.New(srv.URL, serviceToken(t), ingest.Options{})
 		if err := c.Commit(ctx, batch("g", 1, 10, 1)); err != nil {
 			t.Fatal(err)
 		}
-		c2, _ := ingestclient.New(srv.URL, serviceToken(t), ingestclient.Options{})
+		c2, _ := ingest.New(srv.URL, serviceToken(t), ingest.Options{})
 		if _, err := c2.Checkpoint(ctx, "g"); err != nil {
 			t.Fatal(err)
 		}
@@ -174,7 +174,7 @@ func TestPushFailures(t *testing.T) {
 	})
 	t.Run("bad token is not retried", func(t *testing.T) {
 		var sl sleeps
-		c, _ := ingestclient.New(srv.URL, "not-a-token", ingestclient.Options{Sleep: sl.sleep})
+		c, _ := ingest.New(srv.URL, "not-a-token", ingest.Options{Sleep: sl.sleep})
 		if err := c.Commit(ctx, batch("u", 1, 10, 1)); metering.KindOf(err) != metering.Unauthorized || len(sl.d) != 0 {
 			t.Errorf("bad token: %v after %d retries", err, len(sl.d))
 		}
@@ -183,7 +183,7 @@ func TestPushFailures(t *testing.T) {
 		dead := httptest.NewServer(http.NotFoundHandler())
 		dead.Close()
 		var sl sleeps
-		c, _ := ingestclient.New(dead.URL, serviceToken(t), ingestclient.Options{Sleep: sl.sleep, MaxAttempts: 4})
+		c, _ := ingest.New(dead.URL, serviceToken(t), ingest.Options{Sleep: sl.sleep, MaxAttempts: 4})
 		if err := c.Commit(ctx, batch("d", 1, 10, 1)); metering.KindOf(err) != metering.Unavailable || len(sl.d) != 3 {
 			t.Errorf("dead API: %v after %d waits", err, len(sl.d))
 		}
@@ -193,7 +193,7 @@ func TestPushFailures(t *testing.T) {
 		defer srv.failures.Store(0)
 		cctx, cancel := context.WithCancel(ctx)
 		n := 0
-		c, _ := ingestclient.New(srv.URL, serviceToken(t), ingestclient.Options{Sleep: func(context.Context, time.Duration) error {
+		c, _ := ingest.New(srv.URL, serviceToken(t), ingest.Options{Sleep: func(context.Context, time.Duration) error {
 			if n++; n == 5 {
 				cancel()
 			}
@@ -204,7 +204,7 @@ func TestPushFailures(t *testing.T) {
 		}
 	})
 	for _, u := range []string{"ftp://x", "nohost", ""} {
-		if _, err := ingestclient.New(u, "t", ingestclient.Options{}); err == nil {
+		if _, err := ingest.New(u, "t", ingest.Options{}); err == nil {
 			t.Errorf("New(%q) accepted", u)
 		}
 	}
@@ -220,7 +220,7 @@ func TestPushBigBatches(t *testing.T) {
 	for i := range 20000 {
 		big.Counters = append(big.Counters, metering.CounterDelta{Mailbox: fmt.Sprintf("u%05d@acme.example", i), Metric: metering.OutBytes, Hour: t0, Value: 1})
 	}
-	c, _ := ingestclient.New(newServer(t, s).URL, serviceToken(t), ingestclient.Options{})
+	c, _ := ingest.New(newServer(t, s).URL, serviceToken(t), ingest.Options{})
 	if err := c.Commit(ctx, big); err != nil {
 		t.Fatalf("a batch of 20,000 counters (over 1 MiB of JSON): %v", err)
 	}
@@ -229,7 +229,7 @@ func TestPushBigBatches(t *testing.T) {
 		Ingest: metering.NewIngester(s, nil), MaxIngestBytes: 4096}))
 	defer small.Close()
 	var sl sleeps
-	c, _ = ingestclient.New(small.URL, serviceToken(t), ingestclient.Options{Sleep: sl.sleep})
+	c, _ = ingest.New(small.URL, serviceToken(t), ingest.Options{Sleep: sl.sleep})
 	big.Checkpoint.Source = "big2"
 	err := c.Commit(ctx, big)
 	if metering.KindOf(err) != metering.Invalid || !strings.Contains(err.Error(), "raise api.max_ingest_bytes") || len(sl.d) != 0 {

@@ -1,7 +1,4 @@
-// Package ingestwire is the JSON form of POST /v1/ingest (see
-// openapi/openapi.yaml), shared by the API that receives batches and the
-// client that pushes them, so the two cannot drift apart.
-package ingestwire
+package ingest
 
 import (
 	"time"

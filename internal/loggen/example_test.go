@@ -6,8 +6,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mailmeter/mailmeter/internal/loggen"
 	"github.com/mailmeter/mailmeter/metering"
-	"github.com/mailmeter/mailmeter/metering/loggen"
 )
 
 // A small Exim mainlog across New Year, and what a correct parser must

@@ -1,4 +1,4 @@
-package ingestwire_test
+package ingest_test
 
 import (
 	"encoding/json"
@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/mailmeter/mailmeter/ingestwire"
+	"github.com/mailmeter/mailmeter/internal/ingest"
 	"github.com/mailmeter/mailmeter/metering"
 )
 
@@ -41,7 +41,7 @@ func TestDecodeErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := ingestwire.Decode(strings.NewReader(tt.body))
+			_, err := ingest.Decode(strings.NewReader(tt.body))
 			switch {
 			case err == nil:
 				t.Fatal("accepted")
@@ -58,7 +58,7 @@ func TestDecodeErrors(t *testing.T) {
 func TestDecodeEntries(t *testing.T) {
 	body := `{"source":"s","seq":2,"from_offset":10,"to_offset":20,"latency":null,"counters":[` +
 		goodCounter + `,` + strings.Replace(goodCounter, "42", "7", 1) + `]}`
-	in, err := ingestwire.Decode(strings.NewReader(body))
+	in, err := ingest.Decode(strings.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -81,7 +81,7 @@ func FuzzDecode(f *testing.F) {
 	f.Add(`{"latency":[{"hour":"2026-11-28T10:00:00Z","direction":"inbound","domain":"x.example","bucket":40,"count":3}],"position":"e30="}`)
 	f.Add(`{"counters":[{"hour":"\u0000"}]}`)
 	f.Fuzz(func(t *testing.T, body string) {
-		in, err := ingestwire.Decode(strings.NewReader(body))
+		in, err := ingest.Decode(strings.NewReader(body))
 		if err != nil {
 			return
 		}

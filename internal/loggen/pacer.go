@@ -5,6 +5,8 @@ import (
 	"context"
 	"io"
 	"time"
+
+	"github.com/mailmeter/mailmeter/internal/periodic"
 )
 
 // Pacer passes lines on to w at a steady rate, one Write per line so a
@@ -53,14 +55,7 @@ func (p *Pacer) Write(b []byte) (int, error) {
 	return done, nil
 }
 
-// SleepContext waits for d or until ctx is done.
+// SleepContext waits for d or until ctx is done (periodic.Sleep).
 func SleepContext(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
+	return periodic.Sleep(ctx, d)
 }

@@ -10,8 +10,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/mailmeter/mailmeter/internal/loggen"
 	"github.com/mailmeter/mailmeter/metering"
-	"github.com/mailmeter/mailmeter/metering/loggen"
 )
 
 type genFunc func(io.Writer, loggen.Config) (loggen.Truth, error)
