@@ -144,7 +144,9 @@ func (s *Service) Incidents(ctx context.Context, q WindowQuery) ([]Incident, err
 }
 
 // DeleteIncident deletes an incident; NotFound if there is none.
-func (s *Service) DeleteIncident(ctx context.Context, id int64) error { return s.store.DeleteIncident(ctx, id) }
+func (s *Service) DeleteIncident(ctx context.Context, id int64) error {
+	return s.store.DeleteIncident(ctx, id)
+}
 
 // AddMaintenance records a maintenance window.
 func (s *Service) AddMaintenance(ctx context.Context, in MaintenanceInput) (Maintenance, error) {

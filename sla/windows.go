@@ -136,6 +136,8 @@ func Qualify(ws []Maintenance, p Policy, loc *time.Location) []MaintenanceOutcom
 		notice, length := w.Start.Sub(w.Announced), w.End.Sub(w.Start)
 		o := MaintenanceOutcome{Maintenance: w}
 		switch {
+		case notice < 0:
+			o.Why = fmt.Sprintf("counted: announced %s after its start; the SLA asks for %s ahead", human(-notice), human(p.MaintenanceNotice))
 		case notice < p.MaintenanceNotice:
 			o.Why = fmt.Sprintf("counted: announced %s before its start; the SLA asks for %s", human(notice), human(p.MaintenanceNotice))
 		case used[year]+length > p.MaintenanceCap:
