@@ -1,8 +1,8 @@
 // Package probe measures service availability: at an interval it checks
 // each configured service the way a client would (SMTP greeting and EHLO,
 // IMAP and POP3 greetings and logout, or a bare TCP connect) and records
-// attempts and successes per probe and hour, the evidence SLA credits are
-// computed from.
+// every check with its time (the evidence the sla package computes each
+// service's minutes from) and attempts and successes per probe and hour.
 package probe
 
 import (
@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -202,7 +203,8 @@ type Committer interface {
 	Commit(ctx context.Context, b metering.Batch) error
 }
 
-// Runner checks its targets every interval and commits the results.
+// Runner checks its targets every interval and commits the results: every
+// check with its time, and checks and successes per probe and hour.
 // Results a commit could not store are kept and sent with the next round.
 type Runner struct {
 	targets []Target
@@ -212,6 +214,7 @@ type Runner struct {
 
 	mu      sync.Mutex
 	pending map[key]*metering.AvailabilityDelta
+	checks  []metering.ProbeCheck // not stored yet, in the order made
 	last    map[string]Result
 }
 
@@ -272,11 +275,12 @@ func (r *Runner) record(res Result) {
 	if res.Up {
 		d.Successes++
 	}
+	r.checks = append(r.checks, metering.ProbeCheck{Probe: res.Probe, At: res.At, Up: res.Up, Latency: res.Latency, Error: res.Err})
 }
 
 func (r *Runner) flush(ctx context.Context) error {
 	r.mu.Lock()
-	b := metering.Batch{}
+	b := metering.Batch{Checks: slices.Clone(r.checks)}
 	for _, d := range r.pending {
 		b.Availability = append(b.Availability, *d)
 	}
@@ -288,6 +292,7 @@ func (r *Runner) flush(ctx context.Context) error {
 		return fmt.Errorf("store probe results: %w", err)
 	}
 	r.mu.Lock()
+	r.checks = r.checks[len(b.Checks):] // checks made meanwhile stay
 	for _, d := range b.Availability {
 		k := key{d.Probe, d.Hour.Unix()}
 		if p := r.pending[k]; p != nil {
