@@ -40,13 +40,33 @@ func Text(r Record) []string {
 		fmt.Sprintf("%-86s %12s", "Tax", inv.Tax),
 		fmt.Sprintf("%-86s %12s", "Total "+inv.Currency, inv.Total))
 	if r.Kind != KindCreditNote {
-		ev := inv.Evidence
-		out = append(out, "",
-			fmt.Sprintf("Measured service: availability %s%% (%d of %d probe checks); %s%% of %d deliveries within %s.",
-				ppm(ev.AvailabilityPPM), ev.Successes, ev.Checks, ppm(ev.LatencySharePPM), ev.Deliveries, ev.LatencyTarget))
+		out = append(out, "")
+		out = append(out, evidenceText(inv.Evidence, inv.Period.From.Location())...)
 	}
 	if !r.FinalizedAt.IsZero() {
 		out = append(out, "Issued "+r.FinalizedAt.Format(time.RFC3339))
+	}
+	return out
+}
+
+// evidenceText prints the measured service: the lowest covered service's
+// uptime and the latency share, then each covered service with its
+// downtime intervals (times in loc). Invoices computed before services
+// were measured by the minute show their probe checks instead.
+func evidenceText(ev Evidence, loc *time.Location) []string {
+	if len(ev.Services) == 0 && ev.Checks > 0 {
+		return []string{fmt.Sprintf("Measured service: availability %s%% (%d of %d probe checks); %s%% of %d deliveries within %s.",
+			ppm(ev.AvailabilityPPM), ev.Successes, ev.Checks, ppm(ev.LatencySharePPM), ev.Deliveries, ev.LatencyTarget)}
+	}
+	out := []string{fmt.Sprintf("Measured service: availability %s%% (the lowest of %d covered services, by the minute); %s%% of %d deliveries within %s.",
+		ppm(ev.AvailabilityPPM), len(ev.Services), ppm(ev.LatencySharePPM), ev.Deliveries, ev.LatencyTarget)}
+	for _, s := range ev.Services {
+		out = append(out, fmt.Sprintf("  %s: uptime %s%% (target %s%%), %d min down, %d min unknown; credit %s%%",
+			s.Service, ppm(s.UptimePPM), ppm(s.TargetPPM), s.DowntimeMinutes, s.UnknownMinutes, bp(s.CreditBP)))
+		for _, o := range s.Downtime {
+			out = append(out, fmt.Sprintf("    down %s to %s, %d min (%s)",
+				o.Start.In(loc).Format("2006-01-02 15:04 MST"), o.End.In(loc).Format("2006-01-02 15:04 MST"), o.Minutes, o.Cause))
+		}
 	}
 	return out
 }

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/mailmeter/mailmeter/billing"
+	"github.com/mailmeter/mailmeter/sla"
 )
 
 func record(lines int) billing.Record {
@@ -79,5 +80,34 @@ func TestWriteCSV(t *testing.T) {
 	lines := strings.Split(strings.TrimSpace(b.String()), "\n")
 	if len(lines) != 1+2+3 || !strings.HasPrefix(lines[1], "acme-2026-11,2026-000001,acme,fee,u0@acme.example,") || lines[5] != "acme-2026-11,2026-000001,acme,total,,,954,EUR" {
 		t.Errorf("csv:\n%s", b.String())
+	}
+}
+
+// The printed evidence lists each covered service with its uptime and its
+// downtime intervals in the customer's zone; invoices stored before the
+// services were measured by the minute still print their probe checks.
+func TestTextEvidence(t *testing.T) {
+	berlin, _ := time.LoadLocation("Europe/Berlin")
+	r := record(1)
+	r.Invoice.Period = billing.Month(2026, time.November, berlin)
+	r.Invoice.Evidence = billing.Evidence{AvailabilityPPM: 998009, LatencySharePPM: 850000, Deliveries: 1000, LatencyTarget: time.Minute,
+		CreditService: "smtp", Services: []sla.ServiceCredit{
+			{Service: "imap", UptimePPM: 1_000_000, TargetPPM: 999000, Met: true, Downtime: []sla.Outage{}},
+			{Service: "smtp", UptimePPM: 998009, TargetPPM: 999000, CreditBP: 1000, DowntimeMinutes: 86, UnknownMinutes: 3, Downtime: []sla.Outage{
+				{Start: time.Date(2026, 11, 7, 2, 0, 0, 0, time.UTC), End: time.Date(2026, 11, 7, 3, 26, 0, 0, time.UTC), Minutes: 86, Cause: sla.CauseBoth}}},
+		}}
+	text := strings.Join(billing.Text(r), "\n")
+	for _, want := range []string{
+		"Measured service: availability 99.801% (the lowest of 2 covered services, by the minute); 85.000% of 1000 deliveries within 1m0s.",
+		"  imap: uptime 100.000% (target 99.900%), 0 min down, 0 min unknown; credit 0.00%",
+		"  smtp: uptime 99.801% (target 99.900%), 86 min down, 3 min unknown; credit 10.00%",
+		"    down 2026-11-07 03:00 CET to 2026-11-07 04:26 CET, 86 min (probe+incident)",
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("missing %q in\n%s", want, text)
+		}
+	}
+	if old := strings.Join(billing.Text(record(1)), "\n"); !strings.Contains(old, "availability 99.800% (9980 of 10000 probe checks)") {
+		t.Errorf("an older invoice's evidence:\n%s", old)
 	}
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/mailmeter/mailmeter/directory"
 	"github.com/mailmeter/mailmeter/metering"
+	"github.com/mailmeter/mailmeter/sla"
 )
 
 // Sources are where a run reads usage.
@@ -16,6 +17,16 @@ type Sources struct {
 	Directory directory.Store
 	Usage     metering.UsageStore
 	Series    metering.SeriesStore
+	// Levels measures the services' minutes; nil = no service measured
+	// (no availability credit).
+	Levels Levels
+}
+
+// Levels measures services over a period (sla.Service does).
+type Levels interface {
+	// Figures returns every service's figures over [from, to), times in
+	// from's zone.
+	Figures(ctx context.Context, from, to time.Time) ([]sla.Figures, error)
 }
 
 // Runner computes invoices of a period and keeps them as drafts.
@@ -297,15 +308,16 @@ func (r *Runner) gather(ctx context.Context, c directory.Customer, plan Plan, pe
 		in.Service.Checks += p.Attempts
 		in.Service.Successes += p.Successes
 	}
+	if r.src.Levels != nil {
+		if in.Service.Figures, err = r.src.Levels.Figures(ctx, per.From, per.To); err != nil {
+			return in, err
+		}
+	}
 	hs, err := r.src.Usage.Latency(ctx, metering.LatencyQuery{From: per.From, To: per.To})
 	if err != nil {
 		return in, err
 	}
-	for _, h := range hs {
-		lo, _ := h.CountWithin(plan.SLA.LatencyTarget)
-		in.Service.Deliveries += h.Total
-		in.Service.DeliveredWithin += lo
-	}
+	in.Service.Deliveries, in.Service.DeliveredWithin = sla.DeliveriesWithin(hs, plan.SLA.LatencyTarget)
 	return in, nil
 }
 

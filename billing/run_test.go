@@ -9,6 +9,7 @@ import (
 	"github.com/mailmeter/mailmeter/billing"
 	"github.com/mailmeter/mailmeter/directory"
 	"github.com/mailmeter/mailmeter/metering"
+	"github.com/mailmeter/mailmeter/sla"
 	"github.com/mailmeter/mailmeter/store"
 	"github.com/mailmeter/mailmeter/store/storetest"
 )
@@ -66,10 +67,22 @@ func TestRunnerMonth(t *testing.T) {
 				{Probe: "smtp", Hour: d(10, 7, 3), Attempts: 1000, Successes: 0}, // October
 			},
 		}
+		// Checks every ten minutes all November; smtp is down for 90
+		// minutes (99.79 %: the 10 % tier), imap never.
+		outage := d(11, 7, 3)
+		for at := d(11, 1, 0).Add(20 * time.Second); at.Before(d(12, 1, 0)); at = at.Add(10 * time.Minute) {
+			down := !at.Before(outage) && at.Before(outage.Add(90*time.Minute))
+			b.Checks = append(b.Checks, metering.ProbeCheck{Probe: "smtp", At: at, Up: !down}, metering.ProbeCheck{Probe: "imap", At: at, Up: true})
+		}
 		if err := s.Commit(ctx, b); err != nil {
 			t.Fatal(err)
 		}
-		r, err := billing.NewRunner(billing.Sources{Directory: s, Usage: s, Series: s}, s, []billing.Plan{plan()}, clock)
+		levels, err := sla.NewService(sla.Deps{Store: s, Policy: sla.DefaultPolicy(10 * time.Minute), Now: clock,
+			Services: sla.ServicesOf(nil, []string{"smtp", "imap"})})
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := billing.NewRunner(billing.Sources{Directory: s, Usage: s, Series: s, Levels: levels}, s, []billing.Plan{plan()}, clock)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -86,6 +99,13 @@ func TestRunnerMonth(t *testing.T) {
 		rec, err := s.GetInvoice(ctx, "acme-2026-11")
 		if err != nil || rec.Status != billing.Draft || rec.Invoice.Credit != 138 || rec.Invoice.Evidence.Checks != 10000 || rec.Invoice.Evidence.DeliveredWithin != 850 {
 			t.Fatalf("stored draft = %+v, %v", rec, err)
+		}
+		// The stored evidence names the service and its downtime.
+		ev := rec.Invoice.Evidence
+		if ev.CreditService != "smtp" || ev.AvailabilityPPM != (43200-90)*1_000_000/43200 || len(ev.Services) != 2 ||
+			ev.Services[1].Service != "smtp" || len(ev.Services[1].Downtime) != 1 || !ev.Services[1].Downtime[0].Start.Equal(outage) ||
+			ev.Services[1].Downtime[0].Minutes != 90 {
+			t.Errorf("stored evidence %+v", ev)
 		}
 
 		// Again: recomputed in place, one invoice per customer and month.

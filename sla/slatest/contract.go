@@ -21,10 +21,10 @@ func Contract(t *testing.T, s sla.Store, add func(cs ...sla.Check)) {
 		if _, ok, err := s.FirstCheck(ctx, []string{"mx1"}); ok || err != nil {
 			t.Errorf("first check of an empty store: %v, %v", ok, err)
 		}
-		add(sla.Check{"mx1", at(60), false}, sla.Check{"mx1", at(0), true}, sla.Check{"mx2", at(30), true}, sla.Check{"other", at(-60), true})
-		add(sla.Check{"mx1", at(120).Add(250 * time.Millisecond), true})
+		add(sla.Check{Target: "mx1", At: at(60), Up: false}, sla.Check{Target: "mx1", At: at(0), Up: true}, sla.Check{Target: "mx2", At: at(30), Up: true}, sla.Check{Target: "other", At: at(-60), Up: true})
+		add(sla.Check{Target: "mx1", At: at(120).Add(250 * time.Millisecond), Up: true})
 		got, err := s.Checks(ctx, []string{"mx1", "mx2"}, at(0), at(120).Add(251*time.Millisecond))
-		want := []sla.Check{{"mx1", at(0), true}, {"mx2", at(30), true}, {"mx1", at(60), false}, {"mx1", at(120).Add(250 * time.Millisecond), true}}
+		want := []sla.Check{{Target: "mx1", At: at(0), Up: true}, {Target: "mx2", At: at(30), Up: true}, {Target: "mx1", At: at(60), Up: false}, {Target: "mx1", At: at(120).Add(250 * time.Millisecond), Up: true}}
 		if diff := cmp.Diff(want, got); err != nil || diff != "" {
 			t.Errorf("checks (-want +got):\n%s %v", diff, err)
 		}
