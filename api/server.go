@@ -16,6 +16,7 @@ import (
 	"github.com/mailmeter/mailmeter/openapi"
 	"github.com/mailmeter/mailmeter/policy"
 	"github.com/mailmeter/mailmeter/quota"
+	"github.com/mailmeter/mailmeter/sla"
 )
 
 // Health is what readiness needs to know about the database.
@@ -53,7 +54,8 @@ type Deps struct {
 	Policy       *policy.Decider // GET /v1/quota/check
 	Billing      *billing.Runner // POST /v1/invoices/run
 	Invoices     *billing.Invoices
-	MaxBodyBytes int64 // default DefaultMaxBodyBytes
+	SLA          *sla.Service // /v1/sla/…
+	MaxBodyBytes int64        // default DefaultMaxBodyBytes
 	// MaxIngestBytes bounds POST /v1/ingest bodies; default
 	// DefaultMaxIngestBytes.
 	MaxIngestBytes int64
@@ -143,6 +145,7 @@ func (a *app) routes(v1 *gin.RouterGroup) {
 
 	v1.POST("/ingest", a.allow(ingest), a.ingest)
 	v1.GET("/ingest/sources/*source", a.allow(ingest), a.sourceCheckpoint)
+	a.slaRoutes(v1)
 }
 
 func (a *app) readyz(c *gin.Context) {

@@ -18,7 +18,7 @@ type Listing struct {
 	Listed  time.Time `json:"listed"`  // first seen listed
 	// Delisted is when it was first seen no longer listed; nil = still
 	// listed.
-	Delisted *time.Time `json:"delisted"`
+	Delisted *time.Time `json:"delisted,omitempty"`
 }
 
 // Blacklists reads blacklist listings. Errors are *metering.Error values.

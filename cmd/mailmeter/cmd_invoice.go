@@ -11,6 +11,7 @@ import (
 	"github.com/mailmeter/mailmeter/billing"
 	"github.com/mailmeter/mailmeter/config"
 	"github.com/mailmeter/mailmeter/directory"
+	"github.com/mailmeter/mailmeter/sla"
 	"github.com/mailmeter/mailmeter/store"
 )
 
@@ -22,10 +23,22 @@ func plans(c config.Config) ([]billing.Plan, error) {
 		bp := billing.Plan{Name: p.Name, Currency: p.Currency, MonthlyFee: billing.Money(p.MonthlyFee),
 			IncludedStorage: p.IncludedStorage, StoragePerGBMonth: billing.Money(p.StoragePerGBMonth),
 			IncludedTransfer: p.IncludedTransfer, TransferPerGB: billing.Money(p.TransferPerGB), TaxBasisPoints: p.TaxBP,
-			SLA: billing.SLA{AvailabilityTargetPPM: s.AvailabilityPPM, LatencyTarget: time.Duration(s.LatencyTarget),
+			SLA: billing.SLA{LatencyTarget: time.Duration(s.LatencyTarget),
 				LatencySharePPM: s.LatencySharePPM, LatencyCreditBP: s.LatencyCreditBP, CapBP: s.CapBP}}
-		for _, t := range s.Tiers {
-			bp.SLA.Tiers = append(bp.SLA.Tiers, billing.CreditTier{BelowPPM: t.BelowPPM, CreditBP: t.CreditBP})
+		all, err := serviceTerms(config.ServiceSLA{Preset: s.Preset, AvailabilityPPM: s.AvailabilityPPM, Tiers: s.Tiers})
+		if err != nil {
+			return nil, fmt.Errorf("invalid config: billing.plans[%d] (%s).sla: %w", i, p.Name, err)
+		}
+		bp.SLA.AvailabilityTargetPPM, bp.SLA.Tiers = all.TargetPPM, all.Tiers
+		for j, sv := range s.Services {
+			t, err := serviceTerms(sv)
+			if err != nil {
+				return nil, fmt.Errorf("invalid config: billing.plans[%d] (%s).sla.services[%d]: %w", i, p.Name, j, err)
+			}
+			if sv.Service == "" {
+				return nil, fmt.Errorf("invalid config: billing.plans[%d] (%s).sla.services[%d].service: required", i, p.Name, j)
+			}
+			bp.SLA.Services = append(bp.SLA.Services, t)
 		}
 		if err := bp.Validate(); err != nil {
 			return nil, fmt.Errorf("invalid config: billing.plans[%d] (%s): %w", i, p.Name, err)
@@ -33,6 +46,29 @@ func plans(c config.Config) ([]billing.Plan, error) {
 		out[i] = bp
 	}
 	return out, nil
+}
+
+// serviceTerms are a service's configured terms: a preset's, with the
+// target and tiers given replacing its own.
+func serviceTerms(sv config.ServiceSLA) (sla.ServiceTerms, error) {
+	t := sla.ServiceTerms{Service: sv.Service}
+	if sv.Preset != "" {
+		p, err := sla.Preset(sv.Preset)
+		if err != nil {
+			return t, err
+		}
+		t.TargetPPM, t.Tiers = p.TargetPPM, p.Tiers
+	}
+	if sv.AvailabilityPPM != 0 {
+		t.TargetPPM = sv.AvailabilityPPM
+	}
+	if len(sv.Tiers) > 0 {
+		t.Tiers = nil
+		for _, tier := range sv.Tiers {
+			t.Tiers = append(t.Tiers, sla.Tier{BelowPPM: tier.BelowPPM, CreditBP: tier.CreditBP})
+		}
+	}
+	return t, nil
 }
 
 func runInvoice(ctx context.Context, e env, args []string) error {
@@ -148,7 +184,11 @@ func withBilling(ctx context.Context, e env, f *cmdFlags, fn func(config.Config,
 		if err != nil {
 			return err
 		}
-		r, err := billing.NewRunner(billing.Sources{Directory: s, Usage: s, Series: s}, s, ps, time.Now)
+		levels, err := newSLA(c, s, ps)
+		if err != nil {
+			return fmt.Errorf("invalid config: %w", err)
+		}
+		r, err := billing.NewRunner(billing.Sources{Directory: s, Usage: s, Series: s, Levels: levels}, s, ps, time.Now)
 		if err != nil {
 			return err
 		}

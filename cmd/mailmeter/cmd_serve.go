@@ -275,7 +275,11 @@ func newRouter(c config.Config, log *slog.Logger, s *store.Store, verifier *api.
 	if err != nil {
 		return nil, err
 	}
-	runner, err := billing.NewRunner(billing.Sources{Directory: s, Usage: s, Series: s}, s, ps, time.Now)
+	levels, err := newSLA(c, s, ps)
+	if err != nil {
+		return nil, fmt.Errorf("invalid config: %w", err)
+	}
+	runner, err := billing.NewRunner(billing.Sources{Directory: s, Usage: s, Series: s, Levels: levels}, s, ps, time.Now)
 	if err != nil {
 		return nil, err
 	}
@@ -298,6 +302,7 @@ func newRouter(c config.Config, log *slog.Logger, s *store.Store, verifier *api.
 		Policy:         newDecider(c, view),
 		Billing:        runner,
 		Invoices:       billing.NewInvoices(s, time.Now),
+		SLA:            levels,
 		MaxBodyBytes:   c.API.MaxBodyBytes,
 		MaxIngestBytes: c.API.MaxIngestBytes,
 		Registry:       reg,

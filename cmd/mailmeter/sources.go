@@ -19,6 +19,7 @@ import (
 	"github.com/mailmeter/mailmeter/metering/collect"
 	"github.com/mailmeter/mailmeter/metering/probe"
 	"github.com/mailmeter/mailmeter/metering/tail"
+	"github.com/mailmeter/mailmeter/sla"
 	"github.com/mailmeter/mailmeter/telemetry"
 )
 
@@ -142,7 +143,35 @@ func (cs *sourceSet) startProbes(ctx context.Context, c config.Config, committer
 		defer t.Stop()
 		cs.probes.Run(ctx, t.C, func(err error) { log.Warn("probe results not stored; kept for the next round", "err", err) })
 	})
+	if st, ok := committer.(sla.Store); ok {
+		svc, err := sla.NewService(sla.Deps{Store: st, Services: slaServices(c), Policy: slaPolicy(c), Now: time.Now})
+		if err != nil {
+			return fmt.Errorf("invalid config: %w", err)
+		}
+		cs.wg.Go(func() { settleEvery(ctx, svc, time.Hour, log.With("component", "sla")) })
+	}
 	return nil
+}
+
+// settleEvery settles the services' old minutes into intervals (and prunes
+// raw checks past their retention) at start and then every period.
+func settleEvery(ctx context.Context, svc *sla.Service, period time.Duration, log *slog.Logger) {
+	t := time.NewTicker(period)
+	defer t.Stop()
+	for {
+		if res, err := svc.Settle(ctx); err != nil {
+			if ctx.Err() == nil {
+				log.Warn("settling service minutes failed; retried later", "err", err)
+			}
+		} else if res.Pruned > 0 {
+			log.Info("raw probe checks pruned", "checks", res.Pruned)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }
 
 // Stats returns the sources' progress, for metrics.
