@@ -90,6 +90,9 @@ func runSLA(ctx context.Context, e env, args []string) error {
 		fmt.Fprintln(e.stdout, "rejects, blocks and bounces; blacklist listings; the credit of each plan's SLA. Times are RFC 3339.")
 		return errHelp
 	}
+	if strings.HasPrefix(args[0], "-") {
+		return usagef("%s", slaUsage)
+	}
 	return usagef("unknown sla action %q; want report, maintenance, incident or settle", args[0])
 }
 
@@ -125,6 +128,9 @@ func slaWindows(ctx context.Context, e env, kind string, args []string) error {
 		return slaList(ctx, e, kind, args[1:])
 	case "delete":
 		return slaDelete(ctx, e, kind, args[1:])
+	}
+	if strings.HasPrefix(args[0], "-") {
+		return usagef("%s", slaUsage)
 	}
 	return usagef("unknown sla %s action %q; want add, list or delete", kind, args[0])
 }
@@ -394,8 +400,11 @@ func writeCredits(w io.Writer, cs []sla.PlanCredit) {
 		if c.Service != "" {
 			fmt.Fprintf(w, " (for %s)", c.Service)
 		}
-		fmt.Fprintf(w, "; services: %s; latency %s%% within the target, credit %s%%\n",
-			orNone(strings.Join(parts, ", ")), strconv.FormatFloat(float64(c.LatencySharePPM)/1e4, 'f', 3, 64), bpText(c.LatencyCreditBP))
+		latency := "latency promise met or none"
+		if !c.LatencyMet {
+			latency = fmt.Sprintf("latency missed (%s%% within the target): %s%%", strconv.FormatFloat(float64(c.LatencySharePPM)/1e4, 'f', 3, 64), bpText(c.LatencyCreditBP))
+		}
+		fmt.Fprintf(w, "; services: %s; %s\n", orNone(strings.Join(parts, ", ")), latency)
 	}
 }
 
