@@ -45,29 +45,50 @@ func TestFileThenEnv(t *testing.T) {
 	}
 }
 
+const probeA = "probes:\n  - {name: a, kind: smtp, address: 'x:25'}\n"
+
+// The sla: keys default to a one-minute minimum outage, unknown minutes
+// counted as up, five days' notice, 12 h a year and 90 days of checks.
+func TestSLADefaults(t *testing.T) {
+	s := config.Default().SLA
+	if time.Duration(s.MinimumOutage) != time.Minute || s.UnknownCountsAs != "up" || time.Duration(s.MaintenanceNotice) != 120*time.Hour ||
+		time.Duration(s.MaintenanceCap) != 12*time.Hour || time.Duration(s.CheckRetention) != 90*24*time.Hour {
+		t.Errorf("sla defaults %+v", s)
+	}
+}
+
 func TestValidateNamesKey(t *testing.T) {
 	cases := map[string]string{
-		"listen: nowhere":                                    "listen",
-		"db: mysql://x":                                      "db",
-		"log:\n  format: xml":                                "log.format",
-		"logs:\n  - format: postfix":                         "logs[0].path",
-		"logs:\n  - path: x\n    format: qmail":              "logs[0].format",
-		"logs:\n  - path: x\n    timezone: Nope/X":           "logs[0].timezone",
-		"maildirs:\n  - root: /v\n    layout: '%n'":          "maildirs[0].domain",
-		"collect:\n  flush_interval: soon":                   "soon",
-		"auth:\n  hs256_secret: short":                       "auth.hs256_secret",
-		"nonsense: 1":                                        "nonsense",
-		"policy:\n  listen: postfix":                         "policy.listen",
-		"policy:\n  listen: 'unix:'":                         "policy.listen",
-		"policy:\n  over_quota: bounce":                      "policy.over_quota",
-		"quota:\n  warn_at: [80, 0]":                         "quota.warn_at",
-		"policy:\n  in_flight: -1s":                          "policy.in_flight",
-		"probes:\n  - {name: a, kind: http, address: 'x:1'}": "probes[0].kind",
-		"probes:\n  - {name: a, kind: smtp, address: x}":     "probes[0].address",
-		"probes:\n  - {kind: smtp, address: 'x:25'}":         "probes[0].name",
-		"probe_interval: 0s":                                 "probe_interval",
-		"quota:\n  webhook_url: ftp://x":                     "quota.webhook_url",
-		"quota:\n  webhook_secret: short":                    "quota.webhook_secret",
+		"listen: nowhere":                                                            "listen",
+		"db: mysql://x":                                                              "db",
+		"log:\n  format: xml":                                                        "log.format",
+		"logs:\n  - format: postfix":                                                 "logs[0].path",
+		"logs:\n  - path: x\n    format: qmail":                                      "logs[0].format",
+		"logs:\n  - path: x\n    timezone: Nope/X":                                   "logs[0].timezone",
+		"maildirs:\n  - root: /v\n    layout: '%n'":                                  "maildirs[0].domain",
+		"collect:\n  flush_interval: soon":                                           "soon",
+		"auth:\n  hs256_secret: short":                                               "auth.hs256_secret",
+		"nonsense: 1":                                                                "nonsense",
+		"policy:\n  listen: postfix":                                                 "policy.listen",
+		"policy:\n  listen: 'unix:'":                                                 "policy.listen",
+		"policy:\n  over_quota: bounce":                                              "policy.over_quota",
+		"quota:\n  warn_at: [80, 0]":                                                 "quota.warn_at",
+		"policy:\n  in_flight: -1s":                                                  "policy.in_flight",
+		"probes:\n  - {name: a, kind: http, address: 'x:1'}":                         "probes[0].kind",
+		"probes:\n  - {name: a, kind: smtp, address: x}":                             "probes[0].address",
+		"probes:\n  - {kind: smtp, address: 'x:25'}":                                 "probes[0].name",
+		"probe_interval: 0s":                                                         "probe_interval",
+		"quota:\n  webhook_url: ftp://x":                                             "quota.webhook_url",
+		"quota:\n  webhook_secret: short":                                            "quota.webhook_secret",
+		probeA + "services:\n  - {name: smtp, probes: [b]}":                          "services[0].probes",
+		probeA + "services:\n  - {name: SMTP, probes: [a]}":                          "services[0]",
+		probeA + "services:\n  - {name: smtp, probes: []}":                           "services[0]",
+		probeA + "services:\n  - {name: smtp, probes: [a], down_when: most}":         "services[0]",
+		probeA + "services:\n  - {name: s, probes: [a]}\n  - {name: s, probes: [a]}": "services[1].name",
+		"sla:\n  unknown_counts_as: maybe":                                           "sla.unknown_counts_as",
+		"sla:\n  minimum_outage: -1m":                                                "sla.minimum_outage",
+		"sla:\n  maintenance_cap: -1h":                                               "sla.maintenance_cap",
+		"sla:\n  check_retention: -1h":                                               "sla.check_retention",
 	}
 	for body, key := range cases {
 		path := filepath.Join(t.TempDir(), "c.yaml")

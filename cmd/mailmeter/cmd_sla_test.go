@@ -192,6 +192,19 @@ func TestSLACLIErrors(t *testing.T) {
 	if r := cli("sla", "report", "--help"); r.code != 0 || !strings.Contains(r.stdout, "--period") {
 		t.Errorf("sla report --help: %+v", r)
 	}
+	// A plan's terms name the key at fault.
+	for body, want := range map[string]string{
+		"billing:\n  plans:\n    - {name: p, currency: EUR, sla: {services: [{service: smtp, preset: gold}]}}\n":              `billing.plans[0] (p).sla.services[0]: preset "gold"`,
+		"billing:\n  plans:\n    - {name: p, currency: EUR, sla: {services: [{preset: credits-10-25-100}]}}\n":                "billing.plans[0] (p).sla.services[0].service: required",
+		"billing:\n  plans:\n    - {name: p, currency: EUR, sla: {preset: credits-10-25-100, services: [{service: smtp}]}}\n": "either services",
+		"billing:\n  plans:\n    - {name: p, currency: EUR, sla: {preset: nope}}\n":                                           `billing.plans[0] (p).sla: preset "nope"`,
+	} {
+		path := filepath.Join(t.TempDir(), "p.yaml")
+		writeFile(t, path, body)
+		if r := runCLI(t, nil, "sla", "report", "--config", path, "--db", db); r.code != 1 || !strings.Contains(r.stderr, want) {
+			t.Errorf("%s: %+v, want %q", body, r, want)
+		}
+	}
 	// A service naming a probe that does not exist stops at start.
 	bad := filepath.Join(t.TempDir(), "bad.yaml")
 	writeFile(t, bad, "probes:\n  - {name: mx1, kind: smtp, address: '127.0.0.1:25'}\nservices:\n  - {name: smtp, probes: [mx9]}\n")
