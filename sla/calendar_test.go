@@ -361,4 +361,11 @@ func TestMonthInProgress(t *testing.T) {
 	if f.Minutes != 9*1440+12*60+30 || f.UptimePPM != 1_000_000 {
 		t.Errorf("November so far: %d minutes, %d ppm", f.Minutes, f.UptimePPM)
 	}
+	// The minute in progress counts, with the checks made in it so far.
+	w.now = w.now.Add(30 * time.Second)
+	w.mem.AddChecks(sla.Check{Target: "mx1", At: w.now.Add(-10 * time.Second), Up: false})
+	f = w.month(2026, time.November, time.UTC)["smtp"]
+	if f.Minutes != 9*1440+12*60+31 || f.DowntimeMinutes != 1 || !f.Downtime[0].Start.Equal(utc(2026, 11, 10, 12, 30)) {
+		t.Errorf("in the minute in progress: %d minutes, %d down", f.Minutes, f.DowntimeMinutes)
+	}
 }

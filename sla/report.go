@@ -41,7 +41,7 @@ type Report struct {
 	Customer   string           `json:"customer,omitempty"`
 	Timezone   string           `json:"timezone"`
 	From       time.Time        `json:"from"`
-	To         time.Time        `json:"to"` // now, for the month in progress
+	To         time.Time        `json:"to"` // the end of the current minute, for the month in progress
 	Complete   bool             `json:"complete"`
 	Policy     PolicyFigures    `json:"policy"`
 	Services   []Figures        `json:"services"`
@@ -83,7 +83,7 @@ func (s *Service) Report(ctx context.Context, in ReportInput) (Report, error) {
 	if err != nil {
 		return Report{}, err
 	}
-	now := floorMinute(s.now())
+	now := ceilMinute(s.now()) // the minute in progress counts
 	rep := Report{Period: from.Format("2006-01"), Customer: cust.ID, Timezone: loc.String(), From: from, To: to,
 		Complete: !now.Before(to), Policy: s.policyFigures()}
 	if now.Before(to) {

@@ -167,13 +167,14 @@ func (s *Service) DeleteMaintenance(ctx context.Context, id int64) error {
 	return s.store.DeleteMaintenance(ctx, id)
 }
 
-// Figures measures every service over [from, to) (to is cut at the
-// current minute; times are shown, and maintenance years counted, in
-// from's zone): the configured services and those named by an incident or
-// a maintenance window of the period, by name.
+// Figures measures every service over [from, to) (to is cut at the end
+// of the current minute, which counts as measured so far; times are shown,
+// and maintenance years counted, in from's zone): the configured services
+// and those named by an incident or a maintenance window of the period, by
+// name.
 func (s *Service) Figures(ctx context.Context, from, to time.Time) ([]Figures, error) {
 	loc := from.Location()
-	if now := floorMinute(s.now()); to.After(now) {
+	if now := ceilMinute(s.now()); to.After(now) {
 		to = now.In(loc)
 	}
 	if !from.Before(to) {
