@@ -60,7 +60,8 @@ type MaintenanceInput struct {
 	Reason                string
 }
 
-// Validate checks an incident at now and returns it, times in UTC.
+// Validate checks an incident at now and returns it, times in UTC to the
+// second.
 func (in IncidentInput) Validate(now time.Time) (Incident, error) {
 	if err := checkSpan(in.Service, in.Start, in.End, in.Reason); err != nil {
 		return Incident{}, err
@@ -68,11 +69,11 @@ func (in IncidentInput) Validate(now time.Time) (Incident, error) {
 	if in.Start.After(now) {
 		return Incident{}, invalid("start", "start %s is in the future: an incident is recorded once it began", in.Start.UTC().Format(time.RFC3339))
 	}
-	return Incident{Service: in.Service, Start: in.Start.UTC(), End: in.End.UTC(), Reason: in.Reason, CreatedAt: now.UTC()}, nil
+	return Incident{Service: in.Service, Start: second(in.Start), End: second(in.End), Reason: in.Reason, CreatedAt: second(now)}, nil
 }
 
 // Validate checks a maintenance window at now and returns it, times in
-// UTC.
+// UTC to the second.
 func (in MaintenanceInput) Validate(now time.Time) (Maintenance, error) {
 	if err := checkSpan(in.Service, in.Start, in.End, in.Reason); err != nil {
 		return Maintenance{}, err
@@ -84,8 +85,12 @@ func (in MaintenanceInput) Validate(now time.Time) (Maintenance, error) {
 	if ann.After(now.Add(time.Minute)) {
 		return Maintenance{}, invalid("announced", "announced %s is in the future: give when customers were told", ann.UTC().Format(time.RFC3339))
 	}
-	return Maintenance{Service: in.Service, Start: in.Start.UTC(), End: in.End.UTC(), Announced: ann.UTC(), Reason: in.Reason, CreatedAt: now.UTC()}, nil
+	return Maintenance{Service: in.Service, Start: second(in.Start), End: second(in.End), Announced: second(ann), Reason: in.Reason,
+		CreatedAt: second(now)}, nil
 }
+
+// second is t in UTC to the second, as stored.
+func second(t time.Time) time.Time { return t.UTC().Truncate(time.Second) }
 
 func checkSpan(service string, start, end time.Time, reason string) error {
 	if err := CheckServiceName("service", service); err != nil {
