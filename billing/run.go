@@ -93,8 +93,9 @@ func (r *Runner) Run(ctx context.Context, year int, month time.Month, customers 
 	if err != nil {
 		return rep, err
 	}
+	levels := newLevelCache(r.src.Levels) // customers of one zone share a month
 	for i, c := range cs {
-		o, err := r.runOne(ctx, c, year, month)
+		o, err := r.runOne(ctx, c, year, month, levels)
 		switch {
 		case ctx.Err() != nil:
 			return rep, ctx.Err()
@@ -145,7 +146,7 @@ func (r *Runner) customers(ctx context.Context, year int, month time.Month, ids 
 	return out, nil
 }
 
-func (r *Runner) runOne(ctx context.Context, c directory.Customer, year int, month time.Month) (Outcome, error) {
+func (r *Runner) runOne(ctx context.Context, c directory.Customer, year int, month time.Month, levels *levelCache) (Outcome, error) {
 	o := Outcome{Customer: c.ID, ID: InvoiceID(c.ID, year, month)}
 	if c.Plan == "" {
 		o.Skipped = "no plan"
@@ -175,7 +176,7 @@ func (r *Runner) runOne(ctx context.Context, c directory.Customer, year int, mon
 	if why := noInvoice(c, lifetimes, per); why != "" {
 		return r.dropDraft(ctx, o, why)
 	}
-	in, err := r.gather(ctx, c, plan, per, lifetimes)
+	in, err := r.gather(ctx, c, plan, per, lifetimes, levels)
 	if err != nil {
 		return o, err
 	}
@@ -275,7 +276,7 @@ func (r *Runner) lifetimes(ctx context.Context, customer string) (map[string][]I
 }
 
 // gather reads the usage of a customer's mailboxes in the period.
-func (r *Runner) gather(ctx context.Context, c directory.Customer, plan Plan, per Period, lifetimes map[string][]Interval) (Input, error) {
+func (r *Runner) gather(ctx context.Context, c directory.Customer, plan Plan, per Period, lifetimes map[string][]Interval, levels *levelCache) (Input, error) {
 	in := Input{Customer: c.ID, Plan: plan, Period: per}
 	addrs := make([]string, 0, len(lifetimes))
 	for a := range lifetimes {
@@ -308,10 +309,8 @@ func (r *Runner) gather(ctx context.Context, c directory.Customer, plan Plan, pe
 		in.Service.Checks += p.Attempts
 		in.Service.Successes += p.Successes
 	}
-	if r.src.Levels != nil {
-		if in.Service.Figures, err = r.src.Levels.Figures(ctx, per.From, per.To); err != nil {
-			return in, err
-		}
+	if in.Service.Figures, err = levels.figures(ctx, per); err != nil {
+		return in, err
 	}
 	hs, err := r.src.Usage.Latency(ctx, metering.LatencyQuery{From: per.From, To: per.To})
 	if err != nil {
@@ -368,4 +367,28 @@ func (r *Runner) dailyPeaks(ctx context.Context, addrs []string, per Period, day
 		out[a] = peaks
 	}
 	return out, nil
+}
+
+// levelCache measures the services once per period (and zone) of a run.
+type levelCache struct {
+	src  Levels
+	seen map[string][]sla.Figures
+}
+
+func newLevelCache(src Levels) *levelCache { return &levelCache{src: src, seen: map[string][]sla.Figures{}} }
+
+// figures returns the services' figures over per; none without a source.
+func (c *levelCache) figures(ctx context.Context, per Period) ([]sla.Figures, error) {
+	if c.src == nil {
+		return nil, nil
+	}
+	key := per.From.Format(time.RFC3339) + " " + per.To.Format(time.RFC3339) + " " + per.From.Location().String()
+	if f, ok := c.seen[key]; ok {
+		return f, nil
+	}
+	f, err := c.src.Figures(ctx, per.From, per.To)
+	if err == nil {
+		c.seen[key] = f
+	}
+	return f, err
 }

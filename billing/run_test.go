@@ -82,7 +82,8 @@ func TestRunnerMonth(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		r, err := billing.NewRunner(billing.Sources{Directory: s, Usage: s, Series: s, Levels: levels}, s, []billing.Plan{plan()}, clock)
+		counted := &countingLevels{next: levels}
+		r, err := billing.NewRunner(billing.Sources{Directory: s, Usage: s, Series: s, Levels: counted}, s, []billing.Plan{plan()}, clock)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -95,6 +96,9 @@ func TestRunnerMonth(t *testing.T) {
 		if len(out) != 3 || out[0].Customer != "acme" || out[0].Total != 954 || out[1].Customer != "globex" || out[1].Total != 506 || out[2].Skipped != "no plan" {
 			// globex: gus all month: (500 − 15 % credit 75) + 19 % tax of 425 (80.75 → 81) = 506
 			t.Fatalf("run = %+v", out)
+		}
+		if counted.n != 1 {
+			t.Errorf("services measured %d times for two customers of one zone, want once", counted.n)
 		}
 		rec, err := s.GetInvoice(ctx, "acme-2026-11")
 		if err != nil || rec.Status != billing.Draft || rec.Invoice.Credit != 138 || rec.Invoice.Evidence.Checks != 10000 || rec.Invoice.Evidence.DeliveredWithin != 850 {
@@ -156,6 +160,17 @@ func TestRunnerMonth(t *testing.T) {
 }
 
 func ptr(s string) *string { return &s }
+
+// countingLevels counts the measurements a run asks for.
+type countingLevels struct {
+	next billing.Levels
+	n    int
+}
+
+func (c *countingLevels) Figures(ctx context.Context, from, to time.Time) ([]sla.Figures, error) {
+	c.n++
+	return c.next.Figures(ctx, from, to)
+}
 
 // A customer removed during a month still gets that month's invoice, for
 // the days its mailboxes existed; later months leave it out.
