@@ -375,7 +375,9 @@ type levelCache struct {
 	seen map[string][]sla.Figures
 }
 
-func newLevelCache(src Levels) *levelCache { return &levelCache{src: src, seen: map[string][]sla.Figures{}} }
+func newLevelCache(src Levels) *levelCache {
+	return &levelCache{src: src, seen: map[string][]sla.Figures{}}
+}
 
 // figures returns the services' figures over per; none without a source.
 func (c *levelCache) figures(ctx context.Context, per Period) ([]sla.Figures, error) {

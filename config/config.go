@@ -449,7 +449,7 @@ func (c Config) validateServices(probes map[string]bool) error {
 		seen[sv.Name] = true
 		for _, p := range sv.Probes {
 			if !probes[p] {
-				return fmt.Errorf("invalid config: services[%d].probes: %q is not one of probes:", i, p)
+				return fmt.Errorf("invalid config: services[%d].probes: %q is not one of the probes (probes: names them)", i, p)
 			}
 		}
 		if err := (sla.MailService{Name: sv.Name, Targets: sv.Probes, DownWhen: sv.DownWhen, Failures: sv.Failures}).Validate(); err != nil {

@@ -208,7 +208,7 @@ func TestSLACLIErrors(t *testing.T) {
 	// A service naming a probe that does not exist stops at start.
 	bad := filepath.Join(t.TempDir(), "bad.yaml")
 	writeFile(t, bad, "probes:\n  - {name: mx1, kind: smtp, address: '127.0.0.1:25'}\nservices:\n  - {name: smtp, probes: [mx9]}\n")
-	if r := runCLI(t, nil, "sla", "report", "--config", bad, "--db", db); r.code != 1 || !strings.Contains(r.stderr, `services[0].probes: "mx9" is not one of probes:`) {
+	if r := runCLI(t, nil, "sla", "report", "--config", bad, "--db", db); r.code != 1 || !strings.Contains(r.stderr, `services[0].probes: "mx9" is not one of the probes`) {
 		t.Errorf("bad service: %+v", r)
 	}
 }
