@@ -129,59 +129,27 @@ type Evidence struct {
 // p.UnknownAsDown says. Uptime is the share of the period's minutes not
 // counted down.
 func Evaluate(period Interval, ev Evidence, p Policy) Figures {
-	loc := period.Start.Location()
-	tl := ev.Probe
-	n := len(tl.States)
-	incident, excluded := make([]bool, n), make([]bool, n)
-	for _, in := range ev.Incidents {
-		mark(tl, incident, in.Span())
-	}
-	for _, w := range ev.Maintenance {
-		if w.Excluded {
-			mark(tl, excluded, w.Span())
-		}
-	}
-	down := func(i int) bool { return tl.States[i] == Down || incident[i] }
+	m := newMinutes(ev)
 	f := Figures{Service: ev.Service, Minutes: period.Minutes(), UnknownAsDown: p.UnknownAsDown,
 		Downtime: []Outage{}, ShortOutages: []Outage{}, Unknown: []Span{}, Maintenance: []WindowFigures{}, Incidents: []Incident{}}
-	for _, run := range runs(n, tl.Start, func(i int) bool { return down(i) && !excluded[i] }) {
-		iv, ok := run.Clip(period.Start, period.End)
-		if !ok {
-			continue
-		}
-		o := Outage{Start: iv.Start.In(loc), End: iv.End.In(loc), Minutes: iv.Minutes(), Cause: cause(tl, incident, iv)}
-		if time.Duration(run.Minutes())*time.Minute < p.MinOutage {
-			f.ShortOutages = append(f.ShortOutages, o)
-			continue
-		}
-		f.Downtime = append(f.Downtime, o)
-		f.DowntimeMinutes += o.Minutes
-	}
+	m.outages(&f, period, p.MinOutage)
 	counted := f.DowntimeMinutes
-	unknown := func(i int) bool { return tl.States[i] == Unknown && !incident[i] }
-	for _, run := range runs(n, tl.Start, unknown) {
+	loc := period.Start.Location()
+	for _, run := range runs(len(m.tl.States), m.tl.Start, m.unknown) {
 		if iv, ok := run.Clip(period.Start, period.End); ok {
 			f.Unknown = append(f.Unknown, Span{iv.Start.In(loc), iv.End.In(loc), iv.Minutes()})
 			f.UnknownMinutes += iv.Minutes()
 		}
 	}
 	if p.UnknownAsDown {
-		counted += count(tl, period, func(i int) bool { return unknown(i) && !excluded[i] })
+		counted += count(m.tl, period, func(i int) bool { return m.unknown(i) && !m.excluded[i] })
 	}
 	f.UptimePPM = 1_000_000
 	if f.Minutes > 0 {
 		f.UptimePPM = (f.Minutes - counted) * 1_000_000 / f.Minutes
 	}
 	f.UptimePercent = float64(f.UptimePPM) / 10_000
-	for _, w := range ev.Maintenance {
-		iv, ok := w.Span().Clip(period.Start, period.End)
-		if !ok {
-			continue
-		}
-		f.Maintenance = append(f.Maintenance, WindowFigures{ID: w.ID, Start: w.Start.In(loc), End: w.End.In(loc), Announced: w.Announced.In(loc),
-			Reason: w.Reason, Counted: !w.Excluded, Why: w.Why, Minutes: minutesIn(tl, iv),
-			DowntimeMinutes: count(tl, iv, down)})
-	}
+	f.Maintenance = m.windows(ev.Maintenance, period)
 	for _, in := range ev.Incidents {
 		if _, ok := in.Span().Clip(period.Start, period.End); ok {
 			in.Start, in.End, in.CreatedAt = in.Start.In(loc), in.End.In(loc), in.CreatedAt.In(loc)
@@ -189,6 +157,65 @@ func Evaluate(period Interval, ev Evidence, p Policy) Figures {
 		}
 	}
 	return f
+}
+
+// minutes is a service's evidence laid over its timeline: which minutes
+// an incident covers and which an excluded window does.
+type minutes struct {
+	tl                 Timeline
+	incident, excluded []bool
+}
+
+func newMinutes(ev Evidence) minutes {
+	m := minutes{tl: ev.Probe, incident: make([]bool, len(ev.Probe.States)), excluded: make([]bool, len(ev.Probe.States))}
+	for _, in := range ev.Incidents {
+		mark(m.tl, m.incident, in.Span())
+	}
+	for _, w := range ev.Maintenance {
+		if w.Excluded {
+			mark(m.tl, m.excluded, w.Span())
+		}
+	}
+	return m
+}
+
+func (m minutes) down(i int) bool    { return m.tl.States[i] == Down || m.incident[i] }
+func (m minutes) unknown(i int) bool { return m.tl.States[i] == Unknown && !m.incident[i] }
+
+// outages adds the runs of down minutes outside excluded windows to f,
+// clipped to the period: counted, or short if the whole run is shorter
+// than minOutage.
+func (m minutes) outages(f *Figures, period Interval, minOutage time.Duration) {
+	loc := period.Start.Location()
+	for _, run := range runs(len(m.tl.States), m.tl.Start, func(i int) bool { return m.down(i) && !m.excluded[i] }) {
+		iv, ok := run.Clip(period.Start, period.End)
+		if !ok {
+			continue
+		}
+		o := Outage{Start: iv.Start.In(loc), End: iv.End.In(loc), Minutes: iv.Minutes(), Cause: cause(m.tl, m.incident, iv)}
+		if time.Duration(run.Minutes())*time.Minute < minOutage {
+			f.ShortOutages = append(f.ShortOutages, o)
+			continue
+		}
+		f.Downtime = append(f.Downtime, o)
+		f.DowntimeMinutes += o.Minutes
+	}
+}
+
+// windows shows the maintenance windows overlapping the period with their
+// minutes and the downtime inside them.
+func (m minutes) windows(ws []MaintenanceOutcome, period Interval) []WindowFigures {
+	loc := period.Start.Location()
+	out := []WindowFigures{}
+	for _, w := range ws {
+		iv, ok := w.Span().Clip(period.Start, period.End)
+		if !ok {
+			continue
+		}
+		out = append(out, WindowFigures{ID: w.ID, Start: w.Start.In(loc), End: w.End.In(loc), Announced: w.Announced.In(loc),
+			Reason: w.Reason, Counted: !w.Excluded, Why: w.Why, Minutes: minutesIn(m.tl, iv), DowntimeMinutes: count(m.tl, iv, m.down)})
+	}
+	return out
 }
 
 // mark sets the minutes of the timeline iv overlaps.

@@ -199,26 +199,33 @@ func (s *Service) Figures(ctx context.Context, from, to time.Time) ([]Figures, e
 		if err != nil {
 			return nil, err
 		}
-		ev := Evidence{Service: m.Name, Probe: tl}
-		for _, in := range incs {
-			if in.Service == m.Name {
-				ev.Incidents = append(ev.Incidents, in)
-			}
-		}
-		var own []Maintenance
-		for _, w := range wins {
-			if w.Service == m.Name {
-				own = append(own, w)
-			}
-		}
-		for _, o := range Qualify(own, s.policy, loc) {
-			if _, ok := o.Span().Clip(wf, wt); ok {
-				ev.Maintenance = append(ev.Maintenance, o)
-			}
-		}
-		out = append(out, Evaluate(period, ev, s.policy))
+		out = append(out, Evaluate(period, s.evidence(m.Name, tl, incs, wins, loc), s.policy))
 	}
 	return out, nil
+}
+
+// evidence gathers a service's probe timeline, its incidents and its
+// maintenance windows overlapping the timeline, qualified against all of
+// the service's windows given.
+func (s *Service) evidence(service string, tl Timeline, incs []Incident, wins []Maintenance, loc *time.Location) Evidence {
+	ev := Evidence{Service: service, Probe: tl}
+	for _, in := range incs {
+		if in.Service == service {
+			ev.Incidents = append(ev.Incidents, in)
+		}
+	}
+	var own []Maintenance
+	for _, w := range wins {
+		if w.Service == service {
+			own = append(own, w)
+		}
+	}
+	for _, o := range Qualify(own, s.policy, loc) {
+		if _, ok := o.Span().Clip(tl.Start, tl.End()); ok {
+			ev.Maintenance = append(ev.Maintenance, o)
+		}
+	}
+	return ev
 }
 
 // known returns the configured services and, without probes, those an

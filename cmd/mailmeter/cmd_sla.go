@@ -153,16 +153,9 @@ func slaAdd(ctx context.Context, e env, kind string, args []string) error {
 	if _, err := f.parse(e, args, 0, 0); err != nil {
 		return err
 	}
-	times := map[string]time.Time{}
-	for name, v := range map[string]*string{"start": start, "end": end, "announced": announced} {
-		if v == nil || *v == "" {
-			continue
-		}
-		t, err := time.Parse(time.RFC3339, *v)
-		if err != nil {
-			return usagef("--%s %q: want RFC 3339, e.g. 2026-11-20T02:00:00Z", name, *v)
-		}
-		times[name] = t
+	times, err := flagTimes(map[string]*string{"start": start, "end": end, "announced": announced})
+	if err != nil {
+		return err
 	}
 	return withSLA(ctx, e, f, func(svc *sla.Service) error {
 		var v any
@@ -181,6 +174,22 @@ func slaAdd(ctx context.Context, e env, kind string, args []string) error {
 		}
 		return writeWindows(e.stdout, kind, []any{v})
 	})
+}
+
+// flagTimes parses the RFC 3339 times of flags (nil or empty: absent).
+func flagTimes(flags map[string]*string) (map[string]time.Time, error) {
+	times := map[string]time.Time{}
+	for name, v := range flags {
+		if v == nil || *v == "" {
+			continue
+		}
+		t, err := time.Parse(time.RFC3339, *v)
+		if err != nil {
+			return nil, usagef("--%s %q: want RFC 3339, e.g. 2026-11-20T02:00:00Z", name, *v)
+		}
+		times[name] = t
+	}
+	return times, nil
 }
 
 func slaList(ctx context.Context, e env, kind string, args []string) error {
