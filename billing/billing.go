@@ -317,18 +317,35 @@ func creditText(e Evidence) string {
 	avail := "every covered service met its target"
 	for _, sc := range e.Services {
 		if sc.Service == e.CreditService {
-			avail = fmt.Sprintf("%s uptime %s%% (%d min down, %s)", sc.Service, ppm(sc.UptimePPM), sc.DowntimeMinutes, outages(len(sc.Downtime)))
+			avail = fmt.Sprintf("%s uptime %s%% (%d min down: %s)", sc.Service, ppm(sc.UptimePPM), sc.DowntimeMinutes, intervals(sc.Downtime))
 		}
 	}
 	return fmt.Sprintf("SLA credit %s%% of the fees: %s; %s%% of deliveries within %s",
 		bp(e.CreditBP), avail, ppm(e.LatencySharePPM), e.LatencyTarget)
 }
 
-func outages(n int) string {
-	if n == 1 {
-		return "1 outage"
+// maxIntervals bounds the downtime intervals a credit line lists.
+const maxIntervals = 5
+
+// intervals lists downtime intervals in their zone: "11-07 03:00–04:26
+// CET, …", the first maxIntervals and how many more.
+func intervals(os []sla.Outage) string {
+	var parts []string
+	for i, o := range os {
+		if i == maxIntervals {
+			parts = append(parts, fmt.Sprintf("and %d more", len(os)-maxIntervals))
+			break
+		}
+		end := o.End.Format("15:04 MST")
+		if o.End.YearDay() != o.Start.YearDay() || o.End.Year() != o.Start.Year() {
+			end = o.End.Format("01-02 15:04 MST")
+		}
+		parts = append(parts, o.Start.Format("01-02 15:04")+"–"+end)
 	}
-	return fmt.Sprintf("%d outages", n)
+	if len(parts) == 0 {
+		return "none counted"
+	}
+	return strings.Join(parts, ", ")
 }
 
 // activeSeconds sums the seconds of the intervals inside the period.

@@ -28,7 +28,11 @@ func Text(r Record) []string {
 		"",
 	}
 	for _, l := range inv.Lines {
-		out = append(out, fmt.Sprintf("%-86s %12s", clip(l.Description, 86), l.Amount))
+		desc := wrap(l.Description, 86)
+		out = append(out, fmt.Sprintf("%-86s %12s", desc[0], l.Amount))
+		for _, more := range desc[1:] {
+			out = append(out, "  "+more)
+		}
 	}
 	out = append(out, "",
 		fmt.Sprintf("%-86s %12s", "Subtotal", inv.Subtotal))
@@ -71,11 +75,23 @@ func evidenceText(ev Evidence, loc *time.Location) []string {
 	return out
 }
 
-func clip(s string, n int) string {
-	if len([]rune(s)) <= n {
-		return s
+// wrap breaks s into lines of at most n runes at spaces (a longer word
+// stands alone on its line).
+func wrap(s string, n int) []string {
+	var out []string
+	line := ""
+	for _, w := range strings.Fields(s) {
+		switch {
+		case line == "":
+			line = w
+		case len([]rune(line))+1+len([]rune(w)) <= n:
+			line += " " + w
+		default:
+			out = append(out, line)
+			line = w
+		}
 	}
-	return string([]rune(s)[:n-1]) + "…"
+	return append(out, line)
 }
 
 // WriteCSV writes the invoice's lines and totals as CSV, amounts in minor

@@ -96,8 +96,13 @@ func TestTextEvidence(t *testing.T) {
 			{Service: "smtp", UptimePPM: 998009, TargetPPM: 999000, CreditBP: 1000, DowntimeMinutes: 86, UnknownMinutes: 3, Downtime: []sla.Outage{
 				{Start: time.Date(2026, 11, 7, 2, 0, 0, 0, time.UTC), End: time.Date(2026, 11, 7, 3, 26, 0, 0, time.UTC), Minutes: 86, Cause: sla.CauseBoth}}},
 		}}
+	r.Invoice.Lines = append(r.Invoice.Lines, billing.Line{Kind: billing.LineCredit, Service: "smtp", Amount: -50,
+		Description: "SLA credit 10.00% of the fees: smtp uptime 99.801% (86 min down: 11-07 03:00–04:26 CET); 100.000% of deliveries within 1m0s"})
 	text := strings.Join(billing.Text(r), "\n")
 	for _, want := range []string{
+		// A long line wraps instead of losing its end; the amount stays on
+		// its first line.
+		"(86 min down: 11-07 03:00–04:26            -0.50\n  CET); 100.000% of deliveries within 1m0s\n",
 		"Measured service: availability 99.801% (the lowest of 2 covered services, by the minute); 85.000% of 1000 deliveries within 1m0s.",
 		"  imap: uptime 100.000% (target 99.900%), 0 min down, 0 min unknown; credit 0.00%",
 		"  smtp: uptime 99.801% (target 99.900%), 86 min down, 3 min unknown; credit 10.00%",
