@@ -40,10 +40,14 @@ func ParseRole(s string) (Role, error) {
 type Principal struct {
 	Role    Role
 	Subject string
+	JTI     string // the token's id, which revocation names
 }
 
 // MaxClockSkew is the leeway allowed on exp, nbf and iat.
 const MaxClockSkew = 60 * time.Second
+
+// DefaultMaxTTL is the longest token lifetime when AuthConfig.MaxTTL is 0.
+const DefaultMaxTTL = 365 * 24 * time.Hour
 
 // Key is a named asymmetric key: Public verifies, Private (optional) signs.
 type Key struct {
@@ -60,6 +64,17 @@ type AuthConfig struct {
 	Secret   []byte // HS256; tokens without kid
 	Keys     []Key  // EdDSA/RS256 selected by kid
 	SignKID  string // key `token create` signs with; "" = the HS256 secret
+	// MaxTTL is the longest lifetime (exp - iat) of a token minted or
+	// accepted; 0 = DefaultMaxTTL.
+	MaxTTL time.Duration
+}
+
+// maxTTL returns MaxTTL or its default.
+func (c AuthConfig) maxTTL() time.Duration {
+	if c.MaxTTL <= 0 {
+		return DefaultMaxTTL
+	}
+	return c.MaxTTL
 }
 
 // Configured reports whether any verification key is set.
@@ -174,7 +189,20 @@ func (v *Verifier) Verify(token string) (Principal, error) {
 	if c.Subject == "" {
 		return Principal{}, metering.Errorf(metering.Unauthorized, "invalid token: no subject")
 	}
-	p := Principal{Role: role, Subject: c.Subject}
+	if err := metering.CheckText("sub", c.Subject); err != nil {
+		return Principal{}, &metering.Error{Kind: metering.Unauthorized, Field: "sub", Message: "invalid token", Err: err}
+	}
+	if c.ID == "" {
+		return Principal{}, metering.Errorf(metering.Unauthorized, "invalid token: no jti")
+	}
+	start := v.now()
+	if c.IssuedAt != nil {
+		start = c.IssuedAt.Time
+	}
+	if life := c.ExpiresAt.Sub(start); life > v.cfg.maxTTL()+MaxClockSkew {
+		return Principal{}, metering.Errorf(metering.Unauthorized, "invalid token: lifetime %v is over the maximum of %v (auth.max_ttl)", life.Round(time.Second), v.cfg.maxTTL())
+	}
+	p := Principal{Role: role, Subject: c.Subject, JTI: c.ID}
 	v.mu.Lock()
 	if len(v.known) >= maxKnownTokens {
 		v.known = map[string]verified{}
@@ -196,6 +224,9 @@ func (a *app) authenticate(c *gin.Context) {
 		return
 	}
 	p, err := a.auth.Verify(strings.TrimSpace(token))
+	if err == nil && a.Revocations != nil && a.Revocations.Revoked(p.JTI) {
+		err = metering.Errorf(metering.Unauthorized, "token %s is revoked", p.JTI)
+	}
 	if err != nil {
 		c.Header("WWW-Authenticate", `Bearer realm="mailmeter", error="invalid_token"`)
 		a.fail(c, err)

@@ -113,6 +113,8 @@ func TestAuthorizationMatrix(t *testing.T) {
 			ownBody: `{"plan":"gold"}`, otherBody: `{"plan":"gold"}`, want: adminOnly(ok)},
 		{method: "DELETE", own: "/v1/customers/rm-%s-acme", other: "/v1/customers/rm-%s-globex", want: adminOnly(noContent)},
 		{method: "GET", own: "/v1/customers/acme/usage", other: "/v1/customers/globex/usage", want: tenant},
+		// Both have a plan since the PATCH above.
+		{method: "GET", own: "/v1/customers/acme/invoice-preview", other: "/v1/customers/globex/invoice-preview", want: tenant},
 		{method: "POST", own: "/v1/domains", other: "/v1/domains",
 			ownBody: `{"domain":"%s.acme-new.example","customer":"acme"}`, otherBody: `{"domain":"%s.globex-new.example","customer":"globex"}`, want: adminOnly(created)},
 		{method: "GET", own: "/v1/domains", other: "/v1/domains?customer=globex", want: tenantList},
@@ -146,6 +148,8 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{method: "GET", own: "/v1/latency?domain=acme.example", other: "/v1/latency?domain=globex.example",
 			want: map[string][2]int{"none": same(unauth), "admin": same(ok), "customer": {ok, nf}, "mailbox": same(forbidden), "service": same(forbidden)}},
 		{method: "GET", own: "/v1/availability", other: "/v1/availability?from=2026-10-01T00:00:00Z", want: tenantList},
+		{method: "GET", own: "/v1/usage/unknown", other: "/v1/usage/unknown?sort=tempfailed_in", want: adminOnly(ok)},
+		{method: "GET", own: "/v1/sla/blacklists", other: "/v1/sla/blacklists?from=2026-10-01T00:00:00Z", want: adminOnly(ok)},
 		{method: "GET", own: "/v1/quota/check?recipient=alice@acme.example", other: "/v1/quota/check?recipient=carol@globex.example", want: ingest},
 		{method: "POST", own: "/v1/ingest", other: "/v1/ingest",
 			ownBody: `{"source":"src-%s-1","seq":1,"from_offset":0,"to_offset":5}`, otherBody: `{"source":"src-%s-2","seq":1,"from_offset":0,"to_offset":5}`, want: ingest},
@@ -161,6 +165,8 @@ func TestAuthorizationMatrix(t *testing.T) {
 			otherBody: `{"service":"imap","start":"2026-12-01T00:00:00Z","end":"2026-12-01T01:00:00Z"}`, want: adminOnly(created)},
 		{method: "GET", own: "/v1/sla/maintenance", other: "/v1/sla/maintenance?service=imap", want: adminOnly(ok)},
 		{method: "DELETE", own: "/v1/sla/maintenance/1", other: "/v1/sla/maintenance/2", want: adminOnly(noContent)},
+		// Last: an admin revoking its own token would lock it out of the rest.
+		{method: "DELETE", own: "/v1/tokens/some-%s-token", other: "/v1/tokens/other-%s-token", want: adminOnly(noContent)},
 	}
 	covered := map[string]bool{}
 	for _, r := range routes {

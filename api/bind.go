@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bytes"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -17,16 +18,31 @@ import (
 )
 
 // bindJSON decodes the request body into dst: one JSON object, no unknown
-// fields, within the size limit. Errors name the field at fault.
+// fields, within the size limit, no string breaking metering.CheckText.
+// Errors name the field at fault.
 func bindJSON(c *gin.Context, dst any) error {
-	dec := json.NewDecoder(c.Request.Body)
+	body, err := io.ReadAll(c.Request.Body)
+	if err != nil {
+		return jsonError(err)
+	}
+	if err := jsonText(body, ""); err != nil {
+		return err
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
-	err := dec.Decode(dst)
+	err = dec.Decode(dst)
 	if err == nil && dec.More() {
 		err = errors.New("body holds more than one JSON value")
 	}
-	if err == nil {
-		return nil
+	return jsonError(err)
+}
+
+// jsonError turns an error of reading or decoding a JSON body into an
+// Invalid (or TooLarge) error naming the field at fault.
+func jsonError(err error) error {
+	var de *metering.Error
+	if err == nil || errors.As(err, &de) {
+		return err
 	}
 	var tooBig *http.MaxBytesError
 	var typeErr *json.UnmarshalTypeError

@@ -2,7 +2,6 @@ package api
 
 import (
 	"net/http"
-	"strings"
 
 	"github.com/gin-gonic/gin"
 
@@ -41,10 +40,9 @@ func (a *app) quotaCheck(c *gin.Context) {
 		err = metering.FieldError("stage", "stage %q: want rcpt or data", stage)
 	case req.Recipient == "":
 		err = metering.FieldError("recipient", "recipient is required at stage rcpt")
-	}
-	for _, f := range []string{"recipient", "sasl_username"} {
-		if v := c.Query(f); err == nil && v != "" && strings.ContainsAny(v, "\r\n\x00") {
-			err = metering.FieldError(f, "%s must be one line", f)
+	default:
+		if _, cerr := metering.CanonicalMailbox(req.Recipient, ""); cerr != nil {
+			err = metering.FieldError("recipient", "recipient: %v", cerr)
 		}
 	}
 	if err != nil {
@@ -52,6 +50,11 @@ func (a *app) quotaCheck(c *gin.Context) {
 		return
 	}
 	dec := a.Policy.Decide(c.Request.Context(), req)
+	if dec.Refused() {
+		// The figures are for the log; the message goes to a remote sender.
+		a.log.Info("quota check refused", "recipient", req.Recipient, "sasl_username", req.SASLUsername, "mailbox", dec.Mailbox,
+			"check", dec.Check, "action", dec.Action, "detail", dec.Detail)
+	}
 	c.JSON(http.StatusOK, quotaCheckJSON{Action: dec.Action, Refused: dec.Refused(), Code: dec.Code, Enhanced: dec.Enhanced,
 		Message: dec.Text, Check: dec.Check, Mailbox: dec.Mailbox})
 }

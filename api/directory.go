@@ -1,6 +1,7 @@
 package api
 
 import (
+	"encoding/json"
 	"errors"
 	"net/http"
 	"time"
@@ -18,10 +19,31 @@ type customerJSON struct {
 	Timezone  string `json:"timezone"`
 	Plan      string `json:"plan"`
 	CreatedAt string `json:"created_at"`
+	billingJSON
+}
+
+// billingJSON are a customer's billing details; tax_bp null = the plan's
+// rate.
+type billingJSON struct {
+	LegalName    string `json:"legal_name"`
+	Address      string `json:"address"`
+	PostalCode   string `json:"postal_code"`
+	City         string `json:"city"`
+	Country      string `json:"country"`
+	VATID        string `json:"vat_id"`
+	BillingEmail string `json:"billing_email"`
+	TaxBP        *int64 `json:"tax_bp"`
+}
+
+func (b billingJSON) details() directory.BillingDetails {
+	return directory.BillingDetails{LegalName: b.LegalName, Address: b.Address, PostalCode: b.PostalCode, City: b.City,
+		Country: b.Country, VATID: b.VATID, Email: b.BillingEmail, TaxBP: b.TaxBP}
 }
 
 func customerOut(c directory.Customer) customerJSON {
-	return customerJSON{c.ID, c.Name, c.Currency, c.Timezone, c.Plan, rfc3339(c.CreatedAt)}
+	b := c.Billing
+	return customerJSON{c.ID, c.Name, c.Currency, c.Timezone, c.Plan, rfc3339(c.CreatedAt),
+		billingJSON{b.LegalName, b.Address, b.PostalCode, b.City, b.Country, b.VATID, b.Email, b.TaxBP}}
 }
 
 type customerIn struct {
@@ -30,6 +52,7 @@ type customerIn struct {
 	Currency string `json:"currency"`
 	Timezone string `json:"timezone"`
 	Plan     string `json:"plan"`
+	billingJSON
 }
 
 func (a *app) createCustomer(c *gin.Context) {
@@ -38,7 +61,8 @@ func (a *app) createCustomer(c *gin.Context) {
 		a.fail(c, err)
 		return
 	}
-	cu, err := a.Directory.AddCustomer(c.Request.Context(), directory.CustomerInput{ID: in.ID, Name: in.Name, Currency: in.Currency, Timezone: in.Timezone, Plan: in.Plan})
+	cu, err := a.Directory.AddCustomer(c.Request.Context(), directory.CustomerInput{ID: in.ID, Name: in.Name, Currency: in.Currency,
+		Timezone: in.Timezone, Plan: in.Plan, Billing: in.details()})
 	if err != nil {
 		a.fail(c, err)
 		return
@@ -86,10 +110,31 @@ func (a *app) getCustomer(c *gin.Context) {
 // customerPatchIn is the body of PATCH /v1/customers/{id}: absent fields
 // stay as they are.
 type customerPatchIn struct {
-	Name     *string `json:"name"`
-	Currency *string `json:"currency"`
-	Timezone *string `json:"timezone"`
-	Plan     *string `json:"plan"`
+	Name         *string     `json:"name"`
+	Currency     *string     `json:"currency"`
+	Timezone     *string     `json:"timezone"`
+	Plan         *string     `json:"plan"`
+	LegalName    *string     `json:"legal_name"`
+	Address      *string     `json:"address"`
+	PostalCode   *string     `json:"postal_code"`
+	City         *string     `json:"city"`
+	Country      *string     `json:"country"`
+	VATID        *string     `json:"vat_id"`
+	BillingEmail *string     `json:"billing_email"`
+	TaxBP        optionalInt `json:"tax_bp"`
+}
+
+// optionalInt tells a field left out (Set false) from null (Set, Value
+// nil) and a number.
+type optionalInt struct {
+	Set   bool
+	Value *int64
+}
+
+// UnmarshalJSON implements json.Unmarshaler; it is called for null too.
+func (o *optionalInt) UnmarshalJSON(b []byte) error {
+	o.Set = true
+	return json.Unmarshal(b, &o.Value)
 }
 
 func (a *app) updateCustomer(c *gin.Context) {
@@ -99,7 +144,9 @@ func (a *app) updateCustomer(c *gin.Context) {
 		return
 	}
 	cu, err := a.Directory.UpdateCustomer(c.Request.Context(), c.Param("id"),
-		directory.CustomerPatch{Name: in.Name, Currency: in.Currency, Timezone: in.Timezone, Plan: in.Plan})
+		directory.CustomerPatch{Name: in.Name, Currency: in.Currency, Timezone: in.Timezone, Plan: in.Plan,
+			LegalName: in.LegalName, Address: in.Address, PostalCode: in.PostalCode, City: in.City, Country: in.Country,
+			VATID: in.VATID, Email: in.BillingEmail, TaxBP: in.TaxBP.Value, ClearTaxBP: in.TaxBP.Set && in.TaxBP.Value == nil})
 	if err != nil {
 		a.fail(c, err)
 		return

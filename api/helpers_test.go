@@ -21,6 +21,7 @@ import (
 	"github.com/mailmeter/mailmeter/billing"
 	"github.com/mailmeter/mailmeter/directory"
 	"github.com/mailmeter/mailmeter/metering"
+	"github.com/mailmeter/mailmeter/metering/probe"
 	"github.com/mailmeter/mailmeter/openapi"
 	"github.com/mailmeter/mailmeter/policy"
 	"github.com/mailmeter/mailmeter/quota"
@@ -28,6 +29,10 @@ import (
 	"github.com/mailmeter/mailmeter/store"
 	"github.com/mailmeter/mailmeter/store/storetest"
 )
+
+// testSeller is the operator the API's invoices come from.
+var testSeller = billing.Seller{Party: billing.Party{Name: "Mailmeter Hosting GmbH", Address: "Friedrichstraße 1", PostalCode: "10117",
+	City: "Berlin", Country: "DE", VATID: "DE123456789", Email: "billing@mailmeter.example"}, IBAN: "DE89370400440532013000", PaymentTermsDays: 14}
 
 // t0 is the fixed "now" of every API test.
 var t0 = time.Date(2026, 11, 10, 12, 30, 0, 0, time.UTC)
@@ -86,12 +91,18 @@ func newEnvAuth(t testing.TB, s *store.Store, auth api.AuthConfig) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
+	revs := api.NewRevocations(s, 0, clock)
+	if err := revs.Refresh(ctx); err != nil {
+		t.Fatal(err)
+	}
+	runner.WithSeller(testSeller)
 	r := api.NewRouter(api.Deps{
-		Log: slog.New(slog.DiscardHandler), Health: s, Now: clock, Auth: ver,
+		Log: slog.New(slog.DiscardHandler), Health: s, Now: clock, Auth: ver, Revocations: revs,
 		Directory: dir, Quota: quota.NewService(s, view, s, clock), Reports: quota.NewReports(s, s, s, clock),
-		Ingest: metering.NewIngester(s, view.Apply), Checkpoints: s, MaxBodyBytes: 64 << 10,
+		Ingest: metering.NewIngester(s, view.Apply), Checkpoints: s, DeadLetters: s, MaxBodyBytes: 64 << 10,
 		Policy:  policy.NewDecider(view, policy.Options{Delimiter: "+"}, clock),
 		Billing: runner, Invoices: billing.NewInvoices(s, clock), SLA: levels,
+		Blacklists: probe.NewBlacklists(s, clock),
 	})
 	return &env{t: t, store: s, view: view, router: r, spec: specRouter(t)}
 }
@@ -116,6 +127,10 @@ func seedDirectory(t testing.TB, dir *directory.Service) {
 
 func specRouter(t testing.TB) routers.Router {
 	t.Helper()
+	// Documents are checked as strings against the spec (their content
+	// by their own tests).
+	openapi3filter.RegisterBodyDecoder("application/pdf", openapi3filter.FileBodyDecoder)
+	openapi3filter.RegisterBodyDecoder("application/xml", openapi3filter.FileBodyDecoder)
 	doc, err := openapi3.NewLoader().LoadFromData(openapi.Spec)
 	if err != nil {
 		t.Fatalf("load openapi.yaml: %v", err)

@@ -17,16 +17,24 @@ type ingestOut struct {
 	Offset int64                 `json:"offset"`
 }
 
+// ingest decodes the batch as a stream (ingestwire.Decode), so a batch of
+// tens of megabytes costs its decoded entries, not its text, and the
+// Ingester validates it before anything is stored.
 func (a *app) ingest(c *gin.Context) {
-	var in ingestwire.Batch
-	if err := bindJSON(c, &in); err != nil {
-		a.fail(c, err)
+	in, err := ingestwire.Decode(c.Request.Body)
+	if err != nil {
+		a.fail(c, jsonError(err))
 		return
 	}
-	res, err := a.Ingest.Ingest(c.Request.Context(), in.Input())
+	a.extendWrite(c) // the body may have taken most of the write timeout to arrive
+	res, err := a.Ingest.Ingest(c.Request.Context(), in)
 	if err != nil {
 		a.fail(c, err)
 		return
+	}
+	if res.DeadLetters > 0 {
+		a.log.Warn("records of a pushed batch the database refused were kept as dead letters (mailmeter deadletter list)",
+			"source", res.Checkpoint.Source, "count", res.DeadLetters)
 	}
 	c.JSON(http.StatusOK, ingestOut{res.Status, res.Checkpoint.Source, res.Checkpoint.Seq, res.Checkpoint.Offset})
 }

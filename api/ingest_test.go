@@ -147,7 +147,7 @@ func TestIngest(t *testing.T) {
 			problem(t, post(batch("x", 1, -1, 5, 0)), 400, "invalid", "from_offset")
 			b := batch("x", 1, 0, 5, 1)
 			b["counters"] = []map[string]any{{"mailbox": "a@b.example", "metric": "storage_bytes", "hour": t0, "value": 1}}
-			problem(t, post(b), 400, "invalid", "counters")
+			problem(t, post(b), 400, "invalid", "counters[0].metric")
 			b = batch("x", 1, 0, 5, 0)
 			b["surprise"] = true
 			problem(t, post(b), 400, "invalid", "surprise")

@@ -37,6 +37,25 @@ type evidenceJSON struct {
 	CreditService string              `json:"credit_service,omitempty"`
 }
 
+// partyJSON is a seller or buyer as the invoice prints it.
+type partyJSON struct {
+	Name         string `json:"name"`
+	Address      string `json:"address,omitempty"`
+	PostalCode   string `json:"postal_code,omitempty"`
+	City         string `json:"city,omitempty"`
+	Country      string `json:"country,omitempty"`
+	VATID        string `json:"vat_id,omitempty"`
+	Registration string `json:"registration,omitempty"`
+	Email        string `json:"email,omitempty"`
+}
+
+func partyOut(p billing.Party) *partyJSON {
+	if p == (billing.Party{}) {
+		return nil
+	}
+	return &partyJSON{p.Name, p.Address, p.PostalCode, p.City, p.Country, p.VATID, p.Registration, p.Email}
+}
+
 // invoiceJSON is an invoice; amounts are integer minor units of currency.
 type invoiceJSON struct {
 	ID          string            `json:"id"`
@@ -59,6 +78,18 @@ type invoiceJSON struct {
 	Evidence    evidenceJSON      `json:"evidence"`
 	ComputedAt  string            `json:"computed_at"`
 	FinalizedAt string            `json:"finalized_at,omitempty"`
+	// Documents: dates, parties and the tax rate.
+	IssueDate        string     `json:"issue_date,omitempty"`
+	DueDate          string     `json:"due_date,omitempty"`
+	Corrects         string     `json:"corrects_number,omitempty"`
+	Seller           *partyJSON `json:"seller,omitempty"`
+	Buyer            *partyJSON `json:"buyer,omitempty"`
+	PaymentTermsDays *int       `json:"payment_terms_days,omitempty"`
+	TaxBP            int64      `json:"tax_bp"`
+	TaxCategory      string     `json:"tax_category"`
+	TaxSource        string     `json:"tax_source"`
+	TaxNote          string     `json:"tax_note,omitempty"`
+	Estimate         bool       `json:"estimate,omitempty"`
 }
 
 func invoiceOut(r billing.Record) invoiceJSON {
@@ -75,7 +106,26 @@ func invoiceOut(r billing.Record) invoiceJSON {
 	if !r.FinalizedAt.IsZero() {
 		out.FinalizedAt = rfc3339(r.FinalizedAt)
 	}
+	documentOut(&out, r)
 	return out
+}
+
+// documentOut adds what an invoice prints beyond its figures.
+func documentOut(out *invoiceJSON, r billing.Record) {
+	inv, rate := r.Invoice, r.Invoice.Rate()
+	if d := r.IssueDate(); !d.IsZero() {
+		out.IssueDate = d.Format(time.DateOnly)
+	}
+	if d := r.DueDate(); !d.IsZero() {
+		out.DueDate = d.Format(time.DateOnly)
+	}
+	out.Corrects = inv.Preceding.Number
+	out.Seller, out.Buyer = partyOut(inv.Seller.Party), partyOut(inv.Buyer)
+	if out.Seller != nil {
+		out.PaymentTermsDays = &inv.Seller.PaymentTermsDays
+	}
+	out.TaxBP, out.TaxCategory, out.TaxSource, out.TaxNote = rate.BasisPoints, rate.Category, rate.Source, rate.Note
+	out.Estimate = r.Status == billing.Estimate
 }
 
 func (a *app) listInvoices(c *gin.Context) {
@@ -92,19 +142,54 @@ func (a *app) listInvoices(c *gin.Context) {
 	writePage(c, p, recs, invoiceOut, func(r billing.Record) string { return r.ID })
 }
 
+// getInvoice answers an invoice as JSON, PDF, CSV or UBL XML, by the
+// id's suffix (.pdf, .csv, .xml, .json) or else the Accept header.
 func (a *app) getInvoice(c *gin.Context) {
-	r, err := a.Invoices.Get(c.Request.Context(), c.Param("id"))
+	id, format := c.Param("id"), ""
+	for ext, mt := range invoiceSuffixes {
+		if base, ok := strings.CutSuffix(id, ext); ok {
+			id, format = base, mt
+		}
+	}
+	if format == "" {
+		var err error
+		if format, err = negotiate(c.GetHeader("Accept"), invoiceTypes); err != nil {
+			a.fail(c, err)
+			return
+		}
+	}
+	r, err := a.Invoices.Get(c.Request.Context(), id)
 	if err == nil {
 		err = a.canSeeCustomer(c, r.Customer)
 	}
 	if err != nil {
 		if metering.KindOf(err) == metering.NotFound {
-			err = notFound("invoice", c.Param("id")) // the same answer whether it exists or belongs to another
+			err = notFound("invoice", id) // the same answer whether it exists or belongs to another
 		}
 		a.fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, invoiceOut(r))
+	a.renderInvoice(c, r, format)
+}
+
+// invoicePreview answers the customer's invoice of the month so far, as
+// JSON, PDF or CSV: an estimate, stored nowhere.
+func (a *app) invoicePreview(c *gin.Context) {
+	id := c.Param("id")
+	format, err := negotiate(c.GetHeader("Accept"), invoiceTypes[:3])
+	if err == nil {
+		err = a.canSeeCustomer(c, id)
+	}
+	if err != nil {
+		a.fail(c, err)
+		return
+	}
+	r, err := a.Billing.Preview(c.Request.Context(), id)
+	if err != nil {
+		a.fail(c, err)
+		return
+	}
+	a.renderInvoice(c, r, format)
 }
 
 type invoiceRunIn struct {

@@ -69,7 +69,7 @@ func mustEd(t *testing.T) ed25519.PublicKey {
 // claimsAt returns valid admin claims, adjusted by edit.
 func claimsAt(edit func(jwt.MapClaims)) jwt.MapClaims {
 	c := jwt.MapClaims{"iss": "mailmeter", "aud": "mailmeter", "sub": "ops", "role": "admin",
-		"iat": t0.Unix(), "nbf": t0.Unix(), "exp": t0.Add(time.Hour).Unix()}
+		"iat": t0.Unix(), "nbf": t0.Unix(), "exp": t0.Add(time.Hour).Unix(), "jti": "jti-1"}
 	if edit != nil {
 		edit(c)
 	}
@@ -118,6 +118,13 @@ func TestJWT(t *testing.T) {
 		{"wrong audience", hs(func(c jwt.MapClaims) { c["aud"] = "billing" }), 401},
 		{"unknown role", hs(func(c jwt.MapClaims) { c["role"] = "root" }), 401},
 		{"no subject", hs(func(c jwt.MapClaims) { delete(c, "sub") }), 401},
+		{"no jti", hs(func(c jwt.MapClaims) { delete(c, "jti") }), 401},
+		{"lifetime of max_ttl (a year)", hs(func(c jwt.MapClaims) { c["exp"] = t0.Add(api.DefaultMaxTTL).Unix() }), 200},
+		{"lifetime over max_ttl", hs(func(c jwt.MapClaims) { c["exp"] = t0.Add(api.DefaultMaxTTL + 2*time.Minute).Unix() }), 401},
+		{"lifetime over max_ttl, no iat", hs(func(c jwt.MapClaims) {
+			delete(c, "iat")
+			c["exp"] = t0.Add(100 * api.DefaultMaxTTL).Unix()
+		}), 401},
 		{"wrong hs256 secret", sign(t, jwt.SigningMethodHS256, "", claimsAt(nil), []byte("another-secret-another-secret-0000")), 401},
 		{"eddsa with the old kid's key", sign(t, jwt.SigningMethodEdDSA, "ed-2025", claimsAt(nil), k.ed), 401},
 		{"rs256 wrong key", sign(t, jwt.SigningMethodRS256, "rsa-2026", claimsAt(nil), k.other), 401},
@@ -199,5 +206,38 @@ func TestVerifiedTokenExpires(t *testing.T) {
 	now = t0.Add(time.Hour + 61*time.Second)
 	if _, err := v.Verify(tok); err == nil {
 		t.Error("an expired token was accepted from the cache")
+	}
+}
+
+// MintToken gives every token its own jti and refuses a lifetime over
+// auth.max_ttl (default a year).
+func TestMintTokenIDAndMaxTTL(t *testing.T) {
+	ac := testAuth()
+	seen := map[string]bool{}
+	for range 3 {
+		tok, err := api.MintToken(ac, api.TokenInput{Role: api.RoleAdmin, Subject: "ops", TTL: time.Hour}, t0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		jti, exp, err := api.TokenID(tok)
+		if err != nil || len(jti) < 16 || seen[jti] || !exp.Equal(t0.Add(time.Hour)) {
+			t.Fatalf("TokenID = %q, %v, %v (seen %v)", jti, exp, err, seen)
+		}
+		seen[jti] = true
+	}
+	for _, c := range []struct {
+		max, ttl time.Duration
+		ok       bool
+	}{
+		{0, api.DefaultMaxTTL, true},
+		{0, 876000 * time.Hour, false},
+		{48 * time.Hour, 48 * time.Hour, true},
+		{48 * time.Hour, 49 * time.Hour, false},
+	} {
+		ac.MaxTTL = c.max
+		_, err := api.MintToken(ac, api.TokenInput{Role: api.RoleAdmin, Subject: "ops", TTL: c.ttl}, t0)
+		if (err == nil) != c.ok || (err != nil && !strings.Contains(err.Error(), "auth.max_ttl")) {
+			t.Errorf("max %v, ttl %v: %v", c.max, c.ttl, err)
+		}
 	}
 }

@@ -90,8 +90,14 @@ func TestQuotaCheck(t *testing.T) {
 		return decode[check](t, rec)
 	}
 	if c := get("recipient=Alice%2Bx@acme.example"); !c.Refused || c.Code != 552 || c.Enhanced != "5.2.2" || c.Check != "storage" ||
-		c.Mailbox != "alice@acme.example" || c.Message != "Mailbox is full (921600 of 921600 bytes used)" || c.Action != "552 5.2.2 "+c.Message {
+		c.Mailbox != "alice@acme.example" || c.Message != "Mailbox is full" || c.Action != "552 5.2.2 "+c.Message {
 		t.Errorf("full mailbox: %+v", c)
+	}
+	// Every spelling of the full mailbox: trailing dot, upper case, tag.
+	for _, rcpt := range []string{"alice@acme.example.", "ALICE@ACME.EXAMPLE", "%3CAlice%2Bnews@Acme.Example.%3E"} {
+		if c := get("recipient=" + rcpt); !c.Refused || c.Mailbox != "alice@acme.example" || c.Message != "Mailbox is full" {
+			t.Errorf("full mailbox spelled %s: %+v", rcpt, c)
+		}
 	}
 	if c := get("recipient=bob@acme.example&size=100"); c.Refused || c.Action != "DUNNO" || c.Code != 0 {
 		t.Errorf("room: %+v", c)
@@ -114,6 +120,11 @@ func TestQuotaCheck(t *testing.T) {
 		"recipient=a@b.example&stage=x":  "stage",
 		"stage=data&size=5":              "sasl_username",
 		"recipient=a%0A@b.example":       "recipient",
+		"recipient=a@b.example%0A":       "recipient",
+		"recipient=a%00@b.example":       "recipient",
+		"recipient=nobody":               "recipient",
+		"recipient=a@b..example":         "recipient",
+		"recipient=a@xn--zz.example":     "recipient",
 		"recipient=a@b.example&size=big": "size",
 	} {
 		problem(t, e.do("GET", "/v1/quota/check?"+q, service, nil), 400, "invalid", field)

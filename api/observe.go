@@ -4,7 +4,6 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"log/slog"
-	"net/http"
 	"strconv"
 	"time"
 
@@ -87,21 +86,6 @@ func validRequestID(id string) bool {
 		}
 	}
 	return true
-}
-
-// limitBody caps request bodies; reading past the cap fails with
-// *http.MaxBytesError, which bind turns into 413.
-func (a *app) limitBody(c *gin.Context) {
-	limit := a.MaxBodyBytes
-	if c.FullPath() == "/v1/ingest" {
-		limit = a.MaxIngestBytes
-	}
-	if c.Request.ContentLength > limit {
-		a.fail(c, metering.Errorf(TooLarge, "request body of %d bytes is over the limit of %d bytes", c.Request.ContentLength, limit))
-		return
-	}
-	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, limit)
-	c.Next()
 }
 
 // recover turns a handler panic into a logged 500 problem.

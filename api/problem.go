@@ -17,6 +17,10 @@ const ProblemBase = "https://mailmeter.dev/problems/"
 // HTTP-only kind, next to the domain's.
 const TooLarge metering.Kind = "too_large"
 
+// NotAcceptable is the kind of a request whose Accept header allows none
+// of the media types a route answers in.
+const NotAcceptable metering.Kind = "not_acceptable"
+
 // Problem is an RFC 9457 problem detail.
 type Problem struct {
 	Type     string       `json:"type"`
@@ -43,18 +47,23 @@ var kinds = map[metering.Kind]struct {
 	metering.NotFound:     {http.StatusNotFound, "Not found"},
 	metering.Conflict:     {http.StatusConflict, "Conflict"},
 	metering.Unavailable:  {http.StatusServiceUnavailable, "Service unavailable"},
+	metering.Refused:      {http.StatusUnprocessableEntity, "Refused by the database"},
 	metering.Unauthorized: {http.StatusUnauthorized, "Unauthorized"},
 	metering.Forbidden:    {http.StatusForbidden, "Forbidden"},
 	metering.QuotaExceed:  {http.StatusUnprocessableEntity, "Quota exceeded"},
 	metering.Internal:     {http.StatusInternalServerError, "Internal error"},
 	TooLarge:              {http.StatusRequestEntityTooLarge, "Request body too large"},
+	Busy:                  {http.StatusServiceUnavailable, "Server busy"},
+	NotAcceptable:         {http.StatusNotAcceptable, "Not acceptable"},
 }
 
 // fail renders err as problem+json.
 func (a *app) fail(c *gin.Context, err error) { writeProblem(c, a.log, err) }
 
 // writeProblem renders err as problem+json: the one encoder. Internal
-// errors are logged in full and shown as "internal error".
+// and Unavailable errors are logged in full and shown as "internal error"
+// and "database unreachable": a client never sees driver text, a host, a
+// user or a database name.
 func writeProblem(c *gin.Context, log *slog.Logger, err error) {
 	_ = c.Error(err)
 	renderProblem(c, newProblem(c, log, err))
@@ -68,10 +77,14 @@ func newProblem(c *gin.Context, log *slog.Logger, err error) Problem {
 		kind, k = metering.Internal, kinds[metering.Internal]
 	}
 	p := Problem{Type: ProblemBase + string(kind), Title: k.title, Status: k.status, Instance: c.Request.URL.Path}
-	if kind == metering.Internal {
+	switch kind {
+	case metering.Internal:
 		log.Error("internal error", "path", c.Request.URL.Path, "err", err)
 		p.Detail = "internal error"
-	} else {
+	case metering.Unavailable:
+		log.Warn("database unreachable", "path", c.Request.URL.Path, "err", err)
+		p.Detail = "database unreachable"
+	default:
 		p.Detail = err.Error()
 		if f := metering.FieldOf(err); f != "" {
 			var de *metering.Error

@@ -2,17 +2,18 @@ package api
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"time"
 
 	"github.com/gin-gonic/gin"
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/mailmeter/mailmeter/billing"
 	"github.com/mailmeter/mailmeter/directory"
 	"github.com/mailmeter/mailmeter/metering"
+	"github.com/mailmeter/mailmeter/metering/probe"
 	"github.com/mailmeter/mailmeter/openapi"
 	"github.com/mailmeter/mailmeter/policy"
 	"github.com/mailmeter/mailmeter/quota"
@@ -24,6 +25,12 @@ type Health interface {
 	Ping(ctx context.Context) error
 	// Pending returns the number of migrations not yet applied.
 	Pending(ctx context.Context) (int, error)
+}
+
+// DeadLetters counts the usage records the database refused that wait
+// for a replay (see metering.DeadLetterStore).
+type DeadLetters interface {
+	PendingDeadLetters(ctx context.Context) (int64, error)
 }
 
 // Checkpoints reads a source's stored checkpoint (NotFound if none).
@@ -51,15 +58,32 @@ type Deps struct {
 	Reports      *quota.Reports
 	Ingest       *metering.Ingester
 	Checkpoints  Checkpoints
+	DeadLetters  DeadLetters     // /readyz is degraded while some wait; nil: not checked
 	Policy       *policy.Decider // GET /v1/quota/check
 	Billing      *billing.Runner // POST /v1/invoices/run
 	Invoices     *billing.Invoices
-	SLA          *sla.Service // /v1/sla/…
-	MaxBodyBytes int64        // default DefaultMaxBodyBytes
+	SLA          *sla.Service      // /v1/sla/…
+	Blacklists   *probe.Blacklists // GET /v1/sla/blacklists
+	MaxBodyBytes int64             // default DefaultMaxBodyBytes
 	// MaxIngestBytes bounds POST /v1/ingest bodies; default
 	// DefaultMaxIngestBytes.
 	MaxIngestBytes int64
 	Registry       *prometheus.Registry // /metrics; nil = a new registry
+
+	// Revocations are the revoked token ids authentication denies, and
+	// what DELETE /v1/tokens/{jti} adds to; nil = none.
+	Revocations *Revocations
+	// MaxLargeBodies bounds the large bodies (over MaxBodyBytes) read at
+	// once; default DefaultMaxLargeBodies.
+	MaxLargeBodies int
+	// Timeouts are the server's (NewServer); routes that need more than
+	// Write extend it. Zero values take DefaultTimeouts.
+	Timeouts Timeouts
+	// MetricsToken, if set, is the bearer token /metrics requires.
+	MetricsToken string
+	// SeparateMetrics leaves /metrics to a listener of its own
+	// (MetricsHandler): the router answers it 404.
+	SeparateMetrics bool
 }
 
 // app holds the dependencies the handlers use.
@@ -68,6 +92,7 @@ type app struct {
 	auth    *Verifier
 	log     *slog.Logger
 	metrics *httpMetrics
+	large   chan struct{} // one slot per large body being read
 }
 
 // NewRouter builds the HTTP handler: /healthz, /readyz, /metrics,
@@ -82,19 +107,25 @@ func NewRouter(d Deps) *gin.Engine {
 	if d.MaxIngestBytes <= 0 {
 		d.MaxIngestBytes = DefaultMaxIngestBytes
 	}
+	if d.MaxLargeBodies <= 0 {
+		d.MaxLargeBodies = DefaultMaxLargeBodies
+	}
+	d.Timeouts = d.Timeouts.orDefaults()
 	if d.Registry == nil {
 		d.Registry = prometheus.NewRegistry()
 	}
-	a := &app{Deps: d, auth: d.Auth, log: d.Log, metrics: newHTTPMetrics(d.Registry)}
+	a := &app{Deps: d, auth: d.Auth, log: d.Log, metrics: newHTTPMetrics(d.Registry), large: make(chan struct{}, d.MaxLargeBodies)}
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
 	r.Use(a.recover, a.observe, a.limitBody)
 	r.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
 	r.GET("/readyz", a.readyz)
-	r.GET("/metrics", gin.WrapH(promhttp.HandlerFor(d.Registry, promhttp.HandlerOpts{})))
+	if !d.SeparateMetrics {
+		r.GET("/metrics", gin.WrapH(MetricsHandler(d.Registry, d.MetricsToken)))
+	}
 	r.GET("/openapi.yaml", func(c *gin.Context) { c.Data(http.StatusOK, "application/yaml", openapi.Spec) })
 	if d.Auth != nil {
-		a.routes(r.Group("/v1", a.authenticate))
+		a.routes(r.Group("/v1", a.authenticate, a.checkText))
 	}
 	r.NoRoute(func(c *gin.Context) {
 		a.fail(c, metering.Errorf(metering.NotFound, "no route %s %s", c.Request.Method, c.Request.URL.Path))
@@ -113,6 +144,7 @@ func (a *app) routes(v1 *gin.RouterGroup) {
 	v1.PATCH("/customers/:id", a.allow(admin), a.updateCustomer)
 	v1.DELETE("/customers/:id", a.allow(admin), a.removeCustomer)
 	v1.GET("/customers/:id/usage", a.allow(tenant), a.customerUsage)
+	v1.GET("/customers/:id/invoice-preview", a.allow(tenant), a.invoicePreview)
 
 	v1.POST("/domains", a.allow(admin), a.createDomain)
 	v1.GET("/domains", a.allow(tenant), a.listDomains)
@@ -139,11 +171,14 @@ func (a *app) routes(v1 *gin.RouterGroup) {
 	v1.POST("/invoices/:id/finalize", a.allow(admin), a.finalizeInvoice)
 	v1.POST("/invoices/:id/credit-notes", a.allow(admin), a.creditInvoice)
 
+	v1.GET("/usage/unknown", a.allow(admin), a.unknownUsage)
 	v1.GET("/latency", a.allow(tenant), a.latency)
 	v1.GET("/availability", a.allow(tenant), a.availability)
+	v1.GET("/sla/blacklists", a.allow(admin), a.blacklists)
 	v1.GET("/quota/check", a.allow(ingest), a.quotaCheck)
 
-	v1.POST("/ingest", a.allow(ingest), a.ingest)
+	v1.POST("/ingest", a.allow(ingest), a.admitLargeBody, a.ingest)
+	v1.DELETE("/tokens/:jti", a.allow(admin), a.revokeToken)
 	v1.GET("/ingest/sources/*source", a.allow(ingest), a.sourceCheckpoint)
 	a.slaRoutes(v1)
 }
@@ -161,8 +196,31 @@ func (a *app) readyz(c *gin.Context) {
 		return
 	}
 	if n > 0 {
-		a.fail(c, metering.Errorf(metering.Unavailable, "%d database migrations pending; run mailmeter migrate up", n))
+		k := kinds[metering.Unavailable]
+		renderProblem(c, Problem{Type: ProblemBase + string(metering.Unavailable), Title: k.title, Status: k.status,
+			Detail: fmt.Sprintf("%d database migrations pending; run mailmeter migrate up", n), Instance: c.Request.URL.Path})
 		return
 	}
-	c.JSON(http.StatusOK, gin.H{"status": "ready"})
+	a.readyOrDegraded(ctx, c)
+}
+
+// readyOrDegraded answers a reachable, migrated database: ready, or
+// degraded (still 200: the service works and keeps metering) while dead
+// letters wait for an operator.
+func (a *app) readyOrDegraded(ctx context.Context, c *gin.Context) {
+	if a.DeadLetters == nil {
+		c.JSON(http.StatusOK, gin.H{"status": "ready"})
+		return
+	}
+	dead, err := a.DeadLetters.PendingDeadLetters(ctx)
+	if err != nil {
+		a.fail(c, err)
+		return
+	}
+	if dead == 0 {
+		c.JSON(http.StatusOK, gin.H{"status": "ready"})
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"status": "degraded", "dead_letters": dead,
+		"detail": fmt.Sprintf("%d usage records the database refused wait as dead letters: mailmeter deadletter list", dead)})
 }

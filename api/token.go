@@ -20,13 +20,17 @@ type TokenInput struct {
 }
 
 // MintToken signs a token for in with the configured signing key (SignKID,
-// else the HS256 secret), valid from now for TTL.
+// else the HS256 secret), valid from now for TTL (at most MaxTTL), with a
+// random id (jti) that revocation names; TokenID reads it back.
 func MintToken(cfg AuthConfig, in TokenInput, now time.Time) (string, error) {
 	if _, err := ParseRole(string(in.Role)); err != nil {
 		return "", err
 	}
 	if in.Subject == "" {
 		return "", errors.New("subject is required")
+	}
+	if err := metering.CheckText("subject", in.Subject); err != nil {
+		return "", err
 	}
 	if in.Role == RoleMailbox {
 		addr, err := metering.NormalizeAddress(in.Subject)
@@ -37,6 +41,9 @@ func MintToken(cfg AuthConfig, in TokenInput, now time.Time) (string, error) {
 	}
 	if in.TTL <= 0 {
 		return "", errors.New("ttl must be positive")
+	}
+	if in.TTL > cfg.maxTTL() {
+		return "", fmt.Errorf("ttl %v is over the maximum token lifetime of %v (auth.max_ttl)", in.TTL, cfg.maxTTL())
 	}
 	var jti [12]byte
 	_, _ = rand.Read(jti[:])
@@ -79,4 +86,17 @@ func NewSecret() []byte {
 	b := make([]byte, 32)
 	_, _ = rand.Read(b)
 	return []byte(base64.RawURLEncoding.EncodeToString(b))
+}
+
+// TokenID returns the id (jti) and expiry of a token without verifying it:
+// for showing what MintToken made, never for authentication.
+func TokenID(token string) (jti string, exp time.Time, err error) {
+	var c claims
+	if _, _, err := jwt.NewParser().ParseUnverified(token, &c); err != nil {
+		return "", time.Time{}, err
+	}
+	if c.ExpiresAt != nil {
+		exp = c.ExpiresAt.Time
+	}
+	return c.ID, exp, nil
 }

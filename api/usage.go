@@ -68,6 +68,7 @@ type breakdownJSON struct {
 	Totals     map[metering.Metric]int64 `json:"totals"`
 	Mailboxes  []mailboxTotalsJSON       `json:"mailboxes"`
 	NextCursor string                    `json:"next_cursor,omitempty"`
+	Unknown    unknownUsageJSON          `json:"unknown"`
 }
 
 func breakdownInput(c *gin.Context) (quota.BreakdownInput, error) {
@@ -125,6 +126,7 @@ func (a *app) renderBreakdown(c *gin.Context, out breakdownJSON, b quota.Breakdo
 	}
 	end := min(offset+limit, len(b.Mailboxes))
 	out.From, out.To, out.Sort, out.Totals = rfc3339(b.From), rfc3339(b.To), string(b.SortBy), b.Totals
+	out.Unknown = unknownUsageJSON{b.Unknown.Addresses, b.Unknown.Totals}
 	out.Order = "asc"
 	if b.Desc {
 		out.Order = "desc"

@@ -222,3 +222,93 @@ func TestLatencyReport(t *testing.T) {
 	}
 	problem(t, e.do("GET", "/v1/latency", token(t, api.RoleCustomer, "acme"), nil), 403, "forbidden", "")
 }
+
+// seedUnknown records usage of addresses the directory does not hold: an
+// unknown recipient of acme.example and a foreign sender.
+func seedUnknown(t *testing.T, e *env) {
+	t.Helper()
+	rec := metering.NewRecorder(e.store, e.view.Apply)
+	rec.Count(metering.Event{Time: t0, Mailbox: "nosuch@acme.example", Metric: metering.RejectedIn, Value: 5})
+	rec.Count(metering.Event{Time: t0, Mailbox: "nosuch@acme.example", Metric: metering.TempfailedIn, Value: 2})
+	rec.Count(metering.Event{Time: t0, Mailbox: "typo@acme.example", Metric: metering.RejectedIn, Value: 1})
+	rec.Count(metering.Event{Time: t0, Mailbox: "spammer@foreign.example", Metric: metering.OutBytes, Value: 123456})
+	rec.Count(metering.Event{Time: t0, Mailbox: "spammer@foreign.example", Metric: metering.RejectedIn, Value: 3})
+	if err := rec.Flush(context.Background(), nil); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Breakdowns list the directory's mailboxes only; a domain's unknown
+// recipients show apart, as a count with their rejects.
+func TestBreakdownHostedOnlyWithUnknownCount(t *testing.T) {
+	e := sqliteEnv(t)
+	seedUsage(t, e)
+	seedUnknown(t, e)
+	type breakdown struct {
+		Totals    map[string]int64 `json:"totals"`
+		Mailboxes []struct {
+			Mailbox string `json:"mailbox"`
+		} `json:"mailboxes"`
+		Unknown struct {
+			Addresses int              `json:"addresses"`
+			Totals    map[string]int64 `json:"totals"`
+		} `json:"unknown"`
+	}
+	cust := token(t, api.RoleCustomer, "acme")
+	q := "?from=2026-11-01T00:00:00Z&to=2026-11-11T00:00:00Z&sort=rejected_in"
+	for _, path := range []string{"/v1/customers/acme/usage", "/v1/domains/acme.example/usage"} {
+		rec := e.do("GET", path+q, cust, nil)
+		b := decode[breakdown](t, rec)
+		if len(b.Mailboxes) != 2 || b.Mailboxes[0].Mailbox != "alice@acme.example" || b.Mailboxes[1].Mailbox != "bob@acme.example" ||
+			b.Totals["rejected_in"] != 0 || b.Totals["out_bytes"] != 48700 {
+			t.Errorf("%s: mailboxes or totals mix in unknown addresses: %s", path, rec.Body.String())
+		}
+		if b.Unknown.Addresses != 2 || b.Unknown.Totals["rejected_in"] != 6 || b.Unknown.Totals["tempfailed_in"] != 2 || b.Unknown.Totals["out_bytes"] != 0 {
+			t.Errorf("%s: unknown = %+v, want 2 addresses with 6 rejected_in and 2 tempfailed_in", path, b.Unknown)
+		}
+	}
+}
+
+func TestUnknownUsageReport(t *testing.T) {
+	e := sqliteEnv(t)
+	seedUsage(t, e)
+	seedUnknown(t, e)
+	admin := token(t, api.RoleAdmin, "ops")
+	type report struct {
+		Sort    string `json:"sort"`
+		Unknown struct {
+			Addresses int              `json:"addresses"`
+			Totals    map[string]int64 `json:"totals"`
+		} `json:"unknown"`
+		Domains []struct {
+			Domain    string           `json:"domain"`
+			Hosted    bool             `json:"hosted"`
+			Addresses int              `json:"addresses"`
+			Totals    map[string]int64 `json:"totals"`
+		} `json:"domains"`
+		Addresses []struct {
+			Address string           `json:"address"`
+			Values  map[string]int64 `json:"values"`
+		} `json:"addresses"`
+	}
+	rec := e.do("GET", "/v1/usage/unknown?from=2026-11-01T00:00:00Z&to=2026-11-11T00:00:00Z&limit=2", admin, nil)
+	r := decode[report](t, rec)
+	if r.Sort != "rejected_in" || r.Unknown.Addresses != 3 || r.Unknown.Totals["rejected_in"] != 9 || r.Unknown.Totals["out_bytes"] != 123456 {
+		t.Errorf("summary: %s", rec.Body.String())
+	}
+	if len(r.Domains) != 2 || r.Domains[0].Domain != "acme.example" || !r.Domains[0].Hosted || r.Domains[0].Addresses != 2 ||
+		r.Domains[1].Domain != "foreign.example" || r.Domains[1].Hosted || r.Domains[1].Totals["rejected_in"] != 3 {
+		t.Errorf("domains: %s", rec.Body.String())
+	}
+	if len(r.Addresses) != 2 || r.Addresses[0].Address != "nosuch@acme.example" || r.Addresses[0].Values["tempfailed_in"] != 2 ||
+		r.Addresses[1].Address != "spammer@foreign.example" {
+		t.Errorf("top addresses: %s", rec.Body.String())
+	}
+	rec = e.do("GET", "/v1/usage/unknown?sort=-out_bytes&limit=1", admin, nil)
+	if r := decode[report](t, rec); len(r.Addresses) != 1 || r.Addresses[0].Address != "spammer@foreign.example" {
+		t.Errorf("by out_bytes: %s", rec.Body.String())
+	}
+	problem(t, e.do("GET", "/v1/usage/unknown?sort=storage_bytes", admin, nil), 400, "invalid", "sort")
+	problem(t, e.do("GET", "/v1/usage/unknown?limit=0", admin, nil), 400, "invalid", "limit")
+	problem(t, e.do("GET", "/v1/usage/unknown", token(t, api.RoleCustomer, "acme"), nil), 403, "forbidden", "")
+}

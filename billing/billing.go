@@ -178,6 +178,11 @@ type Input struct {
 	Period    Period
 	Mailboxes []MailboxUsage
 	Service   Service
+	// Seller and Buyer are printed on the invoice and decide its tax
+	// (TaxFor) with TaxOverride, the customer's own rate (nil = none).
+	Seller      Seller
+	Buyer       Party
+	TaxOverride *int64
 }
 
 // Line kinds.
@@ -233,6 +238,17 @@ type Invoice struct {
 	Tax      Money
 	Total    Money
 	Evidence Evidence
+	Seller   Seller
+	Buyer    Party
+	TaxRate  TaxRate // Tax is Net at this rate
+	// Preceding is the invoice a credit note corrects.
+	Preceding Reference
+}
+
+// Reference names an earlier document: its number and issue date.
+type Reference struct {
+	Number    string
+	IssueDate time.Time
 }
 
 // Compute computes an invoice. It is a pure function of its input.
@@ -245,7 +261,8 @@ func Compute(in Input) (Invoice, error) {
 		return Invoice{}, errors.New("period: from must be before to")
 	}
 	days := len(per.Days())
-	inv := Invoice{Customer: in.Customer, Plan: p.Name, Currency: p.Currency, Period: per}
+	inv := Invoice{Customer: in.Customer, Plan: p.Name, Currency: p.Currency, Period: per, Seller: in.Seller, Buyer: in.Buyer,
+		TaxRate: TaxFor(p, in.Seller.Party, in.Buyer, in.TaxOverride)}
 	periodSecs := big.NewRat(int64(per.To.Sub(per.From)/time.Second), 1)
 	mbs := slices.Clone(in.Mailboxes)
 	slices.SortFunc(mbs, func(a, b MailboxUsage) int { return strings.Compare(a.Mailbox, b.Mailbox) })
@@ -292,7 +309,7 @@ func Compute(in Input) (Invoice, error) {
 		inv.Lines = append(inv.Lines, Line{Kind: LineCredit, Service: inv.Evidence.CreditService, Description: creditText(inv.Evidence), Amount: -inv.Credit})
 	}
 	inv.Net = inv.Subtotal - inv.Credit
-	inv.Tax = round(big.NewRat(int64(inv.Net)*p.TaxBasisPoints, 10000))
+	inv.Tax = taxOn(inv.Net, inv.TaxRate)
 	inv.Total = inv.Net + inv.Tax
 	return inv, nil
 }
@@ -440,6 +457,7 @@ func CreditNote(inv Invoice, net Money, reason string, credited Money) (Invoice,
 	}
 	t := Money(tax.Int64()) // net + tax ≤ left: both fit
 	return Invoice{Customer: inv.Customer, Plan: inv.Plan, Currency: inv.Currency, Period: inv.Period,
+		Seller: inv.Seller, Buyer: inv.Buyer, TaxRate: inv.Rate(),
 		Lines:    []Line{{Kind: LineCreditNote, Description: reason, Amount: -net}},
 		Subtotal: -net, Net: -net, Tax: -t, Total: -(net + t)}, nil
 }

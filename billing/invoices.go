@@ -208,6 +208,7 @@ func (s *Invoices) CreditNote(ctx context.Context, invoiceID string, net Money, 
 		if err != nil {
 			return &metering.Error{Kind: metering.Conflict, Field: "amount", Message: err.Error()}
 		}
+		doc.Preceding = Reference{Number: inv.Number, IssueDate: inv.IssueDate()}
 		seq := creditNoteSequence(at)
 		n, err := tx.NextNumber(seq)
 		if err != nil {

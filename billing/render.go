@@ -1,76 +1,269 @@
 package billing
 
 import (
-	"bytes"
 	"encoding/csv"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 )
 
-// Text returns the invoice's printable lines: header, items, totals and
-// the measured service level the SLA credit rests on.
-func Text(r Record) []string {
+// FormatMoney formats an amount of a currency for print: every document
+// (text, PDF, CSV totals, UBL) formats money through it. Today it shows
+// two decimals whatever the currency.
+func FormatMoney(m Money, currency string) string { return m.String() }
+
+// document is what an invoice or credit note prints, whatever the format:
+// Text and WritePDF lay the same document out.
+type document struct {
+	Title    string      // "Invoice", "Credit note"
+	Number   string      // "2026-000001", "DRAFT", "ESTIMATE"
+	Facts    [][2]string // label and value: dates, period, customer, plan
+	Seller   []string    // name first, then address and ids
+	Buyer    []string
+	Currency string
+	Groups   []lineGroup // by mailbox domain, then lines of no mailbox
+	Totals   []totalRow
+	Notes    []string      // reverse charge, payment, draft or estimate
+	Service  *ServiceLevel // the SLA evidence; nil for credit notes
+	Footer   string
+}
+
+// lineGroup is a domain's lines with their subtotal, or the lines of no
+// mailbox (Domain "").
+type lineGroup struct {
+	Title    string
+	Lines    []Line
+	Subtotal Money
+}
+
+type totalRow struct {
+	Label  string
+	Amount Money
+	Strong bool
+}
+
+const dateFormat = "2006-01-02"
+
+// layout decides what a record prints.
+func layout(r Record) document {
 	inv := r.Invoice
-	title := "Invoice"
-	if r.Kind == KindCreditNote {
-		title = "Credit note for " + r.Credits
+	d := document{Title: "Invoice", Number: r.Number, Currency: inv.Currency, Footer: inv.Seller.Footer}
+	switch {
+	case r.Kind == KindCreditNote:
+		d.Title = "Credit note"
+	case r.Status == Estimate:
+		d.Number = "ESTIMATE"
+	case r.Status == Draft || r.Number == "":
+		d.Number = "DRAFT"
 	}
-	number := r.Number
-	if number == "" {
-		number = "DRAFT"
-	}
-	out := []string{
-		fmt.Sprintf("%s %s", title, number),
-		fmt.Sprintf("Customer %s   Plan %s   Reference %s", r.Customer, inv.Plan, r.ID),
-		fmt.Sprintf("Period %s to %s", inv.Period.From.Format("2006-01-02 15:04 MST"), inv.Period.To.Format("2006-01-02 15:04 MST")),
-		"",
-	}
-	for _, l := range inv.Lines {
-		desc := wrap(l.Description, 86)
-		out = append(out, fmt.Sprintf("%-86s %12s", desc[0], l.Amount))
-		for _, more := range desc[1:] {
-			out = append(out, "  "+more)
-		}
-	}
-	out = append(out, "",
-		fmt.Sprintf("%-86s %12s", "Subtotal", inv.Subtotal))
-	if inv.Credit != 0 {
-		out = append(out, fmt.Sprintf("%-86s %12s", "SLA credit", -inv.Credit))
-	}
-	out = append(out,
-		fmt.Sprintf("%-86s %12s", "Net", inv.Net),
-		fmt.Sprintf("%-86s %12s", "Tax", inv.Tax),
-		fmt.Sprintf("%-86s %12s", "Total "+inv.Currency, inv.Total))
+	d.Facts = facts(r)
+	d.Seller = partyLines(inv.Seller.Party)
+	d.Buyer = partyLines(inv.Buyer)
+	d.Groups = groups(inv.Lines)
+	d.Totals = totals(inv)
+	d.Notes = notes(r)
 	if r.Kind != KindCreditNote {
-		out = append(out, "")
-		out = append(out, evidenceText(inv.Evidence, inv.Period.From.Location())...)
+		sl := ServiceLevelOf(inv)
+		d.Service = &sl
 	}
-	if !r.FinalizedAt.IsZero() {
-		out = append(out, "Issued "+r.FinalizedAt.Format(time.RFC3339))
+	return d
+}
+
+func facts(r Record) [][2]string {
+	inv := r.Invoice
+	out := [][2]string{{"Number", r.Number}}
+	if r.Number == "" {
+		out[0][1] = "none until finalized"
+	}
+	if !r.IssueDate().IsZero() {
+		out = append(out, [2]string{"Issue date", r.IssueDate().Format(dateFormat)})
+	}
+	if !r.DueDate().IsZero() {
+		out = append(out, [2]string{"Due date", r.DueDate().Format(dateFormat)})
+	}
+	if inv.Preceding.Number != "" {
+		out = append(out, [2]string{"Corrects invoice", inv.Preceding.Number + " of " + inv.Preceding.IssueDate.Format(dateFormat)})
+	}
+	out = append(out, [2]string{"Service period", periodText(inv.Period)},
+		[2]string{"Customer", r.Customer}, [2]string{"Plan", inv.Plan}, [2]string{"Reference", r.ID})
+	return out
+}
+
+// periodText is a period's first and last day, in its own time zone.
+func periodText(p Period) string {
+	if p.From.IsZero() {
+		return ""
+	}
+	return p.From.Format(dateFormat) + " to " + p.To.Add(-time.Nanosecond).Format(dateFormat)
+}
+
+// partyLines prints a party: name, street lines, postal code and city,
+// country, VAT id, registration, e-mail. None for an empty party.
+func partyLines(p Party) []string {
+	if p == (Party{}) {
+		return nil
+	}
+	out := []string{p.Name}
+	if p.Address != "" {
+		out = append(out, strings.Split(p.Address, "\n")...)
+	}
+	if pc := strings.TrimSpace(p.PostalCode + " " + p.City); pc != "" {
+		out = append(out, pc)
+	}
+	for _, f := range [][2]string{{"", p.Country}, {"VAT ID ", p.VATID}, {"", p.Registration}, {"", p.Email}} {
+		if f[1] != "" {
+			out = append(out, f[0]+f[1])
+		}
 	}
 	return out
 }
 
-// evidenceText prints the measured service: the lowest covered service's
-// uptime and the latency share, then each covered service with its
-// downtime intervals (times in loc). Invoices computed before services
-// were measured by the minute show their probe checks instead.
-func evidenceText(ev Evidence, loc *time.Location) []string {
-	if len(ev.Services) == 0 && ev.Checks > 0 {
-		return []string{fmt.Sprintf("Measured service: availability %s%% (%d of %d probe checks); %s%% of %d deliveries within %s.",
-			ppm(ev.AvailabilityPPM), ev.Successes, ev.Checks, ppm(ev.LatencySharePPM), ev.Deliveries, ev.LatencyTarget)}
-	}
-	out := []string{fmt.Sprintf("Measured service: availability %s%% (the lowest of %d covered services, by the minute); %s%% of %d deliveries within %s.",
-		ppm(ev.AvailabilityPPM), len(ev.Services), ppm(ev.LatencySharePPM), ev.Deliveries, ev.LatencyTarget)}
-	for _, s := range ev.Services {
-		out = append(out, fmt.Sprintf("  %s: uptime %s%% (target %s%%), %d min down, %d min unknown; credit %s%%",
-			s.Service, ppm(s.UptimePPM), ppm(s.TargetPPM), s.DowntimeMinutes, s.UnknownMinutes, bp(s.CreditBP)))
-		for _, o := range s.Downtime {
-			out = append(out, fmt.Sprintf("    down %s to %s, %d min (%s)",
-				o.Start.In(loc).Format("2006-01-02 15:04 MST"), o.End.In(loc).Format("2006-01-02 15:04 MST"), o.Minutes, o.Cause))
+// groups gathers an invoice's lines by the domain of their mailbox,
+// domains in order and lines in the invoice's order within each, the
+// lines of no mailbox last.
+func groups(lines []Line) []lineGroup {
+	byDomain := map[string]*lineGroup{}
+	var other lineGroup
+	for _, l := range lines {
+		g := &other
+		if l.Mailbox != "" {
+			dom := l.Mailbox[strings.LastIndexByte(l.Mailbox, '@')+1:]
+			if byDomain[dom] == nil {
+				byDomain[dom] = &lineGroup{Title: dom}
+			}
+			g = byDomain[dom]
 		}
+		g.Lines = append(g.Lines, l)
+		g.Subtotal += l.Amount
+	}
+	out := make([]lineGroup, 0, len(byDomain)+1)
+	for _, dom := range slices.Sorted(maps.Keys(byDomain)) {
+		out = append(out, *byDomain[dom])
+	}
+	if len(other.Lines) > 0 {
+		out = append(out, other)
+	}
+	return out
+}
+
+// groupHeading is a group's title line: the domain and its mailboxes.
+func groupHeading(g lineGroup) string {
+	if g.Title == "" {
+		switch g.Lines[0].Kind {
+		case LineCreditNote:
+			return "Credit"
+		case LineCredit:
+			return "Service level credit"
+		}
+		return "Adjustments"
+	}
+	seen := map[string]bool{}
+	for _, l := range g.Lines {
+		seen[l.Mailbox] = true
+	}
+	noun := "mailboxes"
+	if len(seen) == 1 {
+		noun = "mailbox"
+	}
+	return fmt.Sprintf("%s (%d %s)", g.Title, len(seen), noun)
+}
+
+func totals(inv Invoice) []totalRow {
+	out := []totalRow{{Label: "Subtotal", Amount: inv.Subtotal}}
+	if inv.Credit != 0 {
+		out = append(out, totalRow{Label: "SLA credit", Amount: -inv.Credit})
+	}
+	return append(out, totalRow{Label: "Net", Amount: inv.Net},
+		totalRow{Label: "Tax " + inv.Rate().Percent(), Amount: inv.Tax},
+		totalRow{Label: "Total " + inv.Currency, Amount: inv.Total, Strong: true})
+}
+
+// notes are printed under the totals: the tax note, how to pay, and what
+// a draft or estimate is not.
+func notes(r Record) []string {
+	inv := r.Invoice
+	var out []string
+	if n := inv.Rate().Note; n != "" {
+		out = append(out, n)
+	}
+	s := inv.Seller
+	switch {
+	case r.Status == Estimate:
+		out = append(out, "Estimate of the month so far, computed "+r.ComputedAt.UTC().Format("2006-01-02 15:04 MST")+
+			": mailboxes are charged as if they stay to the end of the month. Not an invoice.")
+	case r.Status == Draft:
+		out = append(out, "Draft: not an invoice until it is finalized and numbered.")
+	case r.Kind == KindCreditNote:
+		out = append(out, fmt.Sprintf("This credit note reduces invoice %s by %s %s.", inv.Preceding.Number, inv.Currency, FormatMoney(-inv.Total, inv.Currency)))
+	case s.IBAN != "":
+		pay := fmt.Sprintf("Please transfer %s %s by %s to IBAN %s", inv.Currency, FormatMoney(inv.Total, inv.Currency), r.DueDate().Format(dateFormat), s.IBAN)
+		if s.BIC != "" {
+			pay += ", BIC " + s.BIC
+		}
+		if s.BankName != "" {
+			pay += " (" + s.BankName + ")"
+		}
+		out = append(out, pay+", quoting "+r.Number+".")
+	}
+	return out
+}
+
+// Text returns the invoice's printable lines: header, parties, lines by
+// domain, totals with the tax rate, notes and the measured service level
+// the SLA credit rests on.
+func Text(r Record) []string {
+	d := layout(r)
+	out := []string{d.Title + " " + d.Number}
+	var fs []string
+	for _, f := range d.Facts[1:] {
+		fs = append(fs, f[0]+" "+f[1])
+	}
+	out = append(out, strings.Join(fs, "   "), "")
+	for _, p := range []struct {
+		label string
+		lines []string
+	}{{"From", d.Seller}, {"To", d.Buyer}} {
+		if len(p.lines) > 0 {
+			out = append(out, fmt.Sprintf("%-5s %s", p.label+":", strings.Join(p.lines, ", ")))
+		}
+	}
+	// row prints a label and its amount; a long label wraps onto lines
+	// of its own under the amount's.
+	row := func(label string, m Money) []string {
+		indent := label[:len(label)-len(strings.TrimLeft(label, " "))]
+		ls := wrap(label, 86)
+		out := []string{fmt.Sprintf("%-86s %12s", indent+ls[0], FormatMoney(m, d.Currency))}
+		for _, more := range ls[1:] {
+			out = append(out, indent+"  "+more)
+		}
+		return out
+	}
+	for _, g := range d.Groups {
+		out = append(out, "", groupHeading(g))
+		for _, l := range g.Lines {
+			out = append(out, row("  "+l.Description, l.Amount)...)
+		}
+		if g.Title != "" {
+			out = append(out, row("  Subtotal "+g.Title, g.Subtotal)...)
+		}
+	}
+	out = append(out, "")
+	for _, t := range d.Totals {
+		out = append(out, row(t.Label, t.Amount)...)
+	}
+	if len(d.Notes) > 0 {
+		out = append(out, "")
+		out = append(out, d.Notes...)
+	}
+	if d.Service != nil {
+		out = append(out, "")
+		out = append(out, d.Service.Lines()...)
+	}
+	if d.Footer != "" {
+		out = append(out, "", d.Footer)
 	}
 	return out
 }
@@ -94,8 +287,11 @@ func wrap(s string, n int) []string {
 	return append(out, line)
 }
 
+// CSVServiceLevel is the kind of the CSV rows of the SLA evidence.
+const CSVServiceLevel = "service_level"
+
 // WriteCSV writes the invoice's lines and totals as CSV, amounts in minor
-// units.
+// units, then the measured service level (a row per service, no amount).
 func WriteCSV(w io.Writer, r Record) error {
 	cw := csv.NewWriter(w)
 	cw.Write([]string{"invoice", "number", "customer", "kind", "mailbox", "description", "amount_minor", "currency"})
@@ -108,81 +304,13 @@ func WriteCSV(w io.Writer, r Record) error {
 	}{{"subtotal", r.Invoice.Subtotal}, {"tax", r.Invoice.Tax}, {"total", r.Invoice.Total}} {
 		cw.Write([]string{r.ID, r.Number, r.Customer, t.kind, "", "", fmt.Sprint(int64(t.v)), r.Invoice.Currency})
 	}
+	// The SLA evidence, a row per service (no amount), as the other
+	// documents print it.
+	if r.Kind != KindCreditNote {
+		for _, s := range ServiceLevelOf(r.Invoice).Services {
+			cw.Write([]string{r.ID, r.Number, r.Customer, CSVServiceLevel, "", s.Summary(), "", ""})
+		}
+	}
 	cw.Flush()
 	return cw.Error()
-}
-
-// WritePDF writes the invoice as a PDF document: its Text in a monospaced
-// font on A4 pages.
-func WritePDF(w io.Writer, r Record) error {
-	const perPage = 60
-	lines := Text(r)
-	var pages [][]string
-	for len(lines) > 0 {
-		n := min(perPage, len(lines))
-		pages = append(pages, lines[:n])
-		lines = lines[n:]
-	}
-	// Objects: 1 catalog, 2 pages, 3 font, then a page and its content
-	// stream for each page.
-	var objs []string
-	kids := make([]string, len(pages))
-	for i := range pages {
-		kids[i] = fmt.Sprintf("%d 0 R", 4+2*i)
-	}
-	objs = append(objs, "<< /Type /Catalog /Pages 2 0 R >>",
-		fmt.Sprintf("<< /Type /Pages /Kids [%s] /Count %d >>", strings.Join(kids, " "), len(pages)),
-		"<< /Type /Font /Subtype /Type1 /BaseFont /Courier /Encoding /WinAnsiEncoding >>")
-	for i, p := range pages {
-		var content bytes.Buffer
-		content.WriteString("BT /F1 8 Tf 11 TL 36 806 Td\n")
-		for _, l := range p {
-			content.WriteString("(" + pdfString(l) + ") '\n")
-		}
-		content.WriteString("ET")
-		objs = append(objs,
-			fmt.Sprintf("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 3 0 R >> >> /Contents %d 0 R >>", 5+2*i),
-			fmt.Sprintf("<< /Length %d >>\nstream\n%s\nendstream", content.Len(), content.String()))
-	}
-	var b bytes.Buffer
-	b.WriteString("%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
-	offsets := make([]int, len(objs))
-	for i, o := range objs {
-		offsets[i] = b.Len()
-		fmt.Fprintf(&b, "%d 0 obj\n%s\nendobj\n", i+1, o)
-	}
-	xref := b.Len()
-	fmt.Fprintf(&b, "xref\n0 %d\n0000000000 65535 f \n", len(objs)+1)
-	for _, off := range offsets {
-		fmt.Fprintf(&b, "%010d 00000 n \n", off)
-	}
-	fmt.Fprintf(&b, "trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n", len(objs)+1, xref)
-	_, err := w.Write(b.Bytes())
-	return err
-}
-
-// pdfString escapes s for a PDF literal string in WinAnsiEncoding:
-// characters outside it become "?".
-func pdfString(s string) string {
-	var b strings.Builder
-	for _, r := range s {
-		switch {
-		case r == '(' || r == ')' || r == '\\':
-			b.WriteByte('\\')
-			b.WriteRune(r)
-		case r == '–' || r == '—':
-			b.WriteByte(0x96)
-		case r == '…':
-			b.WriteByte(0x85)
-		case r == '€':
-			b.WriteByte(0x80)
-		case r >= 0x20 && r < 0x7f:
-			b.WriteRune(r)
-		case r >= 0xa0 && r <= 0xff:
-			b.WriteByte(byte(r))
-		default:
-			b.WriteByte('?')
-		}
-	}
-	return b.String()
 }

@@ -34,6 +34,7 @@ type Runner struct {
 	src      Sources
 	invoices *Invoices
 	plans    map[string]Plan
+	seller   Seller
 	now      func() time.Time
 }
 
@@ -50,6 +51,13 @@ func NewRunner(src Sources, store Store, plans []Plan, now func() time.Time) (*R
 		m[p.Name] = p
 	}
 	return &Runner{src: src, invoices: NewInvoices(store, now), plans: m, now: now}, nil
+}
+
+// WithSeller makes the invoices r computes come from seller (printed on
+// them, and deciding their tax with the buyer: see TaxFor). It returns r.
+func (r *Runner) WithSeller(seller Seller) *Runner {
+	r.seller = seller
+	return r
 }
 
 // Outcome is what a run did for one customer.
@@ -277,7 +285,7 @@ func (r *Runner) lifetimes(ctx context.Context, customer string) (map[string][]I
 
 // gather reads the usage of a customer's mailboxes in the period.
 func (r *Runner) gather(ctx context.Context, c directory.Customer, plan Plan, per Period, lifetimes map[string][]Interval, levels *levelCache) (Input, error) {
-	in := Input{Customer: c.ID, Plan: plan, Period: per}
+	in := Input{Customer: c.ID, Plan: plan, Period: per, Seller: r.seller, Buyer: buyerOf(c), TaxOverride: c.Billing.TaxBP}
 	addrs := make([]string, 0, len(lifetimes))
 	for a := range lifetimes {
 		addrs = append(addrs, a)

@@ -18,6 +18,9 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/mailmeter/mailmeter/metering"
+	"github.com/mailmeter/mailmeter/metering/probe"
+	"github.com/mailmeter/mailmeter/policy"
 	"github.com/mailmeter/mailmeter/sla"
 	"github.com/mailmeter/mailmeter/store"
 )
@@ -31,6 +34,7 @@ type Config struct {
 	Logs      []LogFile `yaml:"logs"`
 	Maildirs  []Maildir `yaml:"maildirs"`
 	Collect   Collect   `yaml:"collect"`
+	Metering  Metering  `yaml:"metering"`
 	Auth      Auth      `yaml:"auth"`
 	API       API       `yaml:"api"`
 	Policy    Policy    `yaml:"policy"`
@@ -44,6 +48,11 @@ type Config struct {
 	Services []Service `yaml:"services"`
 	SLA      SLA       `yaml:"sla"`
 	Billing  Billing   `yaml:"billing"`
+	Metrics  Metrics   `yaml:"metrics"`
+
+	// ProbeMailboxes are probe accounts metered nothing (besides the
+	// round-trip probes' recipients and logins, see ProbeAccounts).
+	ProbeMailboxes []string `yaml:"probe_mailboxes"`
 }
 
 // Service is one service and the probes that check it.
@@ -63,10 +72,38 @@ type SLA struct {
 	CheckRetention    Duration `yaml:"check_retention"`    // raw checks kept; 0s = forever; default 2160h
 }
 
-// Billing holds the price plans invoices are computed with; a customer's
-// plan names one.
+// Metrics says where serve's Prometheus /metrics is served and who may
+// read it.
+type Metrics struct {
+	// Listen is HOST:PORT of a listener of its own; "" = on the API's.
+	Listen string `yaml:"listen"`
+	// Token, if set, is the bearer token /metrics requires.
+	Token string `yaml:"token"`
+}
+
+// Billing holds the price plans invoices are computed with (a customer's
+// plan names one) and the seller they come from.
 type Billing struct {
-	Plans []Plan `yaml:"plans"`
+	Plans  []Plan `yaml:"plans"`
+	Seller Seller `yaml:"seller"`
+}
+
+// Seller is the operator invoices come from, printed on them; empty = no
+// seller block (and no e-invoices). Validated by billing.Seller.
+type Seller struct {
+	Name             string `yaml:"name"` // legal name
+	Address          string `yaml:"address"`
+	PostalCode       string `yaml:"postal_code"`
+	City             string `yaml:"city"`
+	Country          string `yaml:"country"` // ISO 3166-1 alpha-2
+	VATID            string `yaml:"vat_id"`
+	Registration     string `yaml:"registration"` // e.g. "HRB 12345, Amtsgericht Berlin"
+	Email            string `yaml:"email"`
+	BankName         string `yaml:"bank_name"`
+	IBAN             string `yaml:"iban"`
+	BIC              string `yaml:"bic"`
+	PaymentTermsDays *int   `yaml:"payment_terms_days"` // default 14
+	Footer           string `yaml:"footer"`
 }
 
 // Plan is one price plan. Money is in minor units of Currency; rates in
@@ -111,15 +148,6 @@ type CreditTier struct {
 	CreditBP int64 `yaml:"credit_bp"`
 }
 
-// Probe is one service checked for availability.
-type Probe struct {
-	Name    string   `yaml:"name"`
-	Kind    string   `yaml:"kind"`    // smtp | imap | pop3 | tcp
-	Address string   `yaml:"address"` // host:port
-	TLS     bool     `yaml:"tls"`     // implicit TLS (465, 993, 995)
-	Timeout Duration `yaml:"timeout"` // default 10s
-}
-
 // Quota configures threshold warnings.
 type Quota struct {
 	// WarnAt are the percentages of a limit whose crossing warns (log and
@@ -142,6 +170,15 @@ type Policy struct {
 	// InFlight is how long recipients the policy let through count
 	// against their sender's outbound limits before metering has them.
 	InFlight Duration `yaml:"in_flight"`
+	// OverQuotaText is the text of a full-mailbox refusal ("{mailbox}"
+	// stands for the mailbox); "" = "Mailbox is full".
+	OverQuotaText string `yaml:"over_quota_text"`
+	// UnknownRecipient is what a recipient in a hosted domain that the
+	// directory lacks gets: dunno (the default) or reject (550 5.1.1).
+	UnknownRecipient string `yaml:"unknown_recipient"`
+	// MaxConnections bounds open policy connections; 0 = from the
+	// file-descriptor limit (policy.DefaultMaxConns).
+	MaxConnections int `yaml:"max_connections"`
 }
 
 // Log configures the process's own logs.
@@ -181,6 +218,8 @@ type Auth struct {
 	Secret   string   `yaml:"hs256_secret"`
 	Keys     []JWTKey `yaml:"keys"`
 	SignKID  string   `yaml:"sign_kid"` // key used by `token create`; default the HS256 secret
+	// MaxTTL caps the lifetime of tokens minted and accepted.
+	MaxTTL Duration `yaml:"max_ttl"`
 }
 
 // JWTKey is a public (or, for minting, private) key selected by kid.
@@ -195,6 +234,14 @@ type JWTKey struct {
 type API struct {
 	MaxBodyBytes   int64 `yaml:"max_body_bytes"`
 	MaxIngestBytes int64 `yaml:"max_ingest_bytes"` // POST /v1/ingest
+	// MaxLargeBodies bounds the ingest bodies over max_body_bytes read at
+	// once; more get 503 with Retry-After.
+	MaxLargeBodies int `yaml:"max_large_bodies"`
+	// ReadTimeout bounds a whole request, body included; WriteTimeout a
+	// response; IdleTimeout a keep-alive connection between requests.
+	ReadTimeout  Duration `yaml:"read_timeout"`
+	WriteTimeout Duration `yaml:"write_timeout"`
+	IdleTimeout  Duration `yaml:"idle_timeout"`
 }
 
 // Duration is a time.Duration written as "90s", "1h" in YAML.
@@ -213,12 +260,14 @@ func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
 // Default returns the configuration used when nothing is configured.
 func Default() Config {
 	return Config{
-		DB:      "sqlite:./mailmeter.db",
-		Listen:  "127.0.0.1:8080",
-		Log:     Log{Format: "text", Level: "info"},
-		Collect: Collect{FlushInterval: Duration(2 * time.Second), BatchLines: 50000, MaxOpenAge: Duration(7 * 24 * time.Hour)},
-		Auth:    Auth{Issuer: "mailmeter", Audience: "mailmeter"},
-		API:     API{MaxBodyBytes: 1 << 20, MaxIngestBytes: 32 << 20},
+		DB:       "sqlite:./mailmeter.db",
+		Listen:   "127.0.0.1:8080",
+		Log:      Log{Format: "text", Level: "info"},
+		Collect:  Collect{FlushInterval: Duration(2 * time.Second), BatchLines: 50000, MaxOpenAge: Duration(7 * 24 * time.Hour)},
+		Metering: Metering{MaxMessageBytes: metering.DefaultMaxMessageBytes, MaxRecipients: metering.DefaultMaxRecipients},
+		Auth:     Auth{Issuer: "mailmeter", Audience: "mailmeter", MaxTTL: Duration(365 * 24 * time.Hour)},
+		API: API{MaxBodyBytes: 1 << 20, MaxIngestBytes: 32 << 20, MaxLargeBodies: 4,
+			ReadTimeout: Duration(time.Minute), WriteTimeout: Duration(time.Minute), IdleTimeout: Duration(2 * time.Minute)},
 
 		ProbeInterval: Duration(time.Minute),
 		SLA: SLA{MinimumOutage: Duration(time.Minute), UnknownCountsAs: "up", MaintenanceNotice: Duration(120 * time.Hour),
@@ -273,6 +322,8 @@ func (c *Config) applyEnv(getenv func(string) string) error {
 	set("MAILMETER_POLICY_LISTEN", &c.Policy.Listen)
 	set("MAILMETER_WEBHOOK_URL", &c.Quota.WebhookURL)
 	set("MAILMETER_WEBHOOK_SECRET", &c.Quota.WebhookSecret)
+	set("MAILMETER_METRICS_LISTEN", &c.Metrics.Listen)
+	set("MAILMETER_METRICS_TOKEN", &c.Metrics.Token)
 	if v, ok := lookup(getenv, "MAILMETER_RECIPIENT_DELIMITER"); ok {
 		c.Delimiter = &v
 	}
@@ -342,11 +393,20 @@ func (c Config) Validate() error {
 			return fmt.Errorf("invalid config: maildirs[%d].domain: required when the layout has no %%d or %%u", i)
 		}
 	}
+	if err := c.Metering.TrustedSenders.validate(); err != nil {
+		return err
+	}
 	if c.Collect.FlushInterval <= 0 {
 		return fmt.Errorf("invalid config: collect.flush_interval: must be positive")
 	}
 	if c.Collect.BatchLines <= 0 {
 		return fmt.Errorf("invalid config: collect.batch_lines: must be positive")
+	}
+	if c.Metering.MaxMessageBytes <= 0 {
+		return fmt.Errorf("invalid config: metering.max_message_bytes: must be positive")
+	}
+	if c.Metering.MaxRecipients <= 0 {
+		return fmt.Errorf("invalid config: metering.max_recipients: must be positive")
 	}
 	if l := c.Policy.Listen; l != "" {
 		if path, ok := strings.CutPrefix(l, "unix:"); ok {
@@ -365,27 +425,24 @@ func (c Config) Validate() error {
 	default:
 		return fmt.Errorf("invalid config: policy.over_quota: %q: want reject or defer", c.Policy.OverQuota)
 	}
-	names := map[string]bool{}
-	for i, p := range c.Probes {
-		switch {
-		case p.Name == "":
-			return fmt.Errorf("invalid config: probes[%d].name: required", i)
-		case names[p.Name]:
-			return fmt.Errorf("invalid config: probes[%d].name: %q is used twice", i, p.Name)
-		case p.Kind != "smtp" && p.Kind != "imap" && p.Kind != "pop3" && p.Kind != "tcp":
-			return fmt.Errorf("invalid config: probes[%d].kind: %q: want smtp, imap, pop3 or tcp", i, p.Kind)
-		case p.Timeout < 0:
-			return fmt.Errorf("invalid config: probes[%d].timeout: must not be negative", i)
-		}
-		if err := checkHostPort(p.Address); err != nil {
-			return fmt.Errorf("invalid config: probes[%d].address: %q: %v", i, p.Address, err)
-		}
-		names[p.Name] = true
+	if err := policy.CheckText(c.Policy.OverQuotaText); err != nil {
+		return fmt.Errorf("invalid config: policy.over_quota_text: %v", err)
+	}
+	switch c.Policy.UnknownRecipient {
+	case "", "dunno", "reject":
+	default:
+		return fmt.Errorf("invalid config: policy.unknown_recipient: %q: want dunno or reject", c.Policy.UnknownRecipient)
+	}
+	if c.Policy.MaxConnections < 0 {
+		return fmt.Errorf("invalid config: policy.max_connections: must not be negative (0: from the file-descriptor limit)")
+	}
+	if err := validateProbes(c.Probes, c.ProbeMailboxes); err != nil {
+		return fmt.Errorf("invalid config: %w", err)
 	}
 	if c.ProbeInterval <= 0 {
 		return fmt.Errorf("invalid config: probe_interval: must be positive")
 	}
-	if err := c.validateServices(names); err != nil {
+	if err := c.validateServices(); err != nil {
 		return err
 	}
 	for _, p := range c.Quota.WarnAt {
@@ -408,6 +465,17 @@ func (c Config) Validate() error {
 	if c.API.MaxBodyBytes <= 0 {
 		return fmt.Errorf("invalid config: api.max_body_bytes: must be positive")
 	}
+	if c.API.MaxLargeBodies <= 0 {
+		return fmt.Errorf("invalid config: api.max_large_bodies: must be positive")
+	}
+	for _, t := range []struct {
+		key string
+		d   Duration
+	}{{"api.read_timeout", c.API.ReadTimeout}, {"api.write_timeout", c.API.WriteTimeout}, {"api.idle_timeout", c.API.IdleTimeout}} {
+		if t.d <= 0 {
+			return fmt.Errorf("invalid config: %s: must be positive", t.key)
+		}
+	}
 	for i, k := range c.Auth.Keys {
 		if k.KID == "" {
 			return fmt.Errorf("invalid config: auth.keys[%d].kid: required", i)
@@ -418,6 +486,17 @@ func (c Config) Validate() error {
 		if k.PublicKey == "" && k.PrivateKey == "" {
 			return fmt.Errorf("invalid config: auth.keys[%d].public_key: required", i)
 		}
+	}
+	if l := c.Metrics.Listen; l != "" {
+		if err := checkHostPort(l); err != nil {
+			return fmt.Errorf("invalid config: metrics.listen: %q: %v", l, err)
+		}
+	}
+	if tok := c.Metrics.Token; tok != "" && len(tok) < 16 {
+		return fmt.Errorf("invalid config: metrics.token: at least 16 characters")
+	}
+	if c.Auth.MaxTTL <= 0 {
+		return fmt.Errorf("invalid config: auth.max_ttl: must be positive")
 	}
 	if c.Auth.Secret != "" && len(c.Auth.Secret) < 32 {
 		return fmt.Errorf("invalid config: auth.hs256_secret: must be at least 32 characters")
@@ -440,7 +519,11 @@ func checkHostPort(s string) error {
 
 // validateServices checks services: against the probes defined, and the
 // sla: keys.
-func (c Config) validateServices(probes map[string]bool) error {
+func (c Config) validateServices() error {
+	kinds := map[string]string{}
+	for _, p := range c.Probes {
+		kinds[p.Name] = p.Kind
+	}
 	seen := map[string]bool{}
 	for i, sv := range c.Services {
 		if seen[sv.Name] {
@@ -448,8 +531,11 @@ func (c Config) validateServices(probes map[string]bool) error {
 		}
 		seen[sv.Name] = true
 		for _, p := range sv.Probes {
-			if !probes[p] {
+			switch kind, ok := kinds[p]; {
+			case !ok:
 				return fmt.Errorf("invalid config: services[%d].probes: %q is not one of the probes (probes: names them)", i, p)
+			case kind == probe.DNSBL:
+				return fmt.Errorf("invalid config: services[%d].probes: %q is a dnsbl probe: blocklist listings are not availability (see sla blacklist)", i, p)
 			}
 		}
 		if err := (sla.MailService{Name: sv.Name, Targets: sv.Probes, DownWhen: sv.DownWhen, Failures: sv.Failures}).Validate(); err != nil {

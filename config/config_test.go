@@ -74,21 +74,38 @@ func TestValidateNamesKey(t *testing.T) {
 		"policy:\n  over_quota: bounce":                                              "policy.over_quota",
 		"quota:\n  warn_at: [80, 0]":                                                 "quota.warn_at",
 		"policy:\n  in_flight: -1s":                                                  "policy.in_flight",
-		"probes:\n  - {name: a, kind: http, address: 'x:1'}":                         "probes[0].kind",
 		"probes:\n  - {name: a, kind: smtp, address: x}":                             "probes[0].address",
 		"probes:\n  - {kind: smtp, address: 'x:25'}":                                 "probes[0].name",
 		"probe_interval: 0s":                                                         "probe_interval",
 		"quota:\n  webhook_url: ftp://x":                                             "quota.webhook_url",
 		"quota:\n  webhook_secret: short":                                            "quota.webhook_secret",
+		"metering:\n  trusted_senders: {networks: [localhost]}":                      "metering.trusted_senders.networks[0]",
+		"metering:\n  trusted_senders: {networks: [10.0.0.0/33]}":                    "metering.trusted_senders.networks[0]",
+		"metering:\n  trusted_senders: {uids: [-1]}":                                 "metering.trusted_senders.uids[0]",
+		"metering:\n  trusted_senders: {users: ['']}":                                "metering.trusted_senders.users[0]",
+		"api:\n  max_large_bodies: 0":                                                "api.max_large_bodies",
+		"api:\n  read_timeout: 0s":                                                   "api.read_timeout",
+		"api:\n  idle_timeout: -1s":                                                  "api.idle_timeout",
+		"auth:\n  max_ttl: 0s":                                                       "auth.max_ttl",
+		"metrics:\n  listen: nowhere":                                                "metrics.listen",
+		"metrics:\n  token: short":                                                   "metrics.token",
+		"metering:\n  max_message_bytes: 0":                                          "metering.max_message_bytes",
+		"metering:\n  max_recipients: -1":                                            "metering.max_recipients",
+		"policy:\n  over_quota_text: 'full {used}'":                                  "policy.over_quota_text",
+		"policy:\n  over_quota_text: \"full\\r\\n\"":                                 "policy.over_quota_text",
+		"policy:\n  unknown_recipient: bounce":                                       "policy.unknown_recipient",
+		"policy:\n  max_connections: -1":                                             "policy.max_connections",
+		"probes:\n  - {name: a, kind: nntp, address: 'x:1'}":                         "probes[0].kind",
 		probeA + "services:\n  - {name: smtp, probes: [b]}":                          "services[0].probes",
 		probeA + "services:\n  - {name: SMTP, probes: [a]}":                          "services[0]",
 		probeA + "services:\n  - {name: smtp, probes: []}":                           "services[0]",
 		probeA + "services:\n  - {name: smtp, probes: [a], down_when: most}":         "services[0]",
 		probeA + "services:\n  - {name: s, probes: [a]}\n  - {name: s, probes: [a]}": "services[1].name",
-		"sla:\n  unknown_counts_as: maybe":                                           "sla.unknown_counts_as",
-		"sla:\n  minimum_outage: -1m":                                                "sla.minimum_outage",
-		"sla:\n  maintenance_cap: -1h":                                               "sla.maintenance_cap",
-		"sla:\n  check_retention: -1h":                                               "sla.check_retention",
+		"probes:\n  - {name: rbl, kind: dnsbl, ips: [192.0.2.1], zones: [z.org]}\nservices:\n  - {name: mx, probes: [rbl]}": "services[0].probes",
+		"sla:\n  unknown_counts_as: maybe": "sla.unknown_counts_as",
+		"sla:\n  minimum_outage: -1m":      "sla.minimum_outage",
+		"sla:\n  maintenance_cap: -1h":     "sla.maintenance_cap",
+		"sla:\n  check_retention: -1h":     "sla.check_retention",
 	}
 	for body, key := range cases {
 		path := filepath.Join(t.TempDir(), "c.yaml")
@@ -100,5 +117,34 @@ func TestValidateNamesKey(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), key) {
 			t.Errorf("%q: error %v does not name %s", body, err, key)
 		}
+	}
+}
+
+// metering.trusted_senders reads into the processors' trusted senders: a
+// bare address is a network of one.
+func TestTrustedSenders(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "c.yaml")
+	body := "metering:\n  trusted_senders: {uids: [33], users: [www-data], networks: [127.0.0.1/32, '::1', 10.1.0.0/16]}\n"
+	if err := os.WriteFile(path, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c, err := config.Load(path, func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	tr := c.TrustedSenders()
+	if !tr.TrustsUID(33) || tr.TrustsUID(0) || !tr.TrustsUser([]byte("www-data")) || tr.TrustsUser([]byte("root")) {
+		t.Errorf("uids/users: %+v", tr)
+	}
+	for ip, want := range map[string]bool{"127.0.0.1": true, "127.0.0.2": false, "::1": true, "10.1.200.3": true, "10.2.0.1": false, "::ffff:10.1.0.9": true} {
+		if got := tr.TrustsClient([]byte(ip)); got != want {
+			t.Errorf("TrustsClient(%s) = %v, want %v", ip, got, want)
+		}
+	}
+	if d, _ := config.Load("", func(string) string { return "" }); !d.TrustedSenders().Empty() {
+		t.Errorf("default trusts %+v, want nobody", d.TrustedSenders())
 	}
 }

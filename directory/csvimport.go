@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -38,7 +39,10 @@ type ImportReport struct {
 
 // ImportColumns are the columns a CSV import understands. The first line is
 // a header naming the columns present, in any order; address is required.
-var ImportColumns = []string{"address", "customer", "customer_name", "currency", "timezone", "plan", "created_at"}
+// The billing columns (legal_name … tax_bp) set a new customer's billing
+// details.
+var ImportColumns = []string{"address", "customer", "customer_name", "currency", "timezone", "plan", "created_at",
+	"legal_name", "customer_address", "postal_code", "city", "country", "vat_id", "billing_email", "tax_bp"}
 
 // ParseCSV reads an import file. It returns the rows that parsed and one
 // RowResult per rejected line; err is set only when the file as a whole is
@@ -130,15 +134,46 @@ func parseRow(rec []string, col map[string]int, now time.Time) (ImportRow, error
 		if name == "" {
 			name = id
 		}
-		c, err := CustomerInput{ID: id, Name: name, Currency: get("currency"), Timezone: get("timezone"), Plan: get("plan")}.Validate(now)
+		b, err := billingColumns(get)
 		if err != nil {
 			return ImportRow{}, err
+		}
+		c, err := CustomerInput{ID: id, Name: name, Currency: get("currency"), Timezone: get("timezone"), Plan: get("plan"), Billing: b}.Validate(now)
+		if err != nil {
+			return ImportRow{}, csvColumn(err)
 		}
 		c.CreatedAt = mb.CreatedAt
 		row.Customer = &c
 		row.Domain.CustomerID = c.ID
 	}
 	return row, nil
+}
+
+// csvColumn renames the field of a CustomerInput error to its column.
+func csvColumn(err error) error {
+	switch metering.FieldOf(err) {
+	case "id":
+		return withField(err, "customer")
+	case "name":
+		return withField(err, "customer_name")
+	}
+	return err
+}
+
+// billingColumns reads a row's billing details (validated with the
+// customer). The address column is the mailbox's: the customer's postal
+// address is customer_address.
+func billingColumns(get func(string) string) (BillingDetails, error) {
+	b := BillingDetails{LegalName: get("legal_name"), Address: get("customer_address"), PostalCode: get("postal_code"),
+		City: get("city"), Country: get("country"), VATID: get("vat_id"), Email: get("billing_email")}
+	if v := get("tax_bp"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			return b, metering.FieldError("tax_bp", "tax_bp %q: want basis points, e.g. 1900 for 19 %%", v)
+		}
+		b.TaxBP = &n
+	}
+	return b, nil
 }
 
 func sortResults(rs []RowResult) {

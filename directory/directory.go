@@ -12,6 +12,7 @@ type Customer struct {
 	Currency  string // ISO 4217 code, upper case
 	Timezone  string // IANA zone the customer's invoices and days are computed in
 	Plan      string // plan name; "" until assigned
+	Billing   BillingDetails
 	CreatedAt time.Time
 	DeletedAt *time.Time // removed (kept for history and its last invoices)
 }
@@ -65,8 +66,8 @@ type Store interface {
 	// CustomersActiveSince returns every customer not removed before
 	// since, removed ones included (billing their last period), by id.
 	CustomersActiveSince(ctx context.Context, since time.Time) ([]Customer, error)
-	// UpdateCustomer stores c's name, currency, timezone and plan; NotFound
-	// if there is no such customer.
+	// UpdateCustomer stores c's name, currency, timezone, plan and billing
+	// details; NotFound if there is no such customer.
 	UpdateCustomer(ctx context.Context, c Customer) error
 	// RemoveCustomer soft-deletes a customer: NotFound if there is none,
 	// Conflict while it owns domains. Its id is not reused.

@@ -14,11 +14,15 @@ type CustomerInput struct {
 	Currency string // default EUR
 	Timezone string // default UTC
 	Plan     string
+	Billing  BillingDetails
 }
 
 // Validate normalizes the input and returns the Customer it describes, or
 // an Invalid error naming the field.
 func (in CustomerInput) Validate(now time.Time) (Customer, error) {
+	if err := metering.CheckTexts("id", in.ID, "name", in.Name, "currency", in.Currency, "timezone", in.Timezone, "plan", in.Plan); err != nil {
+		return Customer{}, err
+	}
 	id := strings.TrimSpace(in.ID)
 	if id == "" || len(id) > 64 {
 		return Customer{}, metering.FieldError("id", "customer id must be 1 to 64 characters")
@@ -46,7 +50,11 @@ func (in CustomerInput) Validate(now time.Time) (Customer, error) {
 	if _, err := time.LoadLocation(tz); err != nil {
 		return Customer{}, metering.FieldError("timezone", "timezone %q: not an IANA time zone", in.Timezone)
 	}
-	return Customer{ID: id, Name: name, Currency: cur, Timezone: tz, Plan: strings.TrimSpace(in.Plan), CreatedAt: now.UTC()}, nil
+	b, err := in.Billing.Validate()
+	if err != nil {
+		return Customer{}, err
+	}
+	return Customer{ID: id, Name: name, Currency: cur, Timezone: tz, Plan: strings.TrimSpace(in.Plan), Billing: b, CreatedAt: now.UTC()}, nil
 }
 
 // DomainInput is what creating a domain takes.
@@ -57,6 +65,9 @@ type DomainInput struct {
 
 // Validate normalizes the input.
 func (in DomainInput) Validate(now time.Time) (Domain, error) {
+	if err := metering.CheckTexts("domain", in.Name, "customer", in.CustomerID); err != nil {
+		return Domain{}, err
+	}
 	name, err := metering.NormalizeDomain(in.Name)
 	if err != nil {
 		return Domain{}, withField(err, "domain")
@@ -76,6 +87,9 @@ type MailboxInput struct {
 
 // Validate normalizes the input.
 func (in MailboxInput) Validate(now time.Time) (Mailbox, error) {
+	if err := metering.CheckText("address", in.Address); err != nil {
+		return Mailbox{}, err
+	}
 	addr, err := metering.NormalizeAddress(in.Address)
 	if err != nil {
 		return Mailbox{}, withField(err, "address")

@@ -59,6 +59,9 @@ func (s *Service) AddMailbox(ctx context.Context, in MailboxInput) (Mailbox, err
 
 // RemoveMailbox soft-deletes a mailbox at the given time (zero = now).
 func (s *Service) RemoveMailbox(ctx context.Context, address string, at time.Time) error {
+	if err := metering.CheckText("address", address); err != nil {
+		return err
+	}
 	addr, err := metering.NormalizeAddress(address)
 	if err != nil {
 		return withField(err, "address")
@@ -77,26 +80,56 @@ func (s *Service) RemoveMailbox(ctx context.Context, address string, at time.Tim
 	return s.store.RemoveMailbox(ctx, addr, at.UTC())
 }
 
-// CustomerPatch changes some of a customer's fields; nil leaves one as it is.
+// CustomerPatch changes some of a customer's fields; nil leaves one as it
+// is. TaxBP sets the customer's tax rate override, ClearTaxBP removes it
+// (back to the plan's rate).
 type CustomerPatch struct {
-	Name, Currency, Timezone, Plan *string
+	Name, Currency, Timezone, Plan                              *string
+	LegalName, Address, PostalCode, City, Country, VATID, Email *string
+	TaxBP                                                       *int64
+	ClearTaxBP                                                  bool
+}
+
+// Details returns the billing details a patch sets, as a new customer's
+// (fields it leaves out are empty).
+func (p CustomerPatch) Details() BillingDetails {
+	v := func(s *string) string {
+		if s == nil {
+			return ""
+		}
+		return *s
+	}
+	return BillingDetails{LegalName: v(p.LegalName), Address: v(p.Address), PostalCode: v(p.PostalCode), City: v(p.City),
+		Country: v(p.Country), VATID: v(p.VATID), Email: v(p.Email), TaxBP: p.TaxBP}
 }
 
 // UpdateCustomer applies a patch, validated as a new customer would be; a
 // plan it sets must be defined (a plan kept as it is is not checked again).
 func (s *Service) UpdateCustomer(ctx context.Context, id string, p CustomerPatch) (Customer, error) {
+	if err := metering.CheckText("id", id); err != nil {
+		return Customer{}, err
+	}
 	cur, err := s.store.GetCustomer(ctx, id)
 	if err != nil {
 		return Customer{}, err
 	}
-	in := CustomerInput{ID: cur.ID, Name: cur.Name, Currency: cur.Currency, Timezone: cur.Timezone, Plan: cur.Plan}
+	in := CustomerInput{ID: cur.ID, Name: cur.Name, Currency: cur.Currency, Timezone: cur.Timezone, Plan: cur.Plan, Billing: cur.Billing}
+	b := &in.Billing
 	for _, f := range []struct {
 		to   *string
 		from *string
-	}{{&in.Name, p.Name}, {&in.Currency, p.Currency}, {&in.Timezone, p.Timezone}, {&in.Plan, p.Plan}} {
+	}{{&in.Name, p.Name}, {&in.Currency, p.Currency}, {&in.Timezone, p.Timezone}, {&in.Plan, p.Plan},
+		{&b.LegalName, p.LegalName}, {&b.Address, p.Address}, {&b.PostalCode, p.PostalCode}, {&b.City, p.City},
+		{&b.Country, p.Country}, {&b.VATID, p.VATID}, {&b.Email, p.Email}} {
 		if f.from != nil {
 			*f.to = *f.from
 		}
+	}
+	switch {
+	case p.ClearTaxBP:
+		b.TaxBP = nil
+	case p.TaxBP != nil:
+		b.TaxBP = p.TaxBP
 	}
 	c, err := in.Validate(cur.CreatedAt)
 	if err != nil {
@@ -112,6 +145,9 @@ func (s *Service) UpdateCustomer(ctx context.Context, id string, p CustomerPatch
 
 // RemoveCustomer soft-deletes a customer that owns no domain.
 func (s *Service) RemoveCustomer(ctx context.Context, id string) error {
+	if err := metering.CheckText("id", id); err != nil {
+		return err
+	}
 	return s.store.RemoveCustomer(ctx, id, s.now())
 }
 
@@ -130,6 +166,9 @@ func (s *Service) MoveDomain(ctx context.Context, name, customerID string) (Doma
 
 // RemoveDomain soft-deletes a domain with no active mailbox.
 func (s *Service) RemoveDomain(ctx context.Context, name string) error {
+	if err := metering.CheckText("domain", name); err != nil {
+		return err
+	}
 	n, err := metering.NormalizeDomain(name)
 	if err != nil {
 		return withField(err, "domain")

@@ -32,15 +32,56 @@ func checkCLI(t *testing.T, maillog string, want expectation) {
 	db := "sqlite:" + filepath.Join(dir, "mailmeter.db")
 	out := runCLI(t, ctx, bin, "backfill", "--format", "auto", "--timezone", "Local", "--host", "e2e", maillog, "--db", db)
 	t.Logf("mailmeter backfill: %s", bytes.TrimSpace(out))
-	out = runCLI(t, ctx, bin, "usage", "--json", "--from", want.query.From.Format(time.RFC3339),
-		"--to", want.query.To.Format(time.RFC3339), "--db", db)
+	csv := "address,customer,customer_name,created_at\n"
+	hosted := map[string]bool{}
+	for _, mb := range vmailboxes() {
+		csv += mb[0] + ",e2e,E2E," + want.query.From.Add(-24*time.Hour).Format(time.RFC3339) + "\n"
+		hosted[mb[0]] = true
+	}
+	csvPath := filepath.Join(dir, "directory.csv")
+	if err := os.WriteFile(csvPath, []byte(csv), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	runCLI(t, ctx, bin, "directory", "import", csvPath, "--db", db)
+	wantHosted, wantUnknown := totals{}, totals{}
+	for mb, u := range want.usage {
+		if hosted[mb] {
+			wantHosted[mb] = u
+		} else {
+			wantUnknown[mb] = u
+		}
+	}
+	period := []string{"--from", want.query.From.Format(time.RFC3339), "--to", want.query.To.Format(time.RFC3339), "--db", db}
+	out = runCLI(t, ctx, bin, append([]string{"usage", "--json"}, period...)...)
 	t.Logf("mailmeter usage --json: %s", bytes.Join(bytes.Fields(out), nil))
 	got, err := usageJSON(out)
 	if err != nil {
 		t.Fatalf("mailmeter usage --json: %v\n%s", err, out)
 	}
-	if diff := cmp.Diff(want.usage, got); diff != "" {
-		t.Errorf("mailmeter usage --json totals (-want +got):\n%s", diff)
+	if diff := cmp.Diff(wantHosted, got); diff != "" {
+		t.Errorf("mailmeter usage --json totals of the directory's mailboxes (-want +got):\n%s", diff)
+	}
+	out = runCLI(t, ctx, bin, append([]string{"usage", "--unknown", "--json"}, period...)...)
+	t.Logf("mailmeter usage --unknown --json: %s", bytes.Join(bytes.Fields(out), nil))
+	var rep struct {
+		Addresses []struct {
+			Address string                    `json:"address"`
+			Values  map[metering.Metric]int64 `json:"values"`
+		} `json:"addresses"`
+	}
+	if err := json.Unmarshal(out, &rep); err != nil {
+		t.Fatalf("mailmeter usage --unknown --json: %v\n%s", err, out)
+	}
+	gotUnknown := totals{}
+	for _, a := range rep.Addresses {
+		for m, v := range a.Values {
+			if v != 0 {
+				gotUnknown.add(a.Address, m, v)
+			}
+		}
+	}
+	if diff := cmp.Diff(wantUnknown, gotUnknown); diff != "" {
+		t.Errorf("mailmeter usage --unknown --json: addresses outside the directory (-want +got):\n%s", diff)
 	}
 }
 

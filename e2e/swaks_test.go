@@ -23,6 +23,7 @@ type message struct {
 	rejected  []string // recipients Postfix rejects at RCPT time
 	bounced   int      // recipients accepted but bounced after the queue
 	body      int      // bytes of generated text for --body (0: swaks' default)
+	from      string   // MAIL FROM; "" is sender
 	attach    int      // bytes of generated binary data for --attach (0: none)
 }
 
@@ -64,8 +65,12 @@ func plan() []message {
 // transcript: the queue id and the bytes of DATA sent.
 func send(t *testing.T, in *instance, dir string, i int, m message) sent {
 	t.Helper()
+	from := m.from
+	if from == "" {
+		from = sender
+	}
 	args := []string{"--server", "127.0.0.1", "--port", strconv.Itoa(in.port), "--timeout", "30",
-		"--helo", "client.e2e.test", "--from", sender, "--to", strings.Join(m.to, ","),
+		"--helo", "client.e2e.test", "--from", from, "--to", strings.Join(m.to, ","),
 		"--h-Subject", fmt.Sprintf("e2e message %d", i)}
 	rng := rand.New(rand.NewPCG(uint64(i), 2026))
 	if m.body > 0 {

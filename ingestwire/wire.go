@@ -67,20 +67,3 @@ func FromBatch(b metering.Batch, from int64) Batch {
 	}
 	return w
 }
-
-// Input decodes the batch into what metering.Ingester takes.
-func (w Batch) Input() metering.IngestInput {
-	b := metering.Batch{Checkpoint: &metering.Checkpoint{Source: w.Source, Seq: w.Seq, Offset: w.ToOffset,
-		Position: w.Position, State: w.State}}
-	for _, c := range w.Counters {
-		b.Counters = append(b.Counters, metering.CounterDelta{Mailbox: c.Mailbox, Metric: c.Metric, Hour: c.Hour, Value: c.Value})
-	}
-	for _, g := range w.Gauges {
-		b.Gauges = append(b.Gauges, metering.GaugeDelta{Mailbox: g.Mailbox, Folder: g.Folder, Metric: g.Metric, Hour: g.Hour,
-			Last: g.Last, Max: g.Max, ObservedAt: g.ObservedAt})
-	}
-	for _, l := range w.Latency {
-		b.Latency = append(b.Latency, metering.LatencyDelta{Hour: l.Hour, Direction: l.Direction, Domain: l.Domain, Bucket: l.Bucket, Count: l.Count})
-	}
-	return metering.IngestInput{From: w.FromOffset, Batch: b}
-}

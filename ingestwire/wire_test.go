@@ -1,6 +1,7 @@
 package ingestwire_test
 
 import (
+	"bytes"
 	"encoding/json"
 	"testing"
 	"time"
@@ -24,11 +25,10 @@ func TestRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var w ingestwire.Batch
-	if err := json.Unmarshal(raw, &w); err != nil {
+	in, err := ingestwire.Decode(bytes.NewReader(raw))
+	if err != nil {
 		t.Fatal(err)
 	}
-	in := w.Input()
 	if in.From != 4000 {
 		t.Errorf("from = %d", in.From)
 	}

@@ -15,6 +15,7 @@ const (
 	NotFound     Kind = "not_found"      // the named thing does not exist
 	Conflict     Kind = "conflict"       // duplicate, or a state that forbids the change
 	Unavailable  Kind = "unavailable"    // a dependency (database) cannot be reached
+	Refused      Kind = "refused"        // data the database refuses (out of range, a constraint, an encoding): retrying fails again
 	Internal     Kind = "internal"       // a bug or an unexpected failure
 	QuotaExceed  Kind = "quota_exceeded" // a quota rule refuses the request
 	Unauthorized Kind = "unauthorized"

@@ -6,7 +6,7 @@ import "time"
 // Sources emit events; the Recorder sums them per (mailbox, metric, hour).
 type Event struct {
 	Time    time.Time // when it happened (any zone; stored as UTC hour)
-	Mailbox string    // normalized address (see NormalizeMailbox)
+	Mailbox string    // canonical address (see CanonicalMailbox)
 	Metric  Metric    // a counter metric
 	Value   int64
 }
@@ -30,7 +30,8 @@ type LatencySample struct {
 
 // StorageSample is one observation of a mailbox's (or folder's) storage.
 // Folder is "" for the mailbox total, "INBOX" for the Maildir root and the
-// Maildir++ name without the leading dot ("Sent", "A.B") for subfolders.
+// Maildir++ name without the leading dot ("Sent", "A.B"; modified UTF-7
+// decoded, see maildir.FolderName) for subfolders.
 type StorageSample struct {
 	Time     time.Time
 	Mailbox  string

@@ -16,6 +16,11 @@ type Histogram struct {
 	Total  int64
 }
 
+// MaxBucket is the last bucket whose upper bound a time.Duration holds
+// (2^43 ms, about 278 years): buckets lie in [0, MaxBucket], and longer
+// delays count in MaxBucket.
+const MaxBucket = 172
+
 // NewHistogram returns an empty histogram.
 func NewHistogram() *Histogram { return &Histogram{Counts: map[int]int64{}} }
 
@@ -24,6 +29,9 @@ func BucketOf(d time.Duration) int {
 	ms := float64(d) / float64(time.Millisecond)
 	if ms <= 1 {
 		return 0
+	}
+	if d > BucketUpper(MaxBucket) {
+		return MaxBucket
 	}
 	b := int(math.Ceil(4 * math.Log2(ms)))
 	// Guard against rounding placing d just above its bucket's bound.

@@ -1,6 +1,7 @@
 package metering
 
 import (
+	"math"
 	"testing"
 	"time"
 )
@@ -36,5 +37,22 @@ func TestShareWithinBounds(t *testing.T) {
 	}
 	if lo, hi := NewHistogram().ShareWithinBounds(time.Minute); lo != 0 || hi != 0 {
 		t.Errorf("empty histogram bounds = %v, %v", lo, hi)
+	}
+}
+
+// MaxBucket is the last bucket a time.Duration can bound, and every delay,
+// however long, falls in [0, MaxBucket] (the longest ones once hung
+// BucketOf, whose bounds overflowed).
+func TestMaxBucket(t *testing.T) {
+	if up, below := BucketUpper(MaxBucket), BucketUpper(MaxBucket-1); up <= below || below <= 0 {
+		t.Errorf("BucketUpper(MaxBucket) = %v, BucketUpper(MaxBucket-1) = %v; want growing positive bounds", up, below)
+	}
+	if next := math.Exp2(float64(MaxBucket+1)/4) * float64(time.Millisecond); next <= math.MaxInt64 {
+		t.Errorf("bucket MaxBucket+1 = %d still has a bound a Duration holds", MaxBucket+1)
+	}
+	for _, d := range []time.Duration{0, time.Hour, BucketUpper(MaxBucket), BucketUpper(MaxBucket) + 1, math.MaxInt64} {
+		if b := BucketOf(d); b < 0 || b > MaxBucket {
+			t.Errorf("BucketOf(%v) = %d, want 0 to %d", d, b, MaxBucket)
+		}
 	}
 }

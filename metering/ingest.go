@@ -2,7 +2,9 @@ package metering
 
 import (
 	"context"
+	"fmt"
 	"strings"
+	"time"
 )
 
 // IngestInput is a batch pushed by a remote collector: the usage of the
@@ -25,8 +27,9 @@ const (
 
 // IngestResult is the outcome of a pushed batch and where the source stands.
 type IngestResult struct {
-	Status     IngestStatus
-	Checkpoint Checkpoint
+	Status      IngestStatus
+	Checkpoint  Checkpoint
+	DeadLetters int // records of the batch the database refused, kept as dead letters
 }
 
 // IngestStore is what ingest needs from storage. Errors are *Error values.
@@ -43,6 +46,14 @@ type IngestStore interface {
 	Applied(ctx context.Context, source string, seq, from, to int64) (bool, error)
 }
 
+// RangeStreamer is an IngestStore that can also write a pushed batch in
+// parts, so a batch it refuses for its data can be salvaged (see Salvage).
+type RangeStreamer interface {
+	// BeginRange opens a stream whose Commit(cp) also records, as
+	// CommitRange does, that [from, cp.Offset) was applied as cp.Seq.
+	BeginRange(ctx context.Context, from int64) (StreamTx, error)
+}
+
 // Ingester applies batches pushed by remote collectors exactly once.
 type Ingester struct {
 	store    IngestStore
@@ -55,37 +66,174 @@ func NewIngester(store IngestStore, onCommit func(Batch)) *Ingester {
 	return &Ingester{store: store, onCommit: onCommit}
 }
 
-// Validate checks a pushed batch and normalizes its addresses.
+// MaxIngestValue bounds every number of a pushed batch: counter deltas,
+// gauge values, latency counts and offsets. It is 2^53-1, the largest
+// integer every JSON client reads exactly, and far above anything one
+// mailbox does in an hour (8 PiB); a larger value is a broken collector.
+const MaxIngestValue = 1<<53 - 1
+
+// Validate checks a pushed batch before anything of it is stored, and
+// truncates its hours: every text valid (CheckText); the source given;
+// offsets and seq non-negative, to_offset not before from_offset; every
+// number in [0, MaxIngestValue]; hours after the Unix epoch; metrics and
+// directions known; mailboxes and domains in the canonical form collectors
+// write them (MailboxFor); a gauge's last at most its max and observed in
+// its hour; latency buckets in [0, MaxBucket]. Errors are Invalid and name
+// the entry and field: "counters[3].value".
 func (in *IngestInput) Validate() error {
 	cp := in.Batch.Checkpoint
 	if cp == nil || strings.TrimSpace(cp.Source) == "" {
 		return FieldError("source", "source is required")
 	}
-	if in.From < 0 {
-		return FieldError("from_offset", "from_offset must not be negative")
+	if err := CheckText("source", cp.Source); err != nil {
+		return err
 	}
-	if cp.Offset < in.From {
+	switch {
+	case cp.Seq < 0:
+		return FieldError("seq", "seq must not be negative")
+	case in.From < 0:
+		return FieldError("from_offset", "from_offset must not be negative")
+	case cp.Offset < in.From:
 		return FieldError("to_offset", "to_offset %d is before from_offset %d", cp.Offset, in.From)
+	case cp.Offset > MaxIngestValue:
+		return FieldError("to_offset", "to_offset %d is above %d", cp.Offset, int64(MaxIngestValue))
 	}
 	for i := range in.Batch.Counters {
-		c := &in.Batch.Counters[i]
-		if !c.Metric.IsCounter() {
-			return FieldError("counters", "counters[%d].metric %q: not a counter metric", i, c.Metric)
+		if err := checkCounter(&in.Batch.Counters[i]); err != nil {
+			return InEntry("counters", i, err)
 		}
-		c.Hour = Hour(c.Hour)
 	}
 	for i := range in.Batch.Gauges {
-		g := &in.Batch.Gauges[i]
-		if !g.Metric.IsGauge() {
-			return FieldError("gauges", "gauges[%d].metric %q: not a gauge metric", i, g.Metric)
+		if err := checkGauge(&in.Batch.Gauges[i]); err != nil {
+			return InEntry("gauges", i, err)
 		}
-		g.Hour = Hour(g.Hour)
 	}
-	for i, l := range in.Batch.Latency {
-		if l.Direction != Inbound && l.Direction != Outbound {
-			return FieldError("latency", "latency[%d].direction %q: want inbound or outbound", i, l.Direction)
+	for i := range in.Batch.Latency {
+		if err := checkLatency(&in.Batch.Latency[i]); err != nil {
+			return InEntry("latency", i, err)
 		}
-		in.Batch.Latency[i].Hour = Hour(l.Hour)
+	}
+	return nil
+}
+
+// InEntry returns err, an error about a field of entry i of a list, with
+// the field and message naming the entry: "value" becomes
+// "counters[3].value". Errors that are not *Error are returned as they are.
+func InEntry(list string, i int, err error) error {
+	e, ok := err.(*Error)
+	if !ok {
+		return err
+	}
+	at := fmt.Sprintf("%s[%d]", list, i)
+	c := *e
+	c.Field, c.Message = at, at+": "+e.Message
+	if e.Field != "" {
+		c.Field, c.Message = at+"."+e.Field, at+"."+e.Message
+	}
+	return &c
+}
+
+// checkCounter checks one pushed counter delta and truncates its hour.
+func checkCounter(c *CounterDelta) error {
+	if err := first(checkMailbox("mailbox", c.Mailbox), CheckText("metric", string(c.Metric))); err != nil {
+		return err
+	}
+	if !c.Metric.IsCounter() {
+		return FieldError("metric", "metric %q: not a counter metric", c.Metric)
+	}
+	c.Hour = Hour(c.Hour)
+	return first(checkHour("hour", c.Hour), checkValue("value", c.Value))
+}
+
+// checkGauge checks one pushed gauge and truncates its hour.
+func checkGauge(g *GaugeDelta) error {
+	if err := first(checkMailbox("mailbox", g.Mailbox), CheckText("folder", g.Folder), CheckText("metric", string(g.Metric))); err != nil {
+		return err
+	}
+	if !g.Metric.IsGauge() {
+		return FieldError("metric", "metric %q: not a gauge metric", g.Metric)
+	}
+	g.Hour = Hour(g.Hour)
+	if err := first(checkHour("hour", g.Hour), checkValue("last", g.Last), checkValue("max", g.Max)); err != nil {
+		return err
+	}
+	if g.Last > g.Max {
+		return FieldError("last", "last %d is above max %d", g.Last, g.Max)
+	}
+	if !Hour(g.ObservedAt).Equal(g.Hour) {
+		return FieldError("observed_at", "observed_at %s is not in the gauge's hour %s",
+			g.ObservedAt.UTC().Format(time.RFC3339), g.Hour.Format(time.RFC3339))
+	}
+	return nil
+}
+
+// checkLatency checks one pushed latency bucket and truncates its hour.
+func checkLatency(l *LatencyDelta) error {
+	if err := CheckText("direction", string(l.Direction)); err != nil {
+		return err
+	}
+	if l.Direction != Inbound && l.Direction != Outbound {
+		return FieldError("direction", "direction %q: want inbound or outbound", l.Direction)
+	}
+	if err := checkDomain("domain", l.Domain); err != nil {
+		return err
+	}
+	if l.Bucket < 0 || l.Bucket > MaxBucket {
+		return FieldError("bucket", "bucket %d: want 0 to %d", l.Bucket, MaxBucket)
+	}
+	l.Hour = Hour(l.Hour)
+	return first(checkHour("hour", l.Hour), checkValue("count", l.Count))
+}
+
+// checkMailbox accepts a mailbox as collectors write it: MailboxFor's
+// canonical form (lower case, no angle brackets or surrounding space).
+func checkMailbox(field, m string) error {
+	if err := CheckText(field, m); err != nil {
+		return err
+	}
+	if m == "" {
+		return FieldError(field, "%s is required", field)
+	}
+	if c := MailboxFor(m, ""); c != m {
+		return FieldError(field, "%s %q is not in canonical form (%q)", field, m, c)
+	}
+	return nil
+}
+
+// checkDomain accepts "" (service-wide) or a domain as collectors write
+// it: the domain part of a canonical mailbox.
+func checkDomain(field, d string) error {
+	if err := CheckText(field, d); err != nil || d == "" {
+		return err
+	}
+	if c := DomainOf(MailboxFor("x@"+d, "")); c != d {
+		return FieldError(field, "%s %q is not in canonical form (%q)", field, d, c)
+	}
+	return nil
+}
+
+// checkValue accepts a number in [0, MaxIngestValue].
+func checkValue(field string, v int64) error {
+	if v < 0 || v > MaxIngestValue {
+		return FieldError(field, "%s %d: want 0 to %d", field, v, int64(MaxIngestValue))
+	}
+	return nil
+}
+
+// checkHour accepts an hour after the Unix epoch.
+func checkHour(field string, h time.Time) error {
+	if h.Unix() < 0 {
+		return FieldError(field, "%s %s: before 1970", field, h.Format(time.RFC3339))
+	}
+	return nil
+}
+
+// first returns the first non-nil error.
+func first(errs ...error) error {
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
 	}
 	return nil
 }
@@ -144,13 +292,30 @@ func (g *Ingester) try(ctx context.Context, in IngestInput) (IngestResult, error
 	next := cp
 	next.Seq = stored.Seq + 1
 	b.Checkpoint = &next
-	if err := g.store.CommitRange(ctx, b, from); err != nil {
+	b, err = g.commit(ctx, b, from)
+	if err != nil {
 		return IngestResult{}, err
 	}
 	if g.onCommit != nil {
 		g.onCommit(b)
 	}
-	return IngestResult{Status: Applied, Checkpoint: next}, nil
+	return IngestResult{Status: Applied, Checkpoint: next, DeadLetters: len(b.DeadLetters)}, nil
+}
+
+// commit commits b as the range from its start; a batch the store refuses
+// for its data is salvaged, its refused records kept as dead letters (in
+// the returned batch's DeadLetters), so a pushing source never stops on
+// data either.
+func (g *Ingester) commit(ctx context.Context, b Batch, from int64) (Batch, error) {
+	err := g.store.CommitRange(ctx, b, from)
+	rs, ok := g.store.(RangeStreamer)
+	if KindOf(err) != Refused || !ok {
+		return b, err
+	}
+	begin := func(ctx context.Context) (StreamTx, error) { return rs.BeginRange(ctx, from) }
+	written, dead, err := salvageCommit(ctx, b, err, begin)
+	written.DeadLetters = dead
+	return written, err
 }
 
 // replay answers a batch that was pushed before: Duplicate if its range

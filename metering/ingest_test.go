@@ -3,6 +3,7 @@ package metering_test
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/mailmeter/mailmeter/metering"
 )
@@ -74,5 +75,41 @@ func TestIngestClassification(t *testing.T) {
 	}
 	if m.commits != 3 || seen != 3 {
 		t.Errorf("%d commits, %d hooks; want 3", m.commits, seen)
+	}
+}
+
+// Pushed addresses must be in the canonical form collectors write (IDN
+// domains as A-labels, no trailing dot, lower case): another spelling is
+// refused naming the entry, and nothing is committed; the canonical
+// spelling lands as it is.
+func TestIngestRefusesOtherSpellings(t *testing.T) {
+	m := &memIngest{cp: map[string]metering.Checkpoint{}, applied: map[[3]int64]bool{}}
+	var got metering.Batch
+	g := metering.NewIngester(m, func(b metering.Batch) { got = b })
+	hour := time.Date(2026, 11, 2, 10, 0, 0, 0, time.UTC)
+	cp := &metering.Checkpoint{Source: "mx1:/var/log/mail.log", Seq: 1, Offset: 10}
+	for field, b := range map[string]metering.Batch{
+		"counters[0].mailbox": {Checkpoint: cp, Counters: []metering.CounterDelta{{Mailbox: "Alice@ACME.test.", Metric: metering.InMessages, Hour: hour, Value: 1}}},
+		"gauges[0].mailbox":   {Checkpoint: cp, Gauges: []metering.GaugeDelta{{Mailbox: "hans@Ü.example", Metric: metering.StorageBytes, Hour: hour, ObservedAt: hour, Last: 5, Max: 5}}},
+		"latency[0].domain":   {Checkpoint: cp, Latency: []metering.LatencyDelta{{Direction: metering.Inbound, Domain: "ACME.test.", Hour: hour, Count: 1}}},
+	} {
+		_, err := g.Ingest(context.Background(), metering.IngestInput{From: 0, Batch: b})
+		if metering.KindOf(err) != metering.Invalid || metering.FieldOf(err) != field {
+			t.Errorf("%s: err %v (field %q), want invalid naming it", field, err, metering.FieldOf(err))
+		}
+	}
+	if m.commits != 0 {
+		t.Fatalf("%d commits of refused batches", m.commits)
+	}
+	b := metering.Batch{Checkpoint: cp,
+		Counters: []metering.CounterDelta{{Mailbox: "alice@acme.test", Metric: metering.InMessages, Hour: hour, Value: 1}},
+		Gauges:   []metering.GaugeDelta{{Mailbox: "hans@xn--tda.example", Metric: metering.StorageBytes, Hour: hour, ObservedAt: hour, Last: 5, Max: 5}},
+		Latency:  []metering.LatencyDelta{{Direction: metering.Inbound, Domain: "acme.test", Hour: hour, Count: 1}},
+	}
+	if _, err := g.Ingest(context.Background(), metering.IngestInput{From: 0, Batch: b}); err != nil {
+		t.Fatal(err)
+	}
+	if got.Counters[0].Mailbox != "alice@acme.test" || got.Gauges[0].Mailbox != "hans@xn--tda.example" || got.Latency[0].Domain != "acme.test" {
+		t.Errorf("committed %q, %q, %q", got.Counters[0].Mailbox, got.Gauges[0].Mailbox, got.Latency[0].Domain)
 	}
 }

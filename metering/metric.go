@@ -15,8 +15,10 @@ const (
 	OutBytes      Metric = "out_bytes"      // size × recipients delivered (status=sent)
 	Bounced       Metric = "bounced"        // recipients of the mailbox's messages that finally bounced
 	Deferred      Metric = "deferred"       // deferral events of the mailbox's messages
-	RejectedIn    Metric = "rejected_in"    // SMTP-time rejects naming the mailbox as recipient
-	RejectedOut   Metric = "rejected_out"   // rejects of the mailbox's authenticated submissions
+	RejectedIn    Metric = "rejected_in"    // permanent (5xx) SMTP-time rejects naming the mailbox as recipient
+	RejectedOut   Metric = "rejected_out"   // permanent (5xx) rejects of the mailbox's submissions
+	TempfailedIn  Metric = "tempfailed_in"  // temporary (4xx) SMTP-time rejects naming the mailbox as recipient
+	TempfailedOut Metric = "tempfailed_out" // temporary (4xx) rejects of the mailbox's submissions
 	SpamBlocked   Metric = "spam_blocked"   // content-filter spam blocks listing the mailbox
 	VirusBlocked  Metric = "virus_blocked"  // content-filter virus blocks listing the mailbox
 )
@@ -30,7 +32,18 @@ const (
 // CounterMetrics lists every counter metric in presentation order.
 var CounterMetrics = []Metric{
 	InBytes, InMessages, OutBytes, OutMessages, OutRecipients,
-	RejectedIn, RejectedOut, Bounced, Deferred, SpamBlocked, VirusBlocked,
+	RejectedIn, RejectedOut, TempfailedIn, TempfailedOut, Bounced, Deferred, SpamBlocked, VirusBlocked,
+}
+
+// RejectMetrics returns the metrics an SMTP-time reject counts for: for the
+// recipient (in) and for the sender (out). A temporary reject (4xx: the
+// client may retry, and usually does) is tempfailed, a permanent one (5xx)
+// rejected.
+func RejectMetrics(temporary bool) (in, out Metric) {
+	if temporary {
+		return TempfailedIn, TempfailedOut
+	}
+	return RejectedIn, RejectedOut
 }
 
 // GaugeMetrics lists every gauge metric.

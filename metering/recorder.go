@@ -2,6 +2,7 @@ package metering
 
 import (
 	"context"
+	"math"
 	"sort"
 	"sync"
 	"time"
@@ -31,7 +32,7 @@ type counterRow [len(counterOrder)]int64
 
 // counterOrder fixes each counter metric's index in a counterRow.
 var counterOrder = [...]Metric{InMessages, InBytes, OutMessages, OutRecipients, OutBytes,
-	Bounced, Deferred, RejectedIn, RejectedOut, SpamBlocked, VirusBlocked}
+	Bounced, Deferred, RejectedIn, RejectedOut, SpamBlocked, VirusBlocked, TempfailedIn, TempfailedOut}
 
 func metricIndex(m Metric) int {
 	switch m {
@@ -57,6 +58,10 @@ func metricIndex(m Metric) int {
 		return 9
 	case VirusBlocked:
 		return 10
+	case TempfailedIn:
+		return 11
+	case TempfailedOut:
+		return 12
 	}
 	return -1
 }
@@ -81,14 +86,38 @@ type pending struct {
 // hour) in memory and flushes the sums, with the source's checkpoint, in one
 // store transaction. A failed flush keeps everything pending, so retrying
 // the flush (without feeding more events) commits exactly once.
+//
+// Sums are checked: an event whose sum would pass the int64 range is not
+// added but reported (RecorderHooks.Anomaly). A flush the store refuses for
+// its data is salvaged: the records it accepts commit with the checkpoint,
+// the others become dead letters (see Salvage), so a source never stops on
+// data.
 type Recorder struct {
 	store    Committer
 	onCommit func(Batch)
+	hooks    RecorderHooks
+	skip     map[string]bool // mailboxes metered nothing (probe accounts)
 
 	mu sync.Mutex
 	pending
 	lastKey mailboxHour // the row of the previous event, looked up once
 	lastRow *counterRow
+}
+
+// RecorderHooks are a Recorder's optional callbacks. They run on the
+// goroutine that called Count or Flush, without the Recorder's lock.
+type RecorderHooks struct {
+	Anomaly     func(Anomaly)      // an event not added: its sum would pass the int64 range
+	DeadLetters func([]DeadLetter) // records a flush kept as dead letters
+}
+
+// SetHooks sets the callbacks; call it before the Recorder is used.
+func (r *Recorder) SetHooks(h RecorderHooks) { r.hooks = h }
+
+func (r *Recorder) anomaly(a Anomaly) {
+	if r.hooks.Anomaly != nil {
+		r.hooks.Anomaly(a)
+	}
 }
 
 // NewRecorder returns a Recorder writing to store. onCommit, if not nil, is
@@ -119,32 +148,57 @@ func hourOf(t time.Time) int64 {
 	return h
 }
 
-// Count adds an event. Events without a mailbox or with a zero value are
-// ignored.
+// Skip makes the Recorder ignore every event and storage sample of
+// mailboxes (normalized, see MailboxFor): probe accounts, whose test
+// messages are never anyone's usage. Call it before feeding events.
+func (r *Recorder) Skip(mailboxes []string) *Recorder {
+	if len(mailboxes) == 0 {
+		return r
+	}
+	r.skip = make(map[string]bool, len(mailboxes))
+	for _, m := range mailboxes {
+		r.skip[m] = true
+	}
+	return r
+}
+
+// Count adds an event. Events without a mailbox, with a zero value or of
+// a skipped mailbox are ignored; one whose sum would pass the int64 range
+// is reported as an anomaly and not added.
 func (r *Recorder) Count(e Event) {
-	if e.Mailbox == "" || e.Value == 0 {
+	if e.Mailbox == "" || e.Value == 0 || (r.skip != nil && r.skip[e.Mailbox]) {
 		return
 	}
 	k := mailboxHour{e.Mailbox, hourOf(e.Time)}
 	r.mu.Lock()
-	r.events++
+	ok := true
 	i := metricIndex(e.Metric)
 	if i < 0 {
-		r.other[counterKey{e.Mailbox, e.Metric, k.hour}] += e.Value
-		r.mu.Unlock()
-		return
-	}
-	row := r.lastRow
-	if row == nil || r.lastKey != k {
-		row = r.counters[k]
-		if row == nil {
-			row = new(counterRow)
-			r.counters[k] = row
+		ck := counterKey{e.Mailbox, e.Metric, k.hour}
+		r.other[ck], ok = CheckedAdd(r.other[ck], e.Value)
+	} else {
+		row := r.lastRow
+		if row == nil || r.lastKey != k {
+			row = r.counters[k]
+			if row == nil {
+				row = new(counterRow)
+				r.counters[k] = row
+			}
+			r.lastKey, r.lastRow = k, row
 		}
-		r.lastKey, r.lastRow = k, row
+		row[i], ok = CheckedAdd(row[i], e.Value)
 	}
-	row[i] += e.Value
+	if ok {
+		r.events++
+	}
 	r.mu.Unlock()
+	if !ok {
+		r.anomaly(sumOverflow(e.Mailbox, e.Metric, e.Value))
+	}
+}
+
+func sumOverflow(mailbox string, m Metric, v int64) Anomaly {
+	return Anomaly{Reason: AnomalySumOverflow, Field: string(m), Value: v, Limit: math.MaxInt64, Mailbox: mailbox}
 }
 
 // Latency adds a delivery delay sample, service-wide and for its domain.
@@ -168,8 +222,12 @@ func (r *Recorder) addLatency(g latencyGroup, bucket int, n int64) {
 	m[bucket] += n
 }
 
-// Storage records a storage observation as the two gauges.
+// Storage records a storage observation as the two gauges (none for a
+// skipped mailbox).
 func (r *Recorder) Storage(s StorageSample) {
+	if r.skip != nil && r.skip[s.Mailbox] {
+		return
+	}
 	r.mu.Lock()
 	r.gauge(s, StorageBytes, s.Bytes)
 	r.gauge(s, StorageMessages, s.Messages)
@@ -271,7 +329,9 @@ func (r *Recorder) batchLocked(cp *Checkpoint) Batch {
 
 // Flush commits the pending sums with the checkpoint (which may be nil) and
 // clears them. Events recorded while the commit runs stay pending for the
-// next flush. On error the flushed sums are put back: call Flush again with
+// next flush. Records the store refuses for their data are kept as dead
+// letters in the same transaction (RecorderHooks.DeadLetters hears of them)
+// and Flush succeeds. On error the flushed sums are put back: call Flush again with
 // the same checkpoint. A source that checkpoints must not feed events
 // between a failed Flush and its retry, or they would be committed under the
 // old checkpoint.
@@ -291,11 +351,18 @@ func (r *Recorder) FlushWith(ctx context.Context, cp, stream *Checkpoint) error 
 	if b.Empty() && cp == nil {
 		return nil
 	}
-	if err := r.store.Commit(ctx, b); err != nil {
+	b, dead, err := commitSalvaging(ctx, r.store, b)
+	if err != nil {
 		r.mu.Lock()
-		r.merge(&taken)
+		lost := r.merge(&taken)
 		r.mu.Unlock()
+		for _, a := range lost {
+			r.anomaly(a)
+		}
 		return err
+	}
+	if len(dead) > 0 && r.hooks.DeadLetters != nil {
+		r.hooks.DeadLetters(dead)
 	}
 	if r.onCommit != nil {
 		r.onCommit(b)
@@ -349,7 +416,9 @@ func (r *Recorder) TakeBefore(t time.Time) Batch {
 }
 
 // merge adds o's pending sums (taken before a failed commit) back into r.
-func (r *Recorder) merge(o *pending) {
+// It returns the sums it could not add without passing the int64 range.
+func (r *Recorder) merge(o *pending) []Anomaly {
+	var lost []Anomaly
 	for k, row := range o.counters {
 		cur := r.counters[k]
 		if cur == nil {
@@ -357,11 +426,17 @@ func (r *Recorder) merge(o *pending) {
 			continue
 		}
 		for i, v := range row {
-			cur[i] += v
+			var ok bool
+			if cur[i], ok = CheckedAdd(cur[i], v); !ok {
+				lost = append(lost, sumOverflow(k.mailbox, counterOrder[i], v))
+			}
 		}
 	}
 	for k, v := range o.other {
-		r.other[k] += v
+		var ok bool
+		if r.other[k], ok = CheckedAdd(r.other[k], v); !ok {
+			lost = append(lost, sumOverflow(k.mailbox, k.metric, v))
+		}
 	}
 	for g, buckets := range o.latency {
 		for bucket, n := range buckets {
@@ -383,4 +458,5 @@ func (r *Recorder) merge(o *pending) {
 		r.gauges[k] = cur
 	}
 	r.events += o.events
+	return lost
 }

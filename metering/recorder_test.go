@@ -2,6 +2,7 @@ package metering_test
 
 import (
 	"context"
+	"math"
 	"testing"
 	"time"
 
@@ -96,5 +97,73 @@ func TestBucketBounds(t *testing.T) {
 	}
 	if s := h.ShareWithin(60 * time.Second); s < 0.5 || s > 0.6 {
 		t.Errorf("share within 60s = %v", s)
+	}
+}
+
+// A sum that would pass the int64 range never wraps: the event is not
+// added and is reported as an anomaly; after a failed commit, merging the
+// sums back checks them too.
+func TestRecorderSumsAreChecked(t *testing.T) {
+	st := &memStore{}
+	r := metering.NewRecorder(st, nil)
+	var anomalies []metering.Anomaly
+	r.SetHooks(metering.RecorderHooks{Anomaly: func(a metering.Anomaly) { anomalies = append(anomalies, a) }})
+	t0 := time.Date(2026, 11, 28, 10, 15, 0, 0, time.UTC)
+	const big = math.MaxInt64 - 10
+	for _, m := range []metering.Metric{metering.InBytes, "custom_metric"} {
+		r.Count(metering.Event{Time: t0, Mailbox: "a@x", Metric: m, Value: big})
+		r.Count(metering.Event{Time: t0, Mailbox: "a@x", Metric: m, Value: 11}) // past the range
+		r.Count(metering.Event{Time: t0, Mailbox: "a@x", Metric: m, Value: 10}) // exactly MaxInt64
+	}
+	if len(anomalies) != 2 || anomalies[0].Reason != metering.AnomalySumOverflow || anomalies[0].Value != 11 || anomalies[0].Mailbox != "a@x" {
+		t.Errorf("anomalies %+v, want the two additions of 11", anomalies)
+	}
+	// A failed commit puts the sums back; an event recorded while it ran
+	// that would pass the range with them is reported, not wrapped.
+	during := &duringCommit{}
+	r2 := metering.NewRecorder(during, nil)
+	r2.SetHooks(metering.RecorderHooks{Anomaly: func(a metering.Anomaly) { anomalies = append(anomalies, a) }})
+	r2.Count(metering.Event{Time: t0, Mailbox: "a@x", Metric: metering.InBytes, Value: math.MaxInt64})
+	during.count = func() { r2.Count(metering.Event{Time: t0, Mailbox: "a@x", Metric: metering.InBytes, Value: 1}) }
+	if err := r2.Flush(context.Background(), nil); err == nil {
+		t.Fatal("flush to a failing store succeeded")
+	}
+	if len(anomalies) != 3 || anomalies[2].Reason != metering.AnomalySumOverflow {
+		t.Errorf("anomalies %+v, want the merged sum reported", anomalies)
+	}
+	if b := r2.Batch(nil); len(b.Counters) != 1 || b.Counters[0].Value < 0 {
+		t.Errorf("pending after the failed flush: %+v", b.Counters)
+	}
+}
+
+// duringCommit fails every commit after calling count, as if an event
+// arrived while the commit ran.
+type duringCommit struct{ count func() }
+
+func (d *duringCommit) Commit(context.Context, metering.Batch) error {
+	d.count()
+	return metering.Errorf(metering.Unavailable, "down")
+}
+
+func (d *duringCommit) Checkpoint(context.Context, string) (metering.Checkpoint, error) {
+	return metering.Checkpoint{}, metering.Errorf(metering.NotFound, "none")
+}
+
+// Skipped mailboxes (probe accounts) get no counters and no storage.
+func TestRecorderSkipsProbeMailboxes(t *testing.T) {
+	st := &memStore{}
+	r := metering.NewRecorder(st, nil).Skip([]string{"probe@ops.example"})
+	t0 := time.Date(2026, 11, 28, 10, 15, 0, 0, time.UTC)
+	r.Count(metering.Event{Time: t0, Mailbox: "probe@ops.example", Metric: metering.InBytes, Value: 10})
+	r.Count(metering.Event{Time: t0, Mailbox: "probe@ops.example", Metric: "custom_metric", Value: 1})
+	r.Storage(metering.StorageSample{Time: t0, Mailbox: "probe@ops.example", Bytes: 600, Messages: 1})
+	r.Count(metering.Event{Time: t0, Mailbox: "a@x", Metric: metering.InBytes, Value: 5})
+	r.Storage(metering.StorageSample{Time: t0, Mailbox: "a@x", Bytes: 100, Messages: 1})
+	if err := r.Flush(context.Background(), nil); err != nil {
+		t.Fatal(err)
+	}
+	b := st.batches[0]
+	if len(b.Counters) != 1 || b.Counters[0].Mailbox != "a@x" || len(b.Gauges) != 2 || b.Gauges[0].Mailbox != "a@x" || b.Gauges[1].Mailbox != "a@x" {
+		t.Errorf("batch = %+v", b)
 	}
 }

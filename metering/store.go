@@ -86,18 +86,41 @@ type Batch struct {
 	// readers), advanced in the same transaction and fenced like
 	// Checkpoint: Conflict unless its Seq is the stored one plus one.
 	Stream *Checkpoint
+	// DeadLetters are records of this batch the store refused, kept in the
+	// same transaction (see Salvage); they are not usage.
+	DeadLetters []DeadLetter
 }
 
-// Empty reports whether the batch carries no usage.
+// Empty reports whether the batch carries no usage (dead letters are not
+// usage).
 func (b Batch) Empty() bool {
 	return len(b.Counters) == 0 && len(b.Gauges) == 0 && len(b.Latency) == 0 && len(b.Availability) == 0 && len(b.Checks) == 0
 }
 
+// AddressScope says whose usage a query reads. Usage is recorded for every
+// address the logs name; which of them are hosted is decided when usage is
+// read, against the directory, so nothing measured is ever dropped.
+type AddressScope uint8
+
+// Address scopes.
+const (
+	// AnyAddress reads every address usage was recorded for.
+	AnyAddress AddressScope = iota
+	// Hosted reads the addresses of the directory's mailboxes, removed ones
+	// included: what lists, breakdowns and invoices show.
+	Hosted
+	// Unknown reads the addresses the directory never held: unknown
+	// recipients (dictionary attacks), foreign senders, logins without @.
+	Unknown
+)
+
 // UsageQuery selects usage by time range [From, To) and optionally mailboxes.
 type UsageQuery struct {
 	From, To  time.Time
-	Mailboxes []string // empty = all
-	Domain    string   // only mailboxes of this domain
+	Mailboxes []string     // empty = all
+	Domain    string       // only mailboxes of this domain
+	Domains   []string     // only mailboxes of these domains (with Domain, of any of them)
+	Scope     AddressScope // default AnyAddress
 }
 
 // MailboxTotals is a mailbox's counter totals over a query range.
@@ -143,6 +166,10 @@ type UsageStore interface {
 	// Checkpoint.Seq to be the stored sequence plus one (1 for a new source)
 	// and returns Conflict otherwise, leaving the store unchanged: this
 	// fences two writers of one source and makes a replayed batch harmless.
+	// It returns Refused, leaving the store unchanged, when the database
+	// refuses the batch's data (a sum past the int64 range, a constraint, an
+	// encoding): retrying the same batch fails again; Unavailable when the
+	// database cannot be reached (retrying may succeed).
 	Commit(ctx context.Context, b Batch) error
 	// Checkpoint returns the stored checkpoint of a source, or NotFound.
 	Checkpoint(ctx context.Context, source string) (Checkpoint, error)
@@ -167,12 +194,14 @@ type StreamCommitter interface {
 
 // StreamTx is an open stream of batch parts.
 type StreamTx interface {
-	// Add writes a part's usage (its Checkpoint is ignored).
+	// Add writes a part's usage and dead letters (its Checkpoint is
+	// ignored), all of it or nothing: when the database refuses the part's
+	// data it returns Refused and the stream goes on as before the part.
 	Add(ctx context.Context, part Batch) error
-	// Commit advances the checkpoint, and the stream's if it is not nil,
-	// as Committer.Commit does (Conflict unless each Seq is the stored
+	// Commit advances the checkpoint and the stream's, each if it is not
+	// nil, as Committer.Commit does (Conflict unless each Seq is the stored
 	// sequence plus one) and commits everything.
-	Commit(ctx context.Context, cp Checkpoint, stream *Checkpoint) error
+	Commit(ctx context.Context, cp *Checkpoint, stream *Checkpoint) error
 	// Rollback abandons the stream; after Commit it does nothing.
 	Rollback()
 }

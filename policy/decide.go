@@ -6,16 +6,21 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/mailmeter/mailmeter/metering"
 	"github.com/mailmeter/mailmeter/quota"
 )
 
-// Quotas answers quota questions from memory (quota.View).
+// Quotas answers quota questions from memory (quota.View), without I/O.
 type Quotas interface {
 	// Report returns a mailbox's quota picture, or a NotFound error for a
-	// mailbox the directory does not know.
+	// mailbox the directory does not know (and that has no usage or
+	// limits).
 	Report(ctx context.Context, mailbox string) (quota.Report, error)
+	// HostsDomain reports whether the directory has the (canonical)
+	// domain.
+	HostsDomain(domain string) bool
 }
 
 // Options tune the decisions.
@@ -34,6 +39,45 @@ type Options struct {
 	// metered meanwhile count twice, so enforcement errs on the safe side
 	// by up to this window of the sender's own recipients. 0 = off.
 	InFlight time.Duration
+	// FullText is the text of a full-mailbox refusal, which Postfix sends
+	// to the remote sender: it should not say how full the mailbox is (the
+	// figures go to the log). "{mailbox}" in it stands for the mailbox.
+	// "" = DefaultFullText. See CheckText.
+	FullText string
+	// RejectUnknown refuses, with 550 5.1.1, a recipient in a domain the
+	// directory hosts that is no mailbox of the directory (for operators
+	// whose directory is complete); otherwise such recipients get DUNNO.
+	RejectUnknown bool
+}
+
+// Default refusal texts.
+const (
+	DefaultFullText    = "Mailbox is full"
+	DefaultUnknownText = "User unknown"
+)
+
+// maxTextBytes bounds a refusal text: with code, status and Postfix's
+// "<recipient>: Recipient address rejected: " it stays within an SMTP
+// reply line (512 bytes).
+const maxTextBytes = 200
+
+// CheckText checks a refusal text template: at most 200 bytes of printable
+// characters (a newline would end the policy reply early), placeholders
+// only "{mailbox}".
+func CheckText(text string) error {
+	if len(text) > maxTextBytes {
+		return fmt.Errorf("longer than %d bytes", maxTextBytes)
+	}
+	for _, r := range text {
+		if r < ' ' || r == 0x7f || r >= 0x80 && r < 0xa0 || r == utf8.RuneError {
+			return fmt.Errorf("character %q not allowed (printable text only)", r)
+		}
+	}
+	rest := strings.ReplaceAll(text, "{mailbox}", "")
+	if i := strings.IndexAny(rest, "{}"); i >= 0 {
+		return fmt.Errorf("unknown placeholder near %q: only {mailbox}", rest[i:min(i+12, len(rest))])
+	}
+	return nil
 }
 
 // Checks name what a decision was about, for logs and metrics.
@@ -54,13 +98,14 @@ type Decision struct {
 	Text     string // the refusal's text
 	Check    string // Check* constant: what decided
 	Mailbox  string // the mailbox the decision is about, if any
+	Detail   string // the figures behind a refusal, for the log (never sent)
 	Err      error  // a lookup error answered with DUNNO
 }
 
 // refuse builds a refusal decision.
-func refuse(code int, enhanced, text, check, mailbox string) Decision {
+func refuse(code int, enhanced, text, check, mailbox, detail string) Decision {
 	return Decision{Action: fmt.Sprintf("%d %s %s", code, enhanced, text), Code: code, Enhanced: enhanced, Text: text,
-		Check: check, Mailbox: mailbox}
+		Check: check, Mailbox: mailbox, Detail: detail}
 }
 
 // Refused reports whether the decision refuses the request.
@@ -96,8 +141,14 @@ func NewDecider(quotas Quotas, opts Options, now func() time.Time) *Decider {
 //     limit, is refused with 552 5.2.2 (452 4.2.2 with Options.Defer).
 //   - At END-OF-MESSAGE the sender's bytes are checked again with the real
 //     size times the recipients.
-//   - Anything else, unknown mailboxes and lookup errors get DUNNO: the
-//     policy never blocks mail it cannot judge.
+//   - A recipient in a hosted domain that the directory does not know is
+//     refused with 550 5.1.1 with Options.RejectUnknown.
+//   - Anything else, other unknown mailboxes and lookup errors get DUNNO:
+//     the policy never blocks mail it cannot judge.
+//
+// Addresses are judged by their canonical form (metering.MailboxFor), so
+// every spelling of a mailbox gets the same answer. Sums and products of
+// sizes and counts saturate instead of wrapping (see amount).
 func (d *Decider) Decide(ctx context.Context, req Request) Decision {
 	state := strings.ToUpper(req.ProtocolState)
 	if req.Request != "" && req.Request != "smtpd_access_policy" {
@@ -110,10 +161,10 @@ func (d *Decider) Decide(ctx context.Context, req Request) Decision {
 	switch {
 	case state == "END-OF-MESSAGE" && sender != "":
 		n := max(req.RecipientCount, 1)
-		return d.outbound(ctx, sender, 0, req.Size*n, true)
+		return d.outbound(ctx, sender, 0, count(req.Size).times(count(n)), true)
 	case req.Recipient != "" && (state == "RCPT" || state == ""):
 		if sender != "" {
-			if dec := d.outbound(ctx, sender, 1, req.Size, false); dec.Refused() {
+			if dec := d.outbound(ctx, sender, 1, count(req.Size), false); dec.Refused() {
 				return dec
 			}
 		}
@@ -130,32 +181,46 @@ func (d *Decider) Decide(ctx context.Context, req Request) Decision {
 func (d *Decider) recipient(ctx context.Context, mailbox string, size int64) Decision {
 	r, dec, ok := d.report(ctx, mailbox)
 	if !ok {
+		if dec.Check == CheckUnknown && d.opts.RejectUnknown && d.quotas.HostsDomain(metering.DomainOf(mailbox)) {
+			return refuse(550, "5.1.1", DefaultUnknownText, CheckUnknown, mailbox, "no such mailbox in a hosted domain")
+		}
 		return dec
 	}
-	full := func(check, what string) Decision {
+	full := func(check, detail string) Decision {
 		code, enhanced := 552, "5.2.2"
 		if d.opts.Defer {
 			code, enhanced = 452, "4.2.2"
 		}
 		// Postfix puts "<recipient>: Recipient address rejected: " before it.
-		return refuse(code, enhanced, fmt.Sprintf("Mailbox is full (%s)", what), check, mailbox)
+		return refuse(code, enhanced, d.fullText(mailbox), check, mailbox, detail)
 	}
-	s := r.Storage
+	s, msg := r.Storage, count(size)
+	used := count(s.Used)
 	inGrace := !r.GraceUntil.IsZero() && d.now().Before(r.GraceUntil)
 	switch {
-	case s.Hard > 0 && s.Used >= s.Hard && !inGrace:
+	case s.Hard > 0 && used.reaches(s.Hard) && !inGrace:
 		return full(CheckStorage, fmt.Sprintf("%d of %d bytes used", s.Used, s.Hard))
-	case s.Hard > 0 && size > 0 && s.Used < s.Hard && s.Used+size > s.Hard:
-		return full(CheckStorage, fmt.Sprintf("a %d-byte message does not fit in the %d bytes left", size, s.Hard-s.Used))
-	case r.Messages.Hard > 0 && r.Messages.Used >= r.Messages.Hard:
+	case s.Hard > 0 && msg > 0 && !used.reaches(s.Hard) && used.plus(msg).over(s.Hard):
+		return full(CheckStorage, fmt.Sprintf("a %d-byte message does not fit in the %d bytes left", size, count(s.Hard)-used))
+	case r.Messages.Hard > 0 && count(r.Messages.Used).reaches(r.Messages.Hard):
 		return full(CheckMessages, fmt.Sprintf("%d of %d messages", r.Messages.Used, r.Messages.Hard))
 	}
 	return Decision{Action: Dunno, Check: CheckStorage, Mailbox: mailbox}
 }
 
-// outbound checks a sender's daily limits with recipients and bytes more.
-// strictBytes checks the bytes alone (END-OF-MESSAGE, real size).
-func (d *Decider) outbound(ctx context.Context, mailbox string, recipients, bytes int64, strictBytes bool) Decision {
+// fullText is the full-mailbox refusal text for a mailbox.
+func (d *Decider) fullText(mailbox string) string {
+	t := d.opts.FullText
+	if t == "" {
+		return DefaultFullText
+	}
+	return strings.ReplaceAll(t, "{mailbox}", mailbox)
+}
+
+// outbound checks a sender's daily and monthly limits with recipients and
+// bytes more. strictBytes checks the bytes alone (END-OF-MESSAGE, real
+// size).
+func (d *Decider) outbound(ctx context.Context, mailbox string, recipients int64, bytes amount, strictBytes bool) Decision {
 	r, dec, ok := d.report(ctx, mailbox)
 	if !ok {
 		if dec.Check == CheckUnknown {
@@ -169,21 +234,23 @@ func (d *Decider) outbound(ctx context.Context, mailbox string, recipients, byte
 		if period != "today" {
 			kind = "Monthly"
 		}
+		// The sender is the mailbox itself, authenticated: it may see its
+		// own figures.
 		return refuse(452, "4.7.1", fmt.Sprintf("%s sending limit of <%s> reached (%s); it resets at %s",
-			kind, mailbox, what, resets.UTC().Format(time.RFC3339)), CheckOutbound, mailbox)
+			kind, mailbox, what, resets.UTC().Format(time.RFC3339)), CheckOutbound, mailbox, what)
 	}
-	pending := d.pending(mailbox)
+	pending := count(d.pending(mailbox))
 	for _, p := range []struct {
 		period            string
 		recipients, bytes quota.Meter
 		resets            time.Time
 	}{{"today", r.OutRecipients, r.OutBytes, r.ResetsAt}, {"this month", r.MonthOutRecipients, r.MonthOutBytes, r.MonthResetsAt}} {
 		rc, by := p.recipients, p.bytes
-		rc.Used += pending
-		if !strictBytes && rc.Hard > 0 && rc.Used+recipients > rc.Hard {
-			return deferred(p.period, fmt.Sprintf("%d of %d recipients %s", rc.Used, rc.Hard, p.period), p.resets)
+		rcUsed, byUsed := count(rc.Used).plus(pending), count(by.Used)
+		if !strictBytes && rc.Hard > 0 && rcUsed.plus(count(recipients)).over(rc.Hard) {
+			return deferred(p.period, fmt.Sprintf("%d of %d recipients %s", rcUsed, rc.Hard, p.period), p.resets)
 		}
-		if by.Hard > 0 && (by.Used >= by.Hard || bytes > 0 && by.Used+bytes > by.Hard) {
+		if by.Hard > 0 && (byUsed.reaches(by.Hard) || bytes > 0 && byUsed.plus(bytes).over(by.Hard)) {
 			return deferred(p.period, fmt.Sprintf("%d of %d bytes %s, this message %d", by.Used, by.Hard, p.period, bytes), p.resets)
 		}
 	}

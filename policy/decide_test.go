@@ -2,6 +2,7 @@ package policy_test
 
 import (
 	"context"
+	"math"
 	"strings"
 	"sync"
 	"testing"
@@ -11,6 +12,7 @@ import (
 	"github.com/mailmeter/mailmeter/metering"
 	"github.com/mailmeter/mailmeter/policy"
 	"github.com/mailmeter/mailmeter/quota"
+	"github.com/mailmeter/mailmeter/store"
 	"github.com/mailmeter/mailmeter/store/storetest"
 )
 
@@ -30,6 +32,8 @@ var t0 = time.Date(2026, 11, 10, 12, 0, 0, 0, time.UTC)
 type world struct {
 	view  *quota.View
 	clock *clock
+	store *store.Store
+	dir   *directory.Service
 }
 
 func newWorld(t testing.TB) *world {
@@ -44,10 +48,17 @@ func newWorld(t testing.TB) *world {
 	if _, err := dir.AddDomain(ctx, directory.DomainInput{Name: "acme.example", CustomerID: "acme"}); err != nil {
 		t.Fatal(err)
 	}
-	for _, m := range []string{"alice", "bob", "carol", "dave", "erin", "frank", "gina"} {
+	// An IDN domain, added by its U-label: the directory stores the A-label.
+	if _, err := dir.AddDomain(ctx, directory.DomainInput{Name: "ü.example", CustomerID: "acme"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range []string{"alice", "bob", "carol", "dave", "erin", "frank", "gina", "max", "eternal", "longgrace"} {
 		if _, err := dir.AddMailbox(ctx, directory.MailboxInput{Address: m + "@acme.example", Created: t0.Add(-48 * time.Hour)}); err != nil {
 			t.Fatal(err)
 		}
+	}
+	if _, err := dir.AddMailbox(ctx, directory.MailboxInput{Address: "Hans@Ü.example", Created: t0.Add(-48 * time.Hour)}); err != nil {
+		t.Fatal(err)
 	}
 	view := quota.NewView(s, s, clk.now)
 	qs := quota.NewService(s, view, s, clk.now)
@@ -58,6 +69,11 @@ func newWorld(t testing.TB) *world {
 		{Mailbox: "dave@acme.example", OutRecipientsPerDay: 5, OutBytesPerDay: 10_000},
 		{Mailbox: "frank@acme.example", StorageHard: 1000},
 		{Mailbox: "gina@acme.example", OutRecipientsPerDay: 50, OutRecipientsPerMonth: 20},
+		{Mailbox: "hans@xn--tda.example", StorageHard: 1000},
+		// Limits near 2^63.
+		{Mailbox: "max@acme.example", StorageHard: math.MaxInt64, OutBytesPerDay: math.MaxInt64 - 1, OutRecipientsPerDay: math.MaxInt64},
+		{Mailbox: "eternal@acme.example", StorageHard: 1000, GraceSeconds: math.MaxInt64},
+		{Mailbox: "longgrace@acme.example", StorageHard: 1000, GraceSeconds: 1 << 62},
 	} {
 		if _, err := qs.SetLimits(ctx, l); err != nil {
 			t.Fatal(err)
@@ -72,6 +88,8 @@ func newWorld(t testing.TB) *world {
 			gauge("alice", metering.StorageBytes, 1000), gauge("bob", metering.StorageMessages, 10),
 			gauge("carol", metering.StorageBytes, 1200), gauge("erin", metering.StorageBytes, 5),
 			gauge("frank", metering.StorageBytes, 900),
+			{Mailbox: "hans@xn--tda.example", Metric: metering.StorageBytes, Hour: hour, Last: 1000, Max: 1000, ObservedAt: hour},
+			gauge("max", metering.StorageBytes, 1000), gauge("eternal", metering.StorageBytes, 2000), gauge("longgrace", metering.StorageBytes, 2000),
 		},
 		Counters: []metering.CounterDelta{
 			{Mailbox: "dave@acme.example", Metric: metering.OutRecipients, Hour: hour, Value: 4},
@@ -80,6 +98,8 @@ func newWorld(t testing.TB) *world {
 			{Mailbox: "erin@acme.example", Metric: metering.OutRecipients, Hour: hour.Add(-24 * time.Hour), Value: 1000},
 			// Earlier this month: it counts for the month.
 			{Mailbox: "gina@acme.example", Metric: metering.OutRecipients, Hour: hour.Add(-5 * 24 * time.Hour), Value: 20},
+			{Mailbox: "max@acme.example", Metric: metering.OutBytes, Hour: hour, Value: 1000},
+			{Mailbox: "max@acme.example", Metric: metering.OutRecipients, Hour: hour, Value: 5},
 		},
 	}
 	if err := s.Commit(ctx, b); err != nil {
@@ -88,7 +108,7 @@ func newWorld(t testing.TB) *world {
 	if err := view.Refresh(ctx); err != nil {
 		t.Fatal(err)
 	}
-	return &world{view: view, clock: clk}
+	return &world{view: view, clock: clk, store: s, dir: dir}
 }
 
 func rcpt(recipient, sasl string, size int64) policy.Request {
@@ -104,26 +124,27 @@ func TestDecide(t *testing.T) {
 		req    policy.Request
 		prefix string // of the action
 		check  string
+		detail string // the figures, for the log
 	}{
-		{"storage at hard limit", rcpt("alice@acme.example", "", 0), "552 5.2.2 Mailbox is full (1000 of 1000 bytes used)", policy.CheckStorage},
-		{"tagged, mixed case", rcpt("<Alice+lists@ACME.example>", "", 0), "552 5.2.2 Mailbox is full", policy.CheckStorage},
-		{"message limit", rcpt("bob@acme.example", "", 0), "552 5.2.2 Mailbox is full (10 of 10 messages)", policy.CheckMessages},
-		{"over but in grace", rcpt("carol@acme.example", "", 0), "DUNNO", policy.CheckStorage},
-		{"fits", rcpt("frank@acme.example", "", 100), "DUNNO", policy.CheckStorage},
-		{"does not fit", rcpt("frank@acme.example", "", 101), "552 5.2.2 Mailbox is full (a 101-byte message does not fit in the 100 bytes left)", policy.CheckStorage},
-		{"no limits", rcpt("erin@acme.example", "", 1<<30), "DUNNO", policy.CheckStorage},
-		{"unknown mailbox", rcpt("nobody@acme.example", "", 0), "DUNNO", policy.CheckUnknown},
-		{"remote recipient", rcpt("someone@remote.example", "", 0), "DUNNO", policy.CheckUnknown},
-		{"sender under its recipient limit", rcpt("someone@remote.example", "dave@acme.example", 500), "DUNNO", policy.CheckUnknown},
-		{"sender over its bytes with this size", rcpt("someone@remote.example", "dave@acme.example", 1001), "452 4.7.1 Daily sending limit of <dave@acme.example> reached", policy.CheckOutbound},
-		{"sender to a full local mailbox", rcpt("alice@acme.example", "dave@acme.example", 0), "552 5.2.2 Mailbox is full", policy.CheckStorage},
-		{"login without a domain is not judged", rcpt("someone@remote.example", "dave", 1<<20), "DUNNO", policy.CheckUnknown},
-		{"yesterday's sending does not count", rcpt("someone@remote.example", "erin@acme.example", 0), "DUNNO", policy.CheckUnknown},
-		{"sender at its monthly limit", rcpt("someone@remote.example", "gina@acme.example", 0), "452 4.7.1 Monthly sending limit of <gina@acme.example> reached (20 of 20 recipients this month", policy.CheckOutbound},
-		{"end of message within bytes", policy.Request{ProtocolState: "END-OF-MESSAGE", SASLUsername: "dave@acme.example", Size: 300, RecipientCount: 3}, "DUNNO", policy.CheckOutbound},
-		{"end of message over bytes", policy.Request{ProtocolState: "END-OF-MESSAGE", SASLUsername: "dave@acme.example", Size: 400, RecipientCount: 3}, "452 4.7.1 Daily sending limit of <dave@acme.example>", policy.CheckOutbound},
-		{"other states", policy.Request{Request: "smtpd_access_policy", ProtocolState: "CONNECT", Recipient: "alice@acme.example"}, "DUNNO", policy.CheckNone},
-		{"other request types", policy.Request{Request: "something_else", ProtocolState: "RCPT", Recipient: "alice@acme.example"}, "DUNNO", policy.CheckNone},
+		{"storage at hard limit", rcpt("alice@acme.example", "", 0), "552 5.2.2 Mailbox is full", policy.CheckStorage, "1000 of 1000 bytes used"},
+		{"tagged, mixed case", rcpt("<Alice+lists@ACME.example>", "", 0), "552 5.2.2 Mailbox is full", policy.CheckStorage, ""},
+		{"message limit", rcpt("bob@acme.example", "", 0), "552 5.2.2 Mailbox is full", policy.CheckMessages, "10 of 10 messages"},
+		{"over but in grace", rcpt("carol@acme.example", "", 0), "DUNNO", policy.CheckStorage, ""},
+		{"fits", rcpt("frank@acme.example", "", 100), "DUNNO", policy.CheckStorage, ""},
+		{"does not fit", rcpt("frank@acme.example", "", 101), "552 5.2.2 Mailbox is full", policy.CheckStorage, "a 101-byte message does not fit in the 100 bytes left"},
+		{"no limits", rcpt("erin@acme.example", "", 1<<30), "DUNNO", policy.CheckStorage, ""},
+		{"unknown mailbox", rcpt("nobody@acme.example", "", 0), "DUNNO", policy.CheckUnknown, ""},
+		{"remote recipient", rcpt("someone@remote.example", "", 0), "DUNNO", policy.CheckUnknown, ""},
+		{"sender under its recipient limit", rcpt("someone@remote.example", "dave@acme.example", 500), "DUNNO", policy.CheckUnknown, ""},
+		{"sender over its bytes with this size", rcpt("someone@remote.example", "dave@acme.example", 1001), "452 4.7.1 Daily sending limit of <dave@acme.example> reached", policy.CheckOutbound, ""},
+		{"sender to a full local mailbox", rcpt("alice@acme.example", "dave@acme.example", 0), "552 5.2.2 Mailbox is full", policy.CheckStorage, ""},
+		{"login without a domain is not judged", rcpt("someone@remote.example", "dave", 1<<20), "DUNNO", policy.CheckUnknown, ""},
+		{"yesterday's sending does not count", rcpt("someone@remote.example", "erin@acme.example", 0), "DUNNO", policy.CheckUnknown, ""},
+		{"sender at its monthly limit", rcpt("someone@remote.example", "gina@acme.example", 0), "452 4.7.1 Monthly sending limit of <gina@acme.example> reached (20 of 20 recipients this month", policy.CheckOutbound, ""},
+		{"end of message within bytes", policy.Request{ProtocolState: "END-OF-MESSAGE", SASLUsername: "dave@acme.example", Size: 300, RecipientCount: 3}, "DUNNO", policy.CheckOutbound, ""},
+		{"end of message over bytes", policy.Request{ProtocolState: "END-OF-MESSAGE", SASLUsername: "dave@acme.example", Size: 400, RecipientCount: 3}, "452 4.7.1 Daily sending limit of <dave@acme.example>", policy.CheckOutbound, ""},
+		{"other states", policy.Request{Request: "smtpd_access_policy", ProtocolState: "CONNECT", Recipient: "alice@acme.example"}, "DUNNO", policy.CheckNone, ""},
+		{"other request types", policy.Request{Request: "something_else", ProtocolState: "RCPT", Recipient: "alice@acme.example"}, "DUNNO", policy.CheckNone, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -133,6 +154,13 @@ func TestDecide(t *testing.T) {
 			}
 			if dec.Refused() != (tt.prefix != "DUNNO") {
 				t.Errorf("Refused() = %v for %q", dec.Refused(), dec.Action)
+			}
+			if tt.detail != "" && dec.Detail != tt.detail {
+				t.Errorf("Detail = %q, want %q", dec.Detail, tt.detail)
+			}
+			if dec.Refused() && (dec.Check == policy.CheckStorage || dec.Check == policy.CheckMessages) && dec.Text != policy.DefaultFullText {
+				// A remote sender is not told how full the mailbox is.
+				t.Errorf("refusal text %q, want %q", dec.Text, policy.DefaultFullText)
 			}
 		})
 	}

@@ -8,6 +8,7 @@ import (
 	"net"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -15,21 +16,29 @@ import (
 
 // Server serves the policy protocol on a listener (TCP, or a Unix socket
 // for Postfix's "check_policy_service unix:...").
+//
+// Postfix keeps one connection per smtpd process open between requests
+// (up to smtpd_policy_service_max_idle, 300 s), so a big site holds
+// thousands of idle connections. The server holds up to MaxConns; when one
+// more arrives it closes the connection idle the longest instead of
+// leaving the new one unanswered (an smtpd whose cached connection was
+// closed opens a new one and asks again).
 type Server struct {
 	decider *Decider
 	log     *slog.Logger
 	metrics *metrics
 	// IdleTimeout closes a connection with no request for this long
-	// (Postfix closes its own idle ones after max_idle, 100 s).
+	// (Postfix closes its own idle ones after 300 s).
 	IdleTimeout time.Duration
-	// MaxConns bounds open connections; more wait in the accept queue.
+	// MaxConns bounds open connections; DefaultMaxConns when NewServer
+	// returns.
 	MaxConns int
 }
 
 // NewServer returns a Server answering with d. reg, if not nil, gets the
 // server's metrics.
 func NewServer(d *Decider, log *slog.Logger, reg prometheus.Registerer) (*Server, error) {
-	s := &Server{decider: d, log: log, IdleTimeout: 5 * time.Minute, MaxConns: 512}
+	s := &Server{decider: d, log: log, IdleTimeout: 5 * time.Minute, MaxConns: DefaultMaxConns()}
 	if reg != nil {
 		m, err := newMetrics(reg)
 		if err != nil {
@@ -42,42 +51,44 @@ func NewServer(d *Decider, log *slog.Logger, reg prometheus.Registerer) (*Server
 
 // Serve accepts connections until ctx ends or the listener fails, then
 // closes the listener and every connection and returns once they are done.
-// It returns nil after ctx ends.
+// It returns nil after ctx ends. Running out of file descriptors is not a
+// failure: the longest-idle connection is closed and Accept retried.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	var wg sync.WaitGroup
-	var mu sync.Mutex
-	conns := map[net.Conn]struct{}{}
+	conns := newConnSet()
 	stop := context.AfterFunc(ctx, func() {
 		ln.Close()
-		mu.Lock()
-		for c := range conns {
-			c.SetDeadline(time.Now()) // wakes a blocked read; the handler closes it
-		}
-		mu.Unlock()
+		conns.wakeAll() // a blocked read returns; its handler closes the connection
 	})
 	defer stop()
-	slots := make(chan struct{}, max(s.MaxConns, 1))
 	var err error
-	for {
-		slots <- struct{}{}
-		var conn net.Conn
-		conn, err = ln.Accept()
+	for backoff := time.Duration(0); ; {
+		var nc net.Conn
+		nc, err = ln.Accept()
 		if err != nil {
-			<-slots
-			break
+			if ctx.Err() != nil || !outOfResources(err) {
+				break
+			}
+			// EMFILE, ENFILE, ECONNABORTED: make room and retry.
+			s.evict(conns, "accept: "+err.Error())
+			backoff = min(max(2*backoff, 5*time.Millisecond), time.Second)
+			s.log.Warn("policy accept failed; closed the longest-idle connection and retrying", "err", err, "retry_in", backoff)
+			select {
+			case <-ctx.Done():
+			case <-time.After(backoff):
+			}
+			continue
 		}
-		mu.Lock()
-		conns[conn] = struct{}{}
-		mu.Unlock()
+		backoff = 0
+		for conns.len() >= max(s.MaxConns, 1) {
+			if !s.evict(conns, "full") {
+				break
+			}
+		}
+		c := conns.add(nc)
 		wg.Go(func() {
-			defer func() {
-				mu.Lock()
-				delete(conns, conn)
-				mu.Unlock()
-				conn.Close()
-				<-slots
-			}()
-			s.serveConn(ctx, conn)
+			defer conns.remove(c)
+			s.serveConn(ctx, c)
 		})
 	}
 	wg.Wait()
@@ -87,8 +98,27 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	return err
 }
 
+// evict closes the longest-idle connection; false if there is none.
+func (s *Server) evict(conns *connSet, why string) bool {
+	c := conns.longestIdle()
+	if c == nil {
+		return false
+	}
+	conns.remove(c)
+	s.metrics.evicted()
+	s.log.Debug("policy connection closed to make room", "remote", c.RemoteAddr().String(), "idle", time.Since(c.lastActive()), "why", why)
+	return true
+}
+
+// outOfResources reports whether an Accept error is a shortage that passes
+// (file descriptors, an aborted handshake) rather than a closed listener.
+func outOfResources(err error) bool {
+	return errors.Is(err, syscall.EMFILE) || errors.Is(err, syscall.ENFILE) || errors.Is(err, syscall.ECONNABORTED) ||
+		errors.Is(err, syscall.ENOBUFS) || errors.Is(err, syscall.ENOMEM)
+}
+
 // serveConn answers requests on one connection until it ends.
-func (s *Server) serveConn(ctx context.Context, conn net.Conn) {
+func (s *Server) serveConn(ctx context.Context, conn *conn) {
 	s.metrics.connOpened()
 	defer s.metrics.connClosed()
 	r := NewReader(conn)
@@ -121,6 +151,7 @@ func (s *Server) serveConn(ctx context.Context, conn net.Conn) {
 			}
 			return
 		}
+		conn.touch() // busy: not the longest idle
 		start := time.Now()
 		dec := s.decider.Decide(ctx, req)
 		s.metrics.decided(dec, time.Since(start))
@@ -128,6 +159,7 @@ func (s *Server) serveConn(ctx context.Context, conn net.Conn) {
 		if err := WriteReply(conn, dec.Action); err != nil {
 			return
 		}
+		conn.touch()
 	}
 }
 
@@ -141,6 +173,9 @@ func reason(err error) string {
 func (s *Server) logDecision(req Request, dec Decision) {
 	attrs := []any{"state", req.ProtocolState, "queue_id", req.QueueID, "client", req.ClientAddress,
 		"recipient", req.Recipient, "sasl_username", req.SASLUsername, "mailbox", dec.Mailbox, "check", dec.Check, "action", dec.Action}
+	if dec.Detail != "" {
+		attrs = append(attrs, "detail", dec.Detail)
+	}
 	switch {
 	case dec.Err != nil:
 		s.log.Warn("policy lookup failed; answered DUNNO", append(attrs, "err", dec.Err)...)
@@ -170,6 +205,7 @@ type metrics struct {
 	errors      *prometheus.CounterVec
 	latency     prometheus.Histogram
 	connections prometheus.Gauge
+	evictions   prometheus.Counter
 }
 
 func newMetrics(reg prometheus.Registerer) (*metrics, error) {
@@ -182,8 +218,10 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			Help: "Time to decide one policy request.", Buckets: prometheus.ExponentialBuckets(1e-6, 4, 10)}),
 		connections: prometheus.NewGauge(prometheus.GaugeOpts{Name: "mailmeter_policy_connections",
 			Help: "Open policy connections."}),
+		evictions: prometheus.NewCounter(prometheus.CounterOpts{Name: "mailmeter_policy_connections_evicted_total",
+			Help: "Idle policy connections closed to make room for new ones."}),
 	}
-	for _, c := range []prometheus.Collector{m.decisions, m.errors, m.latency, m.connections} {
+	for _, c := range []prometheus.Collector{m.decisions, m.errors, m.latency, m.connections, m.evictions} {
 		if err := reg.Register(c); err != nil {
 			return nil, err
 		}
@@ -208,6 +246,12 @@ func (m *metrics) protocolError(reason string) {
 func (m *metrics) connOpened() {
 	if m != nil {
 		m.connections.Inc()
+	}
+}
+
+func (m *metrics) evicted() {
+	if m != nil {
+		m.evictions.Inc()
 	}
 }
 

@@ -88,7 +88,7 @@ func TestServerOverTCP(t *testing.T) {
 	r := bufio.NewReader(conn)
 
 	// Several requests on one connection, as Postfix sends them.
-	if a := ask(t, conn, r, rcptLines("alice@acme.example")); !strings.HasPrefix(a, "552 5.2.2 Mailbox is full (1000 of 1000") {
+	if a := ask(t, conn, r, rcptLines("alice@acme.example")); a != "552 5.2.2 Mailbox is full" {
 		t.Errorf("full mailbox: %q", a)
 	}
 	if a := ask(t, conn, r, rcptLines("erin@acme.example")); a != "DUNNO" {
@@ -101,7 +101,7 @@ func TestServerOverTCP(t *testing.T) {
 	if a := ask(t, conn, r, "request=smtpd_access_policy\nthis is not an attribute\nrecipient=alice@acme.example\n\n"); a != "DUNNO" {
 		t.Errorf("malformed: %q", a)
 	}
-	if a := ask(t, conn, r, rcptLines("bob@acme.example")); !strings.HasPrefix(a, "552 5.2.2 Mailbox is full (10 of 10 messages)") {
+	if a := ask(t, conn, r, rcptLines("bob@acme.example")); a != "552 5.2.2 Mailbox is full" {
 		t.Errorf("after a malformed request: %q", a)
 	}
 

@@ -2,6 +2,7 @@ package quota
 
 import (
 	"context"
+	"math"
 	"strings"
 	"time"
 
@@ -74,8 +75,21 @@ func (in LimitsInput) Validate(now time.Time) (Limits, error) {
 		MessagesSoft: in.MessagesSoft, MessagesHard: in.MessagesHard,
 		OutBytesPerDay: in.OutBytesPerDay, OutRecipientsPerDay: in.OutRecipientsPerDay,
 		OutBytesPerMonth: in.OutBytesPerMonth, OutRecipientsPerMonth: in.OutRecipientsPerMonth,
-		Grace: time.Duration(in.GraceSeconds) * time.Second, UpdatedAt: now.UTC(),
+		Grace: GraceOf(in.GraceSeconds), UpdatedAt: now.UTC(),
 	}, nil
+}
+
+// GraceOf converts a grace in seconds to a Duration without wrapping: a
+// grace longer than a Duration holds (about 292 years) is that long, in
+// effect for ever; a negative one is none.
+func GraceOf(seconds int64) time.Duration {
+	switch {
+	case seconds <= 0:
+		return 0
+	case seconds > int64(math.MaxInt64/time.Second):
+		return math.MaxInt64
+	}
+	return time.Duration(seconds) * time.Second
 }
 
 // Usage is a mailbox's current usage as quotas see it: its latest storage

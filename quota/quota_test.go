@@ -113,6 +113,15 @@ func (d fakeDir) GetMailbox(_ context.Context, a string) (directory.Mailbox, err
 	}
 	return directory.Mailbox{}, metering.Errorf(metering.NotFound, "mailbox %s does not exist", a)
 }
+func (d fakeDir) ActiveAddresses(context.Context) (mailboxes, domains []string, err error) {
+	for a, ok := range d {
+		if ok {
+			mailboxes = append(mailboxes, a)
+			domains = append(domains, metering.DomainOf(a))
+		}
+	}
+	return mailboxes, domains, nil
+}
 
 func TestViewApplyRefreshAndDayRollover(t *testing.T) {
 	ctx := context.Background()

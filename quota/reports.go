@@ -23,19 +23,9 @@ func NewReports(dir directory.Store, usage metering.UsageStore, series metering.
 	return &Reports{dir: dir, usage: usage, series: series, now: now}
 }
 
-// DefaultRange fills a zero from with the start of now's UTC month and a
-// zero to with now.
+// DefaultRange is metering.DefaultRange.
 func DefaultRange(from, to, now time.Time) (time.Time, time.Time) {
-	if to.IsZero() {
-		to = now.UTC()
-	}
-	if from.IsZero() {
-		from = metering.Month(to)
-		if !from.Before(to) {
-			from = from.AddDate(0, -1, 0)
-		}
-	}
-	return from, to
+	return metering.DefaultRange(from, to, now)
 }
 
 // Series returns a mailbox's usage series and the validated query.
@@ -64,13 +54,16 @@ type BreakdownInput struct {
 	Order    string // desc (default) or asc; overrides a sort prefix
 }
 
-// Breakdown is usage totals and the per-mailbox figures behind them, sorted.
+// Breakdown is usage totals and the per-mailbox figures behind them, sorted:
+// the directory's mailboxes only. Unknown sums, apart, the addresses of the
+// same domains the directory never held (unknown recipients).
 type Breakdown struct {
 	From, To  time.Time
 	SortBy    metering.Metric
 	Desc      bool
 	Totals    map[metering.Metric]int64
 	Mailboxes []metering.MailboxTotals
+	Unknown   UnknownUsage
 }
 
 func (in BreakdownInput) validate(now time.Time) (Breakdown, error) {
@@ -146,5 +139,7 @@ func (r *Reports) breakdown(ctx context.Context, b Breakdown, domains []string) 
 	}
 	metering.SortTotals(ts, b.SortBy, b.Desc)
 	b.Totals, b.Mailboxes = metering.SumTotals(ts), ts
-	return b, nil
+	var err error
+	b.Unknown, err = r.unknownOf(ctx, b.From, b.To, domains)
+	return b, err
 }

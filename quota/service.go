@@ -3,6 +3,8 @@ package quota
 import (
 	"context"
 	"time"
+
+	"github.com/mailmeter/mailmeter/metering"
 )
 
 // Service reads and sets mailbox limits and answers quota questions.
@@ -83,7 +85,17 @@ func (s *Service) SetLimits(ctx context.Context, in LimitsInput) (Limits, error)
 	return l, nil
 }
 
-// Quota returns a mailbox's quota picture from the in-memory view.
+// Quota returns a mailbox's quota picture from the in-memory view. A
+// mailbox the view does not know yet (added since its last refresh) is
+// looked up in the directory, and the view learns it.
 func (s *Service) Quota(ctx context.Context, mailbox string) (Report, error) {
+	r, err := s.view.Report(ctx, mailbox)
+	if metering.KindOf(err) != metering.NotFound {
+		return r, err
+	}
+	if _, err := s.dir.GetMailbox(ctx, mailbox); err != nil {
+		return Report{}, err
+	}
+	s.view.Known(mailbox)
 	return s.view.Report(ctx, mailbox)
 }

@@ -34,17 +34,22 @@ type Report struct {
 	UpdatedAt          time.Time // when the usage was last refreshed or changed
 }
 
-// Mailboxes is the part of the directory the view needs.
+// Mailboxes is the part of the directory quotas need.
 type Mailboxes interface {
 	// GetMailbox returns the active mailbox with the address, or NotFound.
 	GetMailbox(ctx context.Context, address string) (directory.Mailbox, error)
+	// ActiveAddresses returns the address of every active mailbox and the
+	// name of every active domain, in canonical form.
+	ActiveAddresses(ctx context.Context) (mailboxes, domains []string, err error)
 }
 
-// View holds every mailbox's current usage and limits in memory. It is fed
-// by committed batches (Apply, a metering.Recorder's onCommit hook) and
-// reloaded from the store by Refresh, so writes of other processes show up.
-// Reads take a read lock and no I/O, except the first look-up of a mailbox
-// with no usage and no limits, which asks the directory once.
+// View holds every mailbox's current usage and limits, and the directory's
+// active mailboxes and domains, in memory. It is fed by committed batches
+// (Apply, a metering.Recorder's onCommit hook) and reloaded from the store
+// by Refresh, so writes of other processes show up. Reads take a read lock
+// and no I/O: an address that is not in the directory as of the last
+// Refresh is unknown without a query (the directory snapshot is the
+// view's negative cache, refreshed with it).
 type View struct {
 	store Store
 	dir   Mailboxes
@@ -55,7 +60,8 @@ type View struct {
 	limits    map[string]Limits     // mailboxes' own limits
 	plans     map[string]PlanLimits // by plan name
 	planOf    map[string]string     // active mailboxes' plans
-	known     map[string]bool       // mailboxes confirmed by the directory
+	mailboxes map[string]bool       // the directory's active mailboxes
+	domains   map[string]bool       // the directory's active domains
 	overSince map[string]time.Time  // when the view first saw storage at or over the hard limit
 	updatedAt time.Time
 }
@@ -64,7 +70,7 @@ type View struct {
 func NewView(store Store, dir Mailboxes, now func() time.Time) *View {
 	return &View{store: store, dir: dir, now: now,
 		usage: map[string]Usage{}, limits: map[string]Limits{}, plans: map[string]PlanLimits{}, planOf: map[string]string{},
-		known: map[string]bool{}, overSince: map[string]time.Time{}}
+		mailboxes: map[string]bool{}, domains: map[string]bool{}, overSince: map[string]time.Time{}}
 }
 
 // Sources of a mailbox's limits.
@@ -137,8 +143,13 @@ func (v *View) Refresh(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("refresh quota view: %w", err)
 	}
+	mailboxes, domains, err := v.directory(ctx)
+	if err != nil {
+		return fmt.Errorf("refresh quota view: %w", err)
+	}
 	v.mu.Lock()
-	v.usage, v.limits, v.plans, v.planOf, v.known, v.updatedAt = usage, limits, plans, planOf, map[string]bool{}, v.now().UTC()
+	v.usage, v.limits, v.plans, v.planOf, v.updatedAt = usage, limits, plans, planOf, v.now().UTC()
+	v.mailboxes, v.domains = mailboxes, domains
 	for m := range v.overSince {
 		v.trackOver(m)
 	}
@@ -148,6 +159,38 @@ func (v *View) Refresh(ctx context.Context) error {
 	v.adoptShared(shared)
 	v.mu.Unlock()
 	return nil
+}
+
+// directory reads the directory's active mailboxes and domains as sets.
+func (v *View) directory(ctx context.Context) (mailboxes, domains map[string]bool, err error) {
+	ms, ds, err := v.dir.ActiveAddresses(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	mailboxes, domains = make(map[string]bool, len(ms)), make(map[string]bool, len(ds))
+	for _, m := range ms {
+		mailboxes[m] = true
+	}
+	for _, d := range ds {
+		domains[d] = true
+	}
+	return mailboxes, domains, nil
+}
+
+// HostsDomain reports whether the directory had the (canonical) domain at
+// the last Refresh.
+func (v *View) HostsDomain(domain string) bool {
+	v.mu.RLock()
+	defer v.mu.RUnlock()
+	return v.domains[domain]
+}
+
+// Known adds a mailbox the caller found in the directory since the last
+// Refresh, so the view knows it before the next.
+func (v *View) Known(mailbox string) {
+	v.mu.Lock()
+	v.mailboxes[mailbox] = true
+	v.mu.Unlock()
 }
 
 // adoptShared takes the recorded start of a grace for every mailbox the
@@ -336,24 +379,20 @@ func (v *View) SetLimits(l Limits) {
 	v.mu.Unlock()
 }
 
-// Report returns a mailbox's quota picture from memory. It returns NotFound
-// for a mailbox with no usage, no limits and no directory entry.
-func (v *View) Report(ctx context.Context, mailbox string) (Report, error) {
+// Report returns a mailbox's quota picture from memory, without I/O. It
+// returns NotFound for a mailbox with no usage, no limits and no entry in
+// the directory as of the last Refresh (or Known).
+func (v *View) Report(_ context.Context, mailbox string) (Report, error) {
 	today := day(v.now())
 	v.mu.RLock()
 	u, hasUsage := v.usage[mailbox]
 	l, src := v.limitsOf(mailbox)
 	hasLimits := src != SourceNone
-	known, at := v.known[mailbox], v.updatedAt
+	known, at := v.mailboxes[mailbox], v.updatedAt
 	overSince, over := v.overSince[mailbox]
 	v.mu.RUnlock()
 	if !hasUsage && !hasLimits && !known {
-		if _, err := v.dir.GetMailbox(ctx, mailbox); err != nil {
-			return Report{}, err
-		}
-		v.mu.Lock()
-		v.known[mailbox] = true
-		v.mu.Unlock()
+		return Report{}, metering.Errorf(metering.NotFound, "mailbox %s does not exist", mailbox)
 	}
 	return evaluate(mailbox, u, l, today, at, overSince, over), nil
 }

@@ -40,21 +40,14 @@ func latencySection(hs map[metering.Direction]*metering.Histogram, target time.D
 	return LatencySection{TargetSeconds: target.Seconds(), Inbound: fig(hs[metering.Inbound]), Outbound: fig(hs[metering.Outbound])}
 }
 
-// Temporary-reject metrics: counted once metering measures them (their
-// names are in metering.CounterMetrics); until then TempRejectsMeasured is
-// false and the counts are what the store has for them, 0.
-const (
-	TempfailedIn  metering.Metric = "tempfailed_in"
-	TempfailedOut metering.Metric = "tempfailed_out"
-)
-
 // MailSection is what happened to mail over the period: the customer's
 // mailboxes, or all.
 type MailSection struct {
 	Inbound  InboundMail  `json:"inbound"`
 	Outbound OutboundMail `json:"outbound"`
-	// TempRejectsMeasured says whether the temporary-reject metrics exist
-	// (else temp_rejected is 0 for want of a measure, not of rejects).
+	// TempRejectsMeasured says whether the temporary-reject metrics
+	// (metering.TempfailedIn, TempfailedOut) are metered (else
+	// temp_rejected would be 0 for want of a measure, not of rejects).
 	TempRejectsMeasured bool `json:"temp_rejects_measured"`
 }
 
@@ -90,17 +83,17 @@ type OutboundMail struct {
 
 // MailFigures computes the mail section from counter totals.
 func MailFigures(t map[metering.Metric]int64) MailSection {
-	in := InboundMail{Delivered: t[metering.InMessages], Rejected: t[metering.RejectedIn], TempRejected: t[TempfailedIn],
+	in := InboundMail{Delivered: t[metering.InMessages], Rejected: t[metering.RejectedIn], TempRejected: t[metering.TempfailedIn],
 		SpamBlocked: t[metering.SpamBlocked], VirusBlocked: t[metering.VirusBlocked]}
 	in.Attempts = in.Delivered + in.Rejected + in.TempRejected + in.SpamBlocked + in.VirusBlocked
 	in.RejectRate, in.TempRejectRate = rate(in.Rejected, in.Attempts), rate(in.TempRejected, in.Attempts)
 	in.SpamRate, in.VirusRate = rate(in.SpamBlocked, in.Attempts), rate(in.VirusBlocked, in.Attempts)
-	out := OutboundMail{Recipients: t[metering.OutRecipients], Rejected: t[metering.RejectedOut], TempRejected: t[TempfailedOut],
+	out := OutboundMail{Recipients: t[metering.OutRecipients], Rejected: t[metering.RejectedOut], TempRejected: t[metering.TempfailedOut],
 		Bounced: t[metering.Bounced]}
 	out.Attempts = out.Recipients + out.Rejected + out.TempRejected
 	out.RejectRate, out.TempRejectRate = rate(out.Rejected, out.Attempts), rate(out.TempRejected, out.Attempts)
 	out.BounceRate = rate(out.Bounced, out.Recipients)
-	return MailSection{Inbound: in, Outbound: out, TempRejectsMeasured: TempfailedIn.IsCounter() && TempfailedOut.IsCounter()}
+	return MailSection{Inbound: in, Outbound: out, TempRejectsMeasured: metering.TempfailedIn.IsCounter() && metering.TempfailedOut.IsCounter()}
 }
 
 func rate(n, of int64) float64 {

@@ -41,7 +41,7 @@ func TestReport(t *testing.T) {
 		dir.AddMailbox(ctx, directory.MailboxInput{Address: "a@acme.example", Created: utc(2026, 1, 1, 0, 0)})
 		hour := utc(2026, 11, 10, 15, 0)
 		counters := map[metering.Metric]int64{metering.InMessages: 80, metering.RejectedIn: 10, metering.SpamBlocked: 6, metering.VirusBlocked: 4,
-			metering.OutRecipients: 50, metering.RejectedOut: 5, metering.Bounced: 5}
+			metering.TempfailedIn: 100, metering.OutRecipients: 50, metering.RejectedOut: 5, metering.TempfailedOut: 45, metering.Bounced: 5}
 		var b metering.Batch
 		for m, v := range counters {
 			b.Counters = append(b.Counters, metering.CounterDelta{Mailbox: "a@acme.example", Metric: m, Hour: hour, Value: v})
@@ -71,7 +71,10 @@ func TestReport(t *testing.T) {
 			t.Errorf("report %s %s–%s complete %v, %d minutes", rep.Timezone, rep.From, rep.To, rep.Complete, rep.Services[0].Minutes)
 		}
 		in, out := rep.Mail.Inbound, rep.Mail.Outbound
-		if in.Attempts != 100 || in.RejectRate != 0.1 || in.SpamRate != 0.06 || in.VirusRate != 0.04 || out.Attempts != 55 || out.BounceRate != 0.1 {
+		// Temporary (4xx) rejects are metered: stored apart from the 5xx
+		// ones and counted among the attempts.
+		if in.Attempts != 200 || in.RejectRate != 0.05 || in.TempRejected != 100 || in.TempRejectRate != 0.5 || in.SpamRate != 0.03 || in.VirusRate != 0.02 ||
+			out.Attempts != 100 || out.TempRejected != 45 || out.TempRejectRate != 0.45 || out.BounceRate != 0.1 || !rep.Mail.TempRejectsMeasured {
 			t.Errorf("mail %+v", rep.Mail)
 		}
 		if !rep.Blacklists.Checked || len(rep.Blacklists.Listings) != 2 || rep.Blacklists.Listings[0].Listed.Location().String() != "America/New_York" ||
@@ -98,15 +101,15 @@ func TestReport(t *testing.T) {
 
 func ptrTime(t time.Time) *time.Time { return &t }
 
-// Temporary rejects are read through their metric names: counted once
-// metering measures them, and flagged as not measured until then.
+// Temporary rejects are read through metering's metric names, and
+// flagged as measured.
 func TestMailFiguresTempRejects(t *testing.T) {
-	m := sla.MailFigures(map[metering.Metric]int64{metering.InMessages: 90, sla.TempfailedIn: 10, metering.OutRecipients: 8, sla.TempfailedOut: 2})
+	m := sla.MailFigures(map[metering.Metric]int64{metering.InMessages: 90, metering.TempfailedIn: 10, metering.OutRecipients: 8, metering.TempfailedOut: 2})
 	if m.Inbound.TempRejected != 10 || m.Inbound.TempRejectRate != 0.1 || m.Outbound.TempRejected != 2 || m.Outbound.TempRejectRate != 0.2 {
 		t.Errorf("temporary rejects %+v", m)
 	}
-	if m.TempRejectsMeasured != sla.TempfailedIn.IsCounter() {
-		t.Errorf("measured %v, but tempfailed_in is a counter: %v", m.TempRejectsMeasured, sla.TempfailedIn.IsCounter())
+	if !m.TempRejectsMeasured {
+		t.Errorf("temporary rejects not flagged as measured: %+v", m)
 	}
 	if z := sla.MailFigures(nil); z.Inbound.RejectRate != 0 || z.Outbound.BounceRate != 0 {
 		t.Errorf("no mail: %+v", z)

@@ -21,7 +21,7 @@ func (probeHourRow) TableName() string { return "probe_hours" }
 
 // upsertAvailability adds probe results to their hours (a handful of rows
 // per batch: the portable upsert on both databases).
-func upsertAvailability(tx *gorm.DB, as []metering.AvailabilityDelta) error {
+func upsertAvailability(tx *gorm.DB, dialect string, as []metering.AvailabilityDelta) error {
 	if len(as) == 0 {
 		return nil
 	}
@@ -29,13 +29,13 @@ func upsertAvailability(tx *gorm.DB, as []metering.AvailabilityDelta) error {
 	for i, a := range as {
 		rows[i] = probeHourRow{a.Probe, a.Hour.Unix(), a.Attempts, a.Successes}
 	}
-	return tx.Clauses(clause.OnConflict{
+	return sumRefused(tx.Clauses(clause.OnConflict{
 		Columns: []clause.Column{{Name: "probe"}, {Name: "hour"}},
 		DoUpdates: clause.Assignments(map[string]any{
-			"attempts":  gorm.Expr("probe_hours.attempts + excluded.attempts"),
-			"successes": gorm.Expr("probe_hours.successes + excluded.successes"),
+			"attempts":  gorm.Expr(sumExpr(dialect, "probe_hours", "attempts")),
+			"successes": gorm.Expr(sumExpr(dialect, "probe_hours", "successes")),
 		}),
-	}).CreateInBatches(rows, upsertBatch).Error
+	}).CreateInBatches(rows, upsertBatch).Error)
 }
 
 // Availability returns each probe's results over hours in [from, to), by

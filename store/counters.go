@@ -30,6 +30,8 @@ type hourRow struct {
 	Deferred      int64  `gorm:"column:deferred"`
 	RejectedIn    int64  `gorm:"column:rejected_in"`
 	RejectedOut   int64  `gorm:"column:rejected_out"`
+	TempfailedIn  int64  `gorm:"column:tempfailed_in"`
+	TempfailedOut int64  `gorm:"column:tempfailed_out"`
 	SpamBlocked   int64  `gorm:"column:spam_blocked"`
 	VirusBlocked  int64  `gorm:"column:virus_blocked"`
 }
@@ -40,7 +42,7 @@ func (hourRow) TableName() string { return "usage_hours" }
 // (TestHourRowColumnsFollowCounterMetrics checks it).
 func (r *hourRow) columns() []*int64 {
 	return []*int64{&r.InBytes, &r.InMessages, &r.OutBytes, &r.OutMessages, &r.OutRecipients,
-		&r.RejectedIn, &r.RejectedOut, &r.Bounced, &r.Deferred, &r.SpamBlocked, &r.VirusBlocked}
+		&r.RejectedIn, &r.RejectedOut, &r.TempfailedIn, &r.TempfailedOut, &r.Bounced, &r.Deferred, &r.SpamBlocked, &r.VirusBlocked}
 }
 
 // field returns the column holding metric m, or nil if m is not a counter.
@@ -81,7 +83,11 @@ func pivot(cs []metering.CounterDelta) ([]hourRow, error) {
 		if f == nil {
 			return nil, metering.FieldError("counters", "%q is not a counter metric", c.Metric)
 		}
-		*f += c.Value
+		sum, ok := metering.CheckedAdd(*f, c.Value)
+		if !ok {
+			return nil, metering.Errorf(metering.Refused, "%s of %s in the hour %d: the deltas' sum passes the int64 range", c.Metric, c.Mailbox, k.hour)
+		}
+		*f = sum
 	}
 	return rows, nil
 }
@@ -126,12 +132,12 @@ func upsertCounters(tx *gorm.DB, cs []metering.CounterDelta) error {
 	}
 	add := map[string]any{}
 	for _, c := range counterColumns() {
-		add[c] = gorm.Expr("usage_hours." + c + " + excluded." + c)
+		add[c] = gorm.Expr(sumExpr(SQLite, "usage_hours", c))
 	}
-	return tx.Clauses(clause.OnConflict{
+	return sumRefused(tx.Clauses(clause.OnConflict{
 		Columns:   []clause.Column{{Name: "mailbox"}, {Name: "hour"}},
 		DoUpdates: clause.Assignments(add),
-	}).CreateInBatches(rows, upsertBatch).Error
+	}).CreateInBatches(rows, upsertBatch).Error)
 }
 
 // upsertCountersPostgres writes the rows with one statement reading them
@@ -170,7 +176,7 @@ var pgCountersSQL = func() string {
 	sets := make([]string, len(cols))
 	for i, c := range cols {
 		params = append(params, "$"+strconv.Itoa(i+3)+"::bigint[]")
-		sets[i] = c + " = usage_hours." + c + " + excluded." + c
+		sets[i] = c + " = " + sumExpr(Postgres, "usage_hours", c)
 	}
 	return "INSERT INTO usage_hours (mailbox, hour, " + strings.Join(cols, ", ") + ")\n" +
 		"SELECT * FROM unnest(" + strings.Join(params, ", ") + ")\n" +

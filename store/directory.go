@@ -42,7 +42,7 @@ func createCustomer(db *gorm.DB, c directory.Customer) error {
 	case !errors.Is(err, gorm.ErrRecordNotFound):
 		return translate(err, "look up customer %q", c.ID)
 	}
-	row := customerRow{ID: c.ID, Name: c.Name, Currency: c.Currency, Timezone: c.Timezone, Plan: c.Plan, CreatedAt: c.CreatedAt.UTC()}
+	row := customerRowOf(c)
 	if err := db.Create(&row).Error; err != nil {
 		err = translate(err, "create customer %q", c.ID)
 		if metering.KindOf(err) == metering.Conflict {
@@ -58,8 +58,11 @@ const activeCustomer, activeDomain = "id = ? AND deleted_at IS NULL", "name = ? 
 
 // UpdateCustomer implements directory.Store.
 func (s *Store) UpdateCustomer(ctx context.Context, c directory.Customer) error {
+	b := c.Billing
 	res := s.db.WithContext(ctx).Model(&customerRow{}).Where(activeCustomer, c.ID).
-		Updates(map[string]any{"name": c.Name, "currency": c.Currency, "timezone": c.Timezone, "plan": c.Plan})
+		Updates(map[string]any{"name": c.Name, "currency": c.Currency, "timezone": c.Timezone, "plan": c.Plan,
+			"legal_name": b.LegalName, "address": b.Address, "postal_code": b.PostalCode, "city": b.City,
+			"country": b.Country, "vat_id": b.VATID, "billing_email": b.Email, "tax_bp": b.TaxBP})
 	if res.Error != nil {
 		return translate(res.Error, "update customer %s", c.ID)
 	}
@@ -129,8 +132,17 @@ func (s *Store) GetCustomer(ctx context.Context, id string) (directory.Customer,
 	return row.domain(), nil
 }
 
+func customerRowOf(c directory.Customer) customerRow {
+	b := c.Billing
+	return customerRow{ID: c.ID, Name: c.Name, Currency: c.Currency, Timezone: c.Timezone, Plan: c.Plan, CreatedAt: c.CreatedAt.UTC(),
+		LegalName: b.LegalName, Address: b.Address, PostalCode: b.PostalCode, City: b.City, Country: b.Country,
+		VATID: b.VATID, BillingEmail: b.Email, TaxBP: b.TaxBP}
+}
+
 func (r customerRow) domain() directory.Customer {
-	c := directory.Customer{ID: r.ID, Name: r.Name, Currency: r.Currency, Timezone: r.Timezone, Plan: r.Plan, CreatedAt: r.CreatedAt.UTC()}
+	c := directory.Customer{ID: r.ID, Name: r.Name, Currency: r.Currency, Timezone: r.Timezone, Plan: r.Plan, CreatedAt: r.CreatedAt.UTC(),
+		Billing: directory.BillingDetails{LegalName: r.LegalName, Address: r.Address, PostalCode: r.PostalCode, City: r.City,
+			Country: r.Country, VATID: r.VATID, Email: r.BillingEmail, TaxBP: r.TaxBP}}
 	if r.DeletedAt != nil {
 		t := r.DeletedAt.UTC()
 		c.DeletedAt = &t

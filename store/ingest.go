@@ -33,30 +33,38 @@ func (s *Store) CommitRange(ctx context.Context, b metering.Batch, from int64) e
 	}
 	cp := *b.Checkpoint
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := s.advanceCheckpoint(tx, cp); err != nil {
+		if err := s.advanceRange(tx, cp, from); err != nil {
 			return err
-		}
-		row := ingestBatchRow{cp.Source, cp.Seq, from, cp.Offset, time.Now().UTC()}
-		if err := tx.Create(&row).Error; err != nil {
-			return err
-		}
-		if cp.Seq > keepIngestBatches {
-			if err := tx.Where("source = ? AND seq <= ?", cp.Source, cp.Seq-keepIngestBatches).Delete(&ingestBatchRow{}).Error; err != nil {
-				return err
-			}
 		}
 		if err := s.upsert(tx, b); err != nil {
 			return err
 		}
 		return s.notifyQuota(tx, changedUsage)
 	})
-	if err != nil {
-		err = translate(err, "commit ingest batch of %s", cp.Source)
-		if metering.KindOf(err) == metering.Conflict && metering.FieldOf(err) == "" {
-			// A concurrent writer recorded this seq first: the same fence.
-			return &metering.Error{Kind: metering.Conflict, Field: "seq", Message: "source " + cp.Source + " moved meanwhile", Err: err}
-		}
+	return rangeFence(translate(err, "commit ingest batch of %s", cp.Source), cp.Source)
+}
+
+// rangeFence makes a unique violation of ingest_batches (a concurrent
+// writer recorded this seq first) the sequence fence it is.
+func rangeFence(err error, source string) error {
+	if metering.KindOf(err) == metering.Conflict && metering.FieldOf(err) == "" {
+		return &metering.Error{Kind: metering.Conflict, Field: "seq", Message: "source " + source + " moved meanwhile", Err: err}
+	}
+	return err
+}
+
+// advanceRange advances the checkpoint and records, in tx, that [from,
+// cp.Offset) was applied as cp.Seq, forgetting the oldest ranges.
+func (s *Store) advanceRange(tx *gorm.DB, cp metering.Checkpoint, from int64) error {
+	if err := s.advanceCheckpoint(tx, cp); err != nil {
 		return err
+	}
+	row := ingestBatchRow{cp.Source, cp.Seq, from, cp.Offset, time.Now().UTC()}
+	if err := tx.Create(&row).Error; err != nil {
+		return err
+	}
+	if cp.Seq > keepIngestBatches {
+		return tx.Where("source = ? AND seq <= ?", cp.Source, cp.Seq-keepIngestBatches).Delete(&ingestBatchRow{}).Error
 	}
 	return nil
 }

@@ -40,7 +40,7 @@ func (v limitValues) limits(mailbox string) quota.Limits {
 		MessagesSoft: v.MessagesSoft, MessagesHard: v.MessagesHard,
 		OutBytesPerDay: v.OutBytesPerDay, OutRecipientsPerDay: v.OutRecipientsPerDay,
 		OutBytesPerMonth: v.OutBytesPerMonth, OutRecipientsPerMonth: v.OutRecipientsPerMonth,
-		Grace: time.Duration(v.GraceSeconds) * time.Second, UpdatedAt: v.UpdatedAt.UTC()}
+		Grace: quota.GraceOf(v.GraceSeconds), UpdatedAt: v.UpdatedAt.UTC()}
 }
 
 type limitsRow struct {

@@ -171,3 +171,49 @@ func TestStorageCurrent(t *testing.T) {
 	t.Run("sqlite", func(t *testing.T) { check(t, "sqlite:"+filepath.Join(t.TempDir(), "m.db")) })
 	t.Run("postgres", func(t *testing.T) { check(t, postgresURL(t)) })
 }
+
+// Migration 16 adds the tempfailed counters: rows written before it keep
+// their rejects as they were (nothing is read twice), the new columns start
+// at zero and count from then on.
+func TestMigrationAddsTempfailedCounters(t *testing.T) {
+	check := func(t *testing.T, dsn string) {
+		ctx := context.Background()
+		s, err := Open(ctx, dsn, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		if _, err := s.migrateUpTo(ctx, 12); err != nil {
+			t.Fatal(err)
+		}
+		h := metering.Hour(time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC))
+		if err := s.db.Exec("INSERT INTO usage_hours (mailbox, hour, rejected_in, rejected_out, in_bytes) VALUES (?, ?, 9, 4, 100)",
+			"b@x.example", h.Unix()).Error; err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Migrate(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Commit(ctx, metering.Batch{Counters: []metering.CounterDelta{
+			{Mailbox: "b@x.example", Metric: metering.TempfailedIn, Hour: h, Value: 2},
+			{Mailbox: "b@x.example", Metric: metering.RejectedIn, Hour: h, Value: 1},
+		}}); err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.HourlyCounters(ctx, "b@x.example", h, h.Add(time.Hour))
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := []metering.CounterDelta{
+			{Mailbox: "b@x.example", Metric: metering.InBytes, Hour: h, Value: 100},
+			{Mailbox: "b@x.example", Metric: metering.RejectedIn, Hour: h, Value: 10},
+			{Mailbox: "b@x.example", Metric: metering.RejectedOut, Hour: h, Value: 4},
+			{Mailbox: "b@x.example", Metric: metering.TempfailedIn, Hour: h, Value: 2},
+		}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("counters after migration 16 (-want +got):\n%s", diff)
+		}
+	}
+	t.Run("sqlite", func(t *testing.T) { check(t, "sqlite:"+filepath.Join(t.TempDir(), "m.db")) })
+	t.Run("postgres", func(t *testing.T) { check(t, postgresURL(t)) })
+}

@@ -13,6 +13,15 @@ type customerRow struct {
 	Plan      string     `gorm:"column:plan"`
 	CreatedAt time.Time  `gorm:"column:created_at"`
 	DeletedAt *time.Time `gorm:"column:deleted_at"`
+	// Billing details (migration 0022).
+	LegalName    string `gorm:"column:legal_name"`
+	Address      string `gorm:"column:address"`
+	PostalCode   string `gorm:"column:postal_code"`
+	City         string `gorm:"column:city"`
+	Country      string `gorm:"column:country"`
+	VATID        string `gorm:"column:vat_id"`
+	BillingEmail string `gorm:"column:billing_email"`
+	TaxBP        *int64 `gorm:"column:tax_bp"`
 }
 
 func (customerRow) TableName() string { return "customers" }
@@ -71,6 +80,6 @@ func (checkpointRow) TableName() string { return "checkpoints" }
 
 // models lists every row struct, for the schema test.
 func models() []any {
-	return []any{&customerRow{}, &domainRow{}, &mailboxRow{}, &hourRow{}, &gaugeRow{}, &latencyRow{}, &checkpointRow{}, &limitsRow{}, &planLimitsRow{}, &ingestBatchRow{}, &alertLevelRow{}, &eventRow{}, &probeHourRow{}, &invoiceRow{}, &invoiceSequenceRow{}, &overRow{}, &currentStorageRow{},
+	return []any{&customerRow{}, &domainRow{}, &mailboxRow{}, &hourRow{}, &gaugeRow{}, &latencyRow{}, &checkpointRow{}, &limitsRow{}, &planLimitsRow{}, &ingestBatchRow{}, &alertLevelRow{}, &eventRow{}, &probeHourRow{}, &invoiceRow{}, &invoiceSequenceRow{}, &overRow{}, &currentStorageRow{}, &deadLetterRow{}, &dnsblStateRow{}, &dnsblHistoryRow{},
 		&probeCheckRow{}, &slaSettledRow{}, &slaIntervalRow{}, &slaIncidentRow{}, &slaMaintenanceRow{}}
 }

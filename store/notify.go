@@ -43,17 +43,27 @@ var ErrNoNotifications = errors.New("the database has no change notifications (P
 // its own, reconnecting with backoff (up to 30 s) when it breaks. It
 // returns nil when ctx ends, ErrNoNotifications on SQLite.
 func (s *Store) ListenQuota(ctx context.Context, log *slog.Logger, onChange func()) error {
+	return s.listenLoop(ctx, log, quotaChannel, "quota change notifications", onChange)
+}
+
+// ListenTokens is ListenQuota for token revocations (RevokeToken).
+func (s *Store) ListenTokens(ctx context.Context, log *slog.Logger, onChange func()) error {
+	return s.listenLoop(ctx, log, tokensChannel, "token revocation notifications", onChange)
+}
+
+// listenLoop listens on channel until ctx ends, reconnecting with backoff.
+func (s *Store) listenLoop(ctx context.Context, log *slog.Logger, channel, what string, onChange func()) error {
 	if s.dialect != Postgres {
 		return ErrNoNotifications
 	}
 	backoff := 100 * time.Millisecond
 	for ctx.Err() == nil {
-		err := s.listen(ctx, onChange, func() { backoff = 100 * time.Millisecond })
+		err := s.listen(ctx, channel, onChange, func() { backoff = 100 * time.Millisecond })
 		if ctx.Err() != nil {
 			break
 		}
 		if log != nil {
-			log.Warn("quota change notifications interrupted; reconnecting", "err", err, "in", backoff)
+			log.Warn(what+" interrupted; reconnecting", "err", err, "in", backoff)
 		}
 		select {
 		case <-ctx.Done():
@@ -65,13 +75,13 @@ func (s *Store) ListenQuota(ctx context.Context, log *slog.Logger, onChange func
 }
 
 // listen runs one LISTEN connection until it fails or ctx ends.
-func (s *Store) listen(ctx context.Context, onChange, connected func()) error {
+func (s *Store) listen(ctx context.Context, channel string, onChange, connected func()) error {
 	conn, err := pgx.Connect(ctx, s.dsn)
 	if err != nil {
-		return err
+		return scrub(err, s.dsn)
 	}
 	defer conn.Close(context.WithoutCancel(ctx))
-	if _, err := conn.Exec(ctx, "LISTEN "+quotaChannel); err != nil {
+	if _, err := conn.Exec(ctx, "LISTEN "+channel); err != nil {
 		return err
 	}
 	connected()

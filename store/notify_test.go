@@ -80,7 +80,7 @@ func TestListenQuota(t *testing.T) {
 
 	tx, _ = writer.Begin(ctx)
 	tx.Add(ctx, batch)
-	if err := tx.Commit(ctx, metering.Checkpoint{Source: "s", Seq: 1, Offset: 1}, nil); err != nil {
+	if err := tx.Commit(ctx, &metering.Checkpoint{Source: "s", Seq: 1, Offset: 1}, nil); err != nil {
 		t.Fatal(err)
 	}
 	expect("a committed stream")

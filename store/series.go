@@ -13,25 +13,23 @@ import (
 var _ metering.SeriesStore = (*Store)(nil)
 
 // Breakdown implements metering.SeriesStore: counters summed, and each
-// mailbox's latest storage gauges (mailbox total) of the range.
+// mailbox's latest storage gauges (mailbox total) of the range, for the
+// directory's mailboxes only (metering.Hosted).
 func (s *Store) Breakdown(ctx context.Context, q metering.BreakdownQuery) ([]metering.MailboxTotals, error) {
 	if len(q.Domains) == 0 {
 		return nil, nil
 	}
-	likes := make([]string, len(q.Domains))
-	args := []any{q.From.Unix(), q.To.Unix()}
-	for i, d := range q.Domains {
-		likes[i] = `mailbox LIKE ? ESCAPE '\'`
-		args = append(args, "%@"+escapeLike(d))
-	}
-	scope := "hour >= ? AND hour < ? AND (" + strings.Join(likes, " OR ") + ")"
-	counters, err := s.countersByMailbox(ctx, scope, args...)
+	where, dargs := domainsWhere(q.Domains)
+	args := append([]any{q.From.Unix(), q.To.Unix()}, dargs...)
+	scope := "hour >= ? AND hour < ? AND " + where
+	counters, err := s.countersByMailbox(ctx, scope+" AND "+scopeWhere("usage_hours", metering.Hosted), args...)
 	if err != nil {
 		return nil, translate(err, "sum usage by mailbox")
 	}
 	var gauges []totalRow
 	err = s.db.WithContext(ctx).Raw(`SELECT g.mailbox, g.metric, g.last AS total FROM usage_gauges g
-		JOIN (SELECT mailbox, metric, MAX(hour) AS hour FROM usage_gauges WHERE folder = '' AND `+scope+` GROUP BY mailbox, metric) m
+		JOIN (SELECT mailbox, metric, MAX(hour) AS hour FROM usage_gauges WHERE folder = '' AND `+scope+
+		` AND `+scopeWhere("usage_gauges", metering.Hosted)+` GROUP BY mailbox, metric) m
 		ON g.mailbox = m.mailbox AND g.metric = m.metric AND g.hour = m.hour
 		WHERE g.folder = ''`, args...).Scan(&gauges).Error
 	if err != nil {

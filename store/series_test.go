@@ -36,6 +36,7 @@ func TestSeriesBreakdownAndCurrentUsage(t *testing.T) {
 		if err := s.Commit(ctx, b); err != nil {
 			t.Fatal(err)
 		}
+		hosted(t, s, "a@x.example", "b@x.example", "c@x_y.example", "d@xzy.example")
 		hc, err := s.HourlyCounters(ctx, "a@x.example", day, day.Add(24*time.Hour))
 		if err != nil || len(hc) != 2 || hc[0].Value != 10 || hc[1].Metric != metering.OutRecipients {
 			t.Errorf("HourlyCounters = %+v, %v", hc, err)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"net/url"
 	"os"
@@ -39,7 +40,9 @@ var (
 )
 
 // ParseDSN checks a database URL: "sqlite:PATH" (PATH may be ":memory:" only
-// for tests) or "postgres://…"/"postgresql://…". It returns the dialect.
+// for tests), "postgres://…"/"postgresql://…" or a PostgreSQL key=value DSN
+// ("host=… dbname=…"). It returns the dialect. Its errors show the DSN
+// redacted.
 func ParseDSN(dsn string) (string, error) {
 	switch {
 	case strings.HasPrefix(dsn, "sqlite:"):
@@ -49,11 +52,28 @@ func ParseDSN(dsn string) (string, error) {
 		return SQLite, nil
 	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
 		if _, err := url.Parse(dsn); err != nil {
-			return "", fmt.Errorf("postgres URL: %w", err)
+			return "", fmt.Errorf("postgres URL %q: %v", RedactDSN(dsn), scrub(errors.Unwrap(err), dsn))
 		}
 		return Postgres, nil
+	case isKeyValueDSN(dsn):
+		return Postgres, nil
 	}
-	return "", fmt.Errorf("unsupported database URL %q: want sqlite:PATH or postgres://…", redact(dsn))
+	return "", fmt.Errorf("unsupported database URL %q: want sqlite:PATH, postgres://… or host=… dbname=…", RedactDSN(dsn))
+}
+
+// isKeyValueDSN reports whether dsn is a PostgreSQL key=value DSN: words
+// of the form key=value, one of them host, dbname or user.
+func isKeyValueDSN(dsn string) bool {
+	if strings.Contains(dsn, "://") {
+		return false
+	}
+	for _, f := range strings.Fields(dsn) {
+		key, _, ok := strings.Cut(f, "=")
+		if ok && (key == "host" || key == "dbname" || key == "user") {
+			return true
+		}
+	}
+	return false
 }
 
 // Open connects to the database named by dsn. It does not migrate.
@@ -72,17 +92,15 @@ func Open(ctx context.Context, dsn string, log *slog.Logger) (*Store, error) {
 	switch dialect {
 	case SQLite:
 		path := strings.TrimPrefix(dsn, "sqlite:")
-		if dir := filepath.Dir(path); dir != "." {
-			if err := os.MkdirAll(dir, 0o750); err != nil {
-				return nil, fmt.Errorf("create database folder: %w", err)
-			}
+		if err := createSQLiteFile(path); err != nil {
+			return nil, err
 		}
 		db, err = openSQLite(ctx, path, cfg)
 	case Postgres:
 		db, err = gorm.Open(postgres.Open(dsn), cfg)
 	}
 	if err != nil {
-		return nil, unavailable("open database %s", redact(dsn), err)
+		return nil, unavailable("open database %s", RedactDSN(dsn), scrub(err, dsn))
 	}
 	sqlDB, err := db.DB()
 	if err != nil {
@@ -102,9 +120,29 @@ func Open(ctx context.Context, dsn string, log *slog.Logger) (*Store, error) {
 		return nil, err
 	}
 	if log != nil {
-		log.Debug("database open", "dialect", dialect, "dsn", redact(dsn))
+		log.Debug("database open", "dialect", dialect, "dsn", RedactDSN(dsn))
 	}
 	return s, nil
+}
+
+// createSQLiteFile creates a missing database file, and its folder, for
+// their owner only (0600, 0700): SQLite gives the WAL and shared-memory
+// files the database file's mode. Existing files and folders keep theirs.
+func createSQLiteFile(path string) error {
+	if path == ":memory:" || strings.HasPrefix(path, "file:") {
+		return nil
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return fmt.Errorf("create database folder: %w", err)
+	}
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, fs.ErrExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("create database file: %w", err)
+	}
+	return f.Close()
 }
 
 // openSQLite opens the file, retrying while another process holds the lock
@@ -121,7 +159,7 @@ func openSQLite(ctx context.Context, path string, cfg *gorm.Config) (*gorm.DB, e
 			}
 			sqlDB.Close()
 		}
-		if !strings.Contains(err.Error(), "SQLITE_BUSY") && !strings.Contains(err.Error(), "database is locked") {
+		if !sqliteBusy(err) {
 			return nil, err
 		}
 		if time.Now().After(deadline) {
@@ -160,7 +198,7 @@ func (s *Store) Ping(ctx context.Context) error {
 		return err
 	}
 	if err := sqlDB.PingContext(ctx); err != nil {
-		return unavailable("database %s", redact(s.dsn), err)
+		return unavailable("database %s", RedactDSN(s.dsn), scrub(err, s.dsn))
 	}
 	return nil
 }
@@ -172,16 +210,4 @@ func (s *Store) Close() error {
 		return err
 	}
 	return sqlDB.Close()
-}
-
-// redact hides a password in a URL.
-func redact(dsn string) string {
-	u, err := url.Parse(dsn)
-	if err != nil || u.User == nil {
-		return dsn
-	}
-	if _, ok := u.User.Password(); ok {
-		u.User = url.UserPassword(u.User.Username(), "xxxxx")
-	}
-	return u.String()
 }

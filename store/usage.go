@@ -2,8 +2,10 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -55,7 +57,7 @@ func (s *Store) advanceCheckpoint(tx *gorm.DB, cp metering.Checkpoint) error {
 	switch {
 	case err == nil:
 		stored = row.Seq
-	case err == gorm.ErrRecordNotFound:
+	case errors.Is(err, gorm.ErrRecordNotFound):
 	default:
 		return err
 	}
@@ -71,9 +73,12 @@ func (s *Store) advanceCheckpoint(tx *gorm.DB, cp metering.Checkpoint) error {
 		Updates(map[string]any{"seq": upd.Seq, "offset_bytes": upd.Offset, "position": upd.Position, "state": upd.State, "updated_at": upd.UpdatedAt}).Error
 }
 
-// upsert adds a batch's usage in tx.
+// upsert adds a batch's usage, and its dead letters, in tx.
 func (s *Store) upsert(tx *gorm.DB, b metering.Batch) error {
-	if err := upsertAvailability(tx, b.Availability); err != nil {
+	if err := insertDeadLetters(tx, b.DeadLetters); err != nil {
+		return err
+	}
+	if err := upsertAvailability(tx, s.dialect, b.Availability); err != nil {
 		return err
 	}
 	if err := insertChecks(tx, b.Checks); err != nil {
@@ -165,10 +170,10 @@ func upsertLatency(tx *gorm.DB, ls []metering.LatencyDelta) error {
 	for i, l := range ls {
 		rows[i] = latencyRow{l.Hour.Unix(), string(l.Direction), l.Domain, l.Bucket, l.Count}
 	}
-	return tx.Clauses(clause.OnConflict{
+	return sumRefused(tx.Clauses(clause.OnConflict{
 		Columns:   []clause.Column{{Name: "hour"}, {Name: "direction"}, {Name: "domain"}, {Name: "bucket"}},
-		DoUpdates: clause.Assignments(map[string]any{"count": gorm.Expr("latency_buckets.count + excluded.count")}),
-	}).CreateInBatches(rows, upsertBatch).Error
+		DoUpdates: clause.Assignments(map[string]any{"count": gorm.Expr(sumExpr(SQLite, "latency_buckets", "count"))}),
+	}).CreateInBatches(rows, upsertBatch).Error)
 }
 
 // Checkpoint implements metering.UsageStore.
@@ -198,10 +203,43 @@ func (s *Store) usageScope(ctx context.Context, table string, q metering.UsageQu
 	if len(q.Mailboxes) > 0 {
 		db = db.Where("mailbox IN ?", q.Mailboxes)
 	}
+	domains := q.Domains
 	if q.Domain != "" {
-		db = db.Where("mailbox LIKE ?", "%@"+q.Domain)
+		domains = append([]string{q.Domain}, domains...)
+	}
+	if len(domains) > 0 {
+		where, args := domainsWhere(domains)
+		db = db.Where(where, args...)
+	}
+	if f := scopeWhere(table, q.Scope); f != "" {
+		db = db.Where(f)
 	}
 	return db
+}
+
+// domainsWhere matches the mailboxes of any of domains.
+func domainsWhere(domains []string) (string, []any) {
+	likes := make([]string, len(domains))
+	args := make([]any, len(domains))
+	for i, d := range domains {
+		likes[i] = `mailbox LIKE ? ESCAPE '\'`
+		args[i] = "%@" + escapeLike(d)
+	}
+	return "(" + strings.Join(likes, " OR ") + ")", args
+}
+
+// scopeWhere restricts rows of table to an address scope: Hosted keeps the
+// addresses of every mailbox the directory holds or held (removed ones
+// included), Unknown the others; "" for AnyAddress.
+func scopeWhere(table string, sc metering.AddressScope) string {
+	exists := "EXISTS (SELECT 1 FROM mailboxes dm WHERE dm.address = " + table + ".mailbox)"
+	switch sc {
+	case metering.Hosted:
+		return exists
+	case metering.Unknown:
+		return "NOT " + exists
+	}
+	return ""
 }
 
 // Gauges implements metering.UsageStore.

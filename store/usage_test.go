@@ -143,7 +143,7 @@ func TestCommitAdvancesTheStreamCheckpointInTheSameTransaction(t *testing.T) {
 		tx.Add(ctx, metering.Batch{Counters: usage})
 		next := stream
 		next.Seq = 2
-		if err := tx.Commit(ctx, other, &next); err != nil {
+		if err := tx.Commit(ctx, &other, &next); err != nil {
 			t.Fatal(err)
 		}
 		if got, _ := s.Checkpoint(ctx, stream.Source); got.Seq != 2 {

@@ -1,6 +1,7 @@
 package telemetry_test
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"time"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/mailmeter/mailmeter/metering"
 	"github.com/mailmeter/mailmeter/metering/collect"
+	"github.com/mailmeter/mailmeter/metering/maildir"
 	"github.com/mailmeter/mailmeter/metering/tail"
 	"github.com/mailmeter/mailmeter/telemetry"
 )
@@ -55,5 +57,51 @@ mailmeter_correlator_evictions_total{source="mx1:/var/log/mail.log"} 3
 	}
 	if n := testutil.CollectAndCount(reg, "mailmeter_log_records_total"); n != 1 {
 		t.Errorf("records series = %d", n)
+	}
+}
+
+// Anomalies (values not counted) and dead letters (records the database
+// refused) show per source; the pending dead letters come from the
+// database at each scrape.
+func TestAnomalyAndDeadLetterMetrics(t *testing.T) {
+	stats := collect.SourceStats{Source: "mx1:/var/log/mail.log",
+		Anomalies: map[string]int64{metering.AnomalySize: 10, metering.AnomalyRecipients: 1}, DeadLetters: 2}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(telemetry.NewSourceCollector(func() []collect.SourceStats { return []collect.SourceStats{stats} }, time.Now))
+	pending := int64(3)
+	reg.MustRegister(telemetry.NewDeadLetterCollector(func(context.Context) (int64, error) { return pending, nil }))
+	want := `
+# HELP mailmeter_log_anomalies_total Implausible values not counted (a warning names each line), by reason.
+# TYPE mailmeter_log_anomalies_total counter
+mailmeter_log_anomalies_total{reason="message_size",source="mx1:/var/log/mail.log"} 10
+mailmeter_log_anomalies_total{reason="recipients",source="mx1:/var/log/mail.log"} 1
+# HELP mailmeter_deadletters_total Records the database refused, kept as dead letters.
+# TYPE mailmeter_deadletters_total counter
+mailmeter_deadletters_total{source="mx1:/var/log/mail.log"} 2
+# HELP mailmeter_deadletters_pending Dead letters not yet replayed (mailmeter deadletter list).
+# TYPE mailmeter_deadletters_pending gauge
+mailmeter_deadletters_pending 3
+`
+	if err := testutil.GatherAndCompare(reg, strings.NewReader(want), "mailmeter_log_anomalies_total",
+		"mailmeter_deadletters_total", "mailmeter_deadletters_pending"); err != nil {
+		t.Error(err)
+	}
+}
+
+func TestMaildirMetrics(t *testing.T) {
+	stats := maildir.WatchStats{Watched: 40, Polled: 2, Reads: 900, Problems: map[maildir.ProblemKind]int64{maildir.Unknown: 3, maildir.Unreadable: 1}}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(telemetry.NewMaildirCollector(func() map[string]maildir.WatchStats { return map[string]maildir.WatchStats{"/var/vmail/%d/%n": stats} }))
+	want := `
+# HELP mailmeter_maildir_problems_total Problems met (directories skipped and logged; the rest is metered), by kind.
+# TYPE mailmeter_maildir_problems_total counter
+mailmeter_maildir_problems_total{kind="unknown",maildir="/var/vmail/%d/%n"} 3
+mailmeter_maildir_problems_total{kind="unreadable",maildir="/var/vmail/%d/%n"} 1
+# HELP mailmeter_maildir_polled_dirs Directories polled because they could not be watched.
+# TYPE mailmeter_maildir_polled_dirs gauge
+mailmeter_maildir_polled_dirs{maildir="/var/vmail/%d/%n"} 2
+`
+	if err := testutil.GatherAndCompare(reg, strings.NewReader(want), "mailmeter_maildir_problems_total", "mailmeter_maildir_polled_dirs"); err != nil {
+		t.Error(err)
 	}
 }

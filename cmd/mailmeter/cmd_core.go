@@ -11,6 +11,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/mailmeter/mailmeter/api"
 	"github.com/mailmeter/mailmeter/config"
 	"github.com/mailmeter/mailmeter/store"
 )
@@ -106,12 +107,12 @@ func runMigrate(ctx context.Context, e env, args []string) error {
 }
 
 // serveHTTP serves until ctx ends, then lets in-flight requests finish.
-func serveHTTP(ctx context.Context, log *slog.Logger, addr string, h http.Handler) error {
+func serveHTTP(ctx context.Context, log *slog.Logger, addr string, h http.Handler, t api.Timeouts) error {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", addr, err)
 	}
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	srv := api.NewServer(h, t)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	log.Info("serving", "addr", ln.Addr().String())
@@ -131,6 +132,11 @@ func serveHTTP(ctx context.Context, log *slog.Logger, addr string, h http.Handle
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// httpTimeouts are the HTTP servers' timeouts from the api section.
+func httpTimeouts(c config.Config) api.Timeouts {
+	return api.Timeouts{Read: time.Duration(c.API.ReadTimeout), Write: time.Duration(c.API.WriteTimeout), Idle: time.Duration(c.API.IdleTimeout)}
 }
 
 // withStore loads the configuration and opens a migrated store for a

@@ -73,7 +73,7 @@ func demoConfig(now time.Time) loggen.Config {
 
 // build lays the world out unless it exists already.
 func (w *demoWorld) build(ctx context.Context, e env, cfg loggen.Config, listen string) error {
-	if err := os.MkdirAll(w.dir, 0o750); err != nil {
+	if err := os.MkdirAll(w.dir, 0o700); err != nil { // holds the database
 		return err
 	}
 	w.domains = cfg.LocalDomains()
@@ -138,8 +138,22 @@ sla:
   maintenance_notice: 120h
   maintenance_cap: 12h
   check_retention: 2160h
-# The demo customer's plan: mailmeter invoice run --period YYYY-MM --config %[5]s
+# The demo customer's plan and who bills it: mailmeter invoice run --period YYYY-MM --config %[5]s
 billing:
+  seller:
+    name: Mailmeter Demo Hosting GmbH
+    address: Friedrichstraße 123
+    postal_code: "10117"
+    city: Berlin
+    country: DE
+    vat_id: DE123456789
+    registration: HRB 999999 B, Amtsgericht Charlottenburg
+    email: billing@mailmeter.example
+    bank_name: Demo Bank Berlin
+    iban: DE89 3704 0044 0532 0130 00
+    bic: COBADEFFXXX
+    payment_terms_days: 14
+    footer: "Mailmeter Demo Hosting GmbH · Geschäftsführerin: Erika Mustermann · Sitz Berlin · This is a demo invoice."
   plans:
     - name: standard
       currency: EUR
@@ -211,7 +225,8 @@ func (w *demoWorld) directory(ctx context.Context) error {
 	rows := []directory.ImportRow{}
 	for i, mb := range w.mailboxes {
 		created := time.Now().UTC().AddDate(0, -2, 0)
-		cust := directory.Customer{ID: "demo", Name: "Demo Hosting Ltd", Currency: "EUR", Timezone: "Europe/Berlin", Plan: "standard", CreatedAt: created}
+		cust := directory.Customer{ID: "demo", Name: "Demo Hosting Ltd", Currency: "EUR", Timezone: "Europe/Berlin", Plan: "standard", CreatedAt: created,
+			Billing: demoBilling}
 		rows = append(rows, directory.ImportRow{Line: i + 1, Customer: &cust,
 			Domain:  directory.Domain{Name: metering.DomainOf(mb), CustomerID: "demo", CreatedAt: created},
 			Mailbox: directory.Mailbox{Address: mb, Domain: metering.DomainOf(mb), CreatedAt: created}})
@@ -261,6 +276,11 @@ func demoSLAHistory(ctx context.Context, s *store.Store, now time.Time) error {
 	return err
 }
 
+// demoBilling are the demo customer's billing details: a name with
+// umlauts and CJK, as a customer's may have.
+var demoBilling = directory.BillingDetails{LegalName: "Grünwald & Søn Mail Services GmbH (綠林郵件)", Address: "Kastanienallee 12\nHinterhaus, 3. OG",
+	PostalCode: "10435", City: "Berlin", Country: "DE", VATID: "DE811907980", Email: "rechnungen@gruenwald.example"}
+
 // follow appends live traffic to the demo log until stop is set.
 func (w *demoWorld) follow(ctx context.Context, base loggen.Config, rate float64, stop *atomic.Bool) error {
 	f, err := os.OpenFile(w.log, os.O_APPEND|os.O_WRONLY, 0)
@@ -300,8 +320,12 @@ The two lines after this text are an admin and a mailbox token: paste them, pref
 the month's service report (uptime by the minute, downtime, maintenance, latency, rejects, credits):
   bin/mailmeter sla report --customer demo --config %[15]s
   curl -s -H "Authorization: Bearer $MAILMETER_ADMIN_TOKEN" "%[5]s/v1/sla/report?customer=demo"
-and the month's invoice so far, with the measured SLA as evidence:
+and the month's invoice so far, with the measured SLA as evidence, as text, PDF and UBL e-invoice:
+  curl -s -H "Authorization: Bearer $MAILMETER_ADMIN_TOKEN" %[5]s/v1/customers/demo/invoice-preview
   bin/mailmeter invoice run --period %[14]s --config %[15]s && bin/mailmeter invoice show demo-%[14]s --config %[15]s
+  bin/mailmeter invoice show demo-%[14]s --pdf demo-%[14]s.pdf --config %[15]s
+  curl -s -H "Authorization: Bearer $MAILMETER_ADMIN_TOKEN" -o demo-%[14]s.pdf %[5]s/v1/invoices/demo-%[14]s.pdf
+  bin/mailmeter invoice finalize demo-%[14]s --config %[15]s && bin/mailmeter invoice show demo-%[14]s --ubl --config %[15]s
 
 `, w.dir, w.log, w.vmail, w.db, base, mb, time.Now().UTC().Add(-6*time.Hour).Truncate(time.Hour).Format(time.RFC3339), base, mb, base, base, base, base,
 		month, w.config)

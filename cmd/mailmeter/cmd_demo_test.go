@@ -101,10 +101,27 @@ func TestDemoTour(t *testing.T) {
 		t.Errorf("invoice run on the demo: %+v", r)
 	}
 	// The evidence is each covered service by the minute (it was the
-	// probes' pooled checks before services existed).
-	if r := runCLI(t, nil, "invoice", "show", "demo-"+month, "--config", conf); r.code != 0 || !strings.Contains(r.stdout, "Measured service: availability ") ||
-		!strings.Contains(r.stdout, "  webapi: uptime ") {
-		t.Errorf("invoice show on the demo: %+v", r)
+	// probes' pooled checks before services existed), from the seller to
+	// the customer with its billing details.
+	r := runCLI(t, nil, "invoice", "show", "demo-"+month, "--config", conf)
+	for _, want := range []string{"Service level (SLA evidence):", "  webapi: availability ", "% by the minute", "Mail delivery: delivery latency ",
+		"From: Mailmeter Demo Hosting GmbH", "To:   Grünwald & Søn Mail Services GmbH (綠林郵件)", "Tax 19.00%"} {
+		if r.code != 0 || !strings.Contains(r.stdout, want) {
+			t.Errorf("invoice show on the demo lacks %q: %+v", want, r)
+		}
+	}
+	pdf := filepath.Join(t.TempDir(), "demo.pdf")
+	if r := runCLI(t, nil, "invoice", "show", "demo-"+month, "--pdf", pdf, "--config", conf); r.code != 0 || !strings.HasPrefix(fileHasPrefix(t, pdf), "%PDF-1.") {
+		t.Errorf("invoice show --pdf on the demo: %+v", r)
+	}
+	var preview struct {
+		Status string `json:"status"`
+		Buyer  struct {
+			Name string `json:"name"`
+		} `json:"buyer"`
+	}
+	if code := getJSON(admin, "/v1/customers/demo/invoice-preview", &preview); code != 200 || preview.Status != "estimate" || !strings.HasPrefix(preview.Buyer.Name, "Grünwald") {
+		t.Errorf("invoice preview on the demo: %d %+v", code, preview)
 	}
 	for _, cmd := range []string{"bin/mailmeter invoice run --period " + month, "bin/mailmeter sla report --customer demo", "/v1/sla/report?customer=demo"} {
 		if !strings.Contains(out.String(), cmd) {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"text/tabwriter"
 	"time"
 
@@ -44,21 +45,26 @@ func parseTimeFlag(name, v string) (time.Time, error) {
 
 func runCustomer(ctx context.Context, e env, args []string) error {
 	if len(args) == 0 {
-		return usagef("usage: mailmeter customer add ID --name NAME [--currency EUR] [--timezone ZONE] [--plan PLAN] | customer update ID [--name N] [--currency C] [--timezone Z] [--plan P] | customer remove ID | customer list [--json]")
+		return usagef("usage: mailmeter customer add ID --name NAME [--currency EUR] [--timezone ZONE] [--plan PLAN] [BILLING] | customer update ID [--name N] [--currency C] [--timezone Z] [--plan P] [BILLING] | customer remove ID | customer list [--json]; BILLING: [--legal-name N] [--address A] [--postal-code P] [--city C] [--country CC] [--vat-id V] [--billing-email E] [--tax-bp BP|plan]")
 	}
 	switch args[0] {
 	case "add":
-		f := newFlags("customer add", "customer add ID --name NAME [--currency EUR] [--timezone Europe/Berlin] [--plan PLAN]", e)
+		f := newFlags("customer add", "customer add ID --name NAME [--currency EUR] [--timezone Europe/Berlin] [--plan PLAN] [--legal-name N] [--address A] [--postal-code P] [--city C] [--country CC] [--vat-id V] [--billing-email E] [--tax-bp BP]", e)
 		name := f.String("name", "", "customer's name (required)")
 		cur := f.String("currency", "EUR", "ISO 4217 currency of invoices")
 		tz := f.String("timezone", "UTC", "IANA time zone of the customer's billing days")
 		plan := f.String("plan", "", "plan name")
+		var p directory.CustomerPatch
+		billingFlags(f, &p)
 		pos, err := f.parse(e, args[1:], 1, 1)
 		if err != nil {
 			return err
 		}
+		if p.ClearTaxBP {
+			return usagef("customer add: --tax-bp plan is the default; give basis points to override the plan's rate")
+		}
 		return withDirectory(ctx, e, f, func(svc *directory.Service) error {
-			c, err := svc.AddCustomer(ctx, directory.CustomerInput{ID: pos[0], Name: *name, Currency: *cur, Timezone: *tz, Plan: *plan})
+			c, err := svc.AddCustomer(ctx, directory.CustomerInput{ID: pos[0], Name: *name, Currency: *cur, Timezone: *tz, Plan: *plan, Billing: p.Details()})
 			if err != nil {
 				return err
 			}
@@ -66,17 +72,18 @@ func runCustomer(ctx context.Context, e env, args []string) error {
 			return nil
 		})
 	case "update":
-		f := newFlags("customer update", "customer update ID [--name NAME] [--currency EUR] [--timezone ZONE] [--plan PLAN]", e)
+		f := newFlags("customer update", "customer update ID [--name NAME] [--currency EUR] [--timezone ZONE] [--plan PLAN] [--legal-name N] [--address A] [--postal-code P] [--city C] [--country CC] [--vat-id V] [--billing-email E] [--tax-bp BP|plan]", e)
 		var p directory.CustomerPatch
 		for name, dst := range map[string]**string{"name": &p.Name, "currency": &p.Currency, "timezone": &p.Timezone, "plan": &p.Plan} {
 			f.Func(name, "new "+name, func(v string) error { *dst = &v; return nil })
 		}
+		billingFlags(f, &p)
 		pos, err := f.parse(e, args[1:], 1, 1)
 		if err != nil {
 			return err
 		}
 		if p == (directory.CustomerPatch{}) {
-			return usagef("customer update %s: nothing to change; give --name, --currency, --timezone or --plan", pos[0])
+			return usagef("customer update %s: nothing to change; give --name, --currency, --timezone, --plan or a billing detail (--legal-name …)", pos[0])
 		}
 		return withDirectory(ctx, e, f, func(svc *directory.Service) error {
 			c, err := svc.UpdateCustomer(ctx, pos[0], p)
@@ -128,6 +135,27 @@ func runCustomer(ctx context.Context, e env, args []string) error {
 		})
 	}
 	return usagef("unknown customer action %q; want add, update, remove or list", args[0])
+}
+
+// billingFlags adds the billing-detail flags of customer add and update,
+// filling p. --tax-bp takes basis points, or "plan" for the plan's rate.
+func billingFlags(f *cmdFlags, p *directory.CustomerPatch) {
+	for name, dst := range map[string]**string{"legal-name": &p.LegalName, "address": &p.Address, "postal-code": &p.PostalCode,
+		"city": &p.City, "country": &p.Country, "vat-id": &p.VATID, "billing-email": &p.Email} {
+		f.Func(name, "billing detail: "+name, func(v string) error { *dst = &v; return nil })
+	}
+	f.Func("tax-bp", `tax rate overriding the plan's, basis points (1900 = 19 %); "plan" = the plan's rate`, func(v string) error {
+		if v == "plan" {
+			p.ClearTaxBP, p.TaxBP = true, nil
+			return nil
+		}
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			return fmt.Errorf("want basis points (1900 = 19 %%) or plan")
+		}
+		p.TaxBP, p.ClearTaxBP = &n, false
+		return nil
+	})
 }
 
 func runDomain(ctx context.Context, e env, args []string) error {
@@ -309,7 +337,7 @@ func listMailboxes(ctx context.Context, st directory.Store, filter directory.Mai
 
 func runDirectory(ctx context.Context, e env, args []string) error {
 	if len(args) == 0 || args[0] != "import" {
-		return usagef("usage: mailmeter directory import FILE.csv   (columns: address[,customer,customer_name,currency,timezone,plan,created_at])")
+		return usagef("usage: mailmeter directory import FILE.csv   (columns: address[,customer,customer_name,currency,timezone,plan,created_at,legal_name,customer_address,postal_code,city,country,vat_id,billing_email,tax_bp])")
 	}
 	f := newFlags("directory import", "directory import FILE.csv", e)
 	pos, err := f.parse(e, args[1:], 1, 1)
@@ -367,7 +395,10 @@ func writeJSON(w io.Writer, v any) error {
 func customersJSON(cs []directory.Customer) []map[string]any {
 	out := make([]map[string]any, len(cs))
 	for i, c := range cs {
-		out[i] = map[string]any{"id": c.ID, "name": c.Name, "currency": c.Currency, "timezone": c.Timezone, "plan": c.Plan, "created_at": c.CreatedAt}
+		b := c.Billing
+		out[i] = map[string]any{"id": c.ID, "name": c.Name, "currency": c.Currency, "timezone": c.Timezone, "plan": c.Plan, "created_at": c.CreatedAt,
+			"legal_name": b.LegalName, "address": b.Address, "postal_code": b.PostalCode, "city": b.City, "country": b.Country,
+			"vat_id": b.VATID, "billing_email": b.Email, "tax_bp": b.TaxBP}
 	}
 	return out
 }

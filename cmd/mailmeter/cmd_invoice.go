@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -71,8 +72,51 @@ func serviceTerms(sv config.ServiceSLA) (sla.ServiceTerms, error) {
 	return t, nil
 }
 
+// seller converts the configured seller, naming the key at fault; none
+// configured is the zero Seller.
+func seller(c config.Config) (billing.Seller, error) {
+	cs := c.Billing.Seller
+	if cs == (config.Seller{}) {
+		return billing.Seller{}, nil
+	}
+	terms := 14
+	if cs.PaymentTermsDays != nil {
+		terms = *cs.PaymentTermsDays
+	}
+	s, err := billing.Seller{Party: billing.Party{Name: cs.Name, Address: cs.Address, PostalCode: cs.PostalCode, City: cs.City,
+		Country: cs.Country, VATID: cs.VATID, Registration: cs.Registration, Email: cs.Email},
+		BankName: cs.BankName, IBAN: cs.IBAN, BIC: cs.BIC, PaymentTermsDays: terms, Footer: cs.Footer}.Validate()
+	if err != nil {
+		return s, fmt.Errorf("invalid config: billing.seller: %s", strings.ReplaceAll(err.Error(), "\n", "; billing.seller."))
+	}
+	return s, nil
+}
+
+// newRunner is the billing run over s with the configured plans and
+// seller, measuring the services' minutes through the service-level
+// service it returns too.
+func newRunner(c config.Config, s *store.Store) (*billing.Runner, *sla.Service, error) {
+	ps, err := plans(c)
+	if err != nil {
+		return nil, nil, err
+	}
+	sel, err := seller(c)
+	if err != nil {
+		return nil, nil, err
+	}
+	levels, err := newSLA(c, s, ps)
+	if err != nil {
+		return nil, nil, fmt.Errorf("invalid config: %w", err)
+	}
+	r, err := billing.NewRunner(billing.Sources{Directory: s, Usage: s, Series: s, Levels: levels}, s, ps, time.Now)
+	if err != nil {
+		return nil, nil, err
+	}
+	return r.WithSeller(sel), levels, nil
+}
+
 func runInvoice(ctx context.Context, e env, args []string) error {
-	const use = "usage: mailmeter invoice run --period YYYY-MM [--customer ID] [--json] | invoice list [--customer ID] [--json] | invoice show ID [--json | --csv] | invoice finalize ID | invoice credit ID --reason TEXT [--amount MINOR]"
+	const use = "usage: mailmeter invoice run --period YYYY-MM [--customer ID] [--json] | invoice list [--customer ID] [--json] | invoice show ID [--json | --csv | --ubl | --pdf FILE] | invoice preview CUSTOMER [--pdf FILE] | invoice finalize ID | invoice credit ID --reason TEXT [--amount MINOR]"
 	if len(args) == 0 {
 		return usagef("%s", use)
 	}
@@ -113,9 +157,10 @@ func runInvoice(ctx context.Context, e env, args []string) error {
 			return tw.Flush()
 		})
 	case "show":
-		f := newFlags("invoice show", "invoice show ID [--json | --csv | --pdf FILE]", e)
+		f := newFlags("invoice show", "invoice show ID [--json | --csv | --ubl | --pdf FILE]", e)
 		asJSON := f.Bool("json", false, "print JSON")
 		asCSV := f.Bool("csv", false, "print the lines as CSV")
+		asUBL := f.Bool("ubl", false, "print a final invoice or credit note as a UBL 2.1 e-invoice (EN 16931, Peppol BIS Billing 3.0)")
 		pdf := f.String("pdf", "", "write the invoice as PDF to FILE")
 		pos, err := f.parse(e, args[1:], 1, 1)
 		if err != nil {
@@ -131,14 +176,24 @@ func runInvoice(ctx context.Context, e env, args []string) error {
 				return writeJSON(e.stdout, r)
 			case *asCSV:
 				return billing.WriteCSV(e.stdout, r)
-			case *pdf != "":
-				if err := invoicePDF(*pdf, r); err != nil {
-					return err
-				}
-				fmt.Fprintf(e.stdout, "invoice %s written to %s\n", r.ID, *pdf)
-				return nil
+			case *asUBL:
+				return billing.WriteUBL(e.stdout, r)
 			}
-			return invoiceText(e, r)
+			return showInvoice(e, r, *pdf)
+		})
+	case "preview":
+		f := newFlags("invoice preview", "invoice preview CUSTOMER [--pdf FILE]: the month so far, computed as a run would, stored nowhere", e)
+		pdf := f.String("pdf", "", "write the estimate as PDF to FILE")
+		pos, err := f.parse(e, args[1:], 1, 1)
+		if err != nil {
+			return err
+		}
+		return withBilling(ctx, e, f, func(_ config.Config, _ *billing.Invoices, run *billing.Runner) error {
+			r, err := run.Preview(ctx, pos[0])
+			if err != nil {
+				return err
+			}
+			return showInvoice(e, r, *pdf)
 		})
 	case "credit":
 		f := newFlags("invoice credit", "invoice credit ID --reason TEXT [--amount MINOR]", e)
@@ -174,21 +229,13 @@ func runInvoice(ctx context.Context, e env, args []string) error {
 			return nil
 		})
 	}
-	return usagef("unknown invoice action %q; want run, list, show, finalize or credit", args[0])
+	return usagef("unknown invoice action %q; want run, list, show, preview, finalize or credit", args[0])
 }
 
 // withBilling loads the configuration (plans included) and opens the store.
 func withBilling(ctx context.Context, e env, f *cmdFlags, fn func(config.Config, *billing.Invoices, *billing.Runner) error) error {
 	return withStore(ctx, e, f, func(c config.Config, s *store.Store) error {
-		ps, err := plans(c)
-		if err != nil {
-			return err
-		}
-		levels, err := newSLA(c, s, ps)
-		if err != nil {
-			return fmt.Errorf("invalid config: %w", err)
-		}
-		r, err := billing.NewRunner(billing.Sources{Directory: s, Usage: s, Series: s, Levels: levels}, s, ps, time.Now)
+		r, _, err := newRunner(c, s)
 		if err != nil {
 			return err
 		}
@@ -196,7 +243,15 @@ func withBilling(ctx context.Context, e env, f *cmdFlags, fn func(config.Config,
 	})
 }
 
-func invoiceText(e env, r billing.Record) error {
+// showInvoice prints r as text, or writes it as PDF to pdf.
+func showInvoice(e env, r billing.Record, pdf string) error {
+	if pdf != "" {
+		if err := invoicePDF(pdf, r); err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stdout, "%s %s written to %s\n", strings.ReplaceAll(r.Kind, "_", " "), r.ID, pdf)
+		return nil
+	}
 	for _, l := range billing.Text(r) {
 		fmt.Fprintln(e.stdout, l)
 	}

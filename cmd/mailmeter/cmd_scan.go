@@ -69,7 +69,7 @@ func runScan(ctx context.Context, e env, args []string) error {
 			fmt.Fprintf(e.stderr, "mailmeter scan: %s\n", p)
 			problems++
 		}
-		rec := metering.NewRecorder(s, nil)
+		rec := metering.NewRecorder(s, nil).Skip(probeSkip(c))
 		rep.Emit(rec)
 		if err := rec.Flush(ctx, nil); err != nil {
 			return err

@@ -17,9 +17,11 @@ import (
 	"github.com/mailmeter/mailmeter/billing"
 	"github.com/mailmeter/mailmeter/config"
 	"github.com/mailmeter/mailmeter/metering"
+	"github.com/mailmeter/mailmeter/metering/probe"
 	"github.com/mailmeter/mailmeter/policy"
 	"github.com/mailmeter/mailmeter/quota"
 	"github.com/mailmeter/mailmeter/store"
+	"github.com/mailmeter/mailmeter/telemetry"
 	"github.com/mailmeter/mailmeter/webhook"
 )
 
@@ -31,6 +33,7 @@ func runServe(ctx context.Context, e env, args []string) error {
 	devMailbox := f.String("dev-mailbox", "postmaster@example.com", "subject of the mailbox token --dev prints")
 	refresh := f.Duration("quota-refresh", 10*time.Second, "how often the in-memory quota view reloads usage from the database (on PostgreSQL it also reloads within a second of any commit)")
 	alertEvery := f.Duration("quota-check", 5*time.Second, "how often quota usage is compared with the warning thresholds (quota.warn_at)")
+	tokenRefresh := f.Duration("token-refresh", 10*time.Second, "how often revoked token ids are reloaded from the database (on PostgreSQL also within a second of any revocation)")
 	if _, err := f.parse(e, args, 0, 0); err != nil {
 		return err
 	}
@@ -49,8 +52,18 @@ func runServe(ctx context.Context, e env, args []string) error {
 			return err
 		}
 	}
-	if *refresh <= 0 || *alertEvery <= 0 {
-		return usagef("--quota-refresh and --quota-check must be positive")
+	if *refresh <= 0 || *alertEvery <= 0 || *tokenRefresh <= 0 {
+		return usagef("--quota-refresh, --quota-check and --token-refresh must be positive")
+	}
+	if *dev {
+		if err := checkDevListen(c.Listen); err != nil {
+			return usagef("--dev: %v", err)
+		}
+		if c.Metrics.Listen != "" {
+			if err := checkDevListen(c.Metrics.Listen); err != nil {
+				return usagef("--dev: metrics.listen: %v", err)
+			}
+		}
 	}
 	verifier, err := serveAuth(e, c, log, *dev, *devMailbox)
 	if err != nil {
@@ -70,6 +83,10 @@ func runServe(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return err
 	}
+	revs, err := startRevocations(ctx, s, time.Duration(c.Auth.MaxTTL), log, *tokenRefresh)
+	if err != nil {
+		return err
+	}
 	cs, err := startCollectors(ctx, c, s, view.Apply, log)
 	if err != nil {
 		return err
@@ -80,7 +97,7 @@ func runServe(ctx context.Context, e env, args []string) error {
 		cs.Wait()
 		return err
 	}
-	router, err := newRouter(c, log, s, verifier, view, cs, reg)
+	router, err := newRouter(c, log, s, verifier, revs, view, cs, reg)
 	if err != nil {
 		return err
 	}
@@ -90,8 +107,12 @@ func runServe(ctx context.Context, e env, args []string) error {
 		cs.Wait()
 		return err
 	}
-	err = serveHTTP(ctx, log, c.Listen, router)
+	waitMetrics := startMetrics(ctx, c, log, reg, cancel)
+	err = serveHTTP(ctx, log, c.Listen, router, httpTimeouts(c))
 	cancel()
+	if merr := waitMetrics(); err == nil {
+		err = merr
+	}
 	if perr := waitPolicy(); err == nil {
 		err = perr
 	}
@@ -154,11 +175,14 @@ func startPolicy(ctx context.Context, c config.Config, log *slog.Logger, view *q
 	if err != nil {
 		return nil, err
 	}
+	if c.Policy.MaxConnections > 0 {
+		srv.MaxConns = c.Policy.MaxConnections
+	}
 	ln, err := listenPolicy(c.Policy.Listen)
 	if err != nil {
 		return nil, err
 	}
-	log.Info("policy server listening", "addr", c.Policy.Listen)
+	log.Info("policy server listening", "addr", c.Policy.Listen, "max_connections", srv.MaxConns)
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ctx, ln) }()
 	return func() error { return <-done }, nil
@@ -168,7 +192,8 @@ func startPolicy(ctx context.Context, c config.Config, log *slog.Logger, view *q
 // GET /v1/quota/check) from the view.
 func newDecider(c config.Config, view *quota.View) *policy.Decider {
 	return policy.NewDecider(view, policy.Options{Delimiter: c.RecipientDelimiter(), Defer: c.Policy.OverQuota == "defer",
-		InFlight: time.Duration(c.Policy.InFlight)}, time.Now)
+		InFlight: time.Duration(c.Policy.InFlight), FullText: c.Policy.OverQuotaText,
+		RejectUnknown: c.Policy.UnknownRecipient == "reject"}, time.Now)
 }
 
 // listenPolicy listens on HOST:PORT or unix:PATH. A stale socket file at
@@ -270,20 +295,15 @@ func paced(ctx context.Context, in <-chan time.Time, gap time.Duration) <-chan t
 
 // newRouter builds the API over the store and the quota view, with the
 // services and a metrics registry that also shows the in-process collectors.
-func newRouter(c config.Config, log *slog.Logger, s *store.Store, verifier *api.Verifier, view *quota.View, cs *sourceSet, reg *prometheus.Registry) (http.Handler, error) {
-	ps, err := plans(c)
-	if err != nil {
-		return nil, err
-	}
-	levels, err := newSLA(c, s, ps)
-	if err != nil {
-		return nil, fmt.Errorf("invalid config: %w", err)
-	}
-	runner, err := billing.NewRunner(billing.Sources{Directory: s, Usage: s, Series: s, Levels: levels}, s, ps, time.Now)
+func newRouter(c config.Config, log *slog.Logger, s *store.Store, verifier *api.Verifier, revs *api.Revocations, view *quota.View, cs *sourceSet, reg *prometheus.Registry) (http.Handler, error) {
+	runner, levels, err := newRunner(c, s)
 	if err != nil {
 		return nil, err
 	}
 	if err := cs.Register(reg); err != nil {
+		return nil, err
+	}
+	if err := reg.Register(telemetry.NewDeadLetterCollector(s.PendingDeadLetters)); err != nil {
 		return nil, err
 	}
 	if err := reg.Register(collectors.NewGoCollector()); err != nil {
@@ -293,19 +313,26 @@ func newRouter(c config.Config, log *slog.Logger, s *store.Store, verifier *api.
 		return nil, err
 	}
 	return api.NewRouter(api.Deps{
-		Log: log, Health: s, Now: time.Now, Auth: verifier,
+		Log: log, Health: s, Now: time.Now, Auth: verifier, Revocations: revs,
 		Directory:      directoryService(c, s),
 		Quota:          quota.NewService(s, view, s, time.Now),
 		Reports:        quota.NewReports(s, s, s, time.Now),
 		Ingest:         metering.NewIngester(s, view.Apply),
 		Checkpoints:    s,
+		DeadLetters:    s,
 		Policy:         newDecider(c, view),
 		Billing:        runner,
 		Invoices:       billing.NewInvoices(s, time.Now),
 		SLA:            levels,
+		Blacklists:     probe.NewBlacklists(s, time.Now),
 		MaxBodyBytes:   c.API.MaxBodyBytes,
 		MaxIngestBytes: c.API.MaxIngestBytes,
 		Registry:       reg,
+
+		MaxLargeBodies:  c.API.MaxLargeBodies,
+		Timeouts:        httpTimeouts(c),
+		MetricsToken:    c.Metrics.Token,
+		SeparateMetrics: c.Metrics.Listen != "",
 	}), nil
 }
 
@@ -323,9 +350,22 @@ func serveAuth(e env, c config.Config, log *slog.Logger, dev bool, devMailbox st
 		if err := devAuth(e, &ac, devMailbox); err != nil {
 			return nil, err
 		}
-		log.Warn("development mode: generated an HS256 secret; do not use in production", "secret", string(ac.Secret))
+		log.Warn("development mode: generated an HS256 secret (not shown; it ends with this process) and printed two tokens; do not use in production")
 	}
 	return api.NewVerifier(ac, time.Now)
+}
+
+// checkDevListen refuses a --dev server other hosts could reach: its
+// generated secret and tokens are for one developer's machine.
+func checkDevListen(addr string) error {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return err
+	}
+	if ip := net.ParseIP(host); host == "localhost" || (ip != nil && ip.IsLoopback()) {
+		return nil
+	}
+	return fmt.Errorf("listens on the loopback interface only (127.0.0.1, [::1] or localhost), not %q", addr)
 }
 
 // devAuth generates a development secret and prints an admin and a mailbox

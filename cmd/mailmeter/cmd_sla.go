@@ -11,6 +11,7 @@ import (
 
 	"github.com/mailmeter/mailmeter/billing"
 	"github.com/mailmeter/mailmeter/config"
+	"github.com/mailmeter/mailmeter/metering/probe"
 	"github.com/mailmeter/mailmeter/sla"
 	"github.com/mailmeter/mailmeter/store"
 )
@@ -20,7 +21,8 @@ const slaUsage = `usage: mailmeter sla report [--period YYYY-MM] [--customer ID]
        mailmeter sla maintenance list [--service S] [--json] | sla maintenance delete ID
        mailmeter sla incident add --service S --start T --end T [--reason R] [--json]
        mailmeter sla incident list [--service S] [--json] | sla incident delete ID
-       mailmeter sla settle`
+       mailmeter sla settle
+       mailmeter sla blacklist [--period YYYY-MM | --from T --to T] [--json]`
 
 // slaPolicy converts the sla: keys.
 func slaPolicy(c config.Config) sla.Policy {
@@ -35,11 +37,23 @@ func slaServices(c config.Config) []sla.MailService {
 	for _, s := range c.Services {
 		defined = append(defined, sla.MailService{Name: s.Name, Targets: s.Probes, DownWhen: s.DownWhen, Failures: s.Failures})
 	}
-	probes := make([]string, len(c.Probes))
-	for i, p := range c.Probes {
-		probes[i] = p.Name
+	var probes []string
+	for _, p := range c.Probes {
+		if p.Kind != probe.DNSBL { // run by the blacklist monitor: no availability checks
+			probes = append(probes, p.Name)
+		}
 	}
 	return sla.ServicesOf(defined, probes)
+}
+
+// hasDNSBL says whether blocklists are checked (a dnsbl probe is configured).
+func hasDNSBL(c config.Config) bool {
+	for _, p := range c.Probes {
+		if p.Kind == probe.DNSBL {
+			return true
+		}
+	}
+	return false
 }
 
 // newSLA builds the service-level service over the store, with the plans'
@@ -49,10 +63,11 @@ func newSLA(c config.Config, s *store.Store, ps []billing.Plan) (*sla.Service, e
 	for _, p := range ps {
 		terms[p.Name] = p.SLA.Terms()
 	}
-	// Blacklists: nil until blacklist listings are stored (the report
-	// says they are not checked).
-	return sla.NewService(sla.Deps{Store: s, Services: slaServices(c), Policy: slaPolicy(c), Directory: s, Usage: s,
-		Plans: terms, Now: time.Now})
+	d := sla.Deps{Store: s, Services: slaServices(c), Policy: slaPolicy(c), Directory: s, Usage: s, Plans: terms, Now: time.Now}
+	if hasDNSBL(c) { // else the report says blacklists are not checked
+		d.Blacklists = sla.DNSBLListings{History: probe.NewBlacklists(s, time.Now)}
+	}
+	return sla.NewService(d)
 }
 
 // withSLA loads the configuration and runs fn with the service.
@@ -84,16 +99,19 @@ func runSLA(ctx context.Context, e env, args []string) error {
 		return slaWindows(ctx, e, "incident", args[1:])
 	case "settle":
 		return slaSettle(ctx, e, args[1:])
+	case "blacklist":
+		return runSLABlacklist(ctx, e, args[1:])
 	case "-h", "--help", "help":
 		fmt.Fprintln(e.stdout, slaUsage)
 		fmt.Fprintln(e.stdout, "\nreport: each service's uptime, downtime intervals, unknown minutes and maintenance; delivery latency;")
 		fmt.Fprintln(e.stdout, "rejects, blocks and bounces; blacklist listings; the credit of each plan's SLA. Times are RFC 3339.")
+		fmt.Fprintln(e.stdout, "blacklist: the DNS blocklist listings of the outgoing IPs and their changes, recorded by the dnsbl probes.")
 		return errHelp
 	}
 	if strings.HasPrefix(args[0], "-") {
 		return usagef("%s", slaUsage)
 	}
-	return usagef("unknown sla action %q; want report, maintenance, incident or settle", args[0])
+	return usagef("unknown sla action %q; want report, maintenance, incident, settle or blacklist\n%s", args[0], slaUsage)
 }
 
 func slaReport(ctx context.Context, e env, args []string) error {

@@ -90,14 +90,16 @@ func TestSLACLI(t *testing.T) {
 			"    maintenance ", "excluded: announced 7d2h ahead (at least 2d)",
 			"  webmail: uptime 99.8611%, 60 min down", "incident",
 			"\nDelivery latency (all customers), target 60s\n", "  inbound   850 deliveries",
-			"\nMail (recipients)\n", "  inbound   90 delivered, 10 rejected (10.00%)",
-			"(temporary rejects are not metered by this version: shown as 0)",
+			"\nMail (recipients)\n", "  inbound   90 delivered, 10 rejected (8.00%), 25 temporarily rejected (20.00%)",
 			"\nBlacklist listings\n  not checked",
 			"\nSLA credits\n  plan standard: 10.00% of the fees (for webmail); services: smtp 99.9652% (0.00%), webmail 99.8611% (10.00%); latency promise met or none",
 		} {
 			if !strings.Contains(r.stdout, want) {
 				t.Errorf("report lacks %q:\n%s", want, r.stdout)
 			}
+		}
+		if strings.Contains(r.stdout, "not metered") {
+			t.Errorf("temporary rejects said not metered:\n%s", r.stdout)
 		}
 		if r.code != 0 {
 			t.Fatalf("report: %+v", r)
@@ -143,6 +145,7 @@ func seedChecks(t *testing.T, db string, from, day10 time.Time) {
 		Counters: []metering.CounterDelta{
 			{Mailbox: "alice@acme.example", Metric: metering.InMessages, Hour: day10.UTC().Truncate(time.Hour), Value: 90},
 			{Mailbox: "alice@acme.example", Metric: metering.RejectedIn, Hour: day10.UTC().Truncate(time.Hour), Value: 10},
+			{Mailbox: "alice@acme.example", Metric: metering.TempfailedIn, Hour: day10.UTC().Truncate(time.Hour), Value: 25},
 		},
 		Latency: []metering.LatencyDelta{{Hour: day10.UTC().Truncate(time.Hour), Direction: metering.Inbound, Bucket: metering.BucketOf(time.Second), Count: 850}},
 	}
@@ -186,7 +189,7 @@ func TestSLACLIErrors(t *testing.T) {
 			t.Errorf("%v: %+v, want exit %d with %q", tt.args, r, tt.code, tt.want)
 		}
 	}
-	if r := cli("sla", "--help"); r.code != 0 || !strings.Contains(r.stdout, "sla maintenance add --service S") {
+	if r := cli("sla", "--help"); r.code != 0 || !strings.Contains(r.stdout, "sla maintenance add --service S") || !strings.Contains(r.stdout, "sla blacklist [--period") {
 		t.Errorf("sla --help: %+v", r)
 	}
 	if r := cli("sla", "report", "--help"); r.code != 0 || !strings.Contains(r.stdout, "--period") {

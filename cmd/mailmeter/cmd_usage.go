@@ -10,6 +10,7 @@ import (
 
 	"github.com/mailmeter/mailmeter/config"
 	"github.com/mailmeter/mailmeter/metering"
+	"github.com/mailmeter/mailmeter/quota"
 	"github.com/mailmeter/mailmeter/store"
 )
 
@@ -55,12 +56,15 @@ func period(p, from, to string, now time.Time) (time.Time, time.Time, error) {
 }
 
 func runUsage(ctx context.Context, e env, args []string) error {
-	f := newFlags("usage", "usage [--period YYYY-MM | --from T --to T] [--mailbox ADDR] [--json]", e)
+	f := newFlags("usage", "usage [--period YYYY-MM | --from T --to T] [--mailbox ADDR | --unknown [--sort M] [--limit N]] [--json]", e)
 	per := f.String("period", "", "month, YYYY-MM (default: this month, UTC)")
 	from := f.String("from", "", "start (RFC 3339 or YYYY-MM-DD)")
 	to := f.String("to", "", "end, exclusive")
 	mailbox := f.String("mailbox", "", "only this mailbox")
 	asJSON := f.Bool("json", false, "print JSON")
+	unknown := f.Bool("unknown", false, "summarize the addresses the directory never held (per domain, top addresses) instead")
+	sortBy := f.String("sort", "", "with --unknown: counter metric to sort by (default rejected_in)")
+	limit := f.Int("limit", quota.DefaultUnknownTop, "with --unknown: top addresses listed")
 	if _, err := f.parse(e, args, 0, 0); err != nil {
 		return err
 	}
@@ -68,7 +72,13 @@ func runUsage(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return err
 	}
-	q := metering.UsageQuery{From: start, To: end}
+	if *unknown {
+		if *mailbox != "" {
+			return usagef("--unknown and --mailbox do not go together")
+		}
+		return usageUnknown(ctx, e, f, quota.UnknownInput{From: start, To: end, Sort: *sortBy, Limit: *limit}, *asJSON)
+	}
+	q := metering.UsageQuery{From: start, To: end, Scope: metering.Hosted}
 	if *mailbox != "" {
 		addr, err := metering.NormalizeAddress(*mailbox)
 		if err != nil {

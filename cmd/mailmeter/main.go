@@ -57,9 +57,10 @@ func commands() map[string]command {
 		"latency":      {"print delivery latency percentiles for a period", runLatency},
 		"availability": {"print the probes' availability for a period", runAvailability},
 		"invoice":      {"compute, list, show, finalize and credit monthly invoices", runInvoice},
-		"sla":          {"the monthly service report; maintenance windows and incidents (report, maintenance, incident)", runSLA},
+		"sla":          {"the monthly service report, maintenance windows and incidents, DNS blocklist listings (report, maintenance, incident, settle, blacklist)", runSLA},
 		"demo":         {"the newcomer's tour (make run): a demo world served with live collectors", runDemo},
-		"token":        {"mint API tokens (token create --role R --subject S --ttl 24h)", runToken},
+		"token":        {"mint and revoke API tokens (token create --role R --subject S --ttl 24h, token revoke JTI)", runToken},
+		"deadletter":   {"list or replay usage records the database refused (list [--all] [--json], replay [ID...])", runDeadLetter},
 	}
 }
 

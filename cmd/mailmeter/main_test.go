@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/mailmeter/mailmeter/api"
 )
 
 type result struct {
@@ -171,7 +173,9 @@ func TestGracefulShutdown(t *testing.T) {
 	})
 	ctx, cancel := context.WithCancel(context.Background())
 	errc := make(chan error, 1)
-	go func() { errc <- serveHTTP(ctx, slog.New(slog.NewTextHandler(io.Discard, nil)), addr, h) }()
+	go func() {
+		errc <- serveHTTP(ctx, slog.New(slog.NewTextHandler(io.Discard, nil)), addr, h, api.Timeouts{})
+	}()
 	waitFor(t, func() bool {
 		c, err := net.Dial("tcp", addr)
 		ok := err == nil

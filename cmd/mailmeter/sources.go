@@ -12,24 +12,28 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/mailmeter/mailmeter/api"
 	"github.com/mailmeter/mailmeter/config"
 	"github.com/mailmeter/mailmeter/metering"
 	"github.com/mailmeter/mailmeter/metering/collect"
+	"github.com/mailmeter/mailmeter/metering/maildir"
 	"github.com/mailmeter/mailmeter/metering/probe"
 	"github.com/mailmeter/mailmeter/metering/tail"
 	"github.com/mailmeter/mailmeter/sla"
+	"github.com/mailmeter/mailmeter/store"
 	"github.com/mailmeter/mailmeter/telemetry"
 )
 
 // sourceSet holds the running metering sources of one process.
 type sourceSet struct {
-	runners []*collect.Runner
-	probes  *probe.Runner // nil without probes
-	wg      sync.WaitGroup
-	mu      sync.Mutex
-	errs    []error
+	runners  []*collect.Runner
+	maildirs []*maildir.Watcher
+	probes   *probe.Runner           // nil without probes
+	dnsbl    *probe.BlacklistMonitor // nil without dnsbl probes
+	wg       sync.WaitGroup
+	mu       sync.Mutex
+	errs     []error
 }
 
 // logSources builds the log sources of the configuration.
@@ -60,7 +64,7 @@ func logSources(c config.Config) ([]collect.LogSource, error) {
 		out = append(out, collect.LogSource{
 			Name: h + ":" + path, Path: path, Stream: stream, Format: l.Format,
 			Proc: collect.ProcessorOptions{Location: loc, Delimiter: c.RecipientDelimiter(),
-				MaxAge: time.Duration(c.Collect.MaxOpenAge)},
+				MaxAge: time.Duration(c.Collect.MaxOpenAge), Trusted: c.TrustedSenders(), Bounds: bounds(c), Skip: probeSkip(c)},
 			FlushInterval: time.Duration(c.Collect.FlushInterval),
 			BatchLines:    c.Collect.BatchLines,
 			Tail:          tail.Options{PollInterval: time.Second},
@@ -85,6 +89,11 @@ func separateStreams(srcs []collect.LogSource) {
 	}
 }
 
+// bounds returns the configured plausibility bounds of log values.
+func bounds(c config.Config) metering.Bounds {
+	return metering.Bounds{MaxMessageBytes: c.Metering.MaxMessageBytes, MaxRecipients: c.Metering.MaxRecipients}
+}
+
 // startCollectors starts a runner per configured log, committing through
 // committer; onCommit (may be nil) sees every committed batch.
 func startCollectors(ctx context.Context, c config.Config, committer metering.Committer, onCommit func(metering.Batch), log *slog.Logger) (*sourceSet, error) {
@@ -100,6 +109,7 @@ func startCollectors(ctx context.Context, c config.Config, committer metering.Co
 		}
 		return nil, err
 	}
+	cs.maildirs = ws
 	if err := cs.startProbes(ctx, c, committer, log); err != nil {
 		return nil, err
 	}
@@ -130,12 +140,16 @@ func (cs *sourceSet) startProbes(ctx context.Context, c config.Config, committer
 		log.Warn("probes are not run by collect --push (their results need the database); run them in serve", "probes", len(c.Probes))
 		return nil
 	}
-	targets := make([]probe.Target, len(c.Probes))
-	for i, p := range c.Probes {
-		targets[i] = probe.Target{Name: p.Name, Kind: p.Kind, Address: p.Address, TLS: p.TLS, Timeout: time.Duration(p.Timeout)}
-		if err := targets[i].Validate(); err != nil {
-			return fmt.Errorf("invalid config: probes[%d]: %w", i, err)
-		}
+	all, err := probeTargets(c)
+	if err != nil {
+		return err
+	}
+	targets, dnsbl := splitDNSBL(all)
+	if err := cs.startDNSBL(ctx, c, dnsbl, committer, log); err != nil {
+		return err
+	}
+	if len(targets) == 0 {
+		return nil
 	}
 	cs.probes = probe.NewRunner(targets, committer, log.With("component", "probe"), time.Now)
 	cs.wg.Go(func() {
@@ -197,8 +211,30 @@ func (cs *sourceSet) Register(reg prometheus.Registerer) error {
 		if err := reg.Register(telemetry.NewProbeCollector(cs.probes.Last)); err != nil {
 			return err
 		}
+		if err := reg.Register(telemetry.NewDetailCollector(cs.probes.Last, time.Now)); err != nil {
+			return err
+		}
+	}
+	if cs.dnsbl != nil {
+		if err := reg.Register(telemetry.NewListingCollector(cs.dnsbl.Current)); err != nil {
+			return err
+		}
+	}
+	if len(cs.maildirs) > 0 {
+		if err := reg.Register(telemetry.NewMaildirCollector(cs.maildirStats)); err != nil {
+			return err
+		}
 	}
 	return reg.Register(telemetry.NewSourceCollector(cs.Stats, time.Now))
+}
+
+// maildirStats returns what each Maildir watcher is doing, by layout.
+func (cs *sourceSet) maildirStats() map[string]maildir.WatchStats {
+	out := make(map[string]maildir.WatchStats, len(cs.maildirs))
+	for _, w := range cs.maildirs {
+		out[w.Layout().String()] = w.Stats()
+	}
+	return out
 }
 
 func runCollect(ctx context.Context, e env, args []string) error {
@@ -220,6 +256,9 @@ func runCollect(ctx context.Context, e env, args []string) error {
 	}
 	committer, closeFn, err := openCommitter(ctx, c, e, log)
 	if err != nil {
+		if ctx.Err() != nil {
+			return nil // stopped while waiting for the database
+		}
 		return err
 	}
 	defer closeFn()
@@ -232,24 +271,39 @@ func runCollect(ctx context.Context, e env, args []string) error {
 		if err := cs.Register(reg); err != nil {
 			return err
 		}
+		if s, ok := committer.(*store.Store); ok {
+			if err := reg.Register(telemetry.NewDeadLetterCollector(s.PendingDeadLetters)); err != nil {
+				return err
+			}
+		}
 		mux := http.NewServeMux()
-		mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+		mux.Handle("/metrics", api.MetricsHandler(reg, c.Metrics.Token))
+		mctx, stop := context.WithCancel(ctx)
+		served := make(chan struct{})
 		go func() {
-			if err := serveHTTP(ctx, log, *metricsAddr, mux); err != nil {
+			defer close(served)
+			if err := serveHTTP(mctx, log, *metricsAddr, mux, httpTimeouts(c)); err != nil {
 				log.Error("metrics server", "err", err)
 			}
 		}()
+		defer func() { stop(); <-served }() // it logs to stderr until it is done
 	}
 	return cs.Wait()
 }
 
 // openCommitter returns where collected usage goes: the configured database,
-// or with collect.push a remote ingest API.
+// or with collect.push a remote ingest API. While the database cannot be
+// reached it waits, retrying with backoff, as the collectors do once
+// running.
 func openCommitter(ctx context.Context, c config.Config, e env, log *slog.Logger) (metering.Committer, func(), error) {
 	if c.Collect.Push != "" {
 		return pushCommitter(c, e, log)
 	}
-	s, err := openStore(ctx, c, log, true)
+	var s *store.Store
+	err := collect.WaitAvailable(ctx, log, "open database", func() (err error) {
+		s, err = openStore(ctx, c, log, true)
+		return err
+	})
 	if err != nil {
 		return nil, nil, err
 	}

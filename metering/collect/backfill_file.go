@@ -138,7 +138,7 @@ func (r *fileRun) place(ctx context.Context) error {
 // pipeline returns a pipeline for the file, with the stream's format and
 // open messages if restore.
 func (r *fileRun) pipeline(restore bool) (*pipeline, error) {
-	p := &pipeline{opts: r.opts.Proc, path: r.path, now: time.Now, log: r.log, rec: metering.NewRecorder(r.c, r.onCommit)}
+	p := newPipeline(r.opts.Proc, r.path, time.Now, r.log, r.c, r.onCommit)
 	saved := r.mark.state
 	p.format = r.opts.Format
 	if p.format == FormatAuto {
@@ -176,7 +176,7 @@ func (r *fileRun) firstTime(ctx context.Context) (time.Time, error) {
 	var first time.Time
 	n := 0
 	_, err = tail.ReadFile(rctx, r.path, tail.Position{}, tail.Options{}, func(line []byte) {
-		if n++; n > firstTimeLines || !first.IsZero() || p.feed(line) != nil {
+		if n++; n > firstTimeLines || !first.IsZero() || p.feed(line, 0) != nil {
 			cancel()
 			return
 		}

@@ -19,7 +19,7 @@ func (r *fileRun) read(ctx context.Context) (tail.Position, error) {
 	}
 	if sc, ok := r.c.(metering.StreamCommitter); ok && r.opts.StreamLines > 0 {
 		var err error
-		if r.part, err = startStream(ctx, sc); err != nil {
+		if r.part, err = startStream(ctx, sc, r.res.Source); err != nil {
 			return r.from, err
 		}
 	}
@@ -27,10 +27,13 @@ func (r *fileRun) read(ctx context.Context) (tail.Position, error) {
 	var lineErr error
 	var streamed int64 // lines whose finished hours were handed to the stream
 	check := int64(min(streamCheck, max(r.opts.StreamLines, 1)))
+	offset := r.from.Offset
 	end, err := tail.ReadFile(ctx, r.path, r.from, opts, func(line []byte) {
 		r.res.Lines++
+		at := offset
+		offset += int64(len(line)) + 1
 		if lineErr == nil {
-			lineErr = p.feed(line)
+			lineErr = p.feed(line, at)
 		}
 		if r.res.First.IsZero() && r.res.Lines <= firstTimeLines && p.proc != nil {
 			r.res.First = p.proc.Stats().NewestLog
@@ -112,7 +115,11 @@ func (r *fileRun) commit(ctx context.Context, end tail.Position) error {
 	}
 	if r.part != nil {
 		r.part.send(p.rec.Take())
-		return r.part.commit(ctx, next, stream)
+		dead, err := r.part.commit(ctx, next, stream)
+		if len(dead) > 0 {
+			p.deadLettered(dead)
+		}
+		return err
 	}
 	return retry(ctx, r.log, "commit backfill of "+r.path, func() error { return p.rec.FlushWith(ctx, &next, stream) })
 }

@@ -67,7 +67,7 @@ func benchLog(b *testing.B, format string) string {
 	return path
 }
 
-func fileSize(b *testing.B, path string) int64 {
+func fileSize(b testing.TB, path string) int64 {
 	fi, err := os.Stat(path)
 	if err != nil {
 		b.Fatal(err)

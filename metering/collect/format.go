@@ -25,6 +25,10 @@ type ProcessorOptions struct {
 	Delimiter string         // recipient delimiter; "" disables stripping
 	MaxAge    time.Duration  // evict messages idle longer; 0 = default
 	IsLocal   func(domain string) bool
+	Trusted   metering.TrustedSenders // submitters metered for their envelope sender
+	Bounds    metering.Bounds         // plausibility bounds; zero = the defaults
+	// Skip are mailboxes (normalized) metered nothing: probe accounts.
+	Skip []string
 }
 
 // NewProcessor returns the LineProcessor for a format.
@@ -39,10 +43,10 @@ func NewProcessor(format string, o ProcessorOptions) (metering.LineProcessor, er
 		if delim == "" {
 			delim = "\x00" // never in an address: disables stripping
 		}
-		return postfix.NewProcessor(postfix.Options{YearRef: o.YearRef, Location: loc, Delimiter: delim, MaxAge: o.MaxAge, IsLocal: o.IsLocal}), nil
+		return postfix.NewProcessor(postfix.Options{YearRef: o.YearRef, Location: loc, Delimiter: delim, MaxAge: o.MaxAge, IsLocal: o.IsLocal, Trusted: o.Trusted, Bounds: o.Bounds}), nil
 	case FormatExim:
 		return exim.NewProcessor(exim.Options{Location: loc, Delimiter: o.Delimiter, NoDelimiter: o.Delimiter == "",
-			MaxAge: o.MaxAge, IsLocal: o.IsLocal, YearReference: o.YearRef})
+			MaxAge: o.MaxAge, IsLocal: o.IsLocal, YearReference: o.YearRef, Trusted: o.Trusted, Bounds: o.Bounds})
 	}
 	return nil, metering.FieldError("format", "unknown log format %q: want postfix or exim", format)
 }
@@ -88,17 +92,20 @@ func isEximStamp(b []byte) bool {
 	return b[len(shape)] == ' ' || b[len(shape)] == '.'
 }
 
-// detector buffers the first lines of a log until one reveals its format.
+// detector buffers the first lines of a log, with their offsets, until one
+// reveals its format.
 type detector struct {
-	lines [][]byte
-	bytes int
+	lines   [][]byte
+	offsets []int64
+	bytes   int
 }
 
 // maxDetect bounds how much a detector buffers before giving up.
 const maxDetect = 1000
 
-func (d *detector) add(line []byte) (format string, buffered [][]byte, err error) {
+func (d *detector) add(line []byte, at int64) (format string, buffered [][]byte, err error) {
 	d.lines = append(d.lines, append([]byte(nil), line...))
+	d.offsets = append(d.offsets, at)
 	d.bytes += len(line)
 	if f := Detect(line); f != "" {
 		return f, d.lines, nil

@@ -51,6 +51,8 @@ type SourceStats struct {
 	Gaps         int64
 	LastCommit   time.Time
 	Seq          int64
+	Anomalies    map[string]int64 // implausible values not counted, by reason (metering.Anomaly*)
+	DeadLetters  int64            // records the database refused, kept as dead letters
 }
 
 // NewRunner returns a Runner for src. onCommit may be nil.
@@ -78,7 +80,7 @@ func (r *Runner) Stats() SourceStats {
 // run holds the state of one Run.
 type run struct {
 	*Runner
-	pipeline
+	*pipeline
 	cp     metering.Checkpoint
 	tailer *tail.Tailer
 	pos    tail.Position
@@ -114,8 +116,8 @@ func (r *Runner) Run(ctx context.Context) error {
 
 func (r *Runner) start(ctx context.Context) (*run, error) {
 	st := &run{Runner: r}
-	st.pipeline = pipeline{opts: r.src.Proc, path: r.src.Path, now: r.now, log: r.log,
-		rec: metering.NewRecorder(r.committer, r.onCommit), onFormat: r.setFormat}
+	st.pipeline = newPipeline(r.src.Proc, r.src.Path, r.now, r.log, r.committer, r.onCommit)
+	st.onFormat = r.setFormat
 	err := retry(ctx, r.log, "load checkpoint", func() error {
 		cp, err := r.committer.Checkpoint(ctx, r.src.Name)
 		if metering.KindOf(err) == metering.NotFound {
@@ -195,10 +197,11 @@ func (st *run) step(ctx context.Context) error {
 	}
 	var lineErr error
 	pos, err := st.tailer.Next(nctx, st.src.BatchLines, 8<<20, func(line []byte) {
+		at := st.offset
 		st.offset += int64(len(line)) + 1
 		st.lines++
 		if lineErr == nil {
-			lineErr = st.feed(line)
+			lineErr = st.feed(line, at)
 		}
 	})
 	// Only the flush deadline running out counts (cancel makes Err
@@ -251,6 +254,9 @@ func (st *run) flush(ctx context.Context) error {
 			st.mu.Lock()
 			st.stats.CommitErrors++
 			st.mu.Unlock()
+			// Nothing is read while the commit waits: keep the lag current.
+			st.tailer.Refresh()
+			st.snapshot()
 		}
 		return err
 	})
@@ -263,6 +269,7 @@ func (st *run) flush(ctx context.Context) error {
 	st.stats.LastCommit = st.Runner.now()
 	st.stats.Seq = cp.Seq
 	st.mu.Unlock()
+	st.snapshot() // the flush may have kept dead letters
 	return nil
 }
 
@@ -319,15 +326,24 @@ func (st *run) snapshot() {
 	if st.proc != nil {
 		ps = st.proc.Stats()
 	}
+	anomalies := make(map[string]int64, len(st.anomalies))
+	for k, n := range st.anomalies {
+		anomalies[k] = n
+	}
 	st.mu.Lock()
 	st.stats.Tail, st.stats.Proc = ts, ps
+	st.stats.Anomalies, st.stats.DeadLetters = anomalies, st.deadLetters
 	st.mu.Unlock()
 }
 
 // retry calls f until it succeeds, ctx ends, or it fails with an error that
-// retrying cannot fix (invalid input, a conflict with another writer).
+// retrying cannot fix (invalid input, a conflict with another writer). Data
+// the database refuses does not get here as an error (the Recorder, or the
+// ingest API, keeps it as dead letters) unless it cannot be salvaged (the
+// checkpoint itself refused): then it is retried like any other failure,
+// with a warning each time.
 func retry(ctx context.Context, log *slog.Logger, what string, f func() error) error {
-	delay := 100 * time.Millisecond
+	var b backoff
 	for {
 		err := f()
 		switch metering.KindOf(err) {
@@ -339,14 +355,44 @@ func retry(ctx context.Context, log *slog.Logger, what string, f func() error) e
 		case metering.Invalid, metering.NotFound:
 			return fmt.Errorf("%s: %w", what, err)
 		}
-		log.Warn(what+" failed; retrying", "err", err, "in", delay)
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(delay):
-		}
-		if delay *= 2; delay > 30*time.Second {
-			delay = 30 * time.Second
+		if err := b.wait(ctx, log, what, err); err != nil {
+			return err
 		}
 	}
+}
+
+// WaitAvailable calls f until it succeeds, ctx ends, or it fails with an
+// error other than Unavailable; while the dependency is unavailable it
+// retries with the collectors' backoff (100 ms doubling to 30 s), logging
+// each failure. Commands use it to open the database a collector needs.
+func WaitAvailable(ctx context.Context, log *slog.Logger, what string, f func() error) error {
+	var b backoff
+	for {
+		err := f()
+		if metering.KindOf(err) != metering.Unavailable {
+			return err
+		}
+		if err := b.wait(ctx, log, what, err); err != nil {
+			return err
+		}
+	}
+}
+
+// backoff spaces the attempts of a retry loop.
+type backoff struct{ delay time.Duration }
+
+// wait logs the failure err of what and waits for the next attempt, or
+// returns ctx's error.
+func (b *backoff) wait(ctx context.Context, log *slog.Logger, what string, err error) error {
+	if b.delay == 0 {
+		b.delay = 100 * time.Millisecond
+	}
+	log.Warn(what+" failed; retrying", "err", err, "in", b.delay)
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-time.After(b.delay):
+	}
+	b.delay = min(2*b.delay, 30*time.Second)
+	return nil
 }

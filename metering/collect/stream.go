@@ -9,15 +9,18 @@ import (
 
 // partStream writes batch parts into an open StreamTx from its own
 // goroutine, so the database works while the file is still being parsed.
+// Parts the database refuses are salvaged (metering.Salvage): their
+// refused records become dead letters of the source.
 type partStream struct {
 	tx    metering.StreamTx
 	parts chan metering.Batch
 	errc  chan error
 	sent  bool // parts closed
 	idle  atomic.Bool
+	dead  []metering.DeadLetter // written by the writer; read after errc
 }
 
-func startStream(ctx context.Context, sc metering.StreamCommitter) (*partStream, error) {
+func startStream(ctx context.Context, sc metering.StreamCommitter, source string) (*partStream, error) {
 	tx, err := sc.Begin(ctx)
 	if err != nil {
 		return nil, err
@@ -33,7 +36,9 @@ func startStream(ctx context.Context, sc metering.StreamCommitter) (*partStream,
 				break
 			}
 			if err == nil && !part.Empty() {
-				err = tx.Add(ctx, part)
+				var dead []metering.DeadLetter
+				_, dead, err = metering.Salvage(ctx, tx, part, source)
+				s.dead = append(s.dead, dead...)
 			}
 		}
 		s.errc <- err
@@ -49,15 +54,19 @@ func (s *partStream) idleNow() bool { return s.idle.Load() }
 func (s *partStream) send(b metering.Batch) { s.parts <- b }
 
 // commit waits for the parts to be written, then commits them with cp and
-// the stream's checkpoint (which may be nil).
-func (s *partStream) commit(ctx context.Context, cp metering.Checkpoint, stream *metering.Checkpoint) error {
+// the stream's checkpoint (which may be nil). It returns the dead letters
+// committed with them.
+func (s *partStream) commit(ctx context.Context, cp metering.Checkpoint, stream *metering.Checkpoint) ([]metering.DeadLetter, error) {
 	close(s.parts)
 	s.sent = true
 	if err := <-s.errc; err != nil {
 		s.tx.Rollback()
-		return err
+		return nil, err
 	}
-	return s.tx.Commit(ctx, cp, stream)
+	if err := s.tx.Commit(ctx, &cp, stream); err != nil {
+		return nil, err
+	}
+	return s.dead, nil
 }
 
 // abandon rolls back a stream that was not committed.

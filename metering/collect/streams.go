@@ -114,13 +114,58 @@ func (w *streamWriter) Commit(ctx context.Context, b metering.Batch) error {
 	if b.Checkpoint == nil || b.Stream != nil {
 		return w.Committer.Commit(ctx, b)
 	}
-	b.Stream = w.mark.next(*b.Checkpoint, max(b.Checkpoint.Offset-w.offset, 0))
-	b.Stream.State = w.keepNewest(b.Stream.State)
+	b.Stream = w.streamFor(b.Checkpoint)
 	if err := w.Committer.Commit(ctx, b); err != nil {
 		return err
 	}
-	w.mark.advanced(b.Stream)
-	w.offset = b.Checkpoint.Offset
+	w.advanced(b.Checkpoint, b.Stream)
+	return nil
+}
+
+// streamFor returns the stream's checkpoint to commit with cp.
+func (w *streamWriter) streamFor(cp *metering.Checkpoint) *metering.Checkpoint {
+	stream := w.mark.next(*cp, max(cp.Offset-w.offset, 0))
+	stream.State = w.keepNewest(stream.State)
+	return stream
+}
+
+// advanced records that cp was committed with the stream's checkpoint.
+func (w *streamWriter) advanced(cp, stream *metering.Checkpoint) {
+	w.mark.advanced(stream)
+	w.offset = cp.Offset
+}
+
+// Begin implements metering.StreamCommitter when the committer does, so
+// a batch the database refuses for its data is salvaged (dead letters)
+// and still advances the stream.
+func (w *streamWriter) Begin(ctx context.Context) (metering.StreamTx, error) {
+	sc, ok := w.Committer.(metering.StreamCommitter)
+	if !ok {
+		return nil, metering.Errorf(metering.Internal, "the committer cannot write in parts")
+	}
+	tx, err := sc.Begin(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &streamWriterTx{StreamTx: tx, w: w}, nil
+}
+
+// streamWriterTx advances the stream with the checkpoint it commits.
+type streamWriterTx struct {
+	metering.StreamTx
+	w *streamWriter
+}
+
+// Commit implements metering.StreamTx.
+func (t *streamWriterTx) Commit(ctx context.Context, cp, stream *metering.Checkpoint) error {
+	if cp == nil || stream != nil {
+		return t.StreamTx.Commit(ctx, cp, stream)
+	}
+	stream = t.w.streamFor(cp)
+	if err := t.StreamTx.Commit(ctx, cp, stream); err != nil {
+		return err
+	}
+	t.w.advanced(cp, stream)
 	return nil
 }
 
@@ -179,6 +224,6 @@ func (st *run) handoff(ctx context.Context) error {
 		st.cp.Position, st.cp.State = b, m.cp.State
 	}
 	w := &streamWriter{Committer: st.committer, mark: m, offset: st.cp.Offset}
-	st.rec = metering.NewRecorder(w, st.onCommit)
+	st.recordInto(w, st.onCommit)
 	return nil
 }

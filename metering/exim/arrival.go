@@ -7,13 +7,14 @@ import (
 )
 
 // arrival handles "<=": the message's size, sender and authenticated
-// login; out_messages and, with "for …", out_recipients.
+// login; out_messages and, with "for …", out_recipients. A size or
+// recipient count beyond Options.Bounds is an anomaly: it counts as 0.
 func (p *Processor) arrival(r *Record, t time.Time, sink metering.Sink) {
 	m := p.get(r, t, true)
 	if m == nil || m.arrived {
 		return // a repeated "<=" for the same id counts once
 	}
-	m.arrived, m.arrival, m.size = true, t, r.Size
+	m.arrived, m.arrival, m.size = true, t, p.opts.Bounds.Size(sink, "S", r.Size)
 	m.senderDom = p.names.domain(r.Address)
 	// Filters re-inject over SMTP from loopback; nothing else can be linked
 	// to a hop later, so nothing else needs its early outcomes kept.
@@ -33,10 +34,14 @@ func (p *Processor) arrival(r *Record, t time.Time, sink metering.Sink) {
 			p.inherit(m, l)
 		}
 	}
+	p.noteMessageID(r, m)
+	if m.login == "" && !m.reinjected && p.trustedArrival(r, m) {
+		m.login, m.candidate, m.early = p.names.mailbox(r.Address), false, early{}
+	}
 	if m.attributed() && !m.reinjected {
 		count(sink, t, m.login, metering.OutMessages, 1)
 		if n := r.RecipientCount(); n > 0 {
-			count(sink, t, m.login, metering.OutRecipients, int64(n))
+			count(sink, t, m.login, metering.OutRecipients, p.opts.Bounds.Recipients(sink, "for", int64(n)))
 			m.rcptsDone = true
 		}
 	}

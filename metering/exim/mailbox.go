@@ -9,7 +9,8 @@ import (
 // maxNames bounds the intern table of mailbox and domain names.
 const maxNames = 1 << 16
 
-// names normalizes addresses exactly like metering.MailboxFor and interns
+// names canonicalizes addresses exactly like metering.MailboxFor (an ASCII
+// fast path; IDNs go through MailboxFor) and interns
 // the results, so steady-state metering allocates no strings.
 type names struct {
 	delim   []byte
@@ -36,6 +37,8 @@ func (n *names) intern(b []byte) string {
 }
 
 // mailbox is metering.MailboxFor(addr, delim) for addr given as bytes.
+// ASCII addresses without "--" (which an A-label has) take a fast path;
+// the others go through MailboxFor, whose IDNA checks them.
 func (n *names) mailbox(addr []byte) string {
 	a := bytes.TrimSpace(addr)
 	if len(a) >= 2 && a[0] == '<' && a[len(a)-1] == '>' {
@@ -44,13 +47,15 @@ func (n *names) mailbox(addr []byte) string {
 	if len(a) == 0 {
 		return ""
 	}
-	for _, c := range a {
-		if c >= 0x80 {
-			return n.intern([]byte(metering.MailboxFor(string(addr), string(n.delim))))
-		}
+	var plain bool
+	if n.scratch, plain = lowerPlain(n.scratch[:0], a); !plain {
+		return n.intern([]byte(metering.MailboxFor(string(addr), string(n.delim))))
 	}
-	n.scratch = lowerASCII(n.scratch[:0], a)
-	return n.intern(stripDelimTag(n.scratch, n.delim))
+	m := stripDelimTag(n.scratch, n.delim)
+	if m[len(m)-1] == '.' && bytes.IndexByte(m, '@') >= 0 {
+		m = m[:len(m)-1] // the root's dot
+	}
+	return n.intern(m)
 }
 
 // localMailbox builds the mailbox of "local@domain" from a local part and
@@ -64,7 +69,8 @@ func (n *names) localMailbox(local, original []byte) string {
 	return n.mailbox(n.build)
 }
 
-// domain returns the lower-cased domain of addr, or "".
+// domain returns the canonical domain of addr (as metering.MailboxFor
+// gives it), or "".
 func (n *names) domain(addr []byte) string {
 	at := bytes.LastIndexByte(addr, '@')
 	if at < 0 {
@@ -74,18 +80,31 @@ func (n *names) domain(addr []byte) string {
 	if len(d) > 0 && d[len(d)-1] == '>' {
 		d = d[:len(d)-1]
 	}
-	n.scratch = lowerASCII(n.scratch[:0], d)
+	var plain bool
+	if n.scratch, plain = lowerPlain(n.scratch[:0], d); !plain {
+		return n.intern([]byte(metering.DomainOf(metering.MailboxFor("x@"+string(d), ""))))
+	}
+	if k := len(n.scratch); k > 0 && n.scratch[k-1] == '.' {
+		n.scratch = n.scratch[:k-1]
+	}
 	return n.intern(n.scratch)
 }
 
-func lowerASCII(dst, b []byte) []byte {
+// lowerPlain appends b lower-cased (ASCII) to dst; plain is false if b
+// has a non-ASCII byte or "--" (as A-labels do), which need IDNA.
+func lowerPlain(dst, b []byte) (out []byte, plain bool) {
+	var prev byte
 	for _, c := range b {
-		if c >= 'A' && c <= 'Z' {
+		switch {
+		case c >= 0x80, c == '-' && prev == '-':
+			return dst, false
+		case c >= 'A' && c <= 'Z':
 			c += 'a' - 'A'
 		}
 		dst = append(dst, c)
+		prev = c
 	}
-	return dst
+	return dst, true
 }
 
 // stripDelimTag removes the delimiter tag from the local part of a lower-cased

@@ -38,6 +38,7 @@ type message struct {
 	reinjected bool      // arrived back from a filter hop: not counted again
 	rcptsDone  bool      // out_recipients already given by "for …"
 	candidate  bool      // may still be linked as a filter's re-injected copy
+	msgID      uint64    // Message-ID hash, kept while trusted senders are configured
 	early      early     // outcomes seen while a candidate without a login
 	rcpts      []uint64  // hashes of recipients already counted
 	pending    []pendingDelivery

@@ -27,6 +27,11 @@ type Options struct {
 	// loopback deliveries that are neither LMTP nor filter hops: to a local
 	// domain they are final deliveries, otherwise relays (not counted).
 	IsLocal func(domain string) bool
+	// Trusted names the local users and uids (U= of local submissions) and
+	// client networks (H=) whose messages without A= are metered for their
+	// envelope sender (see docs/metering-rules.md). The zero value trusts
+	// nobody.
+	Trusted metering.TrustedSenders
 	// FilterPorts are the ports of loopback content filters; nil means
 	// 10024, 10025 and 10026.
 	FilterPorts []int
@@ -36,6 +41,10 @@ type Options struct {
 	YearReference time.Time
 	// Clock is used only when YearReference is zero; nil means time.Now.
 	Clock func() time.Time
+	// Bounds are the plausible S= and recipient counts; larger values are
+	// reported to the sink as anomalies and not counted. Zero means
+	// metering's defaults.
+	Bounds metering.Bounds
 }
 
 // Validate reports options that cannot work.
@@ -48,7 +57,7 @@ func (o Options) Validate() error {
 			return metering.FieldError("FilterPorts", "port %d out of range", p)
 		}
 	}
-	return nil
+	return o.Bounds.Validate()
 }
 
 func (o Options) withDefaults() Options {
@@ -70,5 +79,6 @@ func (o Options) withDefaults() Options {
 	if o.Clock == nil {
 		o.Clock = time.Now
 	}
+	o.Bounds = o.Bounds.WithDefaults()
 	return o
 }

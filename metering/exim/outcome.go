@@ -13,7 +13,7 @@ func (p *Processor) delivery(r *Record, t time.Time, sink metering.Sink) {
 		return
 	}
 	d := pendingDelivery{Class: p.classify(r), Rcpt: rcptHash(envelopeRecipient(r)),
-		Queue: r.QueueTime, Size: r.Size}
+		Queue: r.QueueTime, Size: p.opts.Bounds.Size(sink, "S", r.Size)}
 	if d.Class == classLocal {
 		d.Mailbox = p.finalMailbox(r)
 	}

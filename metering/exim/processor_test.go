@@ -44,7 +44,7 @@ func TestProcessorMainlogTotals(t *testing.T) {
 		},
 		"carol@example.com": {
 			metering.InMessages: 2, metering.InBytes: 1500 + 9000, metering.OutMessages: 1,
-			metering.OutRecipients: 1, metering.OutBytes: 1200, metering.RejectedIn: 1,
+			metering.OutRecipients: 1, metering.OutBytes: 1200, metering.TempfailedIn: 1, // greylisted (4xx)
 		},
 	}
 	if diff := cmp.Diff(want, s.totals()); diff != "" {

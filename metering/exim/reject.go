@@ -7,17 +7,23 @@ import (
 	"github.com/mailmeter/mailmeter/metering"
 )
 
-// rejectRCPT handles "rejected RCPT <addr>": rejected_out for the login
-// of an authenticated session, else rejected_in for the recipient.
+// rejectRCPT handles "[temporarily ]rejected RCPT <addr>": rejected_out
+// (tempfailed_out) for the login of an authenticated session, else
+// rejected_in (tempfailed_in) for the recipient.
 func (p *Processor) rejectRCPT(r *Record, t time.Time, sink metering.Sink) {
 	p.touch(r, t)
+	in, out := metering.RejectMetrics(r.Temporary)
 	if r.HasAuth {
 		if len(r.AuthID) > 0 {
-			count(sink, t, p.names.mailbox(r.AuthID), metering.RejectedOut, 1)
+			count(sink, t, p.names.mailbox(r.AuthID), out, 1)
 		}
 		return
 	}
-	count(sink, t, p.names.mailbox(r.Address), metering.RejectedIn, 1)
+	if p.trustedReject(r) {
+		count(sink, t, p.names.mailbox(r.Sender), out, 1)
+		return
+	}
+	count(sink, t, p.names.mailbox(r.Address), in, 1)
 }
 
 // spam handles sa-exim actions: a message silently tossed or permanently

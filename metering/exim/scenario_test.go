@@ -1,6 +1,7 @@
 package exim_test
 
 import (
+	"net/netip"
 	"strings"
 	"testing"
 	"time"
@@ -167,6 +168,56 @@ func TestProcessorScenarios(t *testing.T) {
 				"2026-11-02 09:00:01 1tQ1aa-000A01-Q1 => u <u@example.com> R=r T=local_delivery S=77",
 			},
 			want: totals{"u@example.com": {metering.InMessages: 1, metering.InBytes: 77}},
+		},
+		{
+			name: "trusted senders: sendmail -f by a trusted user, loopback SMTP, A= wins, copies and <> are not submissions",
+			opts: exim.Options{Trusted: metering.TrustedSenders{Users: []string{"www-data"}, UIDs: []int64{1001},
+				Networks: []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}}},
+			lines: []string{
+				"2026-11-02 09:00:00 1tQ1aa-000A01-Q1 <= Alice+web@example.com U=www-data P=local S=500 id=w1@example.com for r@remote.org q@remote.org",
+				"2026-11-02 09:00:01 1tQ1aa-000A01-Q1 => r@remote.org R=dnslookup T=remote_smtp H=mx.remote.org [203.0.113.1] C=\"250 OK\"",
+				"2026-11-02 09:00:01 1tQ1aa-000A01-Q1 ** q@remote.org R=dnslookup T=remote_smtp H=mx.remote.org [203.0.113.1]: SMTP error from remote mail server after RCPT TO:<q@remote.org>: 550 no such user",
+				"2026-11-02 09:00:01 1tQ1aa-000A01-Q1 Completed",
+				"2026-11-02 09:00:02 1tQ1aa-000A02-Q1 <= dave@example.com U=1001 P=local S=200 id=w3@example.com for r@remote.org",
+				"2026-11-02 09:00:02 1tQ1aa-000A03-Q1 <= root@example.com U=root P=local S=300 id=w4@example.com for r@remote.org",
+				"2026-11-02 09:00:02 1tQ1aa-000A04-Q1 <= <> R=1tQ1aa-000A01-Q1 U=www-data P=local S=300 for alice@example.com",
+				"2026-11-02 09:00:03 1tQ1aa-000A05-Q1 <= bob@example.com H=localhost (webmail) [127.0.0.1]:41234 P=esmtp S=700 id=w2@example.com for r@remote.org",
+				"2026-11-02 09:00:03 1tQ1aa-000A06-Q1 <= other@example.com H=localhost (webmail) [127.0.0.1]:41235 P=esmtpa A=plain:carol@example.com S=100 id=w5@example.com for r@remote.org",
+				"2026-11-02 09:00:03 1tQ1aa-000A07-Q1 <= mallory@example.com H=(evil) [192.0.2.66]:5555 U=www-data P=esmtp S=100 id=w6@example.com for r@remote.org",
+				"2026-11-02 09:00:04 H=localhost (webmail) [127.0.0.1]:41236 F=<bob@example.com> rejected RCPT <x@remote.org>: relay not permitted",
+				"2026-11-02 09:00:05 1tQ1aa-000A08-Q1 <= s@other.org H=mx.other.org [198.51.100.7]:25 P=esmtp S=900 id=in1@other.org for a@example.com",
+				"2026-11-02 09:00:06 1tQ1aa-000A09-Q1 <= s@other.org H=localhost [127.0.0.1]:41237 P=esmtp S=1500 id=in1@other.org for a@example.com",
+				"2026-11-02 09:00:06 1tQ1aa-000A08-Q1 => a@example.com R=amavis T=amavis_smtp H=127.0.0.1 [127.0.0.1]:10024 C=\"250 2.0.0 Ok: queued as 1tQ1aa-000A09-Q1\"",
+				"2026-11-02 09:00:06 1tQ1aa-000A08-Q1 Completed",
+			},
+			want: totals{
+				"alice@example.com": {metering.OutMessages: 1, metering.OutRecipients: 2, metering.OutBytes: 500, metering.Bounced: 1},
+				"dave@example.com":  {metering.OutMessages: 1, metering.OutRecipients: 1},
+				"bob@example.com":   {metering.OutMessages: 1, metering.OutRecipients: 1, metering.RejectedOut: 1},
+				"carol@example.com": {metering.OutMessages: 1, metering.OutRecipients: 1},
+			},
+			samples: 1,
+		},
+		{
+			name: "without trusted senders, local and loopback submissions are no one's",
+			lines: []string{
+				"2026-11-02 09:00:00 1tQ1aa-000A01-Q1 <= alice@example.com U=www-data P=local S=500 id=w1@example.com for r@remote.org",
+				"2026-11-02 09:00:03 1tQ1aa-000A05-Q1 <= bob@example.com H=localhost (webmail) [127.0.0.1]:41234 P=esmtp S=700 id=w2@example.com for r@remote.org",
+			},
+			want: totals{},
+		},
+		{
+			name: "temporary rejects are tempfailed, permanent ones rejected",
+			lines: []string{
+				"2026-11-02 09:00:00 H=h [192.0.2.1] F=<s@x.org> temporarily rejected RCPT <u@example.com>: greylisted",
+				"2026-11-02 09:00:01 H=h [192.0.2.1] F=<s@x.org> rejected RCPT <u@example.com>: Unknown user",
+				"2026-11-02 09:00:02 H=(pc) [192.0.2.9] F=<a@example.com> A=plain:a@example.com temporarily rejected RCPT <x@remote.org>: Could not complete sender verify callout",
+				"2026-11-02 09:00:03 H=(pc) [192.0.2.9] F=<a@example.com> A=plain:a@example.com rejected RCPT <y@remote.org>: relay not permitted",
+			},
+			want: totals{
+				"u@example.com": {metering.TempfailedIn: 1, metering.RejectedIn: 1},
+				"a@example.com": {metering.TempfailedOut: 1, metering.RejectedOut: 1},
+			},
 		},
 		{
 			name: "syslog-wrapped lines without a year",

@@ -32,6 +32,7 @@ type messageDoc struct {
 	Reinjected bool              `json:"reinjected,omitempty"`
 	RcptsDone  bool              `json:"rcpts_done,omitempty"`
 	Candidate  bool              `json:"candidate,omitempty"`
+	MsgID      uint64            `json:"mid,omitempty"`
 	Early      early             `json:"early"`
 	Rcpts      []uint64          `json:"rcpts,omitempty"`
 	Pending    []pendingDelivery `json:"pending,omitempty"`
@@ -61,7 +62,7 @@ func (p *Processor) MarshalState() ([]byte, error) {
 			ID: k.String(), Arrival: unixNano(m.arrival), LastSeen: unixNano(m.lastSeen),
 			Size: m.size, Login: m.login, Authed: m.authed, SenderDom: m.senderDom,
 			Arrived: m.arrived, Reinjected: m.reinjected, RcptsDone: m.rcptsDone,
-			Candidate: m.candidate, Early: m.early, Rcpts: m.rcpts, Pending: m.pending,
+			Candidate: m.candidate, MsgID: m.msgID, Early: m.early, Rcpts: m.rcpts, Pending: m.pending,
 		})
 	}
 	for k, o := range p.orphans {
@@ -103,7 +104,7 @@ func (p *Processor) UnmarshalState(data []byte) error {
 		}
 		open[k] = &message{arrival: fromNano(d.Arrival), lastSeen: fromNano(d.LastSeen), size: d.Size,
 			login: d.Login, authed: d.Authed, senderDom: d.SenderDom, arrived: d.Arrived,
-			reinjected: d.Reinjected, rcptsDone: d.RcptsDone, candidate: d.Candidate, early: d.Early,
+			reinjected: d.Reinjected, rcptsDone: d.RcptsDone, candidate: d.Candidate, msgID: d.MsgID, early: d.Early,
 			rcpts: d.Rcpts, pending: d.Pending}
 	}
 	links := make(map[msgKey]link, len(doc.Links))

@@ -60,7 +60,7 @@ func (b *base) local(addr string, size int64) {
 func (b *base) remote(m *message) {
 	b.t.latency(metering.Outbound)
 	if m.authed() {
-		b.t.add(m.login, metering.OutBytes, m.curSize())
+		b.t.add(m.sender(), metering.OutBytes, m.curSize())
 	}
 }
 
@@ -70,18 +70,20 @@ func (b *base) failed(m *message, o outcome) {
 		return
 	}
 	if o == outDeferred {
-		b.t.add(m.login, metering.Deferred, 1)
+		b.t.add(m.sender(), metering.Deferred, 1)
 	} else {
-		b.t.add(m.login, metering.Bounced, 1)
+		b.t.add(m.sender(), metering.Bounced, 1)
 	}
 }
 
-// rejectedRcpt counts an SMTP-time reject of to in m's session.
-func (b *base) rejectedRcpt(m *message, to string) {
+// rejectedRcpt counts an SMTP-time reject of to in m's session, temporary
+// (4xx) or permanent.
+func (b *base) rejectedRcpt(m *message, to string, temporary bool) {
+	in, out := metering.RejectMetrics(temporary)
 	if m.login != "" {
-		b.t.add(m.login, metering.RejectedOut, 1)
+		b.t.add(m.login, out, 1)
 	} else {
-		b.t.add(to, metering.RejectedIn, 1)
+		b.t.add(to, in, 1)
 	}
 }
 

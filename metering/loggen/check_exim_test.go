@@ -30,10 +30,14 @@ func countExim(log []byte, forLists bool) *usage {
 		}
 		line := strings.Join(f, " ")
 		if strings.Contains(line, " rejected RCPT <") {
+			in, out := metering.RejectedIn, metering.RejectedOut
+			if strings.Contains(line, " temporarily rejected RCPT <") {
+				in, out = metering.TempfailedIn, metering.TempfailedOut
+			}
 			if l := between(line, " A=dovecot_plain:", " "); l != "" {
-				u.add(l, metering.RejectedOut, 1)
+				u.add(l, out, 1)
 			} else {
-				u.add(between(line, "rejected RCPT <", ">"), metering.RejectedIn, 1)
+				u.add(between(line, "rejected RCPT <", ">"), in, 1)
 			}
 			continue
 		}

@@ -118,10 +118,16 @@ func countPostfixLine(u *usage, prog, id, msg string, get func(string) *pfState)
 	case strings.HasPrefix(msg, "to=<"):
 		countPostfixDelivery(u, prog, id, msg, get(id), get)
 	case strings.Contains(msg, "reject: RCPT from"):
+		// The reply code follows the client: "…from h[ip]: 450 4.2.0 …".
+		rest := msg[strings.Index(msg, "RCPT from "):]
+		in, out := metering.RejectedIn, metering.RejectedOut
+		if rest[strings.Index(rest, ": ")+2] == '4' {
+			in, out = metering.TempfailedIn, metering.TempfailedOut
+		}
 		if l := between(msg, "sasl_username=<", ">"); l != "" {
-			u.add(l, metering.RejectedOut, 1)
+			u.add(l, out, 1)
 		} else {
-			u.add(between(msg, "to=<", ">"), metering.RejectedIn, 1)
+			u.add(between(msg, "to=<", ">"), in, 1)
 		}
 	case strings.HasPrefix(msg, "milter-reject:"):
 		to := between(msg, "to=<", ">")

@@ -1,6 +1,7 @@
 package loggen
 
 import (
+	"net/netip"
 	"time"
 
 	"github.com/mailmeter/mailmeter/metering"
@@ -62,6 +63,12 @@ type Config struct {
 	EximMillis     bool // Exim +millisec: ".123" stamps and QT=1.234s
 	EximRecipients bool // Exim +received_recipients: "for a b c" on <= lines
 
+	// TrustedSenders says the parsers trust TrustedSenders(): uid 33 and
+	// user www-data (sendmail submissions) and 127.0.0.1 (web mail over
+	// SMTP). The truth then meters those submissions for their envelope
+	// sender; the lines written are the same either way.
+	TrustedSenders bool
+
 	// FlushLines, if positive, hands lines to the writer at least every
 	// FlushLines lines instead of in 64 kB chunks: slower, for live demos.
 	FlushLines int64
@@ -102,6 +109,13 @@ func DefaultConfig() Config {
 		EximPID:        true,
 		EximRecipients: true,
 	}
+}
+
+// TrustedSenders returns the trusted senders a parser must be configured
+// with for the truth of a Config with TrustedSenders set.
+func TrustedSenders() metering.TrustedSenders {
+	return metering.TrustedSenders{UIDs: []int64{33}, Users: []string{"www-data"},
+		Networks: []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}}
 }
 
 // Validate reports the first field that cannot be used, as a

@@ -20,15 +20,23 @@
 //     expires (Postfix status=expired; Exim "** addr: retry timeout
 //     exceeded"). Each bounce or expiry sends an NDR (from=<>, Exim "<= <>
 //     R=id") back to the sender, delivered into their mailbox.
+//   - Submissions that do not authenticate: sendmail(1) as uid 33
+//     (www-data; Postfix pickup "uid=33", Exim "U=www-data P=local"), with
+//     -f naming a mailbox or without, and web mail over SMTP from
+//     127.0.0.1 without a login. With Config.TrustedSenders the truth
+//     meters them for their envelope sender (parsers configured with
+//     TrustedSenders()); without, for nobody. The lines are the same.
 //   - Content-filter hops through amavis on 127.0.0.1:10024 with the
-//     re-injected copy linked by "queued as NEWID" (and, on some Postfix
-//     messages, orig_queue_id=); amavis Passed, Blocked SPAM and Blocked
+//     re-injected copy from 127.0.0.1 linked by "queued as NEWID" (and, on
+//     some Postfix messages, orig_queue_id=; on some, qmgr takes the copy
+//     before the link is logged, so only its Message-ID tells it); amavis Passed, Blocked SPAM and Blocked
 //     INFECTED verdicts (blocked mail is discarded); milter rejects
 //     (ClamAV FOUND VIRUS, spam) for unfiltered mail.
 //   - SMTP-time rejects: unknown users, full mailboxes, relay attempts,
 //     postscreen DNSBL rejects, and policy rejects of authenticated users
-//     (NOQUEUE or queue id; sasl_username=<u> or A=); local pickup
-//     submissions; and noise that counts nothing: postscreen, anvil, TLS,
+//     (NOQUEUE or queue id; sasl_username=<u> or A=), permanent (5xx)
+//     or temporary (4xx: greylisting, postscreen's 450, a sending rate
+//     limit); and noise that counts nothing: postscreen, anvil, TLS,
 //     SASL failures, lost connections, reject_warning, address-verification
 //     probes, Dovecot logins, Exim queue runs and protocol errors.
 //

@@ -31,6 +31,6 @@ func ExampleExim() {
 	fmt.Println(truth.Lines, "lines,", truth.Total(metering.InMessages), "local deliveries,",
 		truth.Total(metering.OutMessages), "submissions")
 	// Output:
-	// 2026-12-31 23:59:51 [6158] 1xjQ3j-001Q2l-mX <= carol@wonka.example H=([192.168.1.177]) [121.163.60.254]:42394 I=[192.0.2.25]:587 P=esmtpsa X=TLS1.3:TLS_AES_256_GCM_SHA384:256 CV=no A=dovecot_plain:carol@wonka.example S=1446 id=20261231235951.3AC9E8A9@wonka.example T="Quote for the new office" for alice@wonka.example
-	// 106 lines, 19 local deliveries, 6 submissions
+	// 2026-12-31 23:59:58 [6638] 1xjQ3q-001Q3e-nG <= dave@wayne.example H=([192.168.1.230]) [145.157.195.151]:18190 I=[192.0.2.25]:587 P=esmtpsa X=TLS1.3:TLS_AES_256_GCM_SHA384:256 CV=no A=dovecot_plain:dave@wayne.example S=2246 id=20261231235958.CA9DAD42@wayne.example T="Quarterly report" for carol@umbrella.example orders@lucerne.example.org notifications@consolidated.example.com niaj@stark.example editor@adventure.example.org
+	// 129 lines, 24 local deliveries, 3 submissions
 }

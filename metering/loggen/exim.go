@@ -90,8 +90,8 @@ func (e *exim) connect(m *message) {
 }
 
 func (e *exim) receive(m *message) {
-	for _, to := range m.rejected {
-		e.reject(m, to)
+	for i, to := range m.rejected {
+		e.reject(m, to, m.tempReject(i))
 	}
 	switch {
 	case m.kind == kindReject:
@@ -136,9 +136,9 @@ func (e *exim) arrived(m *message) {
 	if !m.authed() {
 		return
 	}
-	e.t.add(m.login, metering.OutMessages, 1)
+	e.t.add(m.sender(), metering.OutMessages, 1)
 	if e.cfg.EximRecipients {
-		e.t.add(m.login, metering.OutRecipients, int64(len(m.rcpts)))
+		e.t.add(m.sender(), metering.OutRecipients, int64(len(m.rcpts)))
 	}
 }
 
@@ -167,7 +167,7 @@ func (e *exim) forList(m *message) {
 	}
 }
 
-func (e *exim) reject(m *message, to string) {
+func (e *exim) reject(m *message, to string, temporary bool) {
 	if !e.line(m.at, m.pid, "") {
 		return
 	}
@@ -175,8 +175,15 @@ func (e *exim) reject(m *message, to string) {
 	if m.login != "" {
 		e.o.strs(" A=dovecot_plain:", m.login)
 	}
+	if temporary {
+		e.o.str(" temporarily")
+	}
 	e.o.strs(" rejected RCPT <", to, ">: ")
 	switch {
+	case temporary && m.login != "":
+		e.o.str("Sending rate limit exceeded, try again later")
+	case temporary:
+		e.o.str("greylisted, try again later")
 	case m.login != "":
 		e.o.str("Sending to this destination is not permitted")
 	case m.kind == kindReject && m.variant == 1:
@@ -189,7 +196,7 @@ func (e *exim) reject(m *message, to string) {
 		e.o.str("Mailbox is full")
 	}
 	e.o.end()
-	e.rejectedRcpt(m, to)
+	e.rejectedRcpt(m, to, temporary)
 }
 
 func (e *exim) queue(m *message) {}
@@ -229,7 +236,7 @@ func (e *exim) outcome(m *message, rc *rcpt) {
 	}
 	rc.seen = true
 	if m.authed() && !e.cfg.EximRecipients {
-		e.t.add(m.login, metering.OutRecipients, 1)
+		e.t.add(m.sender(), metering.OutRecipients, 1)
 	}
 }
 

@@ -6,7 +6,8 @@ type kind uint8
 const (
 	kindInbound kind = iota // from the Internet to local mailboxes
 	kindAuth                // authenticated submission
-	kindPickup              // local sendmail(1) submission, no login
+	kindPickup              // local sendmail(1) submission by uid 33 (www-data), no login
+	kindWebmail             // unauthenticated SMTP submission from webmail on 127.0.0.1
 	kindNDR                 // bounce notification, from=<>
 	kindReject              // a session whose every recipient is refused
 	kindNoise               // a session that only makes noise
@@ -69,6 +70,7 @@ type message struct {
 
 	from       string // envelope sender, "" for <>
 	login      string // SASL login as written, "" if none
+	trusted    bool   // a trusted submission (Config.TrustedSenders): metered for from
 	clientName string
 	clientIP   string
 	helo       string
@@ -88,6 +90,13 @@ type message struct {
 	id, id2 string // queue ids: original, re-injected copy
 	pid     int64  // session process
 	mid     string // Message-ID
+}
+
+// tempReject reports whether the reject of m.rejected[i] is temporary
+// (4xx): greylisting sessions, and every second policy reject of an
+// authenticated user (a sending rate limit).
+func (m *message) tempReject(i int) bool {
+	return m.kind == kindReject && (m.variant == 4 || m.variant == 2 && i%2 == 1)
 }
 
 // pending counts recipients without a final outcome.
@@ -119,4 +128,18 @@ func (m *message) curSize() int64 {
 
 // authed reports whether the message has an authenticated sender (its own
 // or inherited through re-injection).
-func (m *message) authed() bool { return m.login != "" }
+func (m *message) authed() bool { return m.login != "" || m.trusted }
+
+// originating reports whether amavis sees m as sent from here: a login, or
+// web mail from 127.0.0.1 (in mynetworks). Rendering only: the lines do
+// not depend on Config.TrustedSenders.
+func (m *message) originating() bool { return m.login != "" || m.kind == kindWebmail }
+
+// sender is what m's outbound usage is metered as: its login, or for a
+// trusted submission its envelope sender.
+func (m *message) sender() string {
+	if m.login != "" {
+		return m.login
+	}
+	return m.from
+}

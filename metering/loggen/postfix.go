@@ -103,11 +103,15 @@ func (p *postfix) connect(m *message) {
 	}
 	prog := p.smtpdOf(m)
 	m.pid = p.pc.next(p.rng) // one smtpd process per concurrent session
-	if m.login == "" && m.variant%3 != 0 {
+	if m.login == "" && m.kind != kindWebmail && m.variant%3 != 0 {
 		ip := "[" + m.clientIP + "]:" + itoa(m.port)
 		p.say(m.at, "postfix/postscreen", p.postscreen, "CONNECT from ", ip, " to [", p.w.ip, "]:25")
 		if m.kind == kindReject && m.variant == 1 {
 			p.say(m.at, "postfix/postscreen", p.postscreen, "DNSBL rank 4 for ", ip)
+			return
+		}
+		if m.byPostscreen() {
+			p.say(m.at, "postfix/postscreen", p.postscreen, "PASS NEW ", ip)
 			return
 		}
 		p.say(m.at, "postfix/postscreen", p.postscreen, "PASS OLD ", ip)
@@ -126,7 +130,11 @@ func (p *postfix) receive(m *message) {
 		return
 	case kindPickup:
 		m.id = p.newID(m.at)
-		p.say(m.at, "postfix/pickup", p.pickup, m.id, ": uid=33 from=<www-data>")
+		from := "www-data" // sendmail without -f: Postfix appends myorigin later
+		if m.variant%2 == 0 {
+			from = m.from
+		}
+		p.say(m.at, "postfix/pickup", p.pickup, m.id, ": uid=33 from=<", from, ">")
 		p.cleanupLine(m, m.id, m.at, domainOf(m.from))
 		return
 	}
@@ -137,8 +145,8 @@ func (p *postfix) receive(m *message) {
 		sasl = ", sasl_method=PLAIN, sasl_username=" + m.login
 	}
 	p.say(m.at, prog, m.pid, m.id, ": client=", p.client(m), sasl)
-	for _, to := range m.rejected {
-		p.reject(m, m.id, to)
+	for i, to := range m.rejected {
+		p.reject(m, m.id, to, m.tempReject(i))
 	}
 	p.cleanupLine(m, m.id, m.at, domainOf(m.from))
 	if m.verdictMilter() {
@@ -156,8 +164,8 @@ func (p *postfix) cleanupLine(m *message, id string, t int64, dom string) {
 }
 
 // reject writes one RCPT reject in m's session under id (NOQUEUE or a
-// queue id) and counts it.
-func (p *postfix) reject(m *message, id, to string) {
+// queue id), temporary (4xx) or not, and counts it.
+func (p *postfix) reject(m *message, id, to string, temporary bool) {
 	prog := p.smtpdOf(m)
 	if !p.qline(m.at, prog, m.pid, id) {
 		return
@@ -165,10 +173,14 @@ func (p *postfix) reject(m *message, id, to string) {
 	p.o.str("reject: RCPT from ")
 	p.o.str(p.client(m))
 	switch {
+	case m.login != "" && temporary:
+		p.o.strs(": 450 4.7.1 <", to, ">: Recipient address rejected: Sending rate limit exceeded, try again later")
 	case m.login != "":
 		p.o.strs(": 554 5.7.1 <", to, ">: Recipient address rejected: Access denied")
+	case temporary:
+		p.o.strs(": 450 4.2.0 <", to, ">: Recipient address rejected: Greylisted, see http://postgrey.schweikert.ch/help/", domainOf(to), ".html")
 	case !p.w.isLocal(to):
-		p.o.strs(": 454 4.7.1 <", to, ">: Relay access denied")
+		p.o.strs(": 554 5.7.1 <", to, ">: Relay access denied")
 	case strings.HasPrefix(to, "nosuchuser"):
 		p.o.strs(": 550 5.1.1 <", to, ">: Recipient address rejected: User unknown in virtual mailbox table")
 	default:
@@ -179,24 +191,36 @@ func (p *postfix) reject(m *message, id, to string) {
 		p.o.strs(" sasl_username=<", m.login, ">")
 	}
 	p.o.end()
-	p.rejectedRcpt(m, to)
+	p.rejectedRcpt(m, to, temporary)
+}
+
+// byPostscreen reports whether postscreen itself rejects m's session: the
+// RBL rejects (550) and half of the temporary ones (450, its after-220
+// tests).
+func (m *message) byPostscreen() bool {
+	return m.kind == kindReject && (m.variant == 1 || m.variant == 4 && m.port%2 == 0)
 }
 
 func (p *postfix) rejectSession(m *message) {
-	if m.variant == 1 { // postscreen RBL
+	if m.byPostscreen() {
 		ip := "[" + m.clientIP + "]:" + itoa(m.port)
-		for _, to := range m.rejected {
+		for i, to := range m.rejected {
 			if p.line(m.at, "postfix/postscreen", p.postscreen) {
-				p.o.strs("NOQUEUE: reject: RCPT from ", ip, ": 550 5.7.1 Service unavailable; client [", m.clientIP, "] blocked using zen.spamhaus.org; from=<", m.from, ">, to=<", to, ">, proto=ESMTP, helo=<", m.helo, ">")
+				if m.tempReject(i) {
+					p.o.strs("NOQUEUE: reject: RCPT from ", ip, ": 450 4.3.2 Service currently unavailable")
+				} else {
+					p.o.strs("NOQUEUE: reject: RCPT from ", ip, ": 550 5.7.1 Service unavailable; client [", m.clientIP, "] blocked using zen.spamhaus.org")
+				}
+				p.o.strs("; from=<", m.from, ">, to=<", to, ">, proto=ESMTP, helo=<", m.helo, ">")
 				p.o.end()
-				p.rejectedRcpt(m, to)
+				p.rejectedRcpt(m, to, m.tempReject(i))
 			}
 		}
 		p.say(m.at, "postfix/postscreen", p.postscreen, "DISCONNECT ", ip)
 		return
 	}
-	for _, to := range m.rejected {
-		p.reject(m, "NOQUEUE", to)
+	for i, to := range m.rejected {
+		p.reject(m, "NOQUEUE", to, m.tempReject(i))
 	}
 	prog := p.smtpdOf(m)
 	p.disconnect(m, prog, 0)

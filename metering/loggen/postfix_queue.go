@@ -4,10 +4,10 @@ import "github.com/mailmeter/mailmeter/metering"
 
 func (p *postfix) queue(m *message) {
 	if p.qmgrFrom(m, m.id, m.size, len(m.rcpts)) && m.authed() {
-		p.t.add(m.login, metering.OutMessages, 1)
-		p.t.add(m.login, metering.OutRecipients, int64(len(m.rcpts)))
+		p.t.add(m.sender(), metering.OutMessages, 1)
+		p.t.add(m.sender(), metering.OutRecipients, int64(len(m.rcpts)))
 	}
-	if m.kind == kindInbound || m.kind == kindAuth {
+	if m.kind == kindInbound || m.kind == kindAuth || m.kind == kindWebmail {
 		prog := p.smtpdOf(m)
 		p.disconnect(m, prog, 1)
 	}
@@ -21,6 +21,10 @@ func (p *postfix) filter(m *message) {
 	p.amavisN++
 	child := itoa(apid) + "-" + itoa(1+p.amavisN%40)
 	reply := "250 2.0.0 from MTA(smtp:[127.0.0.1]:10025): 250 2.0.0 Ok: queued as "
+	// qmgr often takes the copy before amavis and the hop line log the
+	// link: the copy is then known as one only by its Message-ID (and
+	// orig_queue_id=, when logged).
+	early := !blocked && m.variant%3 == 0
 	if blocked {
 		p.amavisLine(m, apid, child, "")
 		reply = "250 2.7.0 Ok, discarded, id=" + child + " - spam"
@@ -37,6 +41,9 @@ func (p *postfix) filter(m *message) {
 		}
 		p.say(m.at, "postfix/smtpd", spid, m.id2, ": client=localhost[127.0.0.1]", orig)
 		p.say(m.at, "postfix/cleanup", p.cleanup.pick(&p.pc, p.rng), m.id2, ": message-id=", m.mid)
+		if early {
+			p.qmgrFrom(m, m.id2, m.size2, len(m.rcpts)) // re-injected: not counted again
+		}
 		p.say(m.at, "postfix/smtpd", spid, "disconnect from localhost[127.0.0.1] ehlo=1 mail=1 rcpt=",
 			itoa(int64(len(m.rcpts))), " data=1 quit=1 commands=", itoa(int64(len(m.rcpts)+4)))
 		p.amavisLine(m, apid, child, m.id2)
@@ -46,7 +53,7 @@ func (p *postfix) filter(m *message) {
 	for i := range m.rcpts {
 		p.delivery(m, "postfix/smtp", p.smtp.pick(&p.pc, p.rng), &m.rcpts[i], "127.0.0.1[127.0.0.1]:10024", delay, "2.0.0", "sent", reply)
 	}
-	if !blocked {
+	if !blocked && !early {
 		p.qmgrFrom(m, m.id2, m.size2, len(m.rcpts)) // re-injected: not counted again
 	}
 	p.done(m)
@@ -59,7 +66,7 @@ func (p *postfix) amavisLine(m *message, pid int64, child, queuedAs string) {
 	}
 	p.o.strs("(", child, ") ")
 	tag := "{RelayedInbound}"
-	if m.authed() {
+	if m.originating() {
 		tag = "{RelayedOutbound}"
 	}
 	switch m.verdict {
@@ -72,7 +79,7 @@ func (p *postfix) amavisLine(m *message, pid int64, child, queuedAs string) {
 	default:
 		p.o.strs("Passed CLEAN ", tag)
 	}
-	if m.authed() {
+	if m.originating() {
 		p.o.str(", ORIGINATING/MYNETS LOCAL")
 	}
 	p.o.strs(", [", m.clientIP, "]:", itoa(m.port), " [", m.clientIP, "] <", m.from, "> -> ")
@@ -139,7 +146,7 @@ func (p *postfix) expire(m *message) {
 	p.o.strs("from=<", m.from, ">, status=expired, returned to sender")
 	p.o.end()
 	if m.authed() {
-		p.t.add(m.login, metering.Bounced, int64(m.pending()))
+		p.t.add(m.sender(), metering.Bounced, int64(m.pending()))
 	}
 }
 

@@ -28,6 +28,8 @@ func (s *sim) plan(m *message) {
 			s.planAuth(m)
 		case y < c.AuthShare+0.03:
 			s.planPickup(m)
+		case y < c.AuthShare+0.06:
+			s.planWebmail(m)
 		default:
 			s.planInbound(m)
 		}
@@ -83,18 +85,7 @@ func (s *sim) planAuth(m *message) {
 	}
 	m.clientName, m.clientIP = "unknown", randIP(s.rng)
 	m.helo = "[192.168.1." + strconv.Itoa(2+s.rng.IntN(250)) + "]"
-	n := s.rcptCount()
-	for i := 0; i < n; i++ {
-		if s.rng.Float64() >= c.RemoteShare {
-			to, _ := s.localRcpt(false)
-			s.addRcpt(m, rcpt{addr: to})
-			continue
-		}
-		addr, r := s.w.remoteAddr(s.rng)
-		rc := rcpt{addr: addr, remote: r}
-		s.remoteFate(m, &rc)
-		s.addRcpt(m, rc)
-	}
+	s.submitRcpts(m, s.rcptCount())
 	if s.rng.Float64() < c.RejectShare/2 {
 		addr, _ := s.w.remoteAddr(s.rng)
 		m.rejected = append(m.rejected, addr)
@@ -125,17 +116,53 @@ func (s *sim) remoteFate(m *message, rc *rcpt) {
 	}
 }
 
+// planPickup plans a script's or web mail's sendmail(1) submission as uid
+// 33 (www-data): half with -f naming a mailbox, half with the default
+// sender www-data@host; to a local or a remote recipient.
 func (s *sim) planPickup(m *message) {
 	m.kind = kindPickup
 	m.from = "www-data@" + s.w.host
-	to, _ := s.localRcpt(false)
-	m.rcpts = append(m.rcpts, rcpt{addr: to})
+	if m.variant%2 == 0 {
+		m.from = s.w.mailboxes[s.w.mailbox(s.rng)]
+	}
+	m.trusted = s.cfg.TrustedSenders
+	s.submitRcpts(m, 1)
 	m.size = 700 + int64(s.rng.IntN(3000))
+}
+
+// planWebmail plans a web mail submission over unauthenticated SMTP from
+// 127.0.0.1, sometimes through amavis (whose re-injected copy comes from
+// 127.0.0.1 too).
+func (s *sim) planWebmail(m *message) {
+	m.kind = kindWebmail
+	m.from = s.w.mailboxes[s.w.mailbox(s.rng)]
+	m.trusted = s.cfg.TrustedSenders
+	m.clientName, m.clientIP, m.helo = "localhost", "127.0.0.1", "webmail."+s.w.host
+	s.submitRcpts(m, s.rcptCount())
+	m.filter = s.rng.Float64() < s.cfg.FilterShare
+	m.size = s.size()
+	m.size2 = m.size + 600 + int64(s.rng.IntN(400))
+}
+
+// submitRcpts adds n recipients of a submission, remote ones (RemoteShare)
+// with their fates.
+func (s *sim) submitRcpts(m *message, n int) {
+	for i := 0; i < n; i++ {
+		if s.rng.Float64() >= s.cfg.RemoteShare {
+			to, _ := s.localRcpt(false)
+			s.addRcpt(m, rcpt{addr: to})
+			continue
+		}
+		addr, r := s.w.remoteAddr(s.rng)
+		rc := rcpt{addr: addr, remote: r}
+		s.remoteFate(m, &rc)
+		s.addRcpt(m, rc)
+	}
 }
 
 func (s *sim) planReject(m *message) {
 	m.kind = kindReject
-	m.variant %= 4
+	m.variant %= 5
 	addr, r := s.w.remoteAddr(s.rng)
 	m.from = addr
 	s.remoteClient(m, r)
@@ -155,8 +182,11 @@ func (s *sim) planReject(m *message) {
 			}
 			to, _ := s.w.remoteAddr(s.rng)
 			m.rejected = append(m.rejected, to)
-		default: // relay attempt
+		case 3: // relay attempt
 			to, _ := s.w.remoteAddr(s.rng)
+			m.rejected = append(m.rejected, to)
+		default: // greylisted, or postscreen's after-220 tests: 450, the client will retry
+			to, _ := s.localRcpt(false)
 			m.rejected = append(m.rejected, to)
 		}
 	}

@@ -59,13 +59,7 @@ func newWorld(cfg Config, rng *rand.Rand) *world {
 		w.short = cfg.Host[:i]
 	}
 	w.domains = cfg.LocalDomains()
-	for i := 0; i < cfg.Mailboxes; i++ {
-		local := firstNames[(i/cfg.Domains)%len(firstNames)]
-		if n := i / cfg.Domains / len(firstNames); n > 0 {
-			local += strconv.Itoa(n)
-		}
-		w.mailboxes = append(w.mailboxes, local+"@"+w.domains[i%cfg.Domains])
-	}
+	w.mailboxes = cfg.LocalMailboxes()
 	w.aliases = make([][]alias, cfg.Domains)
 	for d, dom := range w.domains {
 		for _, a := range aliasNames {
@@ -100,6 +94,23 @@ func (c Config) LocalDomains() []string {
 		ds = append(ds, name+".example")
 	}
 	return ds
+}
+
+// LocalMailboxes returns the addresses of the generated mailboxes, spread
+// over LocalDomains: the directory a metering of the log would be read
+// against. Every other address in the logs is unknown (refused
+// recipients, remote parties).
+func (c Config) LocalMailboxes() []string {
+	domains := c.LocalDomains()
+	out := make([]string, 0, max(c.Mailboxes, 0))
+	for i := 0; i < c.Mailboxes && len(domains) > 0; i++ {
+		local := firstNames[(i/c.Domains)%len(firstNames)]
+		if n := i / c.Domains / len(firstNames); n > 0 {
+			local += strconv.Itoa(n)
+		}
+		out = append(out, local+"@"+domains[i%c.Domains])
+	}
+	return out
 }
 
 // randIP returns a public-looking IPv4 address.

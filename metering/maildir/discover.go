@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"sort"
 	"time"
+
+	"github.com/mailmeter/mailmeter/metering"
 )
 
 // Location is one mailbox found on disk.
@@ -139,6 +141,9 @@ func (d *discovery) literal(p string, depth int, vars map[byte]string) {
 // mailbox records a complete match, if its variables make a valid address.
 func (d *discovery) mailbox(dir string, vars map[byte]string) {
 	addr, err := d.layout.address(vars)
+	if err == nil {
+		err = metering.CheckText("address", addr) // quoted local parts take any byte
+	}
 	if err != nil {
 		d.problems = append(d.problems, Problem{Kind: Unknown, Path: dir, Err: err})
 		return

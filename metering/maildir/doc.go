@@ -10,8 +10,9 @@
 //
 // Usage is reported per mailbox and per folder: "INBOX" is the Maildir root,
 // subfolders are named as Maildir++ names them without the leading dot
-// ("Sent", "INBOX.spam", "A.B"), as on disk (Dovecot's modified UTF-7 is
-// not decoded). Only message files in cur/ and new/ count; tmp/ and the
+// ("Sent", "INBOX.spam", "A.B"), with modified UTF-7 decoded ("Entw&APw-rfe"
+// is "Entwürfe") and bytes that are not UTF-8 escaped (FolderName), so any
+// name can be stored. Only message files in cur/ and new/ count; tmp/ and the
 // Dovecot and Courier index and control files never do. Every folder counts,
 // Trash included; MailboxUsage.Without applies Courier's policy of leaving
 // Trash out of quota.

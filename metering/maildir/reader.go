@@ -48,10 +48,18 @@ type mailboxRead struct {
 	mtime      time.Time // root mtime before the read, when asked for
 }
 
+// usage returns the mailbox's usage with its folders under their names
+// (FolderName); folders that come to the same name are summed.
 func (m *mailboxRead) usage() MailboxUsage {
 	u := MailboxUsage{Mailbox: m.loc.Mailbox, Path: m.loc.Path, Folders: make(map[string]FolderUsage, len(m.folders))}
-	for name, f := range m.folders {
-		u.Folders[name] = f.usage()
+	for dir, f := range m.folders {
+		name := dir
+		if dir != Inbox {
+			name = FolderName(dir)
+		}
+		fu := u.Folders[name]
+		fu.add(f.usage())
+		u.Folders[name] = fu
 	}
 	u.setTotals()
 	return u

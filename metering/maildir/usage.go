@@ -36,7 +36,8 @@ type MailboxUsage struct {
 	Messages     int64
 	VirtualBytes int64
 	// Folders holds every folder found, empty ones included, keyed by
-	// "INBOX" or the Maildir++ name without the leading dot ("Sent", "A.B").
+	// "INBOX" or the Maildir++ name without the leading dot, as FolderName
+	// gives it ("Sent", "A.B", "Entwürfe").
 	Folders map[string]FolderUsage
 }
 

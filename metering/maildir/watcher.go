@@ -79,8 +79,9 @@ type Watcher struct {
 	notifier Notifier
 	log      *slog.Logger
 
-	mu        sync.Mutex              // guards mailboxes for Usage
+	mu        sync.Mutex              // guards mailboxes for Usage, and problems
 	mailboxes map[string]*mailboxRead // by address
+	problems  map[ProblemKind]int64   // problems reported, for Stats
 
 	// Owned by the run goroutine.
 	dirs         map[string]dirRef    // every known directory
@@ -114,6 +115,7 @@ func NewWatcher(ctx context.Context, opts WatcherOptions) (*Watcher, error) {
 		scanner:   &Scanner{Layout: opts.Layout, FS: opts.FS, Workers: opts.Workers, Now: opts.Now},
 		log:       opts.Logger,
 		mailboxes: map[string]*mailboxRead{},
+		problems:  map[ProblemKind]int64{},
 		dirs:      map[string]dirRef{},
 		watched:   map[string]bool{},
 		polled:    map[string]time.Time{},
@@ -198,16 +200,29 @@ func (w *Watcher) Mailbox(addr string) (MailboxUsage, bool) {
 	return m.usage(), true
 }
 
+// Layout returns the layout the watcher meters.
+func (w *Watcher) Layout() *Layout { return w.opts.Layout }
+
 // WatchStats describes what a Watcher is doing.
 type WatchStats struct {
 	Watched int64 // directories with an inotify watch
 	Polled  int64 // directories polled because they could not be watched
 	Reads   int64 // directories listed since the watcher started
+	// Problems counts the problems reported (and logged) since the watcher
+	// started, by kind: directories skipped, the rest metered as usual. A
+	// lasting problem counts again at each read that meets it.
+	Problems map[ProblemKind]int64
 }
 
 // Stats returns what the watcher is doing.
 func (w *Watcher) Stats() WatchStats {
-	return WatchStats{Watched: w.nWatched.Load(), Polled: w.nPolled.Load(), Reads: w.nReads.Load()}
+	w.mu.Lock()
+	problems := make(map[ProblemKind]int64, len(w.problems))
+	for k, n := range w.problems {
+		problems[k] = n
+	}
+	w.mu.Unlock()
+	return WatchStats{Watched: w.nWatched.Load(), Polled: w.nPolled.Load(), Reads: w.nReads.Load(), Problems: problems}
 }
 
 // run handles events, polls and reconciliations until ctx is done.
@@ -292,9 +307,15 @@ func (w *Watcher) now() time.Time {
 	return w.opts.Now()
 }
 
-// report logs problems: as warnings from full scans, at debug level from
-// re-reads, which would repeat a lasting problem at every change.
+// report logs problems, as warnings from full scans, at debug level from
+// re-reads, which would repeat a lasting problem at every change; and
+// counts them for Stats.
 func (w *Watcher) report(level slog.Level, problems []Problem) {
+	w.mu.Lock()
+	for _, p := range problems {
+		w.problems[p.Kind]++
+	}
+	w.mu.Unlock()
 	for _, p := range problems {
 		w.log.Log(context.Background(), level, "maildir problem", "kind", p.Kind, "path", p.Path, "mailbox", p.Mailbox, "err", p.Err)
 	}

@@ -209,7 +209,7 @@ func (w *Watcher) remove(old *mailboxRead) {
 	delete(w.mailboxes, old.loc.Mailbox)
 	w.mu.Unlock()
 	at := w.now()
-	for name := range old.folders {
+	for name := range old.usage().Folders {
 		w.sample(at, old.loc.Mailbox, name, FolderUsage{})
 	}
 	w.sample(at, old.loc.Mailbox, "", FolderUsage{})

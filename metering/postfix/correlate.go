@@ -23,7 +23,11 @@ func (p *Processor) apply(r *Record, e *logline.Envelope, t time.Time, sink mete
 	case KindClient:
 		p.client(r, e.Host, t, sink)
 	case KindPickup:
-		p.fresh(e.Host, r.QueueID).Last = t
+		p.pickedUp(r, e.Host).Last = t
+	case KindMessageID:
+		if m := p.messageID(r, e.Host); m != nil {
+			m.Last = t
+		}
 	case KindQueued:
 		p.queued(r, e.Host, t, sink)
 	case KindExpired:
@@ -56,6 +60,7 @@ func (p *Processor) client(r *Record, host string, t time.Time, sink metering.Si
 	if len(r.SASLUsername) > 0 {
 		m.Login = p.names.login(r.SASLUsername)
 	}
+	m.Trusted = len(r.OrigQueueID) == 0 && len(r.OrigClient) == 0 && p.trustedClient(r.Client)
 	if len(r.OrigQueueID) > 0 {
 		p.link(host, r.OrigQueueID, m, t, sink)
 	}
@@ -105,18 +110,22 @@ func (p *Processor) proxyAccept(r *Record, host string, t time.Time, sink meteri
 }
 
 // queued handles the qmgr from= line: the first one fixes size and nrcpt
-// and counts an authenticated submission; re-logs are ignored.
+// and counts an authenticated submission; re-logs are ignored. A size or
+// nrcpt beyond Options.Bounds is an anomaly: it counts as 0.
 func (p *Processor) queued(r *Record, host string, t time.Time, sink metering.Sink) {
 	m := p.msgs.open(host, r.QueueID)
 	m.Last = t
 	if m.Queued {
 		return
 	}
-	m.Queued, m.Size, m.Nrcpt = true, r.Size, r.Nrcpt
+	m.Queued = true
+	m.Size = p.opts.Bounds.Size(sink, "size", r.Size)
+	m.Nrcpt = p.opts.Bounds.Recipients(sink, "nrcpt", r.Nrcpt)
 	m.FromDomain = p.names.domainOf(r.From)
+	p.trustedSender(m, r.From)
 	if m.Login != "" && !m.Reinjected {
 		p.count(sink, t, m.Login, metering.OutMessages, 1)
-		p.count(sink, t, m.Login, metering.OutRecipients, r.Nrcpt)
+		p.count(sink, t, m.Login, metering.OutRecipients, m.Nrcpt)
 	}
 }
 
@@ -162,12 +171,17 @@ func (p *Processor) reject(r *Record, host string, t time.Time, sink metering.Si
 			return
 		}
 	}
+	in, out := metering.RejectMetrics(r.Temporary)
 	if len(r.SASLUsername) > 0 {
-		p.count(sink, t, p.names.login(r.SASLUsername), metering.RejectedOut, 1)
+		p.count(sink, t, p.names.login(r.SASLUsername), out, 1)
+		return
+	}
+	if len(r.From) > 0 && p.trustedClient(r.Client) {
+		p.count(sink, t, p.names.mailbox(r.From), out, 1)
 		return
 	}
 	if p.local(rcpt) {
-		p.count(sink, t, rcpt, metering.RejectedIn, 1)
+		p.count(sink, t, rcpt, in, 1)
 	}
 }
 

@@ -12,6 +12,8 @@ type message struct {
 	Queued     bool   `json:"queued,omitempty"`      // the first qmgr from= line was seen
 	Reinjected bool   `json:"reinjected,omitempty"`  // re-injected by a content filter
 	Blocked    bool   `json:"blocked,omitempty"`     // a content filter's block was counted already
+	Trusted    bool   `json:"trusted,omitempty"`     // from a trusted uid or client: metered for its envelope sender
+	MsgID      uint64 `json:"mid,omitempty"`         // Message-ID hash, kept while trusted senders are configured
 	// Outcomes seen while the message had no authenticated sender, to be
 	// counted if a filter hop logged late links it to one (see catchUp).
 	EarlySent     int64     `json:"early_sent,omitempty"` // remote deliveries with status=sent

@@ -31,8 +31,16 @@ type Options struct {
 	// metrics (in_*, rejected_in, spam_blocked, virus_blocked) are counted
 	// only for local domains. Nil counts every domain.
 	IsLocal func(domain string) bool
+	// Trusted names the local uids (pickup "uid=") and client networks
+	// whose messages without a SASL login are metered for their envelope
+	// sender (see docs/metering-rules.md). The zero value trusts nobody.
+	Trusted metering.TrustedSenders
 	// Now is the clock used when YearRef is zero; nil means time.Now.
 	Now func() time.Time
+	// Bounds are the plausible size= and nrcpt=; larger values are
+	// reported to the sink as anomalies and not counted. Zero means
+	// metering's defaults.
+	Bounds metering.Bounds
 }
 
 // withDefaults fills the zero fields.
@@ -55,5 +63,6 @@ func (o Options) withDefaults() Options {
 	if o.Location == nil {
 		o.Location = time.Local
 	}
+	o.Bounds = o.Bounds.WithDefaults()
 	return o
 }

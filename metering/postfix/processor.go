@@ -1,6 +1,7 @@
 package postfix
 
 import (
+	"errors"
 	"strings"
 	"time"
 
@@ -104,7 +105,7 @@ func (p *Processor) postfixLine(e *logline.Envelope, t time.Time, line []byte, s
 func (p *Processor) filterLine(e *logline.Envelope, t time.Time, line []byte, sink metering.Sink) {
 	v, err := contentfilter.ParseLine(e.Message)
 	if err != nil {
-		if err == contentfilter.ErrNotVerdict {
+		if errors.Is(err, contentfilter.ErrNotVerdict) {
 			p.stats.filterOther++
 			return
 		}

@@ -177,9 +177,12 @@ type Record struct {
 
 	// KindReject
 	Action Action
-	Stage  []byte // RCPT, END-OF-MESSAGE, CONNECT, header, body, …
-	Proto  []byte
-	Helo   []byte
+	// Temporary marks a reject whose reply is a 4xx code (or a 4.x.x
+	// enhanced status, as milters write): the client may retry.
+	Temporary bool
+	Stage     []byte // RCPT, END-OF-MESSAGE, CONNECT, header, body, …
+	Proto     []byte
+	Helo      []byte
 }
 
 // ParseLine parses the message part of a Postfix log line. It returns an

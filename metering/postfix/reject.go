@@ -27,6 +27,7 @@ func parseReject(a Action, b []byte, r *Record) error {
 		r.Stage = head
 	}
 	rejectText(head[n:], r)
+	r.Temporary = isTemporary(r.Text)
 	if a == ActionProxyAccept {
 		r.QueuedAs = queuedAs(r.Text)
 	}
@@ -86,4 +87,10 @@ func rejectFields(b []byte, r *Record) error {
 		}
 	}
 	return nil
+}
+
+// isTemporary reports whether a reject's reply text starts with a 4xx code
+// ("450 4.1.1 …") or a 4.x.x enhanced status ("4.7.1 Try again later").
+func isTemporary(text []byte) bool {
+	return len(text) >= 2 && text[0] == '4' && (text[1] == '.' || text[1] >= '0' && text[1] <= '9')
 }

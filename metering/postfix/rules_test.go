@@ -1,6 +1,7 @@
 package postfix_test
 
 import (
+	"net/netip"
 	"strings"
 	"testing"
 	"time"
@@ -136,6 +137,70 @@ Mar 10 10:00:00 mx postfix/qmgr[2]: ADAD00009: from=<x@other.org>, size=50, nrcp
 Mar 10 10:00:01 mx postfix/smtp[3]: ADAD00009: to=<b@remote.net>, relay=mx.remote.net[203.0.113.1]:25, delay=1, delays=0/0/0/1, dsn=2.0.0, status=sent (250 ok)`,
 			want: totals{"u@example.com": {metering.OutMessages: 1, metering.OutRecipients: 1}},
 			open: 1,
+		},
+		{
+			name: "trusted senders: pickup uid, loopback SMTP, SASL wins, re-injections and <> are not submissions",
+			opts: func(o *postfix.Options) {
+				o.Trusted = metering.TrustedSenders{UIDs: []int64{33}, Networks: []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}}
+			},
+			log: `Mar 10 09:00:00 mx postfix/pickup[1]: BAAA00001: uid=33 from=<Alice+web@example.com>
+Mar 10 09:00:00 mx postfix/cleanup[2]: BAAA00001: message-id=<w1@example.com>
+Mar 10 09:00:00 mx postfix/qmgr[3]: BAAA00001: from=<Alice+web@example.com>, size=500, nrcpt=2 (queue active)
+Mar 10 09:00:01 mx postfix/smtp[4]: BAAA00001: to=<r@remote.net>, relay=mx.remote.net[203.0.113.1]:25, delay=1, delays=0/0/0/1, dsn=2.0.0, status=sent (250 ok)
+Mar 10 09:00:01 mx postfix/smtp[4]: BAAA00001: to=<q@remote.net>, relay=mx.remote.net[203.0.113.1]:25, delay=1, delays=0/0/0/1, dsn=5.1.1, status=bounced (user unknown)
+Mar 10 09:00:01 mx postfix/qmgr[3]: BAAA00001: removed
+Mar 10 09:00:02 mx postfix/pickup[1]: BAAA00002: uid=0 from=<root@example.com>
+Mar 10 09:00:02 mx postfix/qmgr[3]: BAAA00002: from=<root@example.com>, size=300, nrcpt=1 (queue active)
+Mar 10 09:00:02 mx postfix/pickup[1]: BAAA00003: uid=33 from=<>
+Mar 10 09:00:02 mx postfix/qmgr[3]: BAAA00003: from=<>, size=300, nrcpt=1 (queue active)
+Mar 10 09:00:03 mx postfix/smtpd[5]: BAAA00004: client=localhost[127.0.0.1]
+Mar 10 09:00:03 mx postfix/cleanup[2]: BAAA00004: message-id=<w2@example.com>
+Mar 10 09:00:03 mx postfix/qmgr[3]: BAAA00004: from=<bob@example.com>, size=700, nrcpt=1 (queue active)
+Mar 10 09:00:03 mx postfix/smtpd[5]: BAAA00005: client=localhost[127.0.0.1], sasl_method=PLAIN, sasl_username=carol@example.com
+Mar 10 09:00:03 mx postfix/qmgr[3]: BAAA00005: from=<other@example.com>, size=100, nrcpt=1 (queue active)
+Mar 10 09:00:04 mx postfix/smtpd[5]: NOQUEUE: reject: RCPT from localhost[127.0.0.1]: 554 5.7.1 <x@remote.net>: Relay access denied; from=<bob@example.com> to=<x@remote.net> proto=ESMTP helo=<webmail>
+Mar 10 09:00:05 mx postfix/smtpd[6]: BAAA00006: client=mx.other.org[198.51.100.7]
+Mar 10 09:00:05 mx postfix/cleanup[2]: BAAA00006: message-id=<in1@other.org>
+Mar 10 09:00:05 mx postfix/qmgr[3]: BAAA00006: from=<s@other.org>, size=900, nrcpt=1 (queue active)
+Mar 10 09:00:06 mx postfix/smtpd[5]: BAAA00007: client=localhost[127.0.0.1]
+Mar 10 09:00:06 mx postfix/cleanup[2]: BAAA00007: message-id=<in1@other.org>
+Mar 10 09:00:06 mx postfix/qmgr[3]: BAAA00007: from=<s@other.org>, size=1500, nrcpt=1 (queue active)
+Mar 10 09:00:06 mx postfix/smtp[4]: BAAA00006: to=<a@example.com>, relay=127.0.0.1[127.0.0.1]:10024, delay=1, delays=0/0/0/1, dsn=2.0.0, status=sent (250 2.0.0 Ok: queued as BAAA00007)
+Mar 10 09:00:06 mx postfix/qmgr[3]: BAAA00006: removed
+Mar 10 09:00:07 mx postfix/smtpd[5]: BAAA00008: client=localhost[127.0.0.1], orig_queue_id=BAAA00009, orig_client=mx.other.org[198.51.100.7]
+Mar 10 09:00:07 mx postfix/cleanup[2]: BAAA00008: message-id=<in2@other.org>
+Mar 10 09:00:07 mx postfix/qmgr[3]: BAAA00008: from=<t@other.org>, size=1500, nrcpt=1 (queue active)`,
+			want: totals{
+				"alice@example.com": {metering.OutMessages: 1, metering.OutRecipients: 2, metering.OutBytes: 500, metering.Bounced: 1},
+				"bob@example.com":   {metering.OutMessages: 1, metering.OutRecipients: 1, metering.RejectedOut: 1},
+				"carol@example.com": {metering.OutMessages: 1, metering.OutRecipients: 1},
+			},
+			open: 6,
+		},
+		{
+			name: "without trusted senders, pickup and loopback submissions are no one's",
+			log: `Mar 10 09:00:00 mx postfix/pickup[1]: BAAA00001: uid=33 from=<alice@example.com>
+Mar 10 09:00:00 mx postfix/qmgr[3]: BAAA00001: from=<alice@example.com>, size=500, nrcpt=1 (queue active)
+Mar 10 09:00:03 mx postfix/smtpd[5]: BAAA00004: client=localhost[127.0.0.1]
+Mar 10 09:00:03 mx postfix/qmgr[3]: BAAA00004: from=<bob@example.com>, size=700, nrcpt=1 (queue active)`,
+			want: totals{},
+			open: 2,
+		},
+		{
+			name: "4xx rejects are tempfailed, 5xx rejects rejected",
+			log: `Mar 10 09:00:00 mx postfix/postscreen[1]: NOQUEUE: reject: RCPT from [192.0.2.1]:4711: 450 4.3.2 Service currently unavailable; from=<s@o.org>, to=<a@example.com>, proto=ESMTP, helo=<h>
+Mar 10 09:00:00 mx postfix/smtpd[1]: NOQUEUE: reject: RCPT from h[192.0.2.1]: 450 4.2.0 <b@example.com>: Recipient address rejected: Greylisted, see http://postgrey.schweikert.ch/help/example.com.html; from=<s@o.org> to=<b@example.com> proto=ESMTP helo=<h>
+Mar 10 09:00:00 mx postfix/smtpd[1]: NOQUEUE: reject: RCPT from h[192.0.2.1]: 450 4.1.1 <c@example.com>: Recipient address rejected: unverified address: host x[192.0.2.7] said: 450 try later; from=<s@o.org> to=<c@example.com> proto=ESMTP helo=<h>
+Mar 10 09:00:00 mx postfix/smtpd[1]: NOQUEUE: reject: RCPT from h[192.0.2.1]: 550 5.1.1 <a@example.com>: Recipient address rejected: User unknown; from=<s@o.org> to=<a@example.com> proto=ESMTP helo=<h>
+Mar 10 09:00:00 mx postfix/submission/smtpd[1]: NOQUEUE: reject: RCPT from h[192.0.2.9]: 451 4.3.5 Server configuration problem; from=<u@example.com> to=<r@remote.net> proto=ESMTP helo=<h> sasl_username=<u@example.com>
+Mar 10 09:00:00 mx postfix/submission/smtpd[1]: NOQUEUE: reject: RCPT from h[192.0.2.9]: 554 5.7.1 <r@remote.net>: Relay access denied; from=<u@example.com> to=<r@remote.net> proto=ESMTP helo=<h> sasl_username=<u@example.com>
+Mar 10 09:00:01 mx postfix/cleanup[3]: DDDD00004: milter-reject: END-OF-MESSAGE from h[192.0.2.1]: 4.7.1 Try again later; from=<s@o.org> to=<d@example.com> proto=ESMTP helo=<h>`,
+			want: totals{
+				"a@example.com": {metering.TempfailedIn: 1, metering.RejectedIn: 1},
+				"b@example.com": {metering.TempfailedIn: 1}, "c@example.com": {metering.TempfailedIn: 1},
+				"d@example.com": {metering.TempfailedIn: 1},
+				"u@example.com": {metering.TempfailedOut: 1, metering.RejectedOut: 1},
+			},
 		},
 		{
 			name: "probes, reject_warning, hold and discard count nothing",

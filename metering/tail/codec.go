@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/bzip2"
 	"compress/gzip"
+	"errors"
 	"io"
 	"strings"
 
@@ -99,7 +100,7 @@ func truncated(err error) bool {
 	if err == nil {
 		return false
 	}
-	if err == io.ErrUnexpectedEOF {
+	if errors.Is(err, io.ErrUnexpectedEOF) {
 		return true
 	}
 	// bzip2 and xz say so in their own words.

@@ -1,6 +1,7 @@
 package tail
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -77,7 +78,7 @@ func (fl *file) readHead() error {
 	for n < len(head) {
 		m, err := src.Read(head[n:])
 		n += m
-		if err == io.EOF {
+		if errors.Is(err, io.EOF) {
 			break
 		}
 		if fl.compressed && truncated(err) {

@@ -2,6 +2,7 @@ package tail
 
 import (
 	"bytes"
+	"errors"
 	"io"
 )
 
@@ -81,7 +82,7 @@ func (lr *lineReader) peek() (line []byte, truncated, ok bool, err error) {
 		}
 		n, err := lr.fill()
 		if n == 0 {
-			if err == io.EOF {
+			if errors.Is(err, io.EOF) {
 				err = nil
 			}
 			return nil, false, false, err

@@ -159,7 +159,7 @@ func (t *Tailer) strengthen() {
 // readError handles a failed read: a damaged or partly written compressed
 // file is a gap, and the tailer goes on with the next file.
 func (t *Tailer) readError(err error) error {
-	if err == errRewritten {
+	if errors.Is(err, errRewritten) {
 		return nil // at its end: advance finds out what happened
 	}
 	if !t.cur.compressed {

@@ -30,6 +30,16 @@ func (t *Tailer) Stats() Stats {
 // Stats.Lag).
 func (t *Tailer) Lag() int64 { return t.Stats().Lag }
 
+// Refresh updates Stats, the lag above all, from the files' current sizes
+// without reading them: for an owner that does not call Next for a while,
+// such as a collector waiting for its database. Like Next, it must be called
+// from the goroutine that drives the Tailer.
+func (t *Tailer) Refresh() {
+	if !t.closed {
+		t.publish()
+	}
+}
+
 // publish refreshes the copy Stats returns.
 func (t *Tailer) publish() {
 	s := t.count

@@ -1,0 +1,54 @@
+package billing
+
+import (
+	"context"
+	"time"
+
+	"github.com/mailmeter/mailmeter/metering"
+)
+
+// Estimate is the status of a preview: computed as a run would, never
+// stored, numbered or sent.
+const Estimate = "estimate"
+
+// Preview computes a customer's invoice of the current month (in its time
+// zone) so far, as a run would: mailboxes are charged as if they stay to
+// the end of the month, usage is what was measured until now, the SLA
+// credit what the service level so far gives. Nothing is stored; the
+// record has status Estimate. It returns NotFound for a customer that
+// does not exist, Conflict naming plan for one without a plan or with one
+// the configuration does not define (or priced in another currency).
+func (r *Runner) Preview(ctx context.Context, customer string) (Record, error) {
+	c, err := r.src.Directory.GetCustomer(ctx, customer)
+	if err != nil {
+		return Record{}, err
+	}
+	if c.Plan == "" {
+		return Record{}, &metering.Error{Kind: metering.Conflict, Field: "plan", Message: "customer " + c.ID + " has no plan: there is no invoice to estimate"}
+	}
+	plan, err := r.planOf(c)
+	if err != nil {
+		return Record{}, err
+	}
+	loc, err := time.LoadLocation(c.Timezone)
+	if err != nil {
+		return Record{}, err
+	}
+	now := r.now()
+	local := now.In(loc)
+	per := Month(local.Year(), local.Month(), loc)
+	lifetimes, err := r.lifetimes(ctx, c.ID)
+	if err != nil {
+		return Record{}, err
+	}
+	in, err := r.gather(ctx, c, plan, per, lifetimes, newLevelCache(r.src.Levels))
+	if err != nil {
+		return Record{}, err
+	}
+	inv, err := Compute(in)
+	if err != nil {
+		return Record{}, err
+	}
+	return Record{ID: InvoiceID(c.ID, local.Year(), local.Month()), Kind: KindInvoice, Customer: c.ID, Status: Estimate,
+		Invoice: inv, ComputedAt: now.UTC()}, nil
+}

@@ -1,0 +1,5 @@
+//go:build !unix
+
+package policy
+
+func fdLimit() uint64 { return 0 }
