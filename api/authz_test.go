@@ -165,6 +165,14 @@ func TestAuthorizationMatrix(t *testing.T) {
 			otherBody: `{"service":"imap","start":"2026-12-01T00:00:00Z","end":"2026-12-01T01:00:00Z"}`, want: adminOnly(created)},
 		{method: "GET", own: "/v1/sla/maintenance", other: "/v1/sla/maintenance?service=imap", want: adminOnly(ok)},
 		{method: "DELETE", own: "/v1/sla/maintenance/1", other: "/v1/sla/maintenance/2", want: adminOnly(noContent)},
+		{method: "GET", own: "/v1/traffic", other: "/v1/traffic?scope=hosted", want: adminOnly(ok)},
+		{method: "GET", own: "/v1/latency/series?domain=acme.example", other: "/v1/latency/series?domain=globex.example",
+			want: map[string][2]int{"none": same(unauth), "admin": same(ok), "customer": {ok, nf}, "mailbox": same(forbidden), "service": same(forbidden)}},
+		{method: "GET", own: "/v1/usage/top", other: "/v1/usage/top?metric=in_bytes", want: adminOnly(ok)},
+		{method: "GET", own: "/v1/quotas", other: "/v1/quotas?customer=globex", want: tenant},
+		{method: "GET", own: "/v1/quotas?domain=acme.example", other: "/v1/quotas?domain=globex.example", want: tenant},
+		{method: "GET", own: "/v1/estimates", other: "/v1/estimates?customer=globex", want: tenant},
+		{method: "GET", own: "/v1/collectors", other: "/v1/collectors", want: adminOnly(ok)},
 		// Last: an admin revoking its own token would lock it out of the rest.
 		{method: "DELETE", own: "/v1/tokens/some-%s-token", other: "/v1/tokens/other-%s-token", want: adminOnly(noContent)},
 	}
@@ -218,7 +226,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 func TestCustomerListsAreScoped(t *testing.T) {
 	e := sqliteEnv(t)
 	tok := token(t, api.RoleCustomer, "acme")
-	for _, path := range []string{"/v1/mailboxes", "/v1/mailboxes?customer=globex", "/v1/domains?customer=globex", "/v1/customers"} {
+	for _, path := range []string{"/v1/mailboxes", "/v1/mailboxes?customer=globex", "/v1/domains?customer=globex", "/v1/customers", "/v1/quotas", "/v1/estimates"} {
 		body := e.do("GET", path, tok, nil).Body.String()
 		if strings.Contains(body, "globex") {
 			t.Errorf("%s leaks another tenant: %s", path, body)

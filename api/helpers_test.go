@@ -21,6 +21,7 @@ import (
 	"github.com/mailmeter/mailmeter/billing"
 	"github.com/mailmeter/mailmeter/directory"
 	"github.com/mailmeter/mailmeter/metering"
+	"github.com/mailmeter/mailmeter/metering/collect"
 	"github.com/mailmeter/mailmeter/metering/probe"
 	"github.com/mailmeter/mailmeter/openapi"
 	"github.com/mailmeter/mailmeter/policy"
@@ -28,6 +29,7 @@ import (
 	"github.com/mailmeter/mailmeter/sla"
 	"github.com/mailmeter/mailmeter/store"
 	"github.com/mailmeter/mailmeter/store/storetest"
+	"github.com/mailmeter/mailmeter/ui"
 )
 
 // testSeller is the operator the API's invoices come from.
@@ -64,6 +66,12 @@ func newEnv(t testing.TB, s *store.Store) *env {
 // newEnvAuth is newEnv with the given key configuration.
 func newEnvAuth(t testing.TB, s *store.Store, auth api.AuthConfig) *env {
 	t.Helper()
+	return newEnvDeps(t, s, auth, nil)
+}
+
+// newEnvDeps is newEnvAuth with the dependencies changed by tweak.
+func newEnvDeps(t testing.TB, s *store.Store, auth api.AuthConfig, tweak func(*api.Deps)) *env {
+	t.Helper()
 	ctx := context.Background()
 	dir := directory.NewService(s, clock).WithPlans(directory.PlanNames{"standard", "gold"})
 	seedDirectory(t, dir)
@@ -96,14 +104,20 @@ func newEnvAuth(t testing.TB, s *store.Store, auth api.AuthConfig) *env {
 		t.Fatal(err)
 	}
 	runner.WithSeller(testSeller)
-	r := api.NewRouter(api.Deps{
+	d := api.Deps{
 		Log: slog.New(slog.DiscardHandler), Health: s, Now: clock, Auth: ver, Revocations: revs,
 		Directory: dir, Quota: quota.NewService(s, view, s, clock), Reports: quota.NewReports(s, s, s, clock),
 		Ingest: metering.NewIngester(s, view.Apply), Checkpoints: s, DeadLetters: s, MaxBodyBytes: 64 << 10,
 		Policy:  policy.NewDecider(view, policy.Options{Delimiter: "+"}, clock),
 		Billing: runner, Invoices: billing.NewInvoices(s, clock), SLA: levels,
 		Blacklists: probe.NewBlacklists(s, clock),
-	})
+		Trends:     quota.NewTrends(s, s, clock), Overview: quota.NewOverview(s, s, view, clock),
+		Collectors: collect.NewHealth(s, nil, clock), Console: ui.New(ui.Options{}),
+	}
+	if tweak != nil {
+		tweak(&d)
+	}
+	r := api.NewRouter(d)
 	return &env{t: t, store: s, view: view, router: r, spec: specRouter(t)}
 }
 

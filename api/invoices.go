@@ -125,7 +125,7 @@ func documentOut(out *invoiceJSON, r billing.Record) {
 		out.PaymentTermsDays = &inv.Seller.PaymentTermsDays
 	}
 	out.TaxBP, out.TaxCategory, out.TaxSource, out.TaxNote = rate.BasisPoints, rate.Category, rate.Source, rate.Note
-	out.Estimate = r.Status == billing.Estimate
+	out.Estimate = r.Status == billing.StatusEstimate
 }
 
 func (a *app) listInvoices(c *gin.Context) {

@@ -13,6 +13,7 @@ import (
 	"github.com/mailmeter/mailmeter/billing"
 	"github.com/mailmeter/mailmeter/directory"
 	"github.com/mailmeter/mailmeter/metering"
+	"github.com/mailmeter/mailmeter/metering/collect"
 	"github.com/mailmeter/mailmeter/metering/probe"
 	"github.com/mailmeter/mailmeter/openapi"
 	"github.com/mailmeter/mailmeter/policy"
@@ -84,6 +85,15 @@ type Deps struct {
 	// SeparateMetrics leaves /metrics to a listener of its own
 	// (MetricsHandler): the router answers it 404.
 	SeparateMetrics bool
+	// The console's data (GET /v1/traffic, /v1/quotas, /v1/collectors …).
+	Trends     *quota.Trends
+	Overview   *quota.Overview
+	Collectors *collect.Health
+	// Console serves the web console (/ui/) and the quota widget
+	// (/embed/); nil = not mounted.
+	Console http.Handler
+	// CORSOrigins are the exact origins browsers may call the API from.
+	CORSOrigins []string
 }
 
 // app holds the dependencies the handlers use.
@@ -117,13 +127,16 @@ func NewRouter(d Deps) *gin.Engine {
 	a := &app{Deps: d, auth: d.Auth, log: d.Log, metrics: newHTTPMetrics(d.Registry), large: make(chan struct{}, d.MaxLargeBodies)}
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
-	r.Use(a.recover, a.observe, a.limitBody)
+	r.Use(a.recover, a.observe, a.cors(d.CORSOrigins), a.limitBody)
 	r.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
 	r.GET("/readyz", a.readyz)
 	if !d.SeparateMetrics {
 		r.GET("/metrics", gin.WrapH(MetricsHandler(d.Registry, d.MetricsToken)))
 	}
 	r.GET("/openapi.yaml", func(c *gin.Context) { c.Data(http.StatusOK, "application/yaml", openapi.Spec) })
+	if d.Console != nil {
+		mountConsole(r, d.Console)
+	}
 	if d.Auth != nil {
 		a.routes(r.Group("/v1", a.authenticate, a.checkText))
 	}
@@ -181,6 +194,7 @@ func (a *app) routes(v1 *gin.RouterGroup) {
 	v1.DELETE("/tokens/:jti", a.allow(admin), a.revokeToken)
 	v1.GET("/ingest/sources/*source", a.allow(ingest), a.sourceCheckpoint)
 	a.slaRoutes(v1)
+	a.consoleRoutes(v1, admin, tenant)
 }
 
 func (a *app) readyz(c *gin.Context) {

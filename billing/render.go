@@ -54,7 +54,7 @@ func layout(r Record) document {
 	switch {
 	case r.Kind == KindCreditNote:
 		d.Title = "Credit note"
-	case r.Status == Estimate:
+	case r.Status == StatusEstimate:
 		d.Number = "ESTIMATE"
 	case r.Status == Draft || r.Number == "":
 		d.Number = "DRAFT"
@@ -191,7 +191,7 @@ func notes(r Record) []string {
 	}
 	s := inv.Seller
 	switch {
-	case r.Status == Estimate:
+	case r.Status == StatusEstimate:
 		out = append(out, "Estimate of the month so far, computed "+r.ComputedAt.UTC().Format("2006-01-02 15:04 MST")+
 			": mailboxes are charged as if they stay to the end of the month. Not an invoice.")
 	case r.Status == Draft:

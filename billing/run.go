@@ -155,42 +155,12 @@ func (r *Runner) customers(ctx context.Context, year int, month time.Month, ids 
 }
 
 func (r *Runner) runOne(ctx context.Context, c directory.Customer, year int, month time.Month, levels *levelCache) (Outcome, error) {
-	o := Outcome{Customer: c.ID, ID: InvoiceID(c.ID, year, month)}
-	if c.Plan == "" {
-		o.Skipped = "no plan"
-		return o, nil
-	}
-	plan, err := r.planOf(c)
-	if err != nil {
-		return o, err
-	}
-	loc, err := time.LoadLocation(c.Timezone)
-	if err != nil {
-		return o, err
-	}
-	per := Month(year, month, loc)
+	o, inv, none, err := r.price(ctx, c, year, month, levels)
 	switch {
-	case !per.From.Before(r.now()):
-		o.Skipped = "period has not begun"
-		return o, nil
-	case c.DeletedAt != nil && !c.DeletedAt.After(per.From):
-		o.Skipped = "removed before the period"
-		return o, nil
-	}
-	lifetimes, err := r.lifetimes(ctx, c.ID)
-	if err != nil {
+	case err != nil || o.Skipped != "":
 		return o, err
-	}
-	if why := noInvoice(c, lifetimes, per); why != "" {
-		return r.dropDraft(ctx, o, why)
-	}
-	in, err := r.gather(ctx, c, plan, per, lifetimes, levels)
-	if err != nil {
-		return o, err
-	}
-	inv, err := Compute(in)
-	if err != nil {
-		return o, err
+	case none != "":
+		return r.dropDraft(ctx, o, none)
 	}
 	err = r.invoices.SaveDraft(ctx, Record{ID: o.ID, Customer: c.ID, Status: Draft, Invoice: inv, ComputedAt: r.now().UTC()})
 	if errors.Is(err, ErrFinal) {
@@ -202,6 +172,48 @@ func (r *Runner) runOne(ctx context.Context, c directory.Customer, year int, mon
 	}
 	o.Total, o.Currency = inv.Total, inv.Currency
 	return o, nil
+}
+
+// price computes a customer's invoice of a month without storing it,
+// measuring the services through levels. An Outcome with Skipped set
+// yields nothing to store; none says why the period yields no invoice (a
+// draft of it is to be removed).
+func (r *Runner) price(ctx context.Context, c directory.Customer, year int, month time.Month, levels *levelCache) (o Outcome, inv Invoice, none string, err error) {
+	o = Outcome{Customer: c.ID, ID: InvoiceID(c.ID, year, month)}
+	if c.Plan == "" {
+		o.Skipped = "no plan"
+		return o, inv, "", nil
+	}
+	plan, err := r.planOf(c)
+	if err != nil {
+		return o, inv, "", err
+	}
+	loc, err := time.LoadLocation(c.Timezone)
+	if err != nil {
+		return o, inv, "", err
+	}
+	per := Month(year, month, loc)
+	switch {
+	case !per.From.Before(r.now()):
+		o.Skipped = "period has not begun"
+		return o, inv, "", nil
+	case c.DeletedAt != nil && !c.DeletedAt.After(per.From):
+		o.Skipped = "removed before the period"
+		return o, inv, "", nil
+	}
+	lifetimes, err := r.lifetimes(ctx, c.ID)
+	if err != nil {
+		return o, inv, "", err
+	}
+	if why := noInvoice(c, lifetimes, per); why != "" {
+		return o, inv, why, nil
+	}
+	in, err := r.gather(ctx, c, plan, per, lifetimes, levels)
+	if err != nil {
+		return o, inv, "", err
+	}
+	inv, err = Compute(in)
+	return o, inv, "", err
 }
 
 // planOf returns the plan a customer is billed with: Conflict naming plan

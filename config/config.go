@@ -242,6 +242,9 @@ type API struct {
 	ReadTimeout  Duration `yaml:"read_timeout"`
 	WriteTimeout Duration `yaml:"write_timeout"`
 	IdleTimeout  Duration `yaml:"idle_timeout"`
+	// CORSOrigins are the exact origins ("https://webmail.example.com")
+	// browsers may call the API from and frame the quota widget on.
+	CORSOrigins []string `yaml:"cors_origins"`
 }
 
 // Duration is a time.Duration written as "90s", "1h" in YAML.
@@ -326,6 +329,9 @@ func (c *Config) applyEnv(getenv func(string) string) error {
 	set("MAILMETER_METRICS_TOKEN", &c.Metrics.Token)
 	if v, ok := lookup(getenv, "MAILMETER_RECIPIENT_DELIMITER"); ok {
 		c.Delimiter = &v
+	}
+	if v := getenv("MAILMETER_CORS_ORIGINS"); v != "" {
+		c.API.CORSOrigins = strings.Split(v, ",")
 	}
 	if v := getenv("MAILMETER_MAX_BODY_BYTES"); v != "" {
 		n, err := strconv.ParseInt(v, 10, 64)
@@ -476,6 +482,11 @@ func (c Config) Validate() error {
 			return fmt.Errorf("invalid config: %s: must be positive", t.key)
 		}
 	}
+	for i, o := range c.API.CORSOrigins {
+		if err := checkOrigin(o); err != nil {
+			return fmt.Errorf("invalid config: api.cors_origins[%d]: %q: %v", i, o, err)
+		}
+	}
 	for i, k := range c.Auth.Keys {
 		if k.KID == "" {
 			return fmt.Errorf("invalid config: auth.keys[%d].kid: required", i)
@@ -500,6 +511,22 @@ func (c Config) Validate() error {
 	}
 	if c.Auth.Secret != "" && len(c.Auth.Secret) < 32 {
 		return fmt.Errorf("invalid config: auth.hs256_secret: must be at least 32 characters")
+	}
+	return nil
+}
+
+// checkOrigin accepts an exact web origin: scheme://host[:port], lower
+// case, http or https, nothing after the host.
+func checkOrigin(o string) error {
+	if strings.Contains(o, "*") {
+		return errors.New("no wildcards: list each origin, like https://webmail.example.com")
+	}
+	u, err := url.Parse(o)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil {
+		return errors.New("want an origin like https://webmail.example.com")
+	}
+	if canonical := u.Scheme + "://" + strings.ToLower(u.Host); o != canonical {
+		return fmt.Errorf("want the origin alone, in lower case: %q", canonical)
 	}
 	return nil
 }

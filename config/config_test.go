@@ -74,6 +74,7 @@ func TestValidateNamesKey(t *testing.T) {
 		"policy:\n  over_quota: bounce":                                              "policy.over_quota",
 		"quota:\n  warn_at: [80, 0]":                                                 "quota.warn_at",
 		"policy:\n  in_flight: -1s":                                                  "policy.in_flight",
+		"probes:\n  - {name: a, kind: gopher, address: 'x:1'}":                       "probes[0].kind",
 		"probes:\n  - {name: a, kind: smtp, address: x}":                             "probes[0].address",
 		"probes:\n  - {kind: smtp, address: 'x:25'}":                                 "probes[0].name",
 		"probe_interval: 0s":                                                         "probe_interval",
@@ -96,6 +97,12 @@ func TestValidateNamesKey(t *testing.T) {
 		"policy:\n  unknown_recipient: bounce":                                       "policy.unknown_recipient",
 		"policy:\n  max_connections: -1":                                             "policy.max_connections",
 		"probes:\n  - {name: a, kind: nntp, address: 'x:1'}":                         "probes[0].kind",
+		"api:\n  cors_origins: ['*']":                                                "api.cors_origins[0]",
+		"api:\n  cors_origins: ['https://*.example.com']":                            "api.cors_origins[0]",
+		"api:\n  cors_origins: ['https://ok.example', 'webmail']":                    "api.cors_origins[1]",
+		"api:\n  cors_origins: ['https://webmail.example/']":                         "api.cors_origins[0]",
+		"api:\n  cors_origins: ['https://WebMail.example']":                          "api.cors_origins[0]",
+		"api:\n  cors_origins: ['ftp://webmail.example']":                            "api.cors_origins[0]",
 		probeA + "services:\n  - {name: smtp, probes: [b]}":                          "services[0].probes",
 		probeA + "services:\n  - {name: SMTP, probes: [a]}":                          "services[0]",
 		probeA + "services:\n  - {name: smtp, probes: []}":                           "services[0]",
@@ -146,5 +153,18 @@ func TestTrustedSenders(t *testing.T) {
 	}
 	if d, _ := config.Load("", func(string) string { return "" }); !d.TrustedSenders().Empty() {
 		t.Errorf("default trusts %+v, want nobody", d.TrustedSenders())
+	}
+}
+
+// api.cors_origins takes exact origins, from the file or a comma-separated
+// MAILMETER_CORS_ORIGINS.
+func TestCORSOrigins(t *testing.T) {
+	env := map[string]string{"MAILMETER_CORS_ORIGINS": "https://webmail.example,http://127.0.0.1:8081"}
+	c, err := config.Load("", func(k string) string { return env[k] })
+	if err == nil {
+		err = c.Validate()
+	}
+	if err != nil || len(c.API.CORSOrigins) != 2 || c.API.CORSOrigins[1] != "http://127.0.0.1:8081" {
+		t.Errorf("cors origins %q, %v", c.API.CORSOrigins, err)
 	}
 }

@@ -12,39 +12,50 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/mailmeter/mailmeter/api"
+	"github.com/mailmeter/mailmeter/config"
 	"github.com/mailmeter/mailmeter/directory"
 	"github.com/mailmeter/mailmeter/metering"
 	"github.com/mailmeter/mailmeter/metering/loggen"
+	"github.com/mailmeter/mailmeter/quota"
 	"github.com/mailmeter/mailmeter/sla"
 	"github.com/mailmeter/mailmeter/store"
 )
 
 // demoWorld is what `mailmeter demo` lays out under its data folder.
 type demoWorld struct {
-	dir, config, log, vmail, db string
-	mailboxes                   []string
-	domains                     []string
+	dir, config, log, vmail string
+	dsn                     string // sqlite:DIR/mailmeter.db unless --db names another database
+	mailboxes               []string
+	domains                 []string
 }
 
-func newDemoWorld(dir string) demoWorld {
+func newDemoWorld(dir, dsn string) demoWorld {
+	if dsn == "" {
+		dsn = "sqlite:" + filepath.Join(dir, "mailmeter.db")
+	}
 	return demoWorld{dir: dir, config: filepath.Join(dir, "mailmeter.yaml"), log: filepath.Join(dir, "mail.log"),
-		vmail: filepath.Join(dir, "vmail"), db: filepath.Join(dir, "mailmeter.db")}
+		vmail: filepath.Join(dir, "vmail"), dsn: dsn}
 }
 
 // runDemo is `make run`: it builds a small demo world (a generated Postfix
 // log, a Maildir tree, a directory) on first use, keeps appending new mail
 // to the log, and serves the API with collectors tailing and watching it.
 func runDemo(ctx context.Context, e env, args []string) error {
-	f := newFlags("demo", "demo [--data DIR] [--listen HOST:PORT] [--rate N]", e)
+	f := newFlags("demo", "demo [--data DIR] [--listen HOST:PORT] [--rate N] [--db URL]", e)
 	data := f.String("data", "./data", "folder of the demo world")
 	listen := f.String("listen", "127.0.0.1:8080", "API address")
 	rate := f.Float64("rate", 2, "new SMTP sessions per second appended to the demo log")
 	if _, err := f.parse(e, args, 0, 0); err != nil {
 		return err
 	}
-	w := newDemoWorld(*data)
+	w := newDemoWorld(*data, f.g.db)
 	cfg := demoConfig(time.Now().UTC())
 	if err := w.build(ctx, e, cfg, *listen); err != nil {
+		return fmt.Errorf("demo world: %w", err)
+	}
+	e, tokens, err := w.tokens(e)
+	if err != nil {
 		return fmt.Errorf("demo world: %w", err)
 	}
 	var stop atomic.Bool
@@ -54,9 +65,8 @@ func runDemo(ctx context.Context, e env, args []string) error {
 		stop.Store(true)
 		<-followed
 	}()
-	w.printTour(e, *listen)
-	return runServe(ctx, e, []string{"--dev", "--config", w.config, "--listen", *listen,
-		"--dev-mailbox", w.mailboxes[0], "--quota-refresh", "2s"})
+	w.printTour(e, *listen, tokens)
+	return runServe(ctx, e, []string{"--config", w.config, "--db", w.dsn, "--listen", *listen, "--quota-refresh", "2s"})
 }
 
 func demoConfig(now time.Time) loggen.Config {
@@ -116,7 +126,11 @@ func (w *demoWorld) build(ctx context.Context, e env, cfg loggen.Config, listen 
 		return err
 	}
 	conf := fmt.Sprintf(`# mailmeter demo configuration, written by "mailmeter demo" (make run).
-db: sqlite:%s
+db: %q
+# The demo's own token secret: the tour's tokens and console links stay
+# valid across restarts of the demo (for 24 hours).
+auth:
+  hs256_secret: %s
 logs:
   - {path: %s, format: postfix, host: demo, timezone: UTC}
 maildirs:
@@ -129,7 +143,7 @@ probes:
   - {name: api, kind: tcp, address: "%s"}
 # The services the SLA speaks of (an HA pair would list two probes and say
 # down_when: all); "smtp" is known only from incidents recorded by hand.
-# mailmeter sla report --config %[5]s
+# mailmeter sla report --config %[6]s
 services:
   - {name: webapi, probes: [api], down_when: any, failures: 2}
 sla:
@@ -138,7 +152,7 @@ sla:
   maintenance_notice: 120h
   maintenance_cap: 12h
   check_retention: 2160h
-# The demo customer's plan and who bills it: mailmeter invoice run --period YYYY-MM --config %[5]s
+# The demo customer's plan and who bills it: mailmeter invoice run --period YYYY-MM --config %[6]s
 billing:
   seller:
     name: Mailmeter Demo Hosting GmbH
@@ -171,8 +185,8 @@ billing:
         latency_share_ppm: 900000
         latency_credit_bp: 500
         cap_bp: 5000
-# demo mailboxes: %[6]s
-`, w.db, w.log, w.vmail, listen, w.config, strings.Join(w.mailboxes, " "))
+# demo mailboxes: %[7]s
+`, w.dsn, api.NewSecret(), w.log, w.vmail, listen, w.config, strings.Join(w.mailboxes, " "))
 	fmt.Fprintf(e.stderr, "demo world created in %s: %d log lines, %d mailboxes\n", w.dir, truth.Lines, len(w.mailboxes))
 	return os.WriteFile(w.config, []byte(conf), 0o640)
 }
@@ -231,7 +245,7 @@ func (w *demoWorld) directory(ctx context.Context) error {
 			Domain:  directory.Domain{Name: metering.DomainOf(mb), CustomerID: "demo", CreatedAt: created},
 			Mailbox: directory.Mailbox{Address: mb, Domain: metering.DomainOf(mb), CreatedAt: created}})
 	}
-	s, err := store.Open(ctx, "sqlite:"+w.db, nil)
+	s, err := store.Open(ctx, w.dsn, nil)
 	if err != nil {
 		return err
 	}
@@ -241,6 +255,12 @@ func (w *demoWorld) directory(ctx context.Context) error {
 	}
 	defer s.Close()
 	if _, err = directory.NewService(s, time.Now).Import(ctx, rows, nil); err != nil {
+		return err
+	}
+	// The plan's limits, so quota bars have something to fill.
+	q := quota.NewService(s, quota.NewView(s, s, time.Now), s, time.Now)
+	if _, err = q.SetPlanLimits(ctx, "standard", quota.LimitsInput{StorageSoft: 80 << 10, StorageHard: 100 << 10,
+		OutBytesPerDay: 20 << 20, OutRecipientsPerDay: 2000, OutBytesPerMonth: 400 << 20, OutRecipientsPerMonth: 40000}); err != nil {
 		return err
 	}
 	return demoSLAHistory(ctx, s, time.Now())
@@ -300,7 +320,47 @@ func (w *demoWorld) follow(ctx context.Context, base loggen.Config, rate float64
 	return err
 }
 
-func (w *demoWorld) printTour(e env, listen string) {
+// demoTokens are the tour's tokens: the operator, the demo customer and
+// its first mailbox.
+type demoTokens struct{ admin, customer, mailbox string }
+
+// tokens mints the tour's tokens with the demo's secret: the one in its
+// configuration (worlds made before it had one get a secret for this run,
+// passed on to serve as MAILMETER_JWT_SECRET).
+func (w *demoWorld) tokens(e env) (env, demoTokens, error) {
+	c, err := config.Load(w.config, e.getenv)
+	if err != nil {
+		return e, demoTokens{}, err
+	}
+	if c.Auth.Secret == "" && len(c.Auth.Keys) == 0 {
+		secret, getenv := string(api.NewSecret()), e.getenv
+		c.Auth.Secret = secret
+		e.getenv = func(k string) string {
+			if k == "MAILMETER_JWT_SECRET" {
+				return secret
+			}
+			return getenv(k)
+		}
+	}
+	ac, err := authConfig(c)
+	if err != nil {
+		return e, demoTokens{}, err
+	}
+	var t demoTokens
+	now := time.Now()
+	for _, m := range []struct {
+		dst     *string
+		role    api.Role
+		subject string
+	}{{&t.admin, api.RoleAdmin, "demo-admin"}, {&t.customer, api.RoleCustomer, "demo"}, {&t.mailbox, api.RoleMailbox, w.mailboxes[0]}} {
+		if *m.dst, err = api.MintToken(ac, api.TokenInput{Role: m.role, Subject: m.subject, TTL: 24 * time.Hour}, now); err != nil {
+			return e, t, err
+		}
+	}
+	return e, t, nil
+}
+
+func (w *demoWorld) printTour(e env, listen string, t demoTokens) {
 	base := "http://" + listen
 	berlin, _ := time.LoadLocation("Europe/Berlin") // the demo customer's zone
 	month := time.Now().In(berlin).Format("2006-01")
@@ -309,24 +369,34 @@ func (w *demoWorld) printTour(e env, listen string) {
 mailmeter demo — data in %s (delete it to start over)
   log %s gets new mail as you watch; Maildirs in %s; database %s
 
-The two lines after this text are an admin and a mailbox token: paste them, prefixed by
+Open the web console (the token rides in the link's #fragment, which the browser never sends to the server):
+  operator:            %s
+  customer "demo":     %s
+  mailbox %s: %s
+
+The three lines after this text are an admin, a customer and a mailbox token: paste them, prefixed by
 "export ", into another shell, then try:
   curl -s -H "Authorization: Bearer $MAILMETER_MAILBOX_TOKEN" "%s/v1/mailboxes/%s/usage?granularity=hour&from=%s"
   curl -s -H "Authorization: Bearer $MAILMETER_MAILBOX_TOKEN" %s/v1/mailboxes/%s/quota
-  curl -s -H "Authorization: Bearer $MAILMETER_ADMIN_TOKEN" "%s/v1/customers/demo/usage?sort=-out_bytes"
+  curl -s -H "Authorization: Bearer $MAILMETER_CUSTOMER_TOKEN" "%s/v1/customers/demo/usage?sort=-out_bytes"
   curl -s -H "Authorization: Bearer $MAILMETER_ADMIN_TOKEN" %s/v1/availability
   curl -s %s/openapi.yaml | head
   curl -s %s/metrics | grep -E 'mailmeter_(log|probe)'
 the month's service report (uptime by the minute, downtime, maintenance, latency, rejects, credits):
-  bin/mailmeter sla report --customer demo --config %[15]s
-  curl -s -H "Authorization: Bearer $MAILMETER_ADMIN_TOKEN" "%[5]s/v1/sla/report?customer=demo"
+  bin/mailmeter sla report --customer demo --config %[19]s
+  curl -s -H "Authorization: Bearer $MAILMETER_ADMIN_TOKEN" "%[9]s/v1/sla/report?customer=demo"
 and the month's invoice so far, with the measured SLA as evidence, as text, PDF and UBL e-invoice:
-  curl -s -H "Authorization: Bearer $MAILMETER_ADMIN_TOKEN" %[5]s/v1/customers/demo/invoice-preview
-  bin/mailmeter invoice run --period %[14]s --config %[15]s && bin/mailmeter invoice show demo-%[14]s --config %[15]s
-  bin/mailmeter invoice show demo-%[14]s --pdf demo-%[14]s.pdf --config %[15]s
-  curl -s -H "Authorization: Bearer $MAILMETER_ADMIN_TOKEN" -o demo-%[14]s.pdf %[5]s/v1/invoices/demo-%[14]s.pdf
-  bin/mailmeter invoice finalize demo-%[14]s --config %[15]s && bin/mailmeter invoice show demo-%[14]s --ubl --config %[15]s
+  curl -s -H "Authorization: Bearer $MAILMETER_ADMIN_TOKEN" %[9]s/v1/customers/demo/invoice-preview
+  bin/mailmeter invoice run --period %[18]s --config %[19]s && bin/mailmeter invoice show demo-%[18]s --config %[19]s
+  bin/mailmeter invoice show demo-%[18]s --pdf demo-%[18]s.pdf --config %[19]s
+  curl -s -H "Authorization: Bearer $MAILMETER_ADMIN_TOKEN" -o demo-%[18]s.pdf %[9]s/v1/invoices/demo-%[18]s.pdf
+  bin/mailmeter invoice finalize demo-%[18]s --config %[19]s && bin/mailmeter invoice show demo-%[18]s --ubl --config %[19]s
 
-`, w.dir, w.log, w.vmail, w.db, base, mb, time.Now().UTC().Add(-6*time.Hour).Truncate(time.Hour).Format(time.RFC3339), base, mb, base, base, base, base,
-		month, w.config)
+MAILMETER_ADMIN_TOKEN=%[20]s
+MAILMETER_CUSTOMER_TOKEN=%[21]s
+MAILMETER_MAILBOX_TOKEN=%[22]s
+
+`, w.dir, w.log, w.vmail, w.dsn, consoleLink(base, t.admin), consoleLink(base, t.customer), mb, consoleLink(base, t.mailbox),
+		base, mb, time.Now().UTC().Add(-6*time.Hour).Truncate(time.Hour).Format(time.RFC3339), base, mb, base, base, base, base,
+		month, w.config, t.admin, t.customer, t.mailbox)
 }

@@ -44,7 +44,17 @@ func TestDemoTour(t *testing.T) {
 		t.Fatalf("no %s in %q", name, out.String())
 		return ""
 	}
-	admin, mailbox := token("MAILMETER_ADMIN_TOKEN"), token("MAILMETER_MAILBOX_TOKEN")
+	admin, mailbox, customer := token("MAILMETER_ADMIN_TOKEN"), token("MAILMETER_MAILBOX_TOKEN"), token("MAILMETER_CUSTOMER_TOKEN")
+	// The tour ends in a browser: console links for the operator, the
+	// customer and a mailbox, the token in the fragment.
+	for _, tok := range []string{admin, customer, mailbox} {
+		if !strings.Contains(out.String(), "http://"+addr+"/ui/#token="+tok+"\n") {
+			t.Errorf("the tour has no console link for token %.20s…:\n%s", tok, out.String())
+		}
+	}
+	if get(addr, "/ui/") != 200 {
+		t.Error("no console at /ui/")
+	}
 	getJSON := func(tok, path string, v any) int {
 		req, _ := http.NewRequest("GET", "http://"+addr+path, nil)
 		req.Header.Set("Authorization", "Bearer "+tok)
@@ -64,6 +74,9 @@ func TestDemoTour(t *testing.T) {
 		return getJSON(admin, "/v1/customers/demo/usage", &totals) == 200 && totals.Totals["in_messages"] > 1000
 	})
 	first := totals.Totals["in_messages"]
+	if getJSON(customer, "/v1/customers/demo/usage", &totals) != 200 {
+		t.Error("the customer token cannot read its usage")
+	}
 	// …and live traffic keeps arriving.
 	waitFor(t, func() bool {
 		return getJSON(admin, "/v1/customers/demo/usage", &totals) == 200 && totals.Totals["in_messages"] > first

@@ -17,11 +17,13 @@ import (
 	"github.com/mailmeter/mailmeter/billing"
 	"github.com/mailmeter/mailmeter/config"
 	"github.com/mailmeter/mailmeter/metering"
+	"github.com/mailmeter/mailmeter/metering/collect"
 	"github.com/mailmeter/mailmeter/metering/probe"
 	"github.com/mailmeter/mailmeter/policy"
 	"github.com/mailmeter/mailmeter/quota"
 	"github.com/mailmeter/mailmeter/store"
 	"github.com/mailmeter/mailmeter/telemetry"
+	"github.com/mailmeter/mailmeter/ui"
 	"github.com/mailmeter/mailmeter/webhook"
 )
 
@@ -333,6 +335,11 @@ func newRouter(c config.Config, log *slog.Logger, s *store.Store, verifier *api.
 		Timeouts:        httpTimeouts(c),
 		MetricsToken:    c.Metrics.Token,
 		SeparateMetrics: c.Metrics.Listen != "",
+		Trends:          quota.NewTrends(s, s, time.Now),
+		Overview:        quota.NewOverview(s, s, view, time.Now),
+		Collectors:      collect.NewHealth(s, cs.Stats, time.Now),
+		Console:         ui.New(ui.Options{FrameOrigins: c.API.CORSOrigins}),
+		CORSOrigins:     c.API.CORSOrigins,
 	}), nil
 }
 
