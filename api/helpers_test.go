@@ -107,7 +107,7 @@ func newEnvDeps(t testing.TB, s *store.Store, auth api.AuthConfig, tweak func(*a
 	d := api.Deps{
 		Log: slog.New(slog.DiscardHandler), Health: s, Now: clock, Auth: ver, Revocations: revs,
 		Directory: dir, Quota: quota.NewService(s, view, s, clock), Reports: quota.NewReports(s, s, s, clock),
-		Ingest: metering.NewIngester(s, view.Apply), Checkpoints: s, DeadLetters: s, MaxBodyBytes: 64 << 10,
+		Ingest: metering.NewIngester(s, view.Apply), MaxBodyBytes: 64 << 10,
 		Policy:  policy.NewDecider(view, policy.Options{Delimiter: "+"}, clock),
 		Billing: runner, Invoices: billing.NewInvoices(s, clock), SLA: levels,
 		Blacklists: probe.NewBlacklists(s, clock),

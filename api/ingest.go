@@ -54,7 +54,7 @@ func (a *app) sourceCheckpoint(c *gin.Context) {
 		a.fail(c, metering.FieldError("source", "source is required"))
 		return
 	}
-	cp, err := a.Checkpoints.Checkpoint(c.Request.Context(), source)
+	cp, err := a.Ingest.Checkpoint(c.Request.Context(), source)
 	if err != nil {
 		a.fail(c, err)
 		return

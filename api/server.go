@@ -26,17 +26,10 @@ type Health interface {
 	Ping(ctx context.Context) error
 	// Pending returns the number of migrations not yet applied.
 	Pending(ctx context.Context) (int, error)
-}
-
-// DeadLetters counts the usage records the database refused that wait
-// for a replay (see metering.DeadLetterStore).
-type DeadLetters interface {
+	// PendingDeadLetters counts the usage records the database refused
+	// that wait for a replay (see metering.DeadLetterStore): /readyz is
+	// degraded while some wait.
 	PendingDeadLetters(ctx context.Context) (int64, error)
-}
-
-// Checkpoints reads a source's stored checkpoint (NotFound if none).
-type Checkpoints interface {
-	Checkpoint(ctx context.Context, source string) (metering.Checkpoint, error)
 }
 
 // DefaultMaxBodyBytes bounds request bodies when Deps.MaxBodyBytes is 0;
@@ -47,8 +40,10 @@ const (
 	DefaultMaxIngestBytes = 32 << 20
 )
 
-// Deps are the parts the API serves from. Log, Health and Auth are
-// required for the /v1 routes, as are the services they use.
+// Deps are the parts the API serves from: the domain services, the
+// database's health and the server's settings (handlers reach no store).
+// Log, Health and Auth are required for the /v1 routes, as are the
+// services they use.
 type Deps struct {
 	Log          *slog.Logger
 	Health       Health
@@ -58,8 +53,6 @@ type Deps struct {
 	Quota        *quota.Service
 	Reports      *quota.Reports
 	Ingest       *metering.Ingester
-	Checkpoints  Checkpoints
-	DeadLetters  DeadLetters     // /readyz is degraded while some wait; nil: not checked
 	Policy       *policy.Decider // GET /v1/quota/check
 	Billing      *billing.Runner // POST /v1/invoices/run
 	Invoices     *billing.Invoices
@@ -222,11 +215,7 @@ func (a *app) readyz(c *gin.Context) {
 // degraded (still 200: the service works and keeps metering) while dead
 // letters wait for an operator.
 func (a *app) readyOrDegraded(ctx context.Context, c *gin.Context) {
-	if a.DeadLetters == nil {
-		c.JSON(http.StatusOK, gin.H{"status": "ready"})
-		return
-	}
-	dead, err := a.DeadLetters.PendingDeadLetters(ctx)
+	dead, err := a.Health.PendingDeadLetters(ctx)
 	if err != nil {
 		a.fail(c, err)
 		return

@@ -22,7 +22,7 @@ import (
 	"github.com/mailmeter/mailmeter/metering/probe"
 	"github.com/mailmeter/mailmeter/policy"
 	"github.com/mailmeter/mailmeter/sla"
-	"github.com/mailmeter/mailmeter/store"
+	"github.com/mailmeter/mailmeter/store/dsn"
 )
 
 // Config is the whole configuration.
@@ -357,7 +357,7 @@ func lookup(getenv func(string) string, key string) (string, bool) {
 
 // Validate checks every value and returns an error naming the first bad key.
 func (c Config) Validate() error {
-	if _, err := store.ParseDSN(c.DB); err != nil {
+	if _, err := dsn.Parse(c.DB); err != nil {
 		return fmt.Errorf("invalid config: db: %v", err)
 	}
 	if err := checkHostPort(c.Listen); err != nil {

@@ -36,7 +36,7 @@ func (s *Service) AddCustomer(ctx context.Context, in CustomerInput) (Customer, 
 	if err := s.checkPlan(ctx, c.Plan); err != nil {
 		return Customer{}, err
 	}
-	return c, s.store.CreateCustomer(ctx, c)
+	return c, s.store.InDirectoryTx(ctx, func(tx Tx) error { return createCustomer(tx, c) })
 }
 
 // AddDomain validates and creates a domain owned by an existing customer.
@@ -45,7 +45,7 @@ func (s *Service) AddDomain(ctx context.Context, in DomainInput) (Domain, error)
 	if err != nil {
 		return Domain{}, err
 	}
-	return d, s.store.CreateDomain(ctx, d)
+	return d, s.store.InDirectoryTx(ctx, func(tx Tx) error { return createDomain(tx, d) })
 }
 
 // AddMailbox validates and creates a mailbox in an existing domain.
@@ -54,7 +54,12 @@ func (s *Service) AddMailbox(ctx context.Context, in MailboxInput) (Mailbox, err
 	if err != nil {
 		return Mailbox{}, err
 	}
-	return s.store.CreateMailbox(ctx, m)
+	var out Mailbox
+	err = s.store.InDirectoryTx(ctx, func(tx Tx) (err error) {
+		out, err = createMailbox(tx, m)
+		return err
+	})
+	return out, err
 }
 
 // RemoveMailbox soft-deletes a mailbox at the given time (zero = now).
@@ -69,15 +74,7 @@ func (s *Service) RemoveMailbox(ctx context.Context, address string, at time.Tim
 	if at.IsZero() {
 		at = s.now()
 	}
-	m, err := s.store.GetMailbox(ctx, addr)
-	if err != nil {
-		return err
-	}
-	if at.Before(m.CreatedAt) {
-		return metering.FieldError("at", "removal time %s is before the mailbox was created (%s)",
-			at.UTC().Format(time.RFC3339), m.CreatedAt.Format(time.RFC3339))
-	}
-	return s.store.RemoveMailbox(ctx, addr, at.UTC())
+	return s.store.InDirectoryTx(ctx, func(tx Tx) error { return removeMailbox(tx, addr, at) })
 }
 
 // CustomerPatch changes some of a customer's fields; nil leaves one as it
@@ -109,7 +106,19 @@ func (s *Service) UpdateCustomer(ctx context.Context, id string, p CustomerPatch
 	if err := metering.CheckText("id", id); err != nil {
 		return Customer{}, err
 	}
-	cur, err := s.store.GetCustomer(ctx, id)
+	var out Customer
+	err := s.store.InDirectoryTx(ctx, func(tx Tx) (err error) {
+		out, err = s.updateCustomer(ctx, tx, id, p)
+		return err
+	})
+	return out, err
+}
+
+func (s *Service) updateCustomer(ctx context.Context, tx Tx, id string, p CustomerPatch) (Customer, error) {
+	cur, err := tx.Customer(id, Exclusive)
+	if err == nil && cur.DeletedAt != nil {
+		err = metering.Errorf(metering.NotFound, "customer %s does not exist", id)
+	}
 	if err != nil {
 		return Customer{}, err
 	}
@@ -140,7 +149,7 @@ func (s *Service) UpdateCustomer(ctx context.Context, id string, p CustomerPatch
 			return Customer{}, err
 		}
 	}
-	return c, s.store.UpdateCustomer(ctx, c)
+	return c, tx.UpdateCustomer(c)
 }
 
 // RemoveCustomer soft-deletes a customer that owns no domain.
@@ -148,7 +157,8 @@ func (s *Service) RemoveCustomer(ctx context.Context, id string) error {
 	if err := metering.CheckText("id", id); err != nil {
 		return err
 	}
-	return s.store.RemoveCustomer(ctx, id, s.now())
+	at := s.now()
+	return s.store.InDirectoryTx(ctx, func(tx Tx) error { return removeCustomer(tx, id, at) })
 }
 
 // MoveDomain gives a domain to another existing customer. Usage stays with
@@ -158,10 +168,15 @@ func (s *Service) MoveDomain(ctx context.Context, name, customerID string) (Doma
 	if err != nil {
 		return Domain{}, err
 	}
-	if err := s.store.MoveDomain(ctx, d.Name, d.CustomerID); err != nil {
-		return Domain{}, err
-	}
-	return s.store.GetDomain(ctx, d.Name)
+	var out Domain
+	err = s.store.InDirectoryTx(ctx, func(tx Tx) error {
+		if err := moveDomain(tx, d.Name, d.CustomerID); err != nil {
+			return err
+		}
+		out, err = tx.Domain(d.Name, NoLock)
+		return err
+	})
+	return out, err
 }
 
 // RemoveDomain soft-deletes a domain with no active mailbox.
@@ -173,7 +188,8 @@ func (s *Service) RemoveDomain(ctx context.Context, name string) error {
 	if err != nil {
 		return withField(err, "domain")
 	}
-	return s.store.RemoveDomain(ctx, n, s.now())
+	at := s.now()
+	return s.store.InDirectoryTx(ctx, func(tx Tx) error { return removeDomain(tx, n, at) })
 }
 
 // Import parses a CSV file and applies its good rows in one transaction.
@@ -194,7 +210,11 @@ func (s *Service) Import(ctx context.Context, rows []ImportRow, parseErrs []RowR
 		}
 		good = append(good, r)
 	}
-	results, err := s.store.Import(ctx, good)
+	var results []RowResult
+	err := s.store.InDirectoryTx(ctx, func(tx Tx) (err error) {
+		results, err = importRows(tx, good)
+		return err
+	})
 	if err != nil {
 		return ImportReport{}, err
 	}
@@ -212,5 +232,33 @@ func (s *Service) Import(ctx context.Context, rows []ImportRow, parseErrs []RowR
 	return rep, nil
 }
 
-// Store returns the underlying store, for read-only listings.
-func (s *Service) Store() Store { return s.store }
+// Customer returns the active customer with the id, or NotFound.
+func (s *Service) Customer(ctx context.Context, id string) (Customer, error) {
+	return s.store.GetCustomer(ctx, id)
+}
+
+// ListCustomers pages through the active customers by id.
+func (s *Service) ListCustomers(ctx context.Context, p Page) ([]Customer, error) {
+	return s.store.ListCustomers(ctx, p)
+}
+
+// Domain returns the active domain, or NotFound.
+func (s *Service) Domain(ctx context.Context, name string) (Domain, error) {
+	return s.store.GetDomain(ctx, name)
+}
+
+// ListDomains pages through the active domains by name, a customer's only
+// unless customerID is "".
+func (s *Service) ListDomains(ctx context.Context, customerID string, p Page) ([]Domain, error) {
+	return s.store.ListDomains(ctx, customerID, p)
+}
+
+// Mailbox returns the active mailbox with the address, or NotFound.
+func (s *Service) Mailbox(ctx context.Context, address string) (Mailbox, error) {
+	return s.store.GetMailbox(ctx, address)
+}
+
+// ListMailboxes pages through mailboxes by address.
+func (s *Service) ListMailboxes(ctx context.Context, f MailboxFilter, p Page) ([]Mailbox, error) {
+	return s.store.ListMailboxes(ctx, f, p)
+}

@@ -39,7 +39,7 @@ func newServer(t *testing.T, s *store.Store) *server {
 		t.Fatal(err)
 	}
 	r := api.NewRouter(api.Deps{Log: slog.New(slog.DiscardHandler), Health: s, Now: clock, Auth: ver,
-		Ingest: metering.NewIngester(s, nil), Checkpoints: s})
+		Ingest: metering.NewIngester(s, nil)})
 	srv := &server{}
 	srv.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		srv.seen.Add(1)
@@ -226,7 +226,7 @@ func TestPushBigBatches(t *testing.T) {
 	}
 	ver, _ := api.NewVerifier(auth, clock)
 	small := httptest.NewServer(api.NewRouter(api.Deps{Log: slog.New(slog.DiscardHandler), Health: s, Now: clock, Auth: ver,
-		Ingest: metering.NewIngester(s, nil), Checkpoints: s, MaxIngestBytes: 4096}))
+		Ingest: metering.NewIngester(s, nil), MaxIngestBytes: 4096}))
 	defer small.Close()
 	var sl sleeps
 	c, _ = ingestclient.New(small.URL, serviceToken(t), ingestclient.Options{Sleep: sl.sleep})

@@ -47,6 +47,17 @@ func (r *Reports) Series(ctx context.Context, in metering.SeriesInput) (metering
 	return q, metering.BucketSeries(q, counters, gauges), nil
 }
 
+// HostedTotals returns the counter totals over [from, to) of the
+// directory's mailboxes (removed ones included), of mailbox alone if it is
+// set, by address.
+func (r *Reports) HostedTotals(ctx context.Context, from, to time.Time, mailbox string) ([]metering.MailboxTotals, error) {
+	q := metering.UsageQuery{From: from, To: to, Scope: metering.Hosted}
+	if mailbox != "" {
+		q.Mailboxes = []string{mailbox}
+	}
+	return r.usage.Totals(ctx, q)
+}
+
 // BreakdownInput selects a usage breakdown of a domain or a customer.
 type BreakdownInput struct {
 	From, To time.Time

@@ -266,7 +266,7 @@ func (v *View) trackOver(mailbox string) {
 // limit. The caller holds mu.
 func (v *View) isOver(mailbox string) bool {
 	l, _ := v.limitsOf(mailbox)
-	return l.StorageHard > 0 && v.usage[mailbox].StorageBytes >= l.StorageHard
+	return Measure(v.usage[mailbox].StorageBytes, l.StorageSoft, l.StorageHard).Status == Over
 }
 
 // Run refreshes the view on every tick until ctx ends, reporting errors to

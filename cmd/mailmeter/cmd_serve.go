@@ -320,8 +320,6 @@ func newRouter(c config.Config, log *slog.Logger, s *store.Store, verifier *api.
 		Quota:          quota.NewService(s, view, s, time.Now),
 		Reports:        quota.NewReports(s, s, s, time.Now),
 		Ingest:         metering.NewIngester(s, view.Apply),
-		Checkpoints:    s,
-		DeadLetters:    s,
 		Policy:         newDecider(c, view),
 		Billing:        runner,
 		Invoices:       billing.NewInvoices(s, time.Now),

@@ -78,16 +78,14 @@ func runUsage(ctx context.Context, e env, args []string) error {
 		}
 		return usageUnknown(ctx, e, f, quota.UnknownInput{From: start, To: end, Sort: *sortBy, Limit: *limit}, *asJSON)
 	}
-	q := metering.UsageQuery{From: start, To: end, Scope: metering.Hosted}
+	addr := ""
 	if *mailbox != "" {
-		addr, err := metering.NormalizeAddress(*mailbox)
-		if err != nil {
+		if addr, err = metering.NormalizeAddress(*mailbox); err != nil {
 			return usagef("--mailbox: %v", err)
 		}
-		q.Mailboxes = []string{addr}
 	}
-	return withStore(ctx, e, f, func(_ config.Config, s *store.Store) error {
-		totals, err := s.Totals(ctx, q)
+	return withReports(ctx, e, f, func(reports *quota.Reports) error {
+		totals, err := reports.HostedTotals(ctx, start, end, addr)
 		if err != nil {
 			return err
 		}
@@ -113,6 +111,14 @@ func runUsage(ctx context.Context, e env, args []string) error {
 			fmt.Fprintln(tw, strings.Join(row, "\t")+"\t")
 		}
 		return tw.Flush()
+	})
+}
+
+// withReports loads the configuration, opens the store and hands fn the
+// usage reports over it.
+func withReports(ctx context.Context, e env, f *cmdFlags, fn func(*quota.Reports) error) error {
+	return withStore(ctx, e, f, func(_ config.Config, s *store.Store) error {
+		return fn(quota.NewReports(s, s, s, time.Now))
 	})
 }
 
@@ -158,13 +164,16 @@ func runLatency(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return err
 	}
-	return withStore(ctx, e, f, func(_ config.Config, s *store.Store) error {
-		hs, err := s.Latency(ctx, metering.LatencyQuery{From: start, To: end, Domain: strings.ToLower(*domain)})
+	if *target <= 0 {
+		return usagef("--target must be positive")
+	}
+	return withReports(ctx, e, f, func(reports *quota.Reports) error {
+		rep, err := reports.Latency(ctx, quota.LatencyInput{From: start, To: end, Domain: *domain, Target: *target})
 		if err != nil {
 			return err
 		}
-		dirs := make([]string, 0, len(hs))
-		for d := range hs {
+		dirs := make([]string, 0, len(rep.Directions))
+		for d := range rep.Directions {
 			dirs = append(dirs, string(d))
 		}
 		sort.Strings(dirs)
@@ -180,9 +189,8 @@ func runLatency(ctx context.Context, e env, args []string) error {
 		}
 		var rows []row
 		for _, d := range dirs {
-			h := hs[metering.Direction(d)]
-			lo, hi := h.ShareWithinBounds(*target)
-			rows = append(rows, row{d, h.Total, h.Quantile(0.5).Seconds(), h.Quantile(0.9).Seconds(), h.Quantile(0.99).Seconds(), lo, hi, target.Seconds()})
+			l := rep.Directions[metering.Direction(d)]
+			rows = append(rows, row{d, l.Count, l.P50.Seconds(), l.P90.Seconds(), l.P99.Seconds(), l.WithinTarget, l.WithinTargetMax, rep.Target.Seconds()})
 		}
 		if *asJSON {
 			if rows == nil {
@@ -216,11 +224,12 @@ func runAvailability(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return err
 	}
-	return withStore(ctx, e, f, func(_ config.Config, s *store.Store) error {
-		av, err := s.Availability(ctx, start, end)
+	return withReports(ctx, e, f, func(reports *quota.Reports) error {
+		rep, err := reports.Availability(ctx, start, end)
 		if err != nil {
 			return err
 		}
+		av := rep.Probes
 		type row struct {
 			Probe        string  `json:"probe"`
 			Checks       int64   `json:"checks"`

@@ -1,4 +1,4 @@
-package store_test
+package directory_test
 
 import (
 	"context"
@@ -7,17 +7,13 @@ import (
 
 	"github.com/mailmeter/mailmeter/directory"
 	"github.com/mailmeter/mailmeter/metering"
-	"github.com/mailmeter/mailmeter/store"
-	"github.com/mailmeter/mailmeter/store/storetest"
 )
-
-func ptr(s string) *string { return &s }
 
 // Customers and domains are updated and removed (softly) by the rules of
 // directory.Store: removal waits until nothing active hangs below, a removed
 // customer's id is not reused, a removed domain can come back.
 func TestDirectoryUpdateAndRemove(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, s *store.Store) {
+	eachStore(t, func(t *testing.T, s directory.Store) {
 		ctx := context.Background()
 		svc := directory.NewService(s, clock)
 		seed(t, svc)

@@ -1,4 +1,4 @@
-package store
+package dsn
 
 import (
 	"net/url"
@@ -21,11 +21,11 @@ var (
 	userinfoSecret = regexp.MustCompile(`(/[^:/@\s]*):[^@\s]*@`)
 )
 
-// RedactDSN returns dsn with every password replaced by "xxxxx": the
+// Redact returns dsn with every password replaced by "xxxxx": the
 // userinfo password of a URL, the password and sslpassword parameters of
 // its query or of a key=value DSN, in malformed input too. User, host and
 // database stay, for operators.
-func RedactDSN(dsn string) string {
+func Redact(dsn string) string {
 	if strings.Contains(dsn, "://") {
 		if u, err := url.Parse(dsn); err == nil {
 			return redactURL(u)
@@ -54,10 +54,10 @@ func redactURL(u *url.URL) string {
 	return u.String()
 }
 
-// dsnSecrets returns the secret values written in dsn, decoded and as
+// secrets returns the secret values written in dsn, decoded and as
 // written, so they can be scrubbed from any text (a driver's error may
 // quote the DSN it was given).
-func dsnSecrets(dsn string) []string {
+func secrets(dsn string) []string {
 	var out []string
 	add := func(vs ...string) {
 		for _, v := range vs {
@@ -106,14 +106,14 @@ type scrubbed struct {
 func (e *scrubbed) Error() string { return e.msg }
 func (e *scrubbed) Unwrap() error { return e.err }
 
-// scrub returns err with every secret of dsn (and every password= it
+// Scrub returns err with every secret of dsn (and every password= it
 // quotes) replaced in its text.
-func scrub(err error, dsn string) error {
+func Scrub(err error, dsn string) error {
 	if err == nil {
 		return nil
 	}
 	msg := err.Error()
-	for _, s := range dsnSecrets(dsn) {
+	for _, s := range secrets(dsn) {
 		msg = strings.ReplaceAll(msg, s, redacted)
 	}
 	msg = kvSecret.ReplaceAllStringFunc(msg, func(m string) string {
