@@ -221,7 +221,7 @@ func (t *directoryTx) CountMailboxes(domain string) (int64, error) {
 }
 
 func (t *directoryTx) InsertCustomer(c directory.Customer) error {
-	row := customerRow{ID: c.ID, Name: c.Name, Currency: c.Currency, Timezone: c.Timezone, Plan: c.Plan, CreatedAt: c.CreatedAt.UTC()}
+	row := customerRowOf(c)
 	return translate(t.db.Create(&row).Error, "create customer %q", c.ID)
 }
 
