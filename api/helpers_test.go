@@ -26,6 +26,7 @@ import (
 	"github.com/mailmeter/mailmeter/openapi"
 	"github.com/mailmeter/mailmeter/policy"
 	"github.com/mailmeter/mailmeter/quota"
+	"github.com/mailmeter/mailmeter/sla"
 	"github.com/mailmeter/mailmeter/store"
 	"github.com/mailmeter/mailmeter/store/storetest"
 	"github.com/mailmeter/mailmeter/ui"
@@ -82,8 +83,19 @@ func newEnvDeps(t testing.TB, s *store.Store, auth api.AuthConfig, tweak func(*a
 	if err != nil {
 		t.Fatal(err)
 	}
-	runner, err := billing.NewRunner(billing.Sources{Directory: s, Usage: s, Series: s}, s,
-		[]billing.Plan{{Name: "standard", Currency: "EUR", MonthlyFee: 500, TaxBasisPoints: 1900}, {Name: "gold", Currency: "EUR", MonthlyFee: 900}}, clock)
+	plans := []billing.Plan{{Name: "standard", Currency: "EUR", MonthlyFee: 500, TaxBasisPoints: 1900,
+		SLA: billing.SLA{Services: []sla.ServiceTerms{{Service: "smtp", TargetPPM: 999000, Tiers: []sla.Tier{{BelowPPM: 999000, CreditBP: 2500}}}}}},
+		{Name: "gold", Currency: "EUR", MonthlyFee: 900}}
+	terms := map[string]sla.Terms{}
+	for _, p := range plans {
+		terms[p.Name] = p.SLA.Terms()
+	}
+	levels, err := sla.NewService(sla.Deps{Store: s, Directory: s, Usage: s, Plans: terms, Now: clock, Policy: sla.DefaultPolicy(time.Minute),
+		Services: []sla.MailService{{Name: "smtp", Targets: []string{"mx1", "mx2"}, DownWhen: sla.AllDown}, {Name: "imap", Targets: []string{"imap1"}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	runner, err := billing.NewRunner(billing.Sources{Directory: s, Usage: s, Series: s, Levels: levels}, s, plans, clock)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -97,7 +109,7 @@ func newEnvDeps(t testing.TB, s *store.Store, auth api.AuthConfig, tweak func(*a
 		Directory: dir, Quota: quota.NewService(s, view, s, clock), Reports: quota.NewReports(s, s, s, clock),
 		Ingest: metering.NewIngester(s, view.Apply), MaxBodyBytes: 64 << 10,
 		Policy:  policy.NewDecider(view, policy.Options{Delimiter: "+"}, clock),
-		Billing: runner, Invoices: billing.NewInvoices(s, clock),
+		Billing: runner, Invoices: billing.NewInvoices(s, clock), SLA: levels,
 		Blacklists: probe.NewBlacklists(s, clock),
 		Trends:     quota.NewTrends(s, s, clock), Overview: quota.NewOverview(s, s, view, clock),
 		Collectors: collect.NewHealth(s, nil, clock), Console: ui.New(ui.Options{}),

@@ -18,6 +18,7 @@ import (
 	"github.com/mailmeter/mailmeter/openapi"
 	"github.com/mailmeter/mailmeter/policy"
 	"github.com/mailmeter/mailmeter/quota"
+	"github.com/mailmeter/mailmeter/sla"
 )
 
 // Health is what readiness needs to know about the database.
@@ -55,6 +56,7 @@ type Deps struct {
 	Policy       *policy.Decider // GET /v1/quota/check
 	Billing      *billing.Runner // POST /v1/invoices/run
 	Invoices     *billing.Invoices
+	SLA          *sla.Service      // /v1/sla/…
 	Blacklists   *probe.Blacklists // GET /v1/sla/blacklists
 	MaxBodyBytes int64             // default DefaultMaxBodyBytes
 	// MaxIngestBytes bounds POST /v1/ingest bodies; default
@@ -184,6 +186,7 @@ func (a *app) routes(v1 *gin.RouterGroup) {
 	v1.POST("/ingest", a.allow(ingest), a.admitLargeBody, a.ingest)
 	v1.DELETE("/tokens/:jti", a.allow(admin), a.revokeToken)
 	v1.GET("/ingest/sources/*source", a.allow(ingest), a.sourceCheckpoint)
+	a.slaRoutes(v1)
 	a.consoleRoutes(v1, admin, tenant)
 }
 

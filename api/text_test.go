@@ -89,6 +89,15 @@ var textRoutes = []textRoute{
 	{method: "GET", path: "/v1/estimates", query: map[string]string{"customer": "acme"}},
 	{method: "GET", path: "/v1/collectors"},
 	{method: "GET", path: "/v1/sla/blacklists", query: map[string]string{"from": "2026-11-01T00:00:00Z", "to": "2026-11-10T00:00:00Z"}},
+	{method: "GET", path: "/v1/sla/report", query: map[string]string{"period": "2026-10", "customer": "acme"}},
+	{method: "POST", path: "/v1/sla/incidents", body: map[string]any{"service": "smtp", "start": "2026-10-05T10:00:00Z", "end": "2026-10-05T10:20:00Z",
+		"reason": "the monitor saw smtp refuse connections"}},
+	{method: "GET", path: "/v1/sla/incidents", query: map[string]string{"service": "smtp", "from": "2026-10-01T00:00:00Z", "to": "2026-11-01T00:00:00Z"}},
+	{method: "DELETE", path: "/v1/sla/incidents/:id", params: map[string]string{"id": "1"}},
+	{method: "POST", path: "/v1/sla/maintenance", body: map[string]any{"service": "imap", "start": "2026-12-01T02:00:00Z", "end": "2026-12-01T03:00:00Z",
+		"announced": "2026-11-20T09:00:00Z", "reason": "kernel update"}},
+	{method: "GET", path: "/v1/sla/maintenance", query: map[string]string{"service": "imap", "from": "2026-11-01T00:00:00Z", "to": "2026-12-31T00:00:00Z"}},
+	{method: "DELETE", path: "/v1/sla/maintenance/:id", params: map[string]string{"id": "1"}},
 }
 
 // TestControlCharactersRefused sends every /v1 route a control character

@@ -27,6 +27,7 @@ func (r *Runner) Estimates(ctx context.Context, customers []string) ([]Estimate,
 	}
 	var out []Estimate
 	var fails []Failure
+	levels := newLevelCache(r.src.Levels) // customers of one zone share a month
 	for _, c := range cs {
 		if c.DeletedAt != nil && !c.DeletedAt.After(now) {
 			continue
@@ -37,7 +38,7 @@ func (r *Runner) Estimates(ctx context.Context, customers []string) ([]Estimate,
 			continue
 		}
 		year, month, _ := now.In(loc).Date()
-		o, inv, none, err := r.price(ctx, c, year, month)
+		o, inv, none, err := r.price(ctx, c, year, month, levels)
 		if err != nil {
 			if ctx.Err() != nil {
 				return nil, nil, ctx.Err()

@@ -41,7 +41,7 @@ func (r *Runner) Preview(ctx context.Context, customer string) (Record, error) {
 	if err != nil {
 		return Record{}, err
 	}
-	in, err := r.gather(ctx, c, plan, per, lifetimes)
+	in, err := r.gather(ctx, c, plan, per, lifetimes, newLevelCache(r.src.Levels))
 	if err != nil {
 		return Record{}, err
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/mailmeter/mailmeter/directory"
 	"github.com/mailmeter/mailmeter/metering"
+	"github.com/mailmeter/mailmeter/sla"
 )
 
 // Sources are where a run reads usage.
@@ -16,6 +17,16 @@ type Sources struct {
 	Directory directory.Store
 	Usage     metering.UsageStore
 	Series    metering.SeriesStore
+	// Levels measures the services' minutes; nil = no service measured
+	// (no availability credit).
+	Levels Levels
+}
+
+// Levels measures services over a period (sla.Service does).
+type Levels interface {
+	// Figures returns every service's figures over [from, to), times in
+	// from's zone.
+	Figures(ctx context.Context, from, to time.Time) ([]sla.Figures, error)
 }
 
 // Runner computes invoices of a period and keeps them as drafts.
@@ -90,8 +101,9 @@ func (r *Runner) Run(ctx context.Context, year int, month time.Month, customers 
 	if err != nil {
 		return rep, err
 	}
+	levels := newLevelCache(r.src.Levels) // customers of one zone share a month
 	for i, c := range cs {
-		o, err := r.runOne(ctx, c, year, month)
+		o, err := r.runOne(ctx, c, year, month, levels)
 		switch {
 		case ctx.Err() != nil:
 			return rep, ctx.Err()
@@ -142,8 +154,8 @@ func (r *Runner) customers(ctx context.Context, year int, month time.Month, ids 
 	return out, nil
 }
 
-func (r *Runner) runOne(ctx context.Context, c directory.Customer, year int, month time.Month) (Outcome, error) {
-	o, inv, none, err := r.price(ctx, c, year, month)
+func (r *Runner) runOne(ctx context.Context, c directory.Customer, year int, month time.Month, levels *levelCache) (Outcome, error) {
+	o, inv, none, err := r.price(ctx, c, year, month, levels)
 	switch {
 	case err != nil || o.Skipped != "":
 		return o, err
@@ -162,10 +174,11 @@ func (r *Runner) runOne(ctx context.Context, c directory.Customer, year int, mon
 	return o, nil
 }
 
-// price computes a customer's invoice of a month without storing it. An
-// Outcome with Skipped set yields nothing to store; none says why the
-// period yields no invoice (a draft of it is to be removed).
-func (r *Runner) price(ctx context.Context, c directory.Customer, year int, month time.Month) (o Outcome, inv Invoice, none string, err error) {
+// price computes a customer's invoice of a month without storing it,
+// measuring the services through levels. An Outcome with Skipped set
+// yields nothing to store; none says why the period yields no invoice (a
+// draft of it is to be removed).
+func (r *Runner) price(ctx context.Context, c directory.Customer, year int, month time.Month, levels *levelCache) (o Outcome, inv Invoice, none string, err error) {
 	o = Outcome{Customer: c.ID, ID: InvoiceID(c.ID, year, month)}
 	if c.Plan == "" {
 		o.Skipped = "no plan"
@@ -195,7 +208,7 @@ func (r *Runner) price(ctx context.Context, c directory.Customer, year int, mont
 	if why := noInvoice(c, lifetimes, per); why != "" {
 		return o, inv, why, nil
 	}
-	in, err := r.gather(ctx, c, plan, per, lifetimes)
+	in, err := r.gather(ctx, c, plan, per, lifetimes, levels)
 	if err != nil {
 		return o, inv, "", err
 	}
@@ -283,7 +296,7 @@ func (r *Runner) lifetimes(ctx context.Context, customer string) (map[string][]I
 }
 
 // gather reads the usage of a customer's mailboxes in the period.
-func (r *Runner) gather(ctx context.Context, c directory.Customer, plan Plan, per Period, lifetimes map[string][]Interval) (Input, error) {
+func (r *Runner) gather(ctx context.Context, c directory.Customer, plan Plan, per Period, lifetimes map[string][]Interval, levels *levelCache) (Input, error) {
 	in := Input{Customer: c.ID, Plan: plan, Period: per, Seller: r.seller, Buyer: buyerOf(c), TaxOverride: c.Billing.TaxBP}
 	addrs := make([]string, 0, len(lifetimes))
 	for a := range lifetimes {
@@ -316,15 +329,14 @@ func (r *Runner) gather(ctx context.Context, c directory.Customer, plan Plan, pe
 		in.Service.Checks += p.Attempts
 		in.Service.Successes += p.Successes
 	}
+	if in.Service.Figures, err = levels.figures(ctx, per); err != nil {
+		return in, err
+	}
 	hs, err := r.src.Usage.Latency(ctx, metering.LatencyQuery{From: per.From, To: per.To})
 	if err != nil {
 		return in, err
 	}
-	for _, h := range hs {
-		lo, _ := h.CountWithin(plan.SLA.LatencyTarget)
-		in.Service.Deliveries += h.Total
-		in.Service.DeliveredWithin += lo
-	}
+	in.Service.Deliveries, in.Service.DeliveredWithin = sla.DeliveriesWithin(hs, plan.SLA.LatencyTarget)
 	return in, nil
 }
 
@@ -375,4 +387,30 @@ func (r *Runner) dailyPeaks(ctx context.Context, addrs []string, per Period, day
 		out[a] = peaks
 	}
 	return out, nil
+}
+
+// levelCache measures the services once per period (and zone) of a run.
+type levelCache struct {
+	src  Levels
+	seen map[string][]sla.Figures
+}
+
+func newLevelCache(src Levels) *levelCache {
+	return &levelCache{src: src, seen: map[string][]sla.Figures{}}
+}
+
+// figures returns the services' figures over per; none without a source.
+func (c *levelCache) figures(ctx context.Context, per Period) ([]sla.Figures, error) {
+	if c.src == nil {
+		return nil, nil
+	}
+	key := per.From.Format(time.RFC3339) + " " + per.To.Format(time.RFC3339) + " " + per.From.Location().String()
+	if f, ok := c.seen[key]; ok {
+		return f, nil
+	}
+	f, err := c.src.Figures(ctx, per.From, per.To)
+	if err == nil {
+		c.seen[key] = f
+	}
+	return f, err
 }

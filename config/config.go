@@ -19,7 +19,9 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/mailmeter/mailmeter/metering"
+	"github.com/mailmeter/mailmeter/metering/probe"
 	"github.com/mailmeter/mailmeter/policy"
+	"github.com/mailmeter/mailmeter/sla"
 	"github.com/mailmeter/mailmeter/store/dsn"
 )
 
@@ -41,12 +43,33 @@ type Config struct {
 	// measure, every ProbeInterval.
 	Probes        []Probe  `yaml:"probes"`
 	ProbeInterval Duration `yaml:"probe_interval"`
-	Billing       Billing  `yaml:"billing"`
-	Metrics       Metrics  `yaml:"metrics"`
+	// Services group probes into the services SLAs speak of (an HA pair
+	// or a cluster is one service); without any, each probe is its own.
+	Services []Service `yaml:"services"`
+	SLA      SLA       `yaml:"sla"`
+	Billing  Billing   `yaml:"billing"`
+	Metrics  Metrics   `yaml:"metrics"`
 
 	// ProbeMailboxes are probe accounts metered nothing (besides the
 	// round-trip probes' recipients and logins, see ProbeAccounts).
 	ProbeMailboxes []string `yaml:"probe_mailboxes"`
+}
+
+// Service is one service and the probes that check it.
+type Service struct {
+	Name     string   `yaml:"name"`
+	Probes   []string `yaml:"probes"`
+	DownWhen string   `yaml:"down_when"` // any (default): one probe down is the service down; all: every probe
+	Failures int      `yaml:"failures"`  // consecutive failed checks that make a probe down; default 1
+}
+
+// SLA is how service minutes count.
+type SLA struct {
+	MinimumOutage     Duration `yaml:"minimum_outage"`     // shorter downtime does not count; default 1m
+	UnknownCountsAs   string   `yaml:"unknown_counts_as"`  // minutes without a check: up (default) or down
+	MaintenanceNotice Duration `yaml:"maintenance_notice"` // announced at least this early to be excluded; default 120h
+	MaintenanceCap    Duration `yaml:"maintenance_cap"`    // excluded maintenance per calendar year; default 12h
+	CheckRetention    Duration `yaml:"check_retention"`    // raw checks kept; 0s = forever; default 2160h
 }
 
 // Metrics says where serve's Prometheus /metrics is served and who may
@@ -86,21 +109,33 @@ type Seller struct {
 // Plan is one price plan. Money is in minor units of Currency; rates in
 // basis points (bp, 1/100 %) or parts per million (ppm).
 type Plan struct {
-	Name              string `yaml:"name"`
-	Currency          string `yaml:"currency"`
-	MonthlyFee        int64  `yaml:"monthly_fee"`          // per mailbox, prorated
-	IncludedStorage   int64  `yaml:"included_storage"`     // bytes per mailbox
-	StoragePerGBMonth int64  `yaml:"storage_per_gb_month"` // over the included, mean of daily peaks
-	IncludedTransfer  int64  `yaml:"included_transfer"`    // bytes in + out per mailbox and month
-	TransferPerGB     int64  `yaml:"transfer_per_gb"`
-	TaxBP             int64  `yaml:"tax_bp"`
-	SLA               SLA    `yaml:"sla"`
+	Name              string  `yaml:"name"`
+	Currency          string  `yaml:"currency"`
+	MonthlyFee        int64   `yaml:"monthly_fee"`          // per mailbox, prorated
+	IncludedStorage   int64   `yaml:"included_storage"`     // bytes per mailbox
+	StoragePerGBMonth int64   `yaml:"storage_per_gb_month"` // over the included, mean of daily peaks
+	IncludedTransfer  int64   `yaml:"included_transfer"`    // bytes in + out per mailbox and month
+	TransferPerGB     int64   `yaml:"transfer_per_gb"`
+	TaxBP             int64   `yaml:"tax_bp"`
+	SLA               PlanSLA `yaml:"sla"`
 }
 
-// SLA is a plan's service level and its credits.
-type SLA struct {
-	AvailabilityPPM int64        `yaml:"availability_ppm"` // promised share of successful probe checks
+// ServiceSLA is a plan's promise for one service: a preset, edited by
+// availability_ppm or tiers if given.
+type ServiceSLA struct {
+	Service         string       `yaml:"service"`
+	Preset          string       `yaml:"preset"`
+	AvailabilityPPM int64        `yaml:"availability_ppm"`
 	Tiers           []CreditTier `yaml:"tiers"`
+}
+
+// PlanSLA is a plan's service level and its credits: plan-wide (preset,
+// availability_ppm, tiers: every service) or per service (services).
+type PlanSLA struct {
+	Preset          string       `yaml:"preset"`           // a published tier table (sla presets) for every service
+	AvailabilityPPM int64        `yaml:"availability_ppm"` // promised uptime of every service (overrides the preset's)
+	Tiers           []CreditTier `yaml:"tiers"`            // override the preset's
+	Services        []ServiceSLA `yaml:"services"`         // the services covered, each with its terms
 	LatencyTarget   Duration     `yaml:"latency_target"`
 	LatencySharePPM int64        `yaml:"latency_share_ppm"` // share of deliveries within latency_target
 	LatencyCreditBP int64        `yaml:"latency_credit_bp"`
@@ -238,7 +273,9 @@ func Default() Config {
 			ReadTimeout: Duration(time.Minute), WriteTimeout: Duration(time.Minute), IdleTimeout: Duration(2 * time.Minute)},
 
 		ProbeInterval: Duration(time.Minute),
-		Policy:        Policy{InFlight: Duration(30 * time.Second)},
+		SLA: SLA{MinimumOutage: Duration(time.Minute), UnknownCountsAs: "up", MaintenanceNotice: Duration(120 * time.Hour),
+			MaintenanceCap: Duration(12 * time.Hour), CheckRetention: Duration(90 * 24 * time.Hour)},
+		Policy: Policy{InFlight: Duration(30 * time.Second)},
 	}
 }
 
@@ -411,6 +448,9 @@ func (c Config) Validate() error {
 	if c.ProbeInterval <= 0 {
 		return fmt.Errorf("invalid config: probe_interval: must be positive")
 	}
+	if err := c.validateServices(); err != nil {
+		return err
+	}
 	for _, p := range c.Quota.WarnAt {
 		if p < 1 || p > 1000 {
 			return fmt.Errorf("invalid config: quota.warn_at: %d: want percentages from 1 to 1000", p)
@@ -500,6 +540,46 @@ func checkHostPort(s string) error {
 	n, err := strconv.Atoi(port)
 	if err != nil || n < 0 || n > 65535 {
 		return errors.New("port must be a number from 0 to 65535")
+	}
+	return nil
+}
+
+// validateServices checks services: against the probes defined, and the
+// sla: keys.
+func (c Config) validateServices() error {
+	kinds := map[string]string{}
+	for _, p := range c.Probes {
+		kinds[p.Name] = p.Kind
+	}
+	seen := map[string]bool{}
+	for i, sv := range c.Services {
+		if seen[sv.Name] {
+			return fmt.Errorf("invalid config: services[%d].name: %q is used twice", i, sv.Name)
+		}
+		seen[sv.Name] = true
+		for _, p := range sv.Probes {
+			switch kind, ok := kinds[p]; {
+			case !ok:
+				return fmt.Errorf("invalid config: services[%d].probes: %q is not one of the probes (probes: names them)", i, p)
+			case kind == probe.DNSBL:
+				return fmt.Errorf("invalid config: services[%d].probes: %q is a dnsbl probe: blocklist listings are not availability (see sla blacklist)", i, p)
+			}
+		}
+		if err := (sla.MailService{Name: sv.Name, Targets: sv.Probes, DownWhen: sv.DownWhen, Failures: sv.Failures}).Validate(); err != nil {
+			return fmt.Errorf("invalid config: services[%d]: %v", i, err)
+		}
+	}
+	switch {
+	case c.SLA.UnknownCountsAs != "up" && c.SLA.UnknownCountsAs != "down":
+		return fmt.Errorf("invalid config: sla.unknown_counts_as: %q: want up or down", c.SLA.UnknownCountsAs)
+	case c.SLA.MinimumOutage < 0:
+		return fmt.Errorf("invalid config: sla.minimum_outage: must not be negative")
+	case c.SLA.MaintenanceNotice < 0:
+		return fmt.Errorf("invalid config: sla.maintenance_notice: must not be negative")
+	case c.SLA.MaintenanceCap < 0:
+		return fmt.Errorf("invalid config: sla.maintenance_cap: must not be negative")
+	case c.SLA.CheckRetention < 0:
+		return fmt.Errorf("invalid config: sla.check_retention: must not be negative")
 	}
 	return nil
 }

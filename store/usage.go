@@ -81,6 +81,9 @@ func (s *Store) upsert(tx *gorm.DB, b metering.Batch) error {
 	if err := upsertAvailability(tx, s.dialect, b.Availability); err != nil {
 		return err
 	}
+	if err := insertChecks(tx, b.Checks); err != nil {
+		return err
+	}
 	if err := upsertCurrentStorage(tx, b.Gauges); err != nil {
 		return err
 	}

@@ -13,22 +13,6 @@ import (
 	"github.com/mailmeter/mailmeter/store"
 )
 
-// runSLA is the sla command group: the evidence behind the service level.
-func runSLA(ctx context.Context, e env, args []string) error {
-	const use = "usage: mailmeter sla blacklist [--period YYYY-MM | --from T --to T] [--json]"
-	if len(args) == 0 {
-		return usagef("%s", use)
-	}
-	switch args[0] {
-	case "blacklist":
-		return runSLABlacklist(ctx, e, args[1:])
-	case "-h", "--help", "help":
-		fmt.Fprintln(e.stdout, use)
-		return nil
-	}
-	return usagef("unknown sla command %q; %s", args[0], use)
-}
-
 // runSLABlacklist prints the DNSBL listings of the outgoing IPs over a
 // period, recorded by the dnsbl probes.
 func runSLABlacklist(ctx context.Context, e env, args []string) error {

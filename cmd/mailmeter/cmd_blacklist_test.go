@@ -65,7 +65,7 @@ func TestSLABlacklistCLI(t *testing.T) {
 		if r := runCLI(t, nil, "sla", "blacklist", "--period", "2026-09", "--db", db); r.code != 0 || !strings.Contains(r.stdout, "No outgoing IP was listed") {
 			t.Errorf("a month without listings: %+v", r)
 		}
-		if r := runCLI(t, nil, "sla", "nonsense"); r.code != 2 || !strings.Contains(r.stderr, "usage: mailmeter sla blacklist") {
+		if r := runCLI(t, nil, "sla", "nonsense"); r.code != 2 || !strings.Contains(r.stderr, `unknown sla action "nonsense"`) || !strings.Contains(r.stderr, "mailmeter sla blacklist [--period") {
 			t.Errorf("unknown sla command: %+v", r)
 		}
 	})

@@ -18,6 +18,7 @@ import (
 	"github.com/mailmeter/mailmeter/internal/loggen"
 	"github.com/mailmeter/mailmeter/metering"
 	"github.com/mailmeter/mailmeter/quota"
+	"github.com/mailmeter/mailmeter/sla"
 	"github.com/mailmeter/mailmeter/store"
 )
 
@@ -140,7 +141,18 @@ collect:
 probe_interval: 3s
 probes:
   - {name: api, kind: tcp, address: "%s"}
-# The demo customer's plan and who bills it: mailmeter invoice run --period YYYY-MM --config %s
+# The services the SLA speaks of (an HA pair would list two probes and say
+# down_when: all); "smtp" is known only from incidents recorded by hand.
+# mailmeter sla report --config %[6]s
+services:
+  - {name: webapi, probes: [api], down_when: any, failures: 2}
+sla:
+  minimum_outage: 1m
+  unknown_counts_as: up
+  maintenance_notice: 120h
+  maintenance_cap: 12h
+  check_retention: 2160h
+# The demo customer's plan and who bills it: mailmeter invoice run --period YYYY-MM --config %[6]s
 billing:
   seller:
     name: Mailmeter Demo Hosting GmbH
@@ -166,13 +178,14 @@ billing:
       transfer_per_gb: 5
       tax_bp: 1900
       sla:
-        availability_ppm: 999000
-        tiers: [{below_ppm: 999000, credit_bp: 1000}, {below_ppm: 990000, credit_bp: 2500}]
+        services:
+          - {service: webapi, preset: credits-25-50-100}
+          - {service: smtp, preset: credits-10-25-100}
         latency_target: 60s
         latency_share_ppm: 900000
         latency_credit_bp: 500
         cap_bp: 5000
-# demo mailboxes: %s
+# demo mailboxes: %[7]s
 `, w.dsn, api.NewSecret(), w.log, w.vmail, listen, w.config, strings.Join(w.mailboxes, " "))
 	fmt.Fprintf(e.stderr, "demo world created in %s: %d log lines, %d mailboxes\n", w.dir, truth.Lines, len(w.mailboxes))
 	return os.WriteFile(w.config, []byte(conf), 0o640)
@@ -246,8 +259,40 @@ func (w *demoWorld) directory(ctx context.Context) error {
 	}
 	// The plan's limits, so quota bars have something to fill.
 	q := quota.NewService(s, quota.NewView(s, s, time.Now), s, time.Now)
-	_, err = q.SetPlanLimits(ctx, "standard", quota.LimitsInput{StorageSoft: 80 << 10, StorageHard: 100 << 10,
-		OutBytesPerDay: 20 << 20, OutRecipientsPerDay: 2000, OutBytesPerMonth: 400 << 20, OutRecipientsPerMonth: 40000})
+	if _, err = q.SetPlanLimits(ctx, "standard", quota.LimitsInput{StorageSoft: 80 << 10, StorageHard: 100 << 10,
+		OutBytesPerDay: 20 << 20, OutRecipientsPerDay: 2000, OutBytesPerMonth: 400 << 20, OutRecipientsPerMonth: 40000}); err != nil {
+		return err
+	}
+	return demoSLAHistory(ctx, s, time.Now())
+}
+
+// demoSLAHistory records what the service report shows besides the probe:
+// an smtp incident from a monitor and a maintenance window of the API
+// announced a week ahead, both in the last hours of this month (none if
+// the month, in the demo customer's zone, is younger than an hour).
+func demoSLAHistory(ctx context.Context, s *store.Store, now time.Time) error {
+	berlin, err := time.LoadLocation("Europe/Berlin")
+	if err != nil {
+		return err
+	}
+	local := now.In(berlin)
+	start := time.Date(local.Year(), local.Month(), 1, 0, 0, 0, 0, berlin)
+	if t := now.Add(-3 * time.Hour).Truncate(time.Minute); t.After(start) {
+		start = t
+	}
+	if now.Sub(start) < time.Hour {
+		return nil
+	}
+	svc, err := sla.NewService(sla.Deps{Store: s, Policy: sla.DefaultPolicy(time.Minute), Now: func() time.Time { return now }})
+	if err != nil {
+		return err
+	}
+	if _, err := svc.AddIncident(ctx, sla.IncidentInput{Service: "smtp", Start: start, End: start.Add(20 * time.Minute),
+		Reason: "demo: the monitor saw smtp refuse connections"}); err != nil {
+		return err
+	}
+	_, err = svc.AddMaintenance(ctx, sla.MaintenanceInput{Service: "webapi", Start: start.Add(30 * time.Minute), End: start.Add(50 * time.Minute),
+		Announced: start.Add(30*time.Minute - 7*24*time.Hour), Reason: "demo: database upgrade"})
 	return err
 }
 
@@ -337,19 +382,21 @@ The three lines after this text are an admin, a customer and a mailbox token: pa
   curl -s -H "Authorization: Bearer $MAILMETER_ADMIN_TOKEN" %s/v1/availability
   curl -s %s/openapi.yaml | head
   curl -s %s/metrics | grep -E 'mailmeter_(log|probe)'
+the month's service report (uptime by the minute, downtime, maintenance, latency, rejects, credits):
+  bin/mailmeter sla report --customer demo --config %[19]s
+  curl -s -H "Authorization: Bearer $MAILMETER_ADMIN_TOKEN" "%[9]s/v1/sla/report?customer=demo"
 and the month's invoice so far, with the measured SLA as evidence, as text, PDF and UBL e-invoice:
-  curl -s -H "Authorization: Bearer $MAILMETER_ADMIN_TOKEN" %s/v1/customers/demo/invoice-preview
-  bin/mailmeter invoice run --period %s --config %s && bin/mailmeter invoice show demo-%s --config %s
-  bin/mailmeter invoice show demo-%s --pdf demo-%s.pdf --config %s
-  curl -s -H "Authorization: Bearer $MAILMETER_ADMIN_TOKEN" -o demo-%s.pdf %s/v1/invoices/demo-%s.pdf
-  bin/mailmeter invoice finalize demo-%s --config %s && bin/mailmeter invoice show demo-%s --ubl --config %s
+  curl -s -H "Authorization: Bearer $MAILMETER_ADMIN_TOKEN" %[9]s/v1/customers/demo/invoice-preview
+  bin/mailmeter invoice run --period %[18]s --config %[19]s && bin/mailmeter invoice show demo-%[18]s --config %[19]s
+  bin/mailmeter invoice show demo-%[18]s --pdf demo-%[18]s.pdf --config %[19]s
+  curl -s -H "Authorization: Bearer $MAILMETER_ADMIN_TOKEN" -o demo-%[18]s.pdf %[9]s/v1/invoices/demo-%[18]s.pdf
+  bin/mailmeter invoice finalize demo-%[18]s --config %[19]s && bin/mailmeter invoice show demo-%[18]s --ubl --config %[19]s
 
-MAILMETER_ADMIN_TOKEN=%s
-MAILMETER_CUSTOMER_TOKEN=%s
-MAILMETER_MAILBOX_TOKEN=%s
+MAILMETER_ADMIN_TOKEN=%[20]s
+MAILMETER_CUSTOMER_TOKEN=%[21]s
+MAILMETER_MAILBOX_TOKEN=%[22]s
 
 `, w.dir, w.log, w.vmail, w.dsn, consoleLink(base, t.admin), consoleLink(base, t.customer), mb, consoleLink(base, t.mailbox),
 		base, mb, time.Now().UTC().Add(-6*time.Hour).Truncate(time.Hour).Format(time.RFC3339), base, mb, base, base, base, base,
-		base, month, w.config, month, w.config, month, month, w.config, month, base, month, month, w.config, month, w.config,
-		t.admin, t.customer, t.mailbox)
+		month, w.config, t.admin, t.customer, t.mailbox)
 }

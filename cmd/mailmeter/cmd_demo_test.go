@@ -113,8 +113,12 @@ func TestDemoTour(t *testing.T) {
 	if r := runCLI(t, nil, "invoice", "run", "--period", month, "--config", conf); r.code != 0 || !strings.Contains(r.stdout, "demo-"+month) || !strings.Contains(r.stdout, "EUR ") {
 		t.Errorf("invoice run on the demo: %+v", r)
 	}
+	// The evidence is each covered service by the minute (it was the
+	// probes' pooled checks before services existed), from the seller to
+	// the customer with its billing details.
 	r := runCLI(t, nil, "invoice", "show", "demo-"+month, "--config", conf)
-	for _, want := range []string{"availability 100.000%", "From: Mailmeter Demo Hosting GmbH", "To:   Grünwald & Søn Mail Services GmbH (綠林郵件)", "Tax 19.00%"} {
+	for _, want := range []string{"Service level (SLA evidence):", "  webapi: availability ", "% by the minute", "Mail delivery: delivery latency ",
+		"From: Mailmeter Demo Hosting GmbH", "To:   Grünwald & Søn Mail Services GmbH (綠林郵件)", "Tax 19.00%"} {
 		if r.code != 0 || !strings.Contains(r.stdout, want) {
 			t.Errorf("invoice show on the demo lacks %q: %+v", want, r)
 		}
@@ -132,8 +136,49 @@ func TestDemoTour(t *testing.T) {
 	if code := getJSON(admin, "/v1/customers/demo/invoice-preview", &preview); code != 200 || preview.Status != "estimate" || !strings.HasPrefix(preview.Buyer.Name, "Grünwald") {
 		t.Errorf("invoice preview on the demo: %d %+v", code, preview)
 	}
-	if !strings.Contains(out.String(), "bin/mailmeter invoice run --period "+month) {
-		t.Errorf("the tour does not show the invoice commands:\n%s", out.String())
+	for _, cmd := range []string{"bin/mailmeter invoice run --period " + month, "bin/mailmeter sla report --customer demo", "/v1/sla/report?customer=demo"} {
+		if !strings.Contains(out.String(), cmd) {
+			t.Errorf("the tour does not show %q:\n%s", cmd, out.String())
+		}
+	}
+	demoSLAReport(t, conf, month)
+}
+
+// The tour's sla report shows every section on the demo world: the probed
+// API, the smtp incident and the API's maintenance window the demo
+// recorded (unless the month is younger than an hour), latency, mail,
+// blacklists and the plan's credit; its JSON holds the probe's minutes.
+func demoSLAReport(t *testing.T, conf, month string) {
+	r := runCLI(t, nil, "sla", "report", "--customer", "demo", "--config", conf)
+	want := []string{"Service report " + month + ", customer demo (Europe/Berlin, so far", "\nServices\n", "  webapi: uptime ",
+		"\nDelivery latency (all customers), target 60s\n  inbound ", "\nMail (recipients)\n  inbound ", "\nBlacklist listings\n",
+		"\nSLA credits\n  plan standard: "}
+	berlin := mustZone(t, "Europe/Berlin")
+	now := time.Now().In(berlin)
+	if now.Sub(time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, berlin)) >= 4*time.Hour {
+		want = append(want, "  smtp: uptime ", "20 min  incident", "demo: the monitor saw smtp refuse connections",
+			"    maintenance ", "excluded: announced 7d ahead (at least 5d)")
+	}
+	for _, w := range want {
+		if !strings.Contains(r.stdout, w) {
+			t.Errorf("sla report on the demo lacks %q:\n%s", w, r.stdout)
+		}
+	}
+	var rep struct {
+		Services []struct {
+			Service        string `json:"service"`
+			Minutes        int64  `json:"minutes"`
+			UnknownMinutes int64  `json:"unknown_minutes"`
+		} `json:"services"`
+	}
+	r = runCLI(t, nil, "sla", "report", "--customer", "demo", "--json", "--config", conf)
+	if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil || r.code != 0 {
+		t.Fatalf("sla report --json: %v %+v", err, r)
+	}
+	for _, s := range rep.Services {
+		if s.Service == "webapi" && s.UnknownMinutes >= s.Minutes {
+			t.Errorf("the probe's checks did not reach the report: %+v", s)
+		}
 	}
 }
 

@@ -12,6 +12,7 @@ import (
 	"github.com/mailmeter/mailmeter/billing"
 	"github.com/mailmeter/mailmeter/config"
 	"github.com/mailmeter/mailmeter/directory"
+	"github.com/mailmeter/mailmeter/sla"
 	"github.com/mailmeter/mailmeter/store"
 )
 
@@ -23,10 +24,22 @@ func plans(c config.Config) ([]billing.Plan, error) {
 		bp := billing.Plan{Name: p.Name, Currency: p.Currency, MonthlyFee: billing.Money(p.MonthlyFee),
 			IncludedStorage: p.IncludedStorage, StoragePerGBMonth: billing.Money(p.StoragePerGBMonth),
 			IncludedTransfer: p.IncludedTransfer, TransferPerGB: billing.Money(p.TransferPerGB), TaxBasisPoints: p.TaxBP,
-			SLA: billing.SLA{AvailabilityTargetPPM: s.AvailabilityPPM, LatencyTarget: time.Duration(s.LatencyTarget),
+			SLA: billing.SLA{LatencyTarget: time.Duration(s.LatencyTarget),
 				LatencySharePPM: s.LatencySharePPM, LatencyCreditBP: s.LatencyCreditBP, CapBP: s.CapBP}}
-		for _, t := range s.Tiers {
-			bp.SLA.Tiers = append(bp.SLA.Tiers, billing.CreditTier{BelowPPM: t.BelowPPM, CreditBP: t.CreditBP})
+		all, err := serviceTerms(config.ServiceSLA{Preset: s.Preset, AvailabilityPPM: s.AvailabilityPPM, Tiers: s.Tiers})
+		if err != nil {
+			return nil, fmt.Errorf("invalid config: billing.plans[%d] (%s).sla: %w", i, p.Name, err)
+		}
+		bp.SLA.AvailabilityTargetPPM, bp.SLA.Tiers = all.TargetPPM, all.Tiers
+		for j, sv := range s.Services {
+			t, err := serviceTerms(sv)
+			if err != nil {
+				return nil, fmt.Errorf("invalid config: billing.plans[%d] (%s).sla.services[%d]: %w", i, p.Name, j, err)
+			}
+			if sv.Service == "" {
+				return nil, fmt.Errorf("invalid config: billing.plans[%d] (%s).sla.services[%d].service: required", i, p.Name, j)
+			}
+			bp.SLA.Services = append(bp.SLA.Services, t)
 		}
 		if err := bp.Validate(); err != nil {
 			return nil, fmt.Errorf("invalid config: billing.plans[%d] (%s): %w", i, p.Name, err)
@@ -34,6 +47,29 @@ func plans(c config.Config) ([]billing.Plan, error) {
 		out[i] = bp
 	}
 	return out, nil
+}
+
+// serviceTerms are a service's configured terms: a preset's, with the
+// target and tiers given replacing its own.
+func serviceTerms(sv config.ServiceSLA) (sla.ServiceTerms, error) {
+	t := sla.ServiceTerms{Service: sv.Service}
+	if sv.Preset != "" {
+		p, err := sla.Preset(sv.Preset)
+		if err != nil {
+			return t, err
+		}
+		t.TargetPPM, t.Tiers = p.TargetPPM, p.Tiers
+	}
+	if sv.AvailabilityPPM != 0 {
+		t.TargetPPM = sv.AvailabilityPPM
+	}
+	if len(sv.Tiers) > 0 {
+		t.Tiers = nil
+		for _, tier := range sv.Tiers {
+			t.Tiers = append(t.Tiers, sla.Tier{BelowPPM: tier.BelowPPM, CreditBP: tier.CreditBP})
+		}
+	}
+	return t, nil
 }
 
 // seller converts the configured seller, naming the key at fault; none
@@ -57,21 +93,26 @@ func seller(c config.Config) (billing.Seller, error) {
 }
 
 // newRunner is the billing run over s with the configured plans and
-// seller.
-func newRunner(c config.Config, s *store.Store) (*billing.Runner, error) {
+// seller, measuring the services' minutes through the service-level
+// service it returns too.
+func newRunner(c config.Config, s *store.Store) (*billing.Runner, *sla.Service, error) {
 	ps, err := plans(c)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	sel, err := seller(c)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	r, err := billing.NewRunner(billing.Sources{Directory: s, Usage: s, Series: s}, s, ps, time.Now)
+	levels, err := newSLA(c, s, ps)
 	if err != nil {
-		return nil, err
+		return nil, nil, fmt.Errorf("invalid config: %w", err)
 	}
-	return r.WithSeller(sel), nil
+	r, err := billing.NewRunner(billing.Sources{Directory: s, Usage: s, Series: s, Levels: levels}, s, ps, time.Now)
+	if err != nil {
+		return nil, nil, err
+	}
+	return r.WithSeller(sel), levels, nil
 }
 
 func runInvoice(ctx context.Context, e env, args []string) error {
@@ -194,7 +235,7 @@ func runInvoice(ctx context.Context, e env, args []string) error {
 // withBilling loads the configuration (plans included) and opens the store.
 func withBilling(ctx context.Context, e env, f *cmdFlags, fn func(config.Config, *billing.Invoices, *billing.Runner) error) error {
 	return withStore(ctx, e, f, func(c config.Config, s *store.Store) error {
-		r, err := newRunner(c, s)
+		r, _, err := newRunner(c, s)
 		if err != nil {
 			return err
 		}

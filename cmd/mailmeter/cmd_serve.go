@@ -242,7 +242,7 @@ func follow(ctx context.Context, bg *background, f follower, refresh time.Durati
 // newRouter builds the API over the store and the quota view, with the
 // services and a metrics registry that also shows the in-process collectors.
 func newRouter(c config.Config, log *slog.Logger, s *store.Store, verifier *api.Verifier, revs *api.Revocations, view *quota.View, cs *sourceSet, reg *prometheus.Registry) (http.Handler, error) {
-	runner, err := newRunner(c, s)
+	runner, levels, err := newRunner(c, s)
 	if err != nil {
 		return nil, err
 	}
@@ -267,6 +267,7 @@ func newRouter(c config.Config, log *slog.Logger, s *store.Store, verifier *api.
 		Policy:         newDecider(c, view),
 		Billing:        runner,
 		Invoices:       billing.NewInvoices(s, time.Now),
+		SLA:            levels,
 		Blacklists:     probe.NewBlacklists(s, time.Now),
 		MaxBodyBytes:   c.API.MaxBodyBytes,
 		MaxIngestBytes: c.API.MaxIngestBytes,

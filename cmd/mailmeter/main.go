@@ -57,7 +57,7 @@ func commands() map[string]command {
 		"latency":      {"print delivery latency percentiles for a period", runLatency},
 		"availability": {"print the probes' availability for a period", runAvailability},
 		"invoice":      {"compute, list, show, finalize and credit monthly invoices", runInvoice},
-		"sla":          {"SLA evidence: DNS blocklist listings of the outgoing IPs (sla blacklist)", runSLA},
+		"sla":          {"the monthly service report, maintenance windows and incidents, DNS blocklist listings (report, maintenance, incident, settle, blacklist)", runSLA},
 		"demo":         {"the newcomer's tour (make run): a demo world served with live collectors", runDemo},
 		"token":        {"mint and revoke API tokens (token create --role R --subject S --ttl 24h, token revoke JTI)", runToken},
 		"deadletter":   {"list or replay usage records the database refused (list [--all] [--json], replay [ID...])", runDeadLetter},

@@ -155,12 +155,45 @@ probes:
 	var rep struct {
 		Listed []struct {
 			IP    string `json:"ip"`
+			Since string `json:"since"`
 			Until string `json:"until"`
 		} `json:"listed"`
 	}
 	apiGet("/v1/sla/blacklists", &rep)
 	if len(rep.Listed) != 1 || rep.Listed[0].IP != "192.0.2.1" || rep.Listed[0].Until == "" {
 		t.Errorf("blacklists: %+v", rep)
+	}
+	// The monthly service report shows the listing the monitor recorded,
+	// and only the webmail probe as a service.
+	var slaRep struct {
+		Services []struct {
+			Service string `json:"service"`
+		} `json:"services"`
+		Blacklists struct {
+			Checked  bool `json:"checked"`
+			Listings []struct {
+				List     string  `json:"list"`
+				Address  string  `json:"address"`
+				Listed   string  `json:"listed"`
+				Delisted *string `json:"delisted"`
+			} `json:"listings"`
+		} `json:"blacklists"`
+	}
+	apiGet("/v1/sla/report", &slaRep)
+	sameSecond := func(a string, b *string) bool { // the report has the recorded nanoseconds
+		ta, err1 := time.Parse(time.RFC3339Nano, a)
+		if b == nil || err1 != nil {
+			return false
+		}
+		tb, err2 := time.Parse(time.RFC3339Nano, *b)
+		return err2 == nil && ta.Truncate(time.Second).Equal(tb.Truncate(time.Second))
+	}
+	if bl := slaRep.Blacklists; !bl.Checked || len(bl.Listings) != 1 || bl.Listings[0].Address != "192.0.2.1" || bl.Listings[0].List != "bl.test" ||
+		len(rep.Listed) != 1 || !sameSecond(rep.Listed[0].Since, &bl.Listings[0].Listed) || !sameSecond(rep.Listed[0].Until, bl.Listings[0].Delisted) {
+		t.Errorf("the service report's blacklists: %+v (recorded: %+v)", bl, rep.Listed)
+	}
+	if len(slaRep.Services) != 1 || slaRep.Services[0].Service != "webmail" {
+		t.Errorf("the service report's services: %+v, want webmail only", slaRep.Services)
 	}
 	var av struct {
 		Probes []struct {

@@ -21,6 +21,7 @@ import (
 	"github.com/mailmeter/mailmeter/metering/maildir"
 	"github.com/mailmeter/mailmeter/metering/probe"
 	"github.com/mailmeter/mailmeter/metering/tail"
+	"github.com/mailmeter/mailmeter/sla"
 	"github.com/mailmeter/mailmeter/store"
 	"github.com/mailmeter/mailmeter/telemetry"
 )
@@ -157,7 +158,35 @@ func (cs *sourceSet) startProbes(ctx context.Context, c config.Config, committer
 			cs.probes.Run(ctx, tick, warn(log, "probe results not stored; kept for the next round"))
 		})
 	})
+	if st, ok := committer.(sla.Store); ok {
+		svc, err := sla.NewService(sla.Deps{Store: st, Services: slaServices(c), Policy: slaPolicy(c), Now: time.Now})
+		if err != nil {
+			return fmt.Errorf("invalid config: %w", err)
+		}
+		cs.wg.Go(func() { settleEvery(ctx, svc, time.Hour, log.With("component", "sla")) })
+	}
 	return nil
+}
+
+// settleEvery settles the services' old minutes into intervals (and prunes
+// raw checks past their retention) at start and then every period.
+func settleEvery(ctx context.Context, svc *sla.Service, period time.Duration, log *slog.Logger) {
+	t := time.NewTicker(period)
+	defer t.Stop()
+	for {
+		if res, err := svc.Settle(ctx); err != nil {
+			if ctx.Err() == nil {
+				log.Warn("settling service minutes failed; retried later", "err", err)
+			}
+		} else if res.Pruned > 0 {
+			log.Info("raw probe checks pruned", "checks", res.Pruned)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }
 
 // Stats returns the sources' progress, for metrics.

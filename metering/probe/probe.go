@@ -1,14 +1,17 @@
 // Package probe measures service availability: at an interval it checks
-// each configured service the way a client would (SMTP greeting and EHLO,
-// IMAP and POP3 greetings and logout, or a bare TCP connect) and records
-// attempts and successes per probe and hour, the evidence SLA credits are
-// computed from.
+// each configured service the way a client would (greetings, STARTTLS and
+// logins, HTTP, round trips into a mailbox, a bare TCP connect: see the
+// kinds) and records every check with its time (the evidence the sla
+// package computes each service's minutes from) and attempts and
+// successes per probe and hour. DNS blocklists are watched apart, by the
+// BlacklistMonitor.
 package probe
 
 import (
 	"context"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"time"
 
@@ -21,7 +24,8 @@ type Committer interface {
 	Commit(ctx context.Context, b metering.Batch) error
 }
 
-// Runner checks its targets every interval and commits the results.
+// Runner checks its targets every interval and commits the results: every
+// check with its time, and checks and successes per probe and hour.
 // Results a commit could not store are kept and sent with the next round.
 type Runner struct {
 	targets []Target
@@ -31,6 +35,7 @@ type Runner struct {
 
 	mu      sync.Mutex
 	pending map[key]*metering.AvailabilityDelta
+	checks  []metering.ProbeCheck // not stored yet, in the order made
 	last    map[string]Result
 }
 
@@ -92,11 +97,12 @@ func (r *Runner) record(res Result) {
 	if res.Up {
 		d.Successes++
 	}
+	r.checks = append(r.checks, metering.ProbeCheck{Probe: res.Probe, At: res.At, Up: res.Up, Latency: res.Latency, Error: res.Err})
 }
 
 func (r *Runner) flush(ctx context.Context) error {
 	r.mu.Lock()
-	b := metering.Batch{}
+	b := metering.Batch{Checks: slices.Clone(r.checks)}
 	for _, d := range r.pending {
 		b.Availability = append(b.Availability, *d)
 	}
@@ -108,6 +114,7 @@ func (r *Runner) flush(ctx context.Context) error {
 		return fmt.Errorf("store probe results: %w", err)
 	}
 	r.mu.Lock()
+	r.checks = r.checks[len(b.Checks):] // checks made meanwhile stay
 	for _, d := range b.Availability {
 		k := key{d.Probe, d.Hour.Unix()}
 		if p := r.pending[k]; p != nil {
