@@ -84,15 +84,25 @@ function reportCard(rep) {
   return h("div", {}, out);
 }
 
+// latencyValue renders one latency figure in human units, by its key.
+function latencyValue(k, v) {
+  if (typeof v !== "number") return String(v);
+  if (/_ms$/.test(k)) return fmt.ms(v);
+  if (/_seconds$/.test(k)) return fmt.seconds(v);
+  if (/share|within/.test(k) && v <= 1) return fmt.share(v);
+  if (/deliveries|count/.test(k)) return fmt.count(v);
+  return String(v);
+}
+
 // latencyFigures lists the report's latency figures, whatever their keys.
 function latencyFigures(lat) {
   const rows = [];
   const walk = (obj, prefix) => {
     for (const [k, v] of Object.entries(obj)) {
       if (v && typeof v === "object") walk(v, prefix + k + " ");
-      else rows.push([prefix + k.replace(/_/g, " "), /_ms$/.test(k) ? fmt.ms(v) : /share|within/.test(k) && v <= 1 ? fmt.share(v) : String(v)]);
+      else rows.push([prefix + k.replace(/_seconds$/, "").replace(/_/g, " "), latencyValue(k, v), String(v)]);
     }
   };
   walk(lat, "");
-  return card("Delivery latency", "As the SLA report measures it.", h("dl", { class: "kv" }, rows.map(([k, v]) => [h("dt", {}, k), h("dd", {}, v)])));
+  return card("Delivery latency", "As the SLA report measures it.", h("dl", { class: "kv" }, rows.map(([k, v, raw]) => [h("dt", {}, k), h("dd", { title: raw }, v)])));
 }
