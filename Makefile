@@ -17,8 +17,9 @@ run: build
 	$(BIN) demo --data $(DATA)
 
 ## test: every test; PostgreSQL halves run when MAILMETER_TEST_POSTGRES is set.
+## Prints go test's output, then why tests skipped and "tests: N passed, N failed, N skipped".
 test:
-	$(GO) test -count=1 ./...
+	$(GO) run ./internal/testsummary -count=1 ./...
 
 ## bench: benchmarks print their own figures (MB/s, ratios to cat/du); one
 ## package at a time (-p 1), so no benchmark shares the machine with another.
