@@ -12,6 +12,8 @@ import (
 	"net"
 	"net/url"
 	"os"
+	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -20,6 +22,7 @@ import (
 
 	"github.com/mailmeter/mailmeter/metering"
 	"github.com/mailmeter/mailmeter/policy"
+	"github.com/mailmeter/mailmeter/quota"
 	"github.com/mailmeter/mailmeter/store"
 )
 
@@ -210,18 +213,22 @@ func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
 
 // Default returns the configuration used when nothing is configured.
 func Default() Config {
+	plus := "+"
 	return Config{
-		DB:       "sqlite:./mailmeter.db",
-		Listen:   "127.0.0.1:8080",
-		Log:      Log{Format: "text", Level: "info"},
-		Collect:  Collect{FlushInterval: Duration(2 * time.Second), BatchLines: 50000, MaxOpenAge: Duration(7 * 24 * time.Hour)},
-		Metering: Metering{MaxMessageBytes: metering.DefaultMaxMessageBytes, MaxRecipients: metering.DefaultMaxRecipients},
-		Auth:     Auth{Issuer: "mailmeter", Audience: "mailmeter", MaxTTL: Duration(365 * 24 * time.Hour)},
+		Delimiter: &plus,
+		DB:        "sqlite:./mailmeter.db",
+		Listen:    "127.0.0.1:8080",
+		Log:       Log{Format: "text", Level: "info"},
+		Collect:   Collect{FlushInterval: Duration(2 * time.Second), BatchLines: 50000, MaxOpenAge: Duration(7 * 24 * time.Hour)},
+		Metering:  Metering{MaxMessageBytes: metering.DefaultMaxMessageBytes, MaxRecipients: metering.DefaultMaxRecipients},
+		Auth:      Auth{Issuer: "mailmeter", Audience: "mailmeter", MaxTTL: Duration(365 * 24 * time.Hour)},
 		API: API{MaxBodyBytes: 1 << 20, MaxIngestBytes: 32 << 20, MaxLargeBodies: 4,
 			ReadTimeout: Duration(time.Minute), WriteTimeout: Duration(time.Minute), IdleTimeout: Duration(2 * time.Minute)},
 
 		ProbeInterval: Duration(time.Minute),
-		Policy:        Policy{InFlight: Duration(30 * time.Second)},
+		Policy: Policy{OverQuota: "reject", InFlight: Duration(30 * time.Second), OverQuotaText: policy.DefaultFullText,
+			UnknownRecipient: "dunno"},
+		Quota: Quota{WarnAt: slices.Clone(quota.DefaultThresholds)},
 	}
 }
 
@@ -241,6 +248,13 @@ func Load(path string, getenv func(string) string) (Config, error) {
 		b, err := os.ReadFile(path)
 		if err != nil {
 			return c, fmt.Errorf("config: %w", err)
+		}
+		var doc yaml.Node
+		if err := yaml.Unmarshal(b, &doc); err != nil {
+			return c, fmt.Errorf("config %s: %w", path, err)
+		}
+		if err := checkKeys(&doc, reflect.TypeOf(c), ""); err != nil {
+			return c, fmt.Errorf("config %s: %w", path, err)
 		}
 		dec := yaml.NewDecoder(bytes.NewReader(b))
 		dec.KnownFields(true)

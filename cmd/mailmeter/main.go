@@ -60,6 +60,7 @@ func commands() map[string]command {
 		"demo":         {"the newcomer's tour (make run): a demo world served with live collectors", runDemo},
 		"token":        {"mint and revoke API tokens (token create --role R --subject S --ttl 24h, token revoke JTI)", runToken},
 		"deadletter":   {"list or replay usage records the database refused (list [--all] [--json], replay [ID...])", runDeadLetter},
+		"config":       {"check a configuration file and print the effective configuration, secrets masked (config check FILE)", runConfig},
 		"healthcheck":  {"exit 0 if /healthz answers 2xx, else 1 (a container's HEALTHCHECK)", runHealthcheck},
 	}
 }
