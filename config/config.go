@@ -24,6 +24,7 @@ import (
 	"github.com/mailmeter/mailmeter/policy"
 	"github.com/mailmeter/mailmeter/quota"
 	"github.com/mailmeter/mailmeter/store"
+	"github.com/mailmeter/mailmeter/webhook"
 )
 
 // Config is the whole configuration.
@@ -430,8 +431,10 @@ func (c Config) Validate() error {
 			return fmt.Errorf("invalid config: quota.webhook_url: %q: want an http(s) URL", u)
 		}
 	}
-	if sec := c.Quota.WebhookSecret; sec != "" && len(sec) < 16 {
-		return fmt.Errorf("invalid config: quota.webhook_secret: at least 16 characters")
+	if sec := c.Quota.WebhookSecret; sec != "" {
+		if _, err := webhook.ParseSecret(sec); err != nil {
+			return fmt.Errorf("invalid config: quota.webhook_secret: %v", err)
+		}
 	}
 	if c.API.MaxIngestBytes <= 0 {
 		return fmt.Errorf("invalid config: api.max_ingest_bytes: must be positive")

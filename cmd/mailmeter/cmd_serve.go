@@ -148,7 +148,15 @@ func startAlerts(ctx context.Context, c config.Config, s *store.Store, view *quo
 		}
 	})
 	if hook {
-		snd := webhook.NewSender(c.Quota.WebhookURL, []byte(c.Quota.WebhookSecret), s, log.With("component", "webhook"), time.Now)
+		var key []byte
+		if c.Quota.WebhookSecret != "" {
+			k, err := webhook.ParseSecret(c.Quota.WebhookSecret)
+			if err != nil {
+				return fmt.Errorf("quota.webhook_secret: %w", err) // Validate has checked it
+			}
+			key = k
+		}
+		snd := webhook.NewSender(c.Quota.WebhookURL, key, s, log.With("component", "webhook"), time.Now)
 		if err := snd.Register(reg); err != nil {
 			return err
 		}
