@@ -157,7 +157,7 @@ func (s *Sender) DeliverDue(ctx context.Context) (delivered, failed int, err err
 				next := s.now().Add(Backoff(attempts))
 				result := "failed"
 				if attempts >= s.MaxAttempts {
-					next = s.now().AddDate(100, 0, 0)
+					next = s.now().Add(GiveUpAfter)
 					err = fmt.Errorf("gave up after %d attempts: %w", attempts, err)
 					result = "given_up"
 				}
