@@ -167,6 +167,15 @@ func TestCheckDeadLetters(t *testing.T) {
 	}()
 	waitFor(t, func() bool { return get(addr, "/healthz") == http.StatusOK })
 	wantCheck(t, nil, 2, "101 dead letters wait", "deadletters", "--api", "http://"+addr)
+	resp, err := http.Get("http://" + addr + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	metrics, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if age := metricValues(metrics, "mailmeter_quota_view_age_seconds")[""]; !strings.Contains(string(metrics), "mailmeter_quota_view_age_seconds ") || age < 0 || age > 60 {
+		t.Errorf("/metrics: mailmeter_quota_view_age_seconds = %v, want the seconds since serve loaded its view", age)
+	}
 	wantCheck(t, nil, 3, "connection refused", "deadletters", "--api", "http://"+freeAddr(t))
 }
 

@@ -91,6 +91,11 @@ func runServe(ctx context.Context, e env, args []string) error {
 		return err
 	}
 	reg := prometheus.NewRegistry()
+	if err := reg.Register(telemetry.NewQuotaViewAge(view.RefreshedAt, time.Now)); err != nil {
+		cancel()
+		cs.Wait()
+		return err
+	}
 	if err := startAlerts(ctx, c, s, view, log, *alertEvery, reg); err != nil {
 		cancel()
 		cs.Wait()
