@@ -5,6 +5,7 @@ STATICCHECK   := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 VERSION       ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS       := -X main.version=$(VERSION)
 DATA          ?= ./data
+PORT          ?= 8080
 FUZZTIME      ?= 10s
 
 .PHONY: build run test bench lint fmt fuzz clean
@@ -13,8 +14,9 @@ build:
 	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/mailmeter
 
 ## run: the main job on the embedded SQLite default, no setup needed.
+## make run PORT=9090 DATA=/tmp/demo: another port, another demo folder.
 run: build
-	$(BIN) demo --data $(DATA)
+	$(BIN) demo --data $(DATA) --listen 127.0.0.1:$(PORT)
 
 ## test: every test; PostgreSQL halves run when MAILMETER_TEST_POSTGRES is set.
 ## Prints go test's output, then why tests skipped and "tests: N passed, N failed, N skipped".
