@@ -3,6 +3,10 @@ package main
 import (
 	"fmt"
 	"math"
+	"strconv"
+	"strings"
+
+	"github.com/mailmeter/mailmeter/metering"
 )
 
 // humanDuration writes seconds for people: "0.42s", "12.3s", "14m42s",
@@ -64,4 +68,13 @@ func humanBytes(n int64) string {
 		}
 	}
 	return trimZero(fmt.Sprintf("%.1f", v)) + " EB"
+}
+
+// metricCell writes a metric's value for a table: sizes in human units
+// unless raw, counts as they are.
+func metricCell(m metering.Metric, v int64, raw bool) string {
+	if !raw && strings.HasSuffix(string(m), "_bytes") {
+		return humanBytes(v)
+	}
+	return strconv.FormatInt(v, 10)
 }
