@@ -208,7 +208,8 @@ func swaksExim(t *testing.T, ex *eximInstance, body int, to ...string) (string, 
 }
 
 // maildirUsage reads what the Maildirs hold, independently of mailmeter:
-// files and bytes per mailbox.
+// message files (in cur/ and new/ of any folder) and their bytes per
+// mailbox.
 func maildirUsage(t *testing.T, vmail string) totals {
 	t.Helper()
 	got := totals{}
@@ -218,6 +219,9 @@ func maildirUsage(t *testing.T, vmail string) totals {
 		filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
 			if err != nil || d.IsDir() {
 				return nil
+			}
+			if dir := filepath.Base(filepath.Dir(path)); dir != "cur" && dir != "new" {
+				return nil // Dovecot's index, uidlist, maildirsize …: not messages
 			}
 			fi, err := d.Info()
 			if err != nil {
