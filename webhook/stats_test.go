@@ -32,9 +32,9 @@ func TestOutboxStats(t *testing.T) {
 		defer srv.Close()
 		snd := webhook.NewSender(srv.URL, nil, s, slog.New(slog.DiscardHandler), clk.now)
 		snd.MaxAttempts = 2
-		queue(t, s, "a", 2, start)                    // both given up below
+		queue(t, s, "a", 2, start)                     // both given up below
 		queue(t, s, "b", 1, start.Add(90*time.Minute)) // pending, failed once
-		snd.DeliverDue(ctx)                           // a0, a1: attempt 1
+		snd.DeliverDue(ctx)                            // a0, a1: attempt 1
 		clk.add(time.Hour)
 		snd.DeliverDue(ctx) // a0, a1: attempt 2: given up
 		clk.add(30 * time.Minute)
