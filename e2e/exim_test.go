@@ -114,6 +114,14 @@ maildir_delivery:
 
 begin retry
 *  *  F,1m,10s
+
+begin authenticators
+plain:
+  driver = plaintext
+  public_name = PLAIN
+  server_prompts = :
+  server_condition = ${if and {{eq{$auth2}{alice@a.test}}{eq{$auth3}{secret}}}}
+  server_set_id = $auth2
 `
 
 // startExim writes the configuration, copies deploy/exim into it and
@@ -191,10 +199,14 @@ func swaksExim(t *testing.T, ex *eximInstance, body int, to ...string) (string, 
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	args := []string{"--server", "127.0.0.1", "--port", strconv.Itoa(ex.port), "--timeout", "30",
-		"--helo", "client.e2e.test", "--from", sender, "--to", strings.Join(to, ",")}
+		"--helo", "client.e2e.test", "--from", sender}
 	if body > 0 {
 		args = append(args, "--body", strings.Repeat("metered line of text\n", body/21+1))
 	}
+	for len(to) > 0 && strings.HasPrefix(to[0], "--") { // swaks flags before the recipients
+		args, to = append(args, to[0], to[1]), to[2:]
+	}
+	args = append(args, "--to", strings.Join(to, ","))
 	out, err := exec.CommandContext(ctx, "swaks", args...).CombinedOutput()
 	var exit *exec.ExitError
 	switch {
@@ -388,9 +400,27 @@ func TestExim(t *testing.T) {
 	}
 	waitEximDone(t, ex, accepted+1, files+1)
 
-	// Metering the mainlog gives what the Maildirs hold, and the refusal.
+	// At DATA: alice, authenticated, may send 3000 bytes a day; a message
+	// of about 5000 is refused once its real size is known (no SIZE= at
+	// MAIL FROM, so RCPT let it through), with mailmeter's 452 4.7.1.
+	if _, err := qs.SetLimits(ctx, quota.LimitsInput{Mailbox: "alice@a.test", StorageHard: alice.Bytes - 1, OutBytesPerDay: 3000}); err != nil {
+		t.Fatal(err)
+	}
+	out, code = swaksExim(t, ex, 5000, "--auth", "PLAIN", "--auth-user", "alice@a.test", "--auth-password", "secret", "bob@a.test")
+	if code != 26 || !strings.Contains(out, "<** 452-4.7.1 Daily sending limit") { // 26: refused after the message
+		t.Errorf("alice sending 5000 bytes with 3000 a day: swaks exit %d, want 26 and mailmeter's 452 4.7.1 at DATA\n%s", code, out)
+	}
+	if out, code := swaksExim(t, ex, 1000, "--auth", "PLAIN", "--auth-user", "alice@a.test", "--auth-password", "secret", "bob@a.test"); code != 0 {
+		t.Errorf("alice sending 1000 bytes with 3000 a day: swaks exit %d\n%s", code, out)
+	}
+	waitEximDone(t, ex, accepted+2, files+2)
+
+	// Metering the mainlog gives what the Maildirs hold, the refusal at
+	// RCPT, and alice's one message sent.
 	want := maildirUsage(t, ex.vmail)
 	want.add("alice@a.test", metering.RejectedIn, 1)
+	want.add("alice@a.test", metering.OutMessages, 1)
+	want.add("alice@a.test", metering.OutRecipients, 1)
 	opts := collect.BackfillOptions{Host: "e2e", Format: collect.FormatExim,
 		Proc: collect.ProcessorOptions{Location: time.UTC, Delimiter: "+"}}
 	res, err := collect.Backfill(ctx, []string{ex.mainlog}, opts, p.store, nil, testLogger(t))
