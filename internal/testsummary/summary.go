@@ -30,7 +30,8 @@ func newSummary() *summary {
 	return &summary{pkgFailedTests: map[string]int{}, output: map[string][]string{}, reasons: map[string]int{}}
 }
 
-// read consumes go test -json from r, echoing the test output to w.
+// read consumes go test -json from r, writing to w what go test without
+// -v would print: failing tests' output and the packages' lines.
 func (s *summary) read(r io.Reader, w *bufio.Writer) error {
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 64<<10), 16<<20)
@@ -51,9 +52,14 @@ func (s *summary) add(e event, w *bufio.Writer) {
 	key := e.Package + "\x00" + e.Test
 	switch e.Action {
 	case "output", "build-output":
-		w.WriteString(e.Output)
+		// As go test without -v: a test's output only if it fails (below),
+		// a package's lines but its bare PASS.
 		if e.Test != "" {
 			s.output[key] = append(s.output[key], e.Output)
+			return
+		}
+		if e.Output != "PASS\n" && !strings.HasPrefix(e.Output, "=== ") {
+			w.WriteString(e.Output)
 		}
 		if strings.HasPrefix(e.Output, "ok ") || strings.HasPrefix(e.Output, "FAIL") {
 			w.Flush()
@@ -73,6 +79,11 @@ func (s *summary) add(e event, w *bufio.Writer) {
 		if e.Test != "" {
 			s.failed++
 			s.pkgFailedTests[e.Package]++
+			for _, o := range s.output[key] {
+				if !strings.HasPrefix(o, "=== ") {
+					w.WriteString(o)
+				}
+			}
 		} else if s.pkgFailedTests[e.Package] == 0 {
 			s.brokenPkgs = append(s.brokenPkgs, e.Package)
 		}

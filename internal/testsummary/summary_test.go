@@ -47,9 +47,15 @@ func TestSkipC(t *testing.T) { t.Skip("no reason given this way") }
 	if got, want := lines[len(lines)-1], "tests: 3 passed, 1 failed, 3 skipped"; got != want {
 		t.Errorf("closing line %q, want %q\n%s", got, want, text)
 	}
-	for _, want := range []string{"   2  skipped: needs PostgreSQL (set X)", "   1  no reason given this way", "FAIL\texample.test/m", "boom"} {
+	for _, want := range []string{"   2  skipped: needs PostgreSQL (set X)", "   1  no reason given this way", "FAIL\texample.test/m", "--- FAIL: TestFail", "boom"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("output lacks %q:\n%s", want, text)
+		}
+	}
+	// As go test without -v: nothing of the tests that passed.
+	for _, not := range []string{"=== RUN", "--- PASS", "TestPass"} {
+		if strings.Contains(text, not) {
+			t.Errorf("output shows %q, as go test -v would:\n%s", not, text)
 		}
 	}
 }
