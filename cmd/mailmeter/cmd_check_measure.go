@@ -12,7 +12,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/mailmeter/mailmeter/config"
 	"github.com/mailmeter/mailmeter/internal/nagios"
 	"github.com/mailmeter/mailmeter/metering"
 	"github.com/mailmeter/mailmeter/quota"
@@ -99,7 +98,7 @@ func checkProbes(ctx context.Context, e env, o checkOptions) (nagios.Result, err
 			probes = append(probes, metering.ProbeAvailability{Probe: p.Probe, Attempts: p.Checks, Successes: p.Successes})
 		}
 	} else {
-		err := withStore(ctx, e, o.f, func(_ config.Config, s *store.Store) error {
+		err := readStore(ctx, e, o.f, func(s *store.Store) error {
 			rep, err := quota.NewReports(s, s, s, func() time.Time { return o.now }).Availability(ctx, from, to)
 			probes = rep.Probes
 			return err
@@ -191,7 +190,7 @@ func checkWebhooks(ctx context.Context, e env, o checkOptions) (nagios.Result, e
 		return nagios.Result{}, fmt.Errorf("webhooks reads the database (--db, --config): the API does not show the outbox")
 	}
 	var st webhook.Stats
-	err := withStore(ctx, e, o.f, func(_ config.Config, s *store.Store) error {
+	err := readStore(ctx, e, o.f, func(s *store.Store) error {
 		var err error
 		st, err = webhook.StatsReader(s).OutboxStats(ctx, o.now, o.now.Add(-o.window))
 		return err
@@ -231,7 +230,7 @@ func checkDeadLetters(ctx context.Context, e env, o checkOptions) (nagios.Result
 		}
 		n = ready.DeadLetters
 	} else {
-		err := withStore(ctx, e, o.f, func(_ config.Config, s *store.Store) error {
+		err := readStore(ctx, e, o.f, func(s *store.Store) error {
 			ds, err := s.DeadLetters(ctx, true)
 			n = len(ds)
 			return err
@@ -249,3 +248,18 @@ func checkDeadLetters(ctx context.Context, e env, o checkOptions) (nagios.Result
 }
 
 func round3(v float64) float64 { return math.Round(v*1000) / 1000 }
+
+// readStore opens the database for a check: never migrated (a monitoring
+// check changes nothing; an outdated schema is an error, so UNKNOWN).
+func readStore(ctx context.Context, e env, f *cmdFlags, fn func(*store.Store) error) error {
+	c, log, err := f.load(e)
+	if err != nil {
+		return err
+	}
+	s, err := openStore(ctx, c, log, false)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	return fn(s)
+}

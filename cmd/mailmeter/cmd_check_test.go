@@ -243,3 +243,24 @@ func TestCheckHelpAndUnknown(t *testing.T) {
 	}
 	wantCheck(t, nil, 3, "unknown check", "uptime")
 }
+
+// A check changes nothing: on a database without the schema it says
+// UNKNOWN instead of migrating it.
+func TestCheckDoesNotMigrate(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "m.db")
+	wantCheck(t, nil, 3, "migrat", "deadletters", "--db", "sqlite:"+path)
+	s, err := store.Open(context.Background(), "sqlite:"+path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	ms, err := s.MigrationStatus(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range ms {
+		if m.AppliedAt != nil {
+			t.Errorf("check applied migration %d", m.Version)
+		}
+	}
+}
