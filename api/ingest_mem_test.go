@@ -13,6 +13,7 @@ import (
 
 	"github.com/mailmeter/mailmeter/api"
 	"github.com/mailmeter/mailmeter/internal/ingest"
+	"github.com/mailmeter/mailmeter/internal/testenv"
 	"github.com/mailmeter/mailmeter/metering"
 	"github.com/mailmeter/mailmeter/store/storetest"
 )
@@ -84,9 +85,7 @@ func heapPeak(f func()) (peak, total uint64) {
 // at once took 256 MB, with the heap peaking 157 MB up). The figures are
 // printed; the bound asserted is generous.
 func TestIngestDecodeMemory(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds a 30 MB batch")
-	}
+	testenv.Long(t, "builds a 30 MB batch")
 	body := bigBatch(t, 30<<20)
 	var in metering.IngestInput
 	peak, total := heapPeak(func() {

@@ -12,6 +12,8 @@ import (
 	"net"
 	"net/url"
 	"os"
+	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -21,8 +23,10 @@ import (
 	"github.com/mailmeter/mailmeter/metering"
 	"github.com/mailmeter/mailmeter/metering/probe"
 	"github.com/mailmeter/mailmeter/policy"
+	"github.com/mailmeter/mailmeter/quota"
 	"github.com/mailmeter/mailmeter/sla"
 	"github.com/mailmeter/mailmeter/store/dsn"
+	"github.com/mailmeter/mailmeter/webhook"
 )
 
 // Config is the whole configuration.
@@ -262,20 +266,24 @@ func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
 
 // Default returns the configuration used when nothing is configured.
 func Default() Config {
+	plus := "+"
 	return Config{
-		DB:       "sqlite:./mailmeter.db",
-		Listen:   "127.0.0.1:8080",
-		Log:      Log{Format: "text", Level: "info"},
-		Collect:  Collect{FlushInterval: Duration(2 * time.Second), BatchLines: 50000, MaxOpenAge: Duration(7 * 24 * time.Hour)},
-		Metering: Metering{MaxMessageBytes: metering.DefaultMaxMessageBytes, MaxRecipients: metering.DefaultMaxRecipients},
-		Auth:     Auth{Issuer: "mailmeter", Audience: "mailmeter", MaxTTL: Duration(365 * 24 * time.Hour)},
+		Delimiter: &plus,
+		DB:        "sqlite:./mailmeter.db",
+		Listen:    "127.0.0.1:8080",
+		Log:       Log{Format: "text", Level: "info"},
+		Collect:   Collect{FlushInterval: Duration(2 * time.Second), BatchLines: 50000, MaxOpenAge: Duration(7 * 24 * time.Hour)},
+		Metering:  Metering{MaxMessageBytes: metering.DefaultMaxMessageBytes, MaxRecipients: metering.DefaultMaxRecipients},
+		Auth:      Auth{Issuer: "mailmeter", Audience: "mailmeter", MaxTTL: Duration(365 * 24 * time.Hour)},
 		API: API{MaxBodyBytes: 1 << 20, MaxIngestBytes: 32 << 20, MaxLargeBodies: 4,
 			ReadTimeout: Duration(time.Minute), WriteTimeout: Duration(time.Minute), IdleTimeout: Duration(2 * time.Minute)},
 
 		ProbeInterval: Duration(time.Minute),
 		SLA: SLA{MinimumOutage: Duration(time.Minute), UnknownCountsAs: "up", MaintenanceNotice: Duration(120 * time.Hour),
 			MaintenanceCap: Duration(12 * time.Hour), CheckRetention: Duration(90 * 24 * time.Hour)},
-		Policy: Policy{InFlight: Duration(30 * time.Second)},
+		Policy: Policy{OverQuota: "reject", InFlight: Duration(30 * time.Second), OverQuotaText: policy.DefaultFullText,
+			UnknownRecipient: "dunno"},
+		Quota: Quota{WarnAt: slices.Clone(quota.DefaultThresholds)},
 	}
 }
 
@@ -295,6 +303,13 @@ func Load(path string, getenv func(string) string) (Config, error) {
 		b, err := os.ReadFile(path)
 		if err != nil {
 			return c, fmt.Errorf("config: %w", err)
+		}
+		var doc yaml.Node
+		if err := yaml.Unmarshal(b, &doc); err != nil {
+			return c, fmt.Errorf("config %s: %w", path, err)
+		}
+		if err := checkKeys(&doc, reflect.TypeOf(c), ""); err != nil {
+			return c, fmt.Errorf("config %s: %w", path, err)
 		}
 		dec := yaml.NewDecoder(bytes.NewReader(b))
 		dec.KnownFields(true)
@@ -462,8 +477,10 @@ func (c Config) Validate() error {
 			return fmt.Errorf("invalid config: quota.webhook_url: %q: want an http(s) URL", u)
 		}
 	}
-	if sec := c.Quota.WebhookSecret; sec != "" && len(sec) < 16 {
-		return fmt.Errorf("invalid config: quota.webhook_secret: at least 16 characters")
+	if sec := c.Quota.WebhookSecret; sec != "" {
+		if _, err := webhook.ParseSecret(sec); err != nil {
+			return fmt.Errorf("invalid config: quota.webhook_secret: %v", err)
+		}
 	}
 	if c.API.MaxIngestBytes <= 0 {
 		return fmt.Errorf("invalid config: api.max_ingest_bytes: must be positive")

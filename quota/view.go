@@ -65,6 +65,8 @@ type View struct {
 	domains   map[string]bool       // the directory's active domains
 	overSince map[string]time.Time  // when the view first saw storage at or over the hard limit
 	updatedAt time.Time
+	// refreshedAt is the end of the last successful Refresh.
+	refreshedAt time.Time
 }
 
 // NewView returns an empty View; call Refresh to load it.
@@ -150,6 +152,7 @@ func (v *View) Refresh(ctx context.Context) error {
 	}
 	v.mu.Lock()
 	v.usage, v.limits, v.plans, v.planOf, v.updatedAt = usage, limits, plans, planOf, v.now().UTC()
+	v.refreshedAt = v.updatedAt
 	v.mailboxes, v.domains = mailboxes, domains
 	for m := range v.overSince {
 		v.trackOver(m)
@@ -160,6 +163,15 @@ func (v *View) Refresh(ctx context.Context) error {
 	v.adoptShared(shared)
 	v.mu.Unlock()
 	return nil
+}
+
+// RefreshedAt returns when the view was last reloaded from the store (zero
+// before its first Refresh): writes of other processes, and limits, are as
+// old as that.
+func (v *View) RefreshedAt() time.Time {
+	v.mu.RLock()
+	defer v.mu.RUnlock()
+	return v.refreshedAt
 }
 
 // directory reads the directory's active mailboxes and domains as sets.

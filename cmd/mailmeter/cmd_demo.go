@@ -2,11 +2,13 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 	"sync/atomic"
@@ -60,7 +62,7 @@ func runDemo(ctx context.Context, e env, args []string) error {
 	}
 	var stop atomic.Bool
 	followed := make(chan error, 1)
-	go func() { followed <- w.follow(ctx, cfg, *rate, &stop) }()
+	go func() { followed <- w.follow(ctx, cfg, *rate, &stop, wallClock) }()
 	defer func() {
 		stop.Store(true)
 		<-followed
@@ -88,7 +90,10 @@ func (w *demoWorld) build(ctx context.Context, e env, cfg loggen.Config, listen 
 	}
 	w.domains = cfg.LocalDomains()
 	if _, err := os.Stat(w.config); err == nil {
-		return w.load()
+		if err := w.load(); err != nil {
+			return err
+		}
+		return w.probeAt(listen)
 	}
 	f, err := os.Create(w.log)
 	if err != nil {
@@ -208,6 +213,21 @@ func (w *demoWorld) load() error {
 	return nil
 }
 
+// probeAt points the demo's probe at the API's address of this run (make
+// run PORT=… may differ from the first run's).
+func (w *demoWorld) probeAt(listen string) error {
+	b, err := os.ReadFile(w.config)
+	if err != nil {
+		return err
+	}
+	re := regexp.MustCompile(`(?m)^(  - \{name: api, kind: tcp, address: )"[^"]*"\}$`)
+	out := re.ReplaceAll(b, []byte(`${1}"`+listen+`"}`))
+	if bytes.Equal(out, b) {
+		return nil
+	}
+	return os.WriteFile(w.config, out, 0o640)
+}
+
 // maildirs gives every demo mailbox an INBOX and a Sent folder with a few
 // messages.
 func (w *demoWorld) maildirs() error {
@@ -298,25 +318,38 @@ func demoSLAHistory(ctx context.Context, s *store.Store, now time.Time) error {
 
 // demoBilling are the demo customer's billing details: a name with
 // umlauts and CJK, as a customer's may have.
-var demoBilling = directory.BillingDetails{LegalName: "Grünwald & Søn Mail Services GmbH (綠林郵件)", Address: "Kastanienallee 12\nHinterhaus, 3. OG",
+var demoBilling = directory.BillingDetails{LegalName: "Grünwald & Søn Mail Services GmbH (綠林郵件)", Address: "Kastanienallee 12, Hinterhaus, 3. OG",
 	PostalCode: "10435", City: "Berlin", Country: "DE", VATID: "DE811907980", Email: "rechnungen@gruenwald.example"}
 
-// follow appends live traffic to the demo log until stop is set.
-func (w *demoWorld) follow(ctx context.Context, base loggen.Config, rate float64, stop *atomic.Bool) error {
+// demoClock is the clock the demo's live log keeps: the wall clock in
+// production, a fake one in tests.
+type demoClock struct {
+	now   func() time.Time
+	sleep func(context.Context, time.Duration) error
+}
+
+var wallClock = demoClock{now: time.Now, sleep: loggen.SleepContext}
+
+// follow appends live traffic to the demo log until stop is set, each line
+// when the clock reaches its stamp: the log runs at real time.
+func (w *demoWorld) follow(ctx context.Context, base loggen.Config, rate float64, stop *atomic.Bool, clock demoClock) error {
 	f, err := os.OpenFile(w.log, os.O_APPEND|os.O_WRONLY, 0)
 	if err != nil {
 		return err
 	}
 	defer f.Close()
 	cfg := base
-	cfg.Seed = uint64(time.Now().UnixNano())
-	cfg.Start = time.Now().UTC().Truncate(time.Second)
+	cfg.Seed = uint64(clock.now().UnixNano())
+	cfg.Start = clock.now().UTC().Truncate(time.Second)
 	cfg.Duration = 365 * 24 * time.Hour
 	cfg.Rate = rate
-	cfg.FlushLines = 1
 	cfg.Stop = func() bool { return stop.Load() || ctx.Err() != nil }
-	linesPerSecond := rate * 11 // about 11 lines a session: stamps keep pace with the clock
-	_, err = loggen.Postfix(loggen.NewPacer(ctx, f, linesPerSecond, time.Now, loggen.SleepContext), cfg)
+	cfg.Pace = func(at time.Time) {
+		if wait := at.Sub(clock.now()); wait > 0 && !cfg.Stop() {
+			_ = clock.sleep(ctx, wait) // interrupted: the run stops at its next step
+		}
+	}
+	_, err = loggen.Postfix(f, cfg)
 	return err
 }
 

@@ -3,9 +3,12 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"net/http"
+	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -188,4 +191,98 @@ func mustZone(t *testing.T, name string) *time.Location {
 		t.Fatal(err)
 	}
 	return loc
+}
+
+// fakeClock is a demo clock whose sleep moves time on.
+type fakeClock struct{ t time.Time }
+
+func (c *fakeClock) now() time.Time { return c.t }
+func (c *fakeClock) sleep(_ context.Context, d time.Duration) error {
+	c.t = c.t.Add(d)
+	return nil
+}
+
+// The demo's live log keeps real time: no line is written before its
+// stamp, and after a simulated hour the newest stamp is the clock's time
+// (it ran 2.2 times faster than the clock before, 73 s ahead after a minute).
+func TestDemoLogKeepsRealTime(t *testing.T) {
+	dir := t.TempDir()
+	w := newDemoWorld(dir, "")
+	writeFile(t, w.log, "")
+	clock := &fakeClock{t: time.Date(2026, 12, 6, 10, 0, 0, 0, time.UTC)}
+	var stop atomic.Bool
+	end := clock.t.Add(time.Hour)
+	wrapped := demoClock{now: func() time.Time {
+		if !clock.t.Before(end) {
+			stop.Store(true)
+		}
+		return clock.now()
+	}, sleep: clock.sleep}
+	if err := w.follow(context.Background(), demoConfig(clock.t), 2, &stop, wrapped); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(w.log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSuffix(string(b), "\n"), "\n")
+	if len(lines) < 10000 {
+		t.Fatalf("%d lines in a simulated hour at 2 sessions a second", len(lines))
+	}
+	last := lines[len(lines)-1]
+	stamp, err := time.Parse("Jan _2 15:04:05", last[:15])
+	if err != nil {
+		t.Fatal(err)
+	}
+	stamp = stamp.AddDate(clock.t.Year(), 0, 0)
+	if lag := clock.t.Sub(stamp); lag < 0 || lag > 5*time.Second {
+		t.Errorf("after a simulated hour the newest line is stamped %s, the clock shows %s (lag %s): want real time", stamp, clock.t, lag)
+	}
+}
+
+// serve --dev --dev-secret-file (what the demo runs) keeps its secret in
+// the file: a token printed by one run works with the next.
+func TestDevSecretFileSurvivesRestart(t *testing.T) {
+	dir := t.TempDir()
+	db := "sqlite:" + filepath.Join(dir, "m.db")
+	secret := filepath.Join(dir, "dev-secret")
+	serveOnce := func(check func(addr string)) string {
+		addr := freeAddr(t)
+		ctx, cancel := context.WithCancel(context.Background())
+		var out lockedBuffer
+		done := make(chan int, 1)
+		go func() {
+			done <- run(ctx, []string{"serve", "--dev", "--listen", addr, "--db", db, "--dev-secret-file", secret},
+				env{stdout: &out, stderr: io.Discard, getenv: func(string) string { return "" }})
+		}()
+		defer func() {
+			cancel()
+			<-done
+		}()
+		waitFor(t, func() bool {
+			return strings.Contains(out.String(), "MAILMETER_ADMIN_TOKEN=") && get(addr, "/healthz") == 200
+		})
+		if check != nil {
+			check(addr)
+		}
+		_, rest, _ := strings.Cut(out.String(), "MAILMETER_ADMIN_TOKEN=")
+		tok, _, _ := strings.Cut(rest, "\n")
+		return tok
+	}
+	first := serveOnce(nil)
+	if fi, err := os.Stat(secret); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("secret file: %v, %v", fi, err)
+	}
+	serveOnce(func(addr string) {
+		req, _ := http.NewRequest("GET", "http://"+addr+"/v1/customers", nil)
+		req.Header.Set("Authorization", "Bearer "+first)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Errorf("the first run's admin token after a restart: %d, want 200", resp.StatusCode)
+		}
+	})
 }

@@ -1,7 +1,9 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -34,6 +36,7 @@ func runServe(ctx context.Context, e env, args []string) (err error) {
 	policyListen := f.String("policy-listen", "", "also answer Postfix's check_policy_service (quota at SMTP time) on HOST:PORT or unix:PATH (env MAILMETER_POLICY_LISTEN; default off)")
 	dev := f.Bool("dev", false, "without a configured key, generate a development HS256 secret and print an admin and a mailbox token")
 	devMailbox := f.String("dev-mailbox", "postmaster@example.com", "subject of the mailbox token --dev prints")
+	devSecret := f.String("dev-secret-file", "", "with --dev: keep the development secret in this file (created 0600), so printed tokens survive a restart")
 	refresh := f.Duration("quota-refresh", 10*time.Second, "how often the in-memory quota view reloads usage from the database (on PostgreSQL it also reloads within a second of any commit)")
 	alertEvery := f.Duration("quota-check", 5*time.Second, "how often quota usage is compared with the warning thresholds (quota.warn_at)")
 	tokenRefresh := f.Duration("token-refresh", 10*time.Second, "how often revoked token ids are reloaded from the database (on PostgreSQL also within a second of any revocation)")
@@ -68,7 +71,7 @@ func runServe(ctx context.Context, e env, args []string) (err error) {
 			}
 		}
 	}
-	verifier, err := serveAuth(e, c, log, *dev, *devMailbox)
+	verifier, err := serveAuth(e, c, log, devOptions{*dev, *devMailbox, *devSecret})
 	if err != nil {
 		return err
 	}
@@ -104,6 +107,9 @@ func runServe(ctx context.Context, e env, args []string) (err error) {
 		return err
 	}
 	reg := prometheus.NewRegistry()
+	if err := reg.Register(telemetry.NewQuotaViewAge(view.RefreshedAt, time.Now)); err != nil {
+		return err
+	}
 	if err := startAlerts(ctx, bg, c, s, view, log, *alertEvery, reg); err != nil {
 		return err
 	}
@@ -135,7 +141,15 @@ func startAlerts(ctx context.Context, bg *background, c config.Config, s *store.
 		periodic.Run(ctx, tick, view.SyncGrace, warn(log, "quota grace sync failed"))
 	})
 	if hook {
-		snd := webhook.NewSender(c.Quota.WebhookURL, []byte(c.Quota.WebhookSecret), s, log.With("component", "webhook"), time.Now)
+		var key []byte
+		if c.Quota.WebhookSecret != "" {
+			k, err := webhook.ParseSecret(c.Quota.WebhookSecret)
+			if err != nil {
+				return fmt.Errorf("quota.webhook_secret: %w", err) // Validate has checked it
+			}
+			key = k
+		}
+		snd := webhook.NewSender(c.Quota.WebhookURL, key, s, log.With("component", "webhook"), time.Now)
 		if err := snd.Register(reg); err != nil {
 			return err
 		}
@@ -285,23 +299,57 @@ func newRouter(c config.Config, log *slog.Logger, s *store.Store, verifier *api.
 	}), nil
 }
 
+// devOptions are serve's --dev flags.
+type devOptions struct {
+	on         bool
+	mailbox    string // subject of the printed mailbox token
+	secretFile string // keeps the secret across restarts; "" = a new one per process
+}
+
 // serveAuth builds the token verifier from the configured keys; with none
 // configured it refuses to start, unless dev asks for a generated secret.
-func serveAuth(e env, c config.Config, log *slog.Logger, dev bool, devMailbox string) (*api.Verifier, error) {
+func serveAuth(e env, c config.Config, log *slog.Logger, dev devOptions) (*api.Verifier, error) {
 	ac, err := authConfig(c)
 	if err != nil {
 		return nil, err
 	}
 	if !ac.Configured() {
-		if !dev {
+		if !dev.on {
 			return nil, fmt.Errorf("no JWT key configured: set auth.hs256_secret (or MAILMETER_JWT_SECRET) or auth.keys, or run serve --dev for a development secret")
 		}
-		if err := devAuth(e, &ac, devMailbox); err != nil {
+		if ac.Secret, err = devSecret(dev.secretFile); err != nil {
 			return nil, err
 		}
-		log.Warn("development mode: generated an HS256 secret (not shown; it ends with this process) and printed two tokens; do not use in production")
+		if err := devAuth(e, ac, dev.mailbox); err != nil {
+			return nil, err
+		}
+		if dev.secretFile != "" {
+			log.Warn("development mode: HS256 secret kept in "+dev.secretFile+" (not shown) and printed two tokens; do not use in production", "secret_file", dev.secretFile)
+		} else {
+			log.Warn("development mode: generated an HS256 secret (not shown; it ends with this process) and printed two tokens; do not use in production")
+		}
 	}
 	return api.NewVerifier(ac, time.Now)
+}
+
+// devSecret returns a development secret: the one kept in file (made, mode
+// 0600, on first use), or a new one without a file.
+func devSecret(file string) ([]byte, error) {
+	if file == "" {
+		return api.NewSecret(), nil
+	}
+	b, err := os.ReadFile(file)
+	if err == nil && len(bytes.TrimSpace(b)) >= 32 {
+		return bytes.TrimSpace(b), nil
+	}
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("--dev-secret-file: %w", err)
+	}
+	secret := api.NewSecret()
+	if err := os.WriteFile(file, append(secret, '\n'), 0o600); err != nil {
+		return nil, fmt.Errorf("--dev-secret-file: %w", err)
+	}
+	return secret, nil
 }
 
 // checkDevListen refuses a --dev server other hosts could reach: its
@@ -317,16 +365,15 @@ func checkDevListen(addr string) error {
 	return fmt.Errorf("listens on the loopback interface only (127.0.0.1, [::1] or localhost), not %q", addr)
 }
 
-// devAuth generates a development secret and prints an admin and a mailbox
-// token on stdout, as shell assignments.
-func devAuth(e env, ac *api.AuthConfig, mailbox string) error {
-	ac.Secret = api.NewSecret()
+// devAuth prints an admin and a mailbox token signed with the development
+// secret on stdout, as shell assignments.
+func devAuth(e env, ac api.AuthConfig, mailbox string) error {
 	now := time.Now()
-	admin, err := api.MintToken(*ac, api.TokenInput{Role: api.RoleAdmin, Subject: "dev-admin", TTL: 24 * time.Hour}, now)
+	admin, err := api.MintToken(ac, api.TokenInput{Role: api.RoleAdmin, Subject: "dev-admin", TTL: 24 * time.Hour}, now)
 	if err != nil {
 		return err
 	}
-	mb, err := api.MintToken(*ac, api.TokenInput{Role: api.RoleMailbox, Subject: mailbox, TTL: 24 * time.Hour}, now)
+	mb, err := api.MintToken(ac, api.TokenInput{Role: api.RoleMailbox, Subject: mailbox, TTL: 24 * time.Hour}, now)
 	if err != nil {
 		return err
 	}

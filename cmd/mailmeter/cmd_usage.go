@@ -56,12 +56,13 @@ func period(p, from, to string, now time.Time) (time.Time, time.Time, error) {
 }
 
 func runUsage(ctx context.Context, e env, args []string) error {
-	f := newFlags("usage", "usage [--period YYYY-MM | --from T --to T] [--mailbox ADDR | --unknown [--sort M] [--limit N]] [--json]", e)
+	f := newFlags("usage", "usage [--period YYYY-MM | --from T --to T] [--mailbox ADDR | --unknown [--sort M] [--limit N]] [--bytes] [--json]", e)
 	per := f.String("period", "", "month, YYYY-MM (default: this month, UTC)")
 	from := f.String("from", "", "start (RFC 3339 or YYYY-MM-DD)")
 	to := f.String("to", "", "end, exclusive")
 	mailbox := f.String("mailbox", "", "only this mailbox")
 	asJSON := f.Bool("json", false, "print JSON")
+	rawBytes := f.Bool("bytes", false, "print sizes in bytes (default: human units, 1 MB = 10^6 bytes)")
 	unknown := f.Bool("unknown", false, "summarize the addresses the directory never held (per domain, top addresses) instead")
 	sortBy := f.String("sort", "", "with --unknown: counter metric to sort by (default rejected_in)")
 	limit := f.Int("limit", quota.DefaultUnknownTop, "with --unknown: top addresses listed")
@@ -106,7 +107,7 @@ func runUsage(ctx context.Context, e env, args []string) error {
 		for _, t := range totals {
 			row := []string{t.Mailbox}
 			for _, m := range metering.CounterMetrics {
-				row = append(row, fmt.Sprint(t.Values[m]))
+				row = append(row, metricCell(m, t.Values[m], *rawBytes))
 			}
 			fmt.Fprintln(tw, strings.Join(row, "\t")+"\t")
 		}
@@ -199,13 +200,13 @@ func runLatency(ctx context.Context, e env, args []string) error {
 			return writeJSON(e.stdout, rows)
 		}
 		tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', tabwriter.AlignRight)
-		fmt.Fprintf(tw, "DIRECTION\tDELIVERIES\tP50\tP90\tP99\tWITHIN %s\t\n", *target)
+		fmt.Fprintf(tw, "DIRECTION\tDELIVERIES\tP50\tP90\tP99\tWITHIN %s\t\n", humanDuration(target.Seconds()))
 		for _, r := range rows {
 			within := fmt.Sprintf("%.1f%%", 100*r.Within)
 			if r.WithinMax != r.Within {
 				within = fmt.Sprintf("%.1f–%.1f%%", 100*r.Within, 100*r.WithinMax)
 			}
-			fmt.Fprintf(tw, "%s\t%d\t%.3gs\t%.3gs\t%.3gs\t%s\t\n", r.Direction, r.Count, r.P50, r.P90, r.P99, within)
+			fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\t\n", r.Direction, r.Count, humanDuration(r.P50), humanDuration(r.P90), humanDuration(r.P99), within)
 		}
 		return tw.Flush()
 	})

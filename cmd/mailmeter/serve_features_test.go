@@ -291,7 +291,7 @@ func TestServeQuotaWarningWebhook(t *testing.T) {
 		ev["meter"] != "storage" || ev["threshold_percent"] != 80.0 || ev["used"] != 850.0 || ev["limit"] != 1000.0 {
 		t.Errorf("webhook body %s (%v)", body, err)
 	}
-	if sig := r.Header.Get(webhook.HeaderSignature); sig != webhook.Sign([]byte(hookSecret), r.Header.Get(webhook.HeaderTimestamp), body) {
+	if sig := r.Header.Get(webhook.HeaderSignature); sig != webhook.Sign([]byte(hookSecret), r.Header.Get(webhook.HeaderID), r.Header.Get(webhook.HeaderTimestamp), body) {
 		t.Errorf("signature %q does not verify", sig)
 	}
 	select {

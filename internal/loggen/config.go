@@ -73,6 +73,11 @@ type Config struct {
 	// FlushLines lines instead of in 64 kB chunks: slower, for live demos.
 	FlushLines int64
 
+	// Pace, if set, is called before each line with the time the line is
+	// stamped with, everything before it handed to the writer: a live
+	// demo waits there for the wall clock, so the log keeps real time.
+	Pace func(at time.Time) `json:"-"`
+
 	// Stop, if set, is asked before every step; the run ends, with all
 	// written lines flushed and counted, once it returns true. Use it to
 	// end an unlimited run (Duration of years) from outside.

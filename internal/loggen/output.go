@@ -19,6 +19,7 @@ type output struct {
 	bytes    int64 // bytes completed
 	maxLines int64 // 0 = no limit
 	every    int64 // flush every this many lines, 0 = by chunk
+	pace     func(at time.Time)
 	err      error
 	stamp    stamper
 }
@@ -38,6 +39,10 @@ func (o *output) full() bool {
 func (o *output) begin(t int64) bool {
 	if o.full() {
 		return false
+	}
+	if o.pace != nil {
+		o.flush()
+		o.pace(o.stamp.start.Add(microseconds(t)))
 	}
 	o.start = len(o.buf)
 	o.buf = o.stamp.append(o.buf, t)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/mailmeter/mailmeter/internal/loggen"
+	"github.com/mailmeter/mailmeter/internal/testenv"
 	"github.com/mailmeter/mailmeter/metering"
 )
 
@@ -85,9 +86,7 @@ func (w *memWriter) Write(p []byte) (int, error) {
 }
 
 func TestConstantMemory(t *testing.T) {
-	if testing.Short() {
-		t.Skip("generates 200k lines")
-	}
+	testenv.Long(t, "generates 200k lines")
 	heap := func(lines int64) uint64 {
 		cfg := loggen.DefaultConfig()
 		cfg.Messages, cfg.Lines = 0, lines

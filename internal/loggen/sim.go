@@ -271,7 +271,7 @@ func generate(w io.Writer, cfg Config, st stamper, mk func(*base) renderer) (Tru
 	cfg.Start = cfg.Start.Truncate(time.Second)
 	st.start = cfg.Start
 	out := newOutput(w, cfg.Lines, st)
-	out.every = cfg.FlushLines
+	out.every, out.pace = cfg.FlushLines, cfg.Pace
 	cosmetic := rand.New(rand.NewPCG(cfg.Seed, 0x636f736d6574)) // "cosmet"
 	wd := newWorld(cfg, rand.New(rand.NewPCG(cfg.Seed, 0x776f726c64)))
 	s := newSim(cfg, wd, out, &truth)

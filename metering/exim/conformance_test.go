@@ -11,17 +11,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mailmeter/mailmeter/internal/testenv"
 	"github.com/mailmeter/mailmeter/metering/exim"
 )
 
 // fixtures returns $MAILMETER_FIXTURES, skipping the test when it is unset.
 func fixtures(t *testing.T) string {
 	t.Helper()
-	dir := os.Getenv("MAILMETER_FIXTURES")
-	if dir == "" {
-		t.Skip("MAILMETER_FIXTURES not set: skipping fixture conformance")
-	}
-	return dir
+	return testenv.Fixtures(t)
 }
 
 // TestFixtureConformance parses every line of every Exim fixture: no line
