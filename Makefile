@@ -5,6 +5,7 @@ STATICCHECK   := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 VERSION       ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS       := -X main.version=$(VERSION)
 DATA          ?= ./data
+PORT          ?= 8080
 FUZZTIME      ?= 10s
 
 .PHONY: build run test bench lint fmt fuzz clean
@@ -13,12 +14,14 @@ build:
 	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/mailmeter
 
 ## run: the main job on the embedded SQLite default, no setup needed.
+## make run PORT=9090 DATA=/tmp/demo: another port, another demo folder.
 run: build
-	$(BIN) demo --data $(DATA)
+	$(BIN) demo --data $(DATA) --listen 127.0.0.1:$(PORT)
 
 ## test: every test; PostgreSQL halves run when MAILMETER_TEST_POSTGRES is set.
+## Prints go test's output, then why tests skipped and "tests: N passed, N failed, N skipped".
 test:
-	$(GO) test -count=1 ./...
+	$(GO) run ./internal/testsummary -count=1 ./...
 
 ## bench: benchmarks print their own figures (MB/s, ratios to cat/du); one
 ## package at a time (-p 1), so no benchmark shares the machine with another.

@@ -33,7 +33,7 @@ func notFound(what, name string) error {
 
 // ownsDomain checks that a customer owns a domain; NotFound otherwise.
 func (a *app) ownsDomain(ctx context.Context, customer, domain string) error {
-	d, err := a.Directory.Store().GetDomain(ctx, domain)
+	d, err := a.Directory.Domain(ctx, domain)
 	if metering.KindOf(err) == metering.NotFound || err == nil && d.CustomerID != customer {
 		return notFound("domain", domain)
 	}

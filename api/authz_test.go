@@ -14,6 +14,7 @@ import (
 	"github.com/mailmeter/mailmeter/billing"
 	"github.com/mailmeter/mailmeter/directory"
 	"github.com/mailmeter/mailmeter/metering"
+	"github.com/mailmeter/mailmeter/sla"
 )
 
 // caller is one column of the matrix: a role with its subject (own tenant
@@ -78,6 +79,15 @@ func TestAuthorizationMatrix(t *testing.T) {
 	if err := e.store.Commit(ctx, metering.Batch{Checkpoint: &metering.Checkpoint{Source: "seeded", Seq: 1, Offset: 10}}); err != nil {
 		t.Fatal(err)
 	}
+	// Incidents and maintenance windows 1 and 2, for the admin to delete.
+	for range 2 {
+		if _, err := e.store.AddIncident(ctx, sla.Incident{Service: "smtp", Start: t0.Add(-time.Hour), End: t0, CreatedAt: t0}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.store.AddMaintenance(ctx, sla.Maintenance{Service: "smtp", Start: t0, End: t0.Add(time.Hour), Announced: t0, CreatedAt: t0}); err != nil {
+			t.Fatal(err)
+		}
+	}
 	const (
 		ok, created, noContent = http.StatusOK, http.StatusCreated, http.StatusNoContent
 		unauth, forbidden, nf  = http.StatusUnauthorized, http.StatusForbidden, http.StatusNotFound
@@ -92,6 +102,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 	quotaReaders := map[string][2]int{"none": same(unauth), "admin": same(ok), "customer": {ok, nf}, "mailbox": {ok, nf}, "service": same(ok)}
 	ingest := map[string][2]int{"none": same(unauth), "admin": same(ok), "customer": same(forbidden), "mailbox": same(forbidden), "service": same(ok)}
 	sources := map[string][2]int{"none": same(unauth), "admin": {ok, nf}, "customer": same(forbidden), "mailbox": same(forbidden), "service": {ok, nf}}
+	reporters := map[string][2]int{"none": same(unauth), "admin": same(created), "customer": same(forbidden), "mailbox": same(forbidden), "service": same(created)}
 
 	routes := []matrixRoute{
 		{method: "POST", own: "/v1/customers", other: "/v1/customers",
@@ -145,10 +156,30 @@ func TestAuthorizationMatrix(t *testing.T) {
 			want: map[string][2]int{"none": same(unauth), "admin": same(ok), "customer": {ok, nf}, "mailbox": same(forbidden), "service": same(forbidden)}},
 		{method: "GET", own: "/v1/availability", other: "/v1/availability?from=2026-10-01T00:00:00Z", want: tenantList},
 		{method: "GET", own: "/v1/usage/unknown", other: "/v1/usage/unknown?sort=tempfailed_in", want: adminOnly(ok)},
+		{method: "GET", own: "/v1/sla/blacklists", other: "/v1/sla/blacklists?from=2026-10-01T00:00:00Z", want: adminOnly(ok)},
 		{method: "GET", own: "/v1/quota/check?recipient=alice@acme.example", other: "/v1/quota/check?recipient=carol@globex.example", want: ingest},
 		{method: "POST", own: "/v1/ingest", other: "/v1/ingest",
 			ownBody: `{"source":"src-%s-1","seq":1,"from_offset":0,"to_offset":5}`, otherBody: `{"source":"src-%s-2","seq":1,"from_offset":0,"to_offset":5}`, want: ingest},
 		{method: "GET", own: "/v1/ingest/sources/seeded", other: "/v1/ingest/sources/missing", want: sources},
+		{method: "GET", own: "/v1/sla/report", other: "/v1/sla/report?customer=globex", want: tenant},
+		{method: "POST", own: "/v1/sla/incidents", other: "/v1/sla/incidents",
+			ownBody:   `{"service":"smtp","start":"2026-11-01T00:00:00Z","end":"2026-11-01T00:10:00Z","reason":"%s"}`,
+			otherBody: `{"service":"imap","start":"2026-11-01T00:00:00Z","end":"2026-11-01T00:10:00Z"}`, want: reporters},
+		{method: "GET", own: "/v1/sla/incidents", other: "/v1/sla/incidents?service=imap", want: adminOnly(ok)},
+		{method: "DELETE", own: "/v1/sla/incidents/1", other: "/v1/sla/incidents/2", want: adminOnly(noContent)},
+		{method: "POST", own: "/v1/sla/maintenance", other: "/v1/sla/maintenance",
+			ownBody:   `{"service":"smtp","start":"2026-12-01T00:00:00Z","end":"2026-12-01T01:00:00Z","reason":"%s"}`,
+			otherBody: `{"service":"imap","start":"2026-12-01T00:00:00Z","end":"2026-12-01T01:00:00Z"}`, want: adminOnly(created)},
+		{method: "GET", own: "/v1/sla/maintenance", other: "/v1/sla/maintenance?service=imap", want: adminOnly(ok)},
+		{method: "DELETE", own: "/v1/sla/maintenance/1", other: "/v1/sla/maintenance/2", want: adminOnly(noContent)},
+		{method: "GET", own: "/v1/traffic", other: "/v1/traffic?scope=hosted", want: adminOnly(ok)},
+		{method: "GET", own: "/v1/latency/series?domain=acme.example", other: "/v1/latency/series?domain=globex.example",
+			want: map[string][2]int{"none": same(unauth), "admin": same(ok), "customer": {ok, nf}, "mailbox": same(forbidden), "service": same(forbidden)}},
+		{method: "GET", own: "/v1/usage/top", other: "/v1/usage/top?metric=in_bytes", want: adminOnly(ok)},
+		{method: "GET", own: "/v1/quotas", other: "/v1/quotas?customer=globex", want: tenant},
+		{method: "GET", own: "/v1/quotas?domain=acme.example", other: "/v1/quotas?domain=globex.example", want: tenant},
+		{method: "GET", own: "/v1/estimates", other: "/v1/estimates?customer=globex", want: tenant},
+		{method: "GET", own: "/v1/collectors", other: "/v1/collectors", want: adminOnly(ok)},
 		// Last: an admin revoking its own token would lock it out of the rest.
 		{method: "DELETE", own: "/v1/tokens/some-%s-token", other: "/v1/tokens/other-%s-token", want: adminOnly(noContent)},
 	}
@@ -202,7 +233,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 func TestCustomerListsAreScoped(t *testing.T) {
 	e := sqliteEnv(t)
 	tok := token(t, api.RoleCustomer, "acme")
-	for _, path := range []string{"/v1/mailboxes", "/v1/mailboxes?customer=globex", "/v1/domains?customer=globex", "/v1/customers"} {
+	for _, path := range []string{"/v1/mailboxes", "/v1/mailboxes?customer=globex", "/v1/domains?customer=globex", "/v1/customers", "/v1/quotas", "/v1/estimates"} {
 		body := e.do("GET", path, tok, nil).Body.String()
 		if strings.Contains(body, "globex") {
 			t.Errorf("%s leaks another tenant: %s", path, body)

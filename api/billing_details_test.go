@@ -21,13 +21,13 @@ func TestCustomerBillingDetailsAPI(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
 		e := newEnv(t, s)
 		admin := token(t, api.RoleAdmin, "ops")
-		rec := e.do("POST", "/v1/customers", admin, `{"id":"zoe","name":"Zoë","legal_name":"Zoë Café 株式会社","address":"1 Rue Neuve\nBât. B",`+
+		rec := e.do("POST", "/v1/customers", admin, `{"id":"zoe","name":"Zoë","legal_name":"Zoë Café 株式会社","address":"1 Rue Neuve, Bât. B",`+
 			`"postal_code":"75001","city":"Paris","country":"fr","vat_id":"FR 12 345678901","billing_email":"compta@zoe.example","tax_bp":550}`)
 		if rec.Code != 201 {
 			t.Fatalf("create: %d %s", rec.Code, rec.Body.String())
 		}
 		c := decodeCustomer(t, e.do("GET", "/v1/customers/zoe", admin, nil).Body.Bytes())
-		if c.LegalName != "Zoë Café 株式会社" || c.Address != "1 Rue Neuve\nBât. B" || c.Country != "FR" || c.VATID != "FR12345678901" ||
+		if c.LegalName != "Zoë Café 株式会社" || c.Address != "1 Rue Neuve, Bât. B" || c.Country != "FR" || c.VATID != "FR12345678901" ||
 			c.BillingEmail != "compta@zoe.example" || c.TaxBP == nil || *c.TaxBP != 550 {
 			t.Errorf("stored: %+v", c)
 		}

@@ -79,14 +79,14 @@ func (a *app) listCustomers(c *gin.Context) {
 	}
 	var cs []directory.Customer
 	if pr := principal(c); pr.Role == RoleCustomer {
-		cu, err := a.Directory.Store().GetCustomer(c.Request.Context(), pr.Subject)
+		cu, err := a.Directory.Customer(c.Request.Context(), pr.Subject)
 		if err == nil && cu.ID > p.After {
 			cs = append(cs, cu)
 		} else if err != nil && metering.KindOf(err) != metering.NotFound {
 			a.fail(c, err)
 			return
 		}
-	} else if cs, err = a.Directory.Store().ListCustomers(c.Request.Context(), p); err != nil {
+	} else if cs, err = a.Directory.ListCustomers(c.Request.Context(), p); err != nil {
 		a.fail(c, err)
 		return
 	}
@@ -99,7 +99,7 @@ func (a *app) getCustomer(c *gin.Context) {
 		a.fail(c, err)
 		return
 	}
-	cu, err := a.Directory.Store().GetCustomer(c.Request.Context(), id)
+	cu, err := a.Directory.Customer(c.Request.Context(), id)
 	if err != nil {
 		a.fail(c, err)
 		return
@@ -209,7 +209,7 @@ func (a *app) listDomains(c *gin.Context) {
 		a.fail(c, err)
 		return
 	}
-	ds, err := a.Directory.Store().ListDomains(c.Request.Context(), tenantFilter(c), p)
+	ds, err := a.Directory.ListDomains(c.Request.Context(), tenantFilter(c), p)
 	if err != nil {
 		a.fail(c, err)
 		return
@@ -226,7 +226,7 @@ func (a *app) getDomain(c *gin.Context) {
 		a.fail(c, err)
 		return
 	}
-	d, err := a.Directory.Store().GetDomain(c.Request.Context(), name)
+	d, err := a.Directory.Domain(c.Request.Context(), name)
 	if err != nil {
 		a.fail(c, err)
 		return
@@ -312,7 +312,7 @@ func (a *app) listMailboxes(c *gin.Context) {
 		return
 	}
 	f := directory.MailboxFilter{Domain: c.Query("domain"), CustomerID: tenantFilter(c)}
-	ms, err := a.Directory.Store().ListMailboxes(c.Request.Context(), f, p)
+	ms, err := a.Directory.ListMailboxes(c.Request.Context(), f, p)
 	if err != nil {
 		a.fail(c, err)
 		return
@@ -329,7 +329,7 @@ func (a *app) getMailbox(c *gin.Context) {
 		a.fail(c, err)
 		return
 	}
-	m, err := a.Directory.Store().GetMailbox(c.Request.Context(), addr)
+	m, err := a.Directory.Mailbox(c.Request.Context(), addr)
 	if err != nil {
 		a.fail(c, err)
 		return

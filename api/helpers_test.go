@@ -21,11 +21,15 @@ import (
 	"github.com/mailmeter/mailmeter/billing"
 	"github.com/mailmeter/mailmeter/directory"
 	"github.com/mailmeter/mailmeter/metering"
+	"github.com/mailmeter/mailmeter/metering/collect"
+	"github.com/mailmeter/mailmeter/metering/probe"
 	"github.com/mailmeter/mailmeter/openapi"
 	"github.com/mailmeter/mailmeter/policy"
 	"github.com/mailmeter/mailmeter/quota"
+	"github.com/mailmeter/mailmeter/sla"
 	"github.com/mailmeter/mailmeter/store"
 	"github.com/mailmeter/mailmeter/store/storetest"
+	"github.com/mailmeter/mailmeter/ui"
 )
 
 // testSeller is the operator the API's invoices come from.
@@ -62,9 +66,16 @@ func newEnv(t testing.TB, s *store.Store) *env {
 // newEnvAuth is newEnv with the given key configuration.
 func newEnvAuth(t testing.TB, s *store.Store, auth api.AuthConfig) *env {
 	t.Helper()
+	return newEnvDeps(t, s, auth, nil)
+}
+
+// newEnvDeps is newEnvAuth with the dependencies changed by tweak.
+func newEnvDeps(t testing.TB, s *store.Store, auth api.AuthConfig, tweak func(*api.Deps)) *env {
+	t.Helper()
 	ctx := context.Background()
 	plans := billing.NewCatalog(s, clock)
-	if _, err := plans.Seed(ctx, []billing.Plan{{Name: "standard", Currency: "EUR", MonthlyFee: 500, TaxBasisPoints: 1900},
+	if _, err := plans.Seed(ctx, []billing.Plan{{Name: "standard", Currency: "EUR", MonthlyFee: 500, TaxBasisPoints: 1900,
+		SLA: billing.SLA{Services: []sla.ServiceTerms{{Service: "smtp", TargetPPM: 999000, Tiers: []sla.Tier{{BelowPPM: 999000, CreditBP: 2500}}}}}},
 		{Name: "gold", Currency: "EUR", MonthlyFee: 900}}); err != nil {
 		t.Fatal(err)
 	}
@@ -78,19 +89,31 @@ func newEnvAuth(t testing.TB, s *store.Store, auth api.AuthConfig) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	runner := billing.NewRunner(billing.Sources{Directory: s, History: s, Plans: s, Usage: s, Series: s}, s, clock)
+	levels, err := sla.NewService(sla.Deps{Store: s, Directory: s, Usage: s, Plans: plans, Now: clock, Policy: sla.DefaultPolicy(time.Minute),
+		Services: []sla.MailService{{Name: "smtp", Targets: []string{"mx1", "mx2"}, DownWhen: sla.AllDown}, {Name: "imap", Targets: []string{"imap1"}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	runner := billing.NewRunner(billing.Sources{Directory: s, History: s, Plans: s, Usage: s, Series: s, Levels: levels}, s, clock)
 	revs := api.NewRevocations(s, 0, clock)
 	if err := revs.Refresh(ctx); err != nil {
 		t.Fatal(err)
 	}
 	runner.WithSeller(testSeller)
-	r := api.NewRouter(api.Deps{
+	d := api.Deps{
 		Log: slog.New(slog.DiscardHandler), Health: s, Now: clock, Auth: ver, Revocations: revs,
 		Directory: dir, Quota: quota.NewService(s, view, s, clock), Reports: quota.NewReports(s, s, s, clock),
-		Ingest: metering.NewIngester(s, view.Apply), Checkpoints: s, DeadLetters: s, MaxBodyBytes: 64 << 10,
+		Ingest: metering.NewIngester(s, view.Apply), MaxBodyBytes: 64 << 10,
 		Policy:  policy.NewDecider(view, policy.Options{Delimiter: "+"}, clock),
-		Billing: runner, Invoices: billing.NewInvoices(s, clock), Plans: plans,
-	})
+		Billing: runner, Invoices: billing.NewInvoices(s, clock), Plans: plans, SLA: levels,
+		Blacklists: probe.NewBlacklists(s, clock),
+		Trends:     quota.NewTrends(s, s, clock), Overview: quota.NewOverview(s, s, view, clock),
+		Collectors: collect.NewHealth(s, nil, clock), Console: ui.New(ui.Options{}),
+	}
+	if tweak != nil {
+		tweak(&d)
+	}
+	r := api.NewRouter(d)
 	return &env{t: t, store: s, view: view, router: r, spec: specRouter(t)}
 }
 

@@ -6,22 +6,15 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/mailmeter/mailmeter/ingestwire"
+	"github.com/mailmeter/mailmeter/internal/ingest"
 	"github.com/mailmeter/mailmeter/metering"
 )
 
-type ingestOut struct {
-	Status metering.IngestStatus `json:"status"`
-	Source string                `json:"source"`
-	Seq    int64                 `json:"seq"`
-	Offset int64                 `json:"offset"`
-}
-
-// ingest decodes the batch as a stream (ingestwire.Decode), so a batch of
+// ingest decodes the batch as a stream (ingest.Decode), so a batch of
 // tens of megabytes costs its decoded entries, not its text, and the
 // Ingester validates it before anything is stored.
 func (a *app) ingest(c *gin.Context) {
-	in, err := ingestwire.Decode(c.Request.Body)
+	in, err := ingest.Decode(c.Request.Body)
 	if err != nil {
 		a.fail(c, jsonError(err))
 		return
@@ -36,16 +29,7 @@ func (a *app) ingest(c *gin.Context) {
 		a.log.Warn("records of a pushed batch the database refused were kept as dead letters (mailmeter deadletter list)",
 			"source", res.Checkpoint.Source, "count", res.DeadLetters)
 	}
-	c.JSON(http.StatusOK, ingestOut{res.Status, res.Checkpoint.Source, res.Checkpoint.Seq, res.Checkpoint.Offset})
-}
-
-type checkpointJSON struct {
-	Source    string `json:"source"`
-	Seq       int64  `json:"seq"`
-	Offset    int64  `json:"offset"`
-	Position  []byte `json:"position,omitempty"`
-	State     []byte `json:"state,omitempty"`
-	UpdatedAt string `json:"updated_at"`
+	c.JSON(http.StatusOK, ingest.AckOf(res))
 }
 
 func (a *app) sourceCheckpoint(c *gin.Context) {
@@ -54,10 +38,10 @@ func (a *app) sourceCheckpoint(c *gin.Context) {
 		a.fail(c, metering.FieldError("source", "source is required"))
 		return
 	}
-	cp, err := a.Checkpoints.Checkpoint(c.Request.Context(), source)
+	cp, err := a.Ingest.Checkpoint(c.Request.Context(), source)
 	if err != nil {
 		a.fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, checkpointJSON{cp.Source, cp.Seq, cp.Offset, cp.Position, cp.State, rfc3339(cp.UpdatedAt)})
+	c.JSON(http.StatusOK, ingest.FromCheckpoint(cp))
 }

@@ -12,7 +12,8 @@ import (
 	"time"
 
 	"github.com/mailmeter/mailmeter/api"
-	"github.com/mailmeter/mailmeter/ingestwire"
+	"github.com/mailmeter/mailmeter/internal/ingest"
+	"github.com/mailmeter/mailmeter/internal/testenv"
 	"github.com/mailmeter/mailmeter/metering"
 	"github.com/mailmeter/mailmeter/store/storetest"
 )
@@ -22,18 +23,18 @@ import (
 // hours, some gauges and latency buckets.
 func bigBatch(t testing.TB, size int) []byte {
 	t.Helper()
-	w := ingestwire.Batch{Source: "mx1:/var/log/mail.log", Seq: 1, FromOffset: 0, ToOffset: 1 << 30}
+	w := ingest.Batch{Source: "mx1:/var/log/mail.log", Seq: 1, FromOffset: 0, ToOffset: 1 << 30}
 	h := t0.Truncate(time.Hour)
 	n := size / 121 // a counter with its share of gauges and latency is about 121 bytes of JSON
 	for i := range n {
 		mb := fmt.Sprintf("user%05d@acme.example", i%5000)
 		hour := h.Add(-time.Duration(i/5000) * time.Hour)
-		w.Counters = append(w.Counters, ingestwire.Counter{Mailbox: mb, Metric: metering.CounterMetrics[i%len(metering.CounterMetrics)], Hour: hour, Value: int64(i)})
+		w.Counters = append(w.Counters, ingest.Counter{Mailbox: mb, Metric: metering.CounterMetrics[i%len(metering.CounterMetrics)], Hour: hour, Value: int64(i)})
 		if i%20 == 0 {
-			w.Gauges = append(w.Gauges, ingestwire.Gauge{Mailbox: mb, Folder: "INBOX", Metric: metering.StorageBytes, Hour: hour, Last: int64(i), Max: int64(i), ObservedAt: hour.Add(time.Minute)})
+			w.Gauges = append(w.Gauges, ingest.Gauge{Mailbox: mb, Folder: "INBOX", Metric: metering.StorageBytes, Hour: hour, Last: int64(i), Max: int64(i), ObservedAt: hour.Add(time.Minute)})
 		}
 		if i%50 == 0 {
-			w.Latency = append(w.Latency, ingestwire.Latency{Hour: hour, Direction: metering.Inbound, Domain: "acme.example", Bucket: i % 60, Count: 1})
+			w.Latency = append(w.Latency, ingest.Latency{Hour: hour, Direction: metering.Inbound, Domain: "acme.example", Bucket: i % 60, Count: 1})
 		}
 	}
 	b, err := json.Marshal(w)
@@ -84,18 +85,16 @@ func heapPeak(f func()) (peak, total uint64) {
 // at once took 256 MB, with the heap peaking 157 MB up). The figures are
 // printed; the bound asserted is generous.
 func TestIngestDecodeMemory(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds a 30 MB batch")
-	}
+	testenv.Long(t, "builds a 30 MB batch")
 	body := bigBatch(t, 30<<20)
 	var in metering.IngestInput
 	peak, total := heapPeak(func() {
 		var err error
-		if in, err = ingestwire.Decode(bytes.NewReader(body)); err != nil {
+		if in, err = ingest.Decode(bytes.NewReader(body)); err != nil {
 			t.Error(err)
 		}
 	})
-	t.Logf("ingestwire.Decode of %.1f MB (%d counters, %d gauges, %d latency): heap peak +%.0f MB, allocated %.0f MB",
+	t.Logf("ingest.Decode of %.1f MB (%d counters, %d gauges, %d latency): heap peak +%.0f MB, allocated %.0f MB",
 		mb(len(body)), len(in.Batch.Counters), len(in.Batch.Gauges), len(in.Batch.Latency), mb(peak), mb(total))
 	if err := in.Validate(); err != nil {
 		t.Fatalf("decoded batch is invalid: %v", err)

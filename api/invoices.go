@@ -10,11 +10,13 @@ import (
 
 	"github.com/mailmeter/mailmeter/billing"
 	"github.com/mailmeter/mailmeter/metering"
+	"github.com/mailmeter/mailmeter/sla"
 )
 
 type invoiceLineJSON struct {
 	Kind        string `json:"kind"`
 	Mailbox     string `json:"mailbox,omitempty"`
+	Service     string `json:"service,omitempty"`
 	Description string `json:"description"`
 	Amount      int64  `json:"amount"`
 }
@@ -30,6 +32,10 @@ type evidenceJSON struct {
 	LatencyTargetSeconds float64 `json:"latency_target_seconds"`
 	LatencyMet           bool    `json:"latency_met"`
 	CreditBP             int64   `json:"credit_bp"`
+	// Services are the covered services by the minute (absent from
+	// invoices computed before they were measured so).
+	Services      []sla.ServiceCredit `json:"services,omitempty"`
+	CreditService string              `json:"credit_service,omitempty"`
 }
 
 // partyJSON is a seller or buyer as the invoice prints it.
@@ -93,10 +99,10 @@ func invoiceOut(r billing.Record) invoiceJSON {
 		PeriodFrom: rfc3339(inv.Period.From), PeriodTo: rfc3339(inv.Period.To), Lines: []invoiceLineJSON{},
 		Fees: int64(inv.Fees), Subtotal: int64(inv.Subtotal), Credit: int64(inv.Credit), Net: int64(inv.Net), Tax: int64(inv.Tax), Total: int64(inv.Total),
 		Evidence: evidenceJSON{ev.Checks, ev.Successes, ev.AvailabilityPPM, ev.AvailabilityMet, ev.Deliveries, ev.DeliveredWithin,
-			ev.LatencySharePPM, ev.LatencyTarget.Seconds(), ev.LatencyMet, ev.CreditBP},
+			ev.LatencySharePPM, ev.LatencyTarget.Seconds(), ev.LatencyMet, ev.CreditBP, ev.Services, ev.CreditService},
 		ComputedAt: rfc3339(r.ComputedAt)}
 	for _, l := range inv.Lines {
-		out.Lines = append(out.Lines, invoiceLineJSON{l.Kind, l.Mailbox, l.Description, int64(l.Amount)})
+		out.Lines = append(out.Lines, invoiceLineJSON{l.Kind, l.Mailbox, l.Service, l.Description, int64(l.Amount)})
 	}
 	if !r.FinalizedAt.IsZero() {
 		out.FinalizedAt = rfc3339(r.FinalizedAt)
@@ -120,7 +126,7 @@ func documentOut(out *invoiceJSON, r billing.Record) {
 		out.PaymentTermsDays = &inv.Seller.PaymentTermsDays
 	}
 	out.TaxBP, out.TaxCategory, out.TaxSource, out.TaxNote = rate.BasisPoints, rate.Category, rate.Source, rate.Note
-	out.Estimate = r.Status == billing.Estimate
+	out.Estimate = r.Status == billing.StatusEstimate
 }
 
 func (a *app) listInvoices(c *gin.Context) {

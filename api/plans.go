@@ -172,7 +172,7 @@ func (a *app) createPlan(c *gin.Context) {
 func (a *app) getPlan(c *gin.Context) {
 	id := c.Param("plan")
 	if p := principal(c); p.Role != RoleAdmin {
-		cust, err := a.Directory.Store().GetCustomer(c.Request.Context(), p.Subject)
+		cust, err := a.Directory.Customer(c.Request.Context(), p.Subject)
 		if err != nil || cust.Plan != id {
 			a.fail(c, notFound("plan", id))
 			return

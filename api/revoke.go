@@ -8,6 +8,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/mailmeter/mailmeter/internal/periodic"
 	"github.com/mailmeter/mailmeter/metering"
 )
 
@@ -68,18 +69,11 @@ func (r *Revocations) Refresh(ctx context.Context) error {
 	return nil
 }
 
-// Run refreshes the set on every tick until ctx ends.
-func (r *Revocations) Run(ctx context.Context, tick <-chan time.Time, onErr func(error)) {
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-tick:
-			if err := r.Refresh(ctx); err != nil && onErr != nil {
-				onErr(err)
-			}
-		}
-	}
+// Follow refreshes the set on every tick and after every value from
+// changes (another process revoked a token), at most once a second, until
+// ctx ends, reporting errors to onErr (which may be nil).
+func (r *Revocations) Follow(ctx context.Context, tick <-chan time.Time, changes <-chan struct{}, onErr func(error)) {
+	periodic.Follow(ctx, tick, changes, time.Second, r.Refresh, onErr)
 }
 
 // Revoke denies the token id jti from now on: here at once, in other

@@ -88,3 +88,29 @@ func TestRevocationsExpire(t *testing.T) {
 		}
 	})
 }
+
+// Follow reloads the revoked ids when another process announces a
+// revocation.
+func TestRevocationsFollowChanges(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		revs := api.NewRevocations(s, 0, clock)
+		if err := revs.Refresh(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		const jti = "0123456789abcdef0123456789abcdef"
+		if err := s.RevokeToken(context.Background(), jti, t0, t0.Add(time.Hour)); err != nil { // by another replica
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		changes := make(chan struct{})
+		done := make(chan struct{})
+		go func() { defer close(done); revs.Follow(ctx, nil, changes, nil) }()
+		changes <- struct{}{} // the announcement
+		changes <- struct{}{} // taken once the reload it caused is done
+		cancel()
+		<-done
+		if !revs.Revoked(jti) {
+			t.Error("the token revoked elsewhere is not denied after the announcement")
+		}
+	})
+}

@@ -13,9 +13,12 @@ import (
 	"github.com/mailmeter/mailmeter/billing"
 	"github.com/mailmeter/mailmeter/directory"
 	"github.com/mailmeter/mailmeter/metering"
+	"github.com/mailmeter/mailmeter/metering/collect"
+	"github.com/mailmeter/mailmeter/metering/probe"
 	"github.com/mailmeter/mailmeter/openapi"
 	"github.com/mailmeter/mailmeter/policy"
 	"github.com/mailmeter/mailmeter/quota"
+	"github.com/mailmeter/mailmeter/sla"
 )
 
 // Health is what readiness needs to know about the database.
@@ -23,17 +26,10 @@ type Health interface {
 	Ping(ctx context.Context) error
 	// Pending returns the number of migrations not yet applied.
 	Pending(ctx context.Context) (int, error)
-}
-
-// DeadLetters counts the usage records the database refused that wait
-// for a replay (see metering.DeadLetterStore).
-type DeadLetters interface {
+	// PendingDeadLetters counts the usage records the database refused
+	// that wait for a replay (see metering.DeadLetterStore): /readyz is
+	// degraded while some wait.
 	PendingDeadLetters(ctx context.Context) (int64, error)
-}
-
-// Checkpoints reads a source's stored checkpoint (NotFound if none).
-type Checkpoints interface {
-	Checkpoint(ctx context.Context, source string) (metering.Checkpoint, error)
 }
 
 // DefaultMaxBodyBytes bounds request bodies when Deps.MaxBodyBytes is 0;
@@ -44,8 +40,10 @@ const (
 	DefaultMaxIngestBytes = 32 << 20
 )
 
-// Deps are the parts the API serves from. Log, Health and Auth are
-// required for the /v1 routes, as are the services they use.
+// Deps are the parts the API serves from: the domain services, the
+// database's health and the server's settings (handlers reach no store).
+// Log, Health and Auth are required for the /v1 routes, as are the
+// services they use.
 type Deps struct {
 	Log          *slog.Logger
 	Health       Health
@@ -55,13 +53,13 @@ type Deps struct {
 	Quota        *quota.Service
 	Reports      *quota.Reports
 	Ingest       *metering.Ingester
-	Checkpoints  Checkpoints
-	DeadLetters  DeadLetters     // /readyz is degraded while some wait; nil: not checked
 	Policy       *policy.Decider // GET /v1/quota/check
 	Billing      *billing.Runner // POST /v1/invoices/run
 	Invoices     *billing.Invoices
-	Plans        *billing.Catalog // /v1/plans
-	MaxBodyBytes int64            // default DefaultMaxBodyBytes
+	Plans        *billing.Catalog  // /v1/plans
+	SLA          *sla.Service      // /v1/sla/…
+	Blacklists   *probe.Blacklists // GET /v1/sla/blacklists
+	MaxBodyBytes int64             // default DefaultMaxBodyBytes
 	// MaxIngestBytes bounds POST /v1/ingest bodies; default
 	// DefaultMaxIngestBytes.
 	MaxIngestBytes int64
@@ -81,6 +79,15 @@ type Deps struct {
 	// SeparateMetrics leaves /metrics to a listener of its own
 	// (MetricsHandler): the router answers it 404.
 	SeparateMetrics bool
+	// The console's data (GET /v1/traffic, /v1/quotas, /v1/collectors …).
+	Trends     *quota.Trends
+	Overview   *quota.Overview
+	Collectors *collect.Health
+	// Console serves the web console (/ui/) and the quota widget
+	// (/embed/); nil = not mounted.
+	Console http.Handler
+	// CORSOrigins are the exact origins browsers may call the API from.
+	CORSOrigins []string
 }
 
 // app holds the dependencies the handlers use.
@@ -114,13 +121,16 @@ func NewRouter(d Deps) *gin.Engine {
 	a := &app{Deps: d, auth: d.Auth, log: d.Log, metrics: newHTTPMetrics(d.Registry), large: make(chan struct{}, d.MaxLargeBodies)}
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
-	r.Use(a.recover, a.observe, a.limitBody)
+	r.Use(a.recover, a.observe, a.cors(d.CORSOrigins), a.limitBody)
 	r.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
 	r.GET("/readyz", a.readyz)
 	if !d.SeparateMetrics {
 		r.GET("/metrics", gin.WrapH(MetricsHandler(d.Registry, d.MetricsToken)))
 	}
 	r.GET("/openapi.yaml", func(c *gin.Context) { c.Data(http.StatusOK, "application/yaml", openapi.Spec) })
+	if d.Console != nil {
+		mountConsole(r, d.Console)
+	}
 	if d.Auth != nil {
 		a.routes(r.Group("/v1", a.authenticate, a.checkText))
 	}
@@ -175,11 +185,14 @@ func (a *app) routes(v1 *gin.RouterGroup) {
 	v1.GET("/usage/unknown", a.allow(admin), a.unknownUsage)
 	v1.GET("/latency", a.allow(tenant), a.latency)
 	v1.GET("/availability", a.allow(tenant), a.availability)
+	v1.GET("/sla/blacklists", a.allow(admin), a.blacklists)
 	v1.GET("/quota/check", a.allow(ingest), a.quotaCheck)
 
 	v1.POST("/ingest", a.allow(ingest), a.admitLargeBody, a.ingest)
 	v1.DELETE("/tokens/:jti", a.allow(admin), a.revokeToken)
 	v1.GET("/ingest/sources/*source", a.allow(ingest), a.sourceCheckpoint)
+	a.slaRoutes(v1)
+	a.consoleRoutes(v1, admin, tenant)
 }
 
 func (a *app) readyz(c *gin.Context) {
@@ -207,11 +220,7 @@ func (a *app) readyz(c *gin.Context) {
 // degraded (still 200: the service works and keeps metering) while dead
 // letters wait for an operator.
 func (a *app) readyOrDegraded(ctx context.Context, c *gin.Context) {
-	if a.DeadLetters == nil {
-		c.JSON(http.StatusOK, gin.H{"status": "ready"})
-		return
-	}
-	dead, err := a.DeadLetters.PendingDeadLetters(ctx)
+	dead, err := a.Health.PendingDeadLetters(ctx)
 	if err != nil {
 		a.fail(c, err)
 		return

@@ -87,6 +87,23 @@ var textRoutes = []textRoute{
 	{method: "GET", path: "/v1/ingest/sources/*source", params: map[string]string{"source": "mx1:/var/log/mail.log"}},
 	{method: "GET", path: "/v1/usage/unknown", query: map[string]string{"from": "2026-11-01T00:00:00Z", "to": "2026-11-10T00:00:00Z", "sort": "rejected_in", "limit": "10"}},
 	{method: "DELETE", path: "/v1/tokens/:jti", params: map[string]string{"jti": "some-token"}},
+	{method: "GET", path: "/v1/customers/:id/invoice-preview", params: map[string]string{"id": "acme"}},
+	{method: "GET", path: "/v1/traffic", query: map[string]string{"from": "2026-11-01T00:00:00Z", "to": "2026-11-10T00:00:00Z", "granularity": "day", "tz": "Europe/Berlin", "scope": "hosted"}},
+	{method: "GET", path: "/v1/latency/series", query: map[string]string{"from": "2026-11-01T00:00:00Z", "granularity": "hour", "tz": "UTC", "domain": "acme.example"}},
+	{method: "GET", path: "/v1/usage/top", query: map[string]string{"metric": "out_bytes", "limit": "10", "from": "2026-11-01T00:00:00Z"}},
+	{method: "GET", path: "/v1/quotas", query: map[string]string{"customer": "acme", "domain": "acme.example", "search": "ali", "sort": "-storage_percent", "limit": "10", "cursor": "YQ"}},
+	{method: "GET", path: "/v1/estimates", query: map[string]string{"customer": "acme"}},
+	{method: "GET", path: "/v1/collectors"},
+	{method: "GET", path: "/v1/sla/blacklists", query: map[string]string{"from": "2026-11-01T00:00:00Z", "to": "2026-11-10T00:00:00Z"}},
+	{method: "GET", path: "/v1/sla/report", query: map[string]string{"period": "2026-10", "customer": "acme"}},
+	{method: "POST", path: "/v1/sla/incidents", body: map[string]any{"service": "smtp", "start": "2026-10-05T10:00:00Z", "end": "2026-10-05T10:20:00Z",
+		"reason": "the monitor saw smtp refuse connections"}},
+	{method: "GET", path: "/v1/sla/incidents", query: map[string]string{"service": "smtp", "from": "2026-10-01T00:00:00Z", "to": "2026-11-01T00:00:00Z"}},
+	{method: "DELETE", path: "/v1/sla/incidents/:id", params: map[string]string{"id": "1"}},
+	{method: "POST", path: "/v1/sla/maintenance", body: map[string]any{"service": "imap", "start": "2026-12-01T02:00:00Z", "end": "2026-12-01T03:00:00Z",
+		"announced": "2026-11-20T09:00:00Z", "reason": "kernel update"}},
+	{method: "GET", path: "/v1/sla/maintenance", query: map[string]string{"service": "imap", "from": "2026-11-01T00:00:00Z", "to": "2026-12-31T00:00:00Z"}},
+	{method: "DELETE", path: "/v1/sla/maintenance/:id", params: map[string]string{"id": "1"}},
 }
 
 // TestControlCharactersRefused sends every /v1 route a control character

@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/mailmeter/mailmeter/sla"
 )
 
 // Money is an amount in minor units (cents) of a currency.
@@ -27,12 +29,14 @@ const GB = 1_000_000_000
 
 // SLA is the service level promised, and what missing it credits.
 type SLA struct {
-	// AvailabilityTargetPPM is the promised share of successful probe
-	// checks, parts per million (999000 = 99.9 %); 0 = no promise.
+	// AvailabilityTargetPPM and Tiers are a plan-wide promise: they
+	// cover every service (each measured by the minute, see package
+	// sla), unless Services names the services covered.
 	AvailabilityTargetPPM int64
-	// Tiers credit a share of the period's fees when availability is
-	// below a tier's bound; the largest credit of the tiers missed applies.
-	Tiers []CreditTier
+	Tiers                 []CreditTier
+	// Services are the services the SLA covers, each with its own target
+	// and tiers (sla.Presets hold published ones).
+	Services []sla.ServiceTerms
 	// LatencyTarget and LatencySharePPM promise that at least that share
 	// of deliveries take at most the target (e.g. 90 % within 60 s).
 	LatencyTarget   time.Duration
@@ -43,11 +47,42 @@ type SLA struct {
 	CapBP int64
 }
 
-// CreditTier credits CreditBP of the fees when availability is below
-// BelowPPM.
-type CreditTier struct {
-	BelowPPM int64
-	CreditBP int64
+// CreditTier credits CreditBP of the fees when a service's availability
+// is below BelowPPM.
+type CreditTier = sla.Tier
+
+// Terms returns the SLA as the sla package measures it: the largest of
+// the covered services' tier credits, plus the latency credit, capped.
+func (s SLA) Terms() sla.Terms {
+	t := sla.Terms{Services: s.Services, LatencyTarget: s.LatencyTarget, LatencySharePPM: s.LatencySharePPM,
+		LatencyCreditBP: s.LatencyCreditBP, CapBP: s.CapBP}
+	if len(s.Services) == 0 && (s.AvailabilityTargetPPM > 0 || len(s.Tiers) > 0) {
+		t.Services = []sla.ServiceTerms{{TargetPPM: s.AvailabilityTargetPPM, Tiers: s.Tiers}}
+	}
+	return t
+}
+
+// SLAOf is the SLA of terms (Terms' inverse): terms covering every
+// service alone ("" the only service) are the plan-wide promise, else
+// each service's. Empty tier lists are nil.
+func SLAOf(t sla.Terms) SLA {
+	s := SLA{LatencyTarget: t.LatencyTarget, LatencySharePPM: t.LatencySharePPM, LatencyCreditBP: t.LatencyCreditBP, CapBP: t.CapBP}
+	if len(t.Services) == 1 && t.Services[0].Service == "" {
+		s.AvailabilityTargetPPM, s.Tiers = t.Services[0].TargetPPM, nilIfEmpty(t.Services[0].Tiers)
+		return s
+	}
+	for _, sv := range t.Services {
+		sv.Tiers = nilIfEmpty(sv.Tiers)
+		s.Services = append(s.Services, sv)
+	}
+	return s
+}
+
+func nilIfEmpty[T any](s []T) []T {
+	if len(s) == 0 {
+		return nil
+	}
+	return s
 }
 
 // Period is the billed range [From, To); its days (for storage peaks) are
@@ -92,7 +127,11 @@ type MailboxUsage struct {
 
 // Service is the period's measured service level.
 type Service struct {
-	Checks, Successes int64 // availability probes
+	// Figures are each service's minutes in the period (sla.Service.Figures):
+	// the availability the SLA's tiers are measured against.
+	Figures []sla.Figures
+	// Checks and Successes count the probes' checks, for the record.
+	Checks, Successes int64
 	// Deliveries and DeliveredWithin count deliveries and those at most
 	// the plan's latency target (a lower bound, from histogram buckets).
 	Deliveries, DeliveredWithin int64
@@ -130,6 +169,7 @@ const (
 type Line struct {
 	Kind        string
 	Mailbox     string // "" for the credit
+	Service     string // the credit's: the service whose downtime gives it ("" for latency alone)
 	Description string
 	Amount      Money
 }
@@ -137,9 +177,15 @@ type Line struct {
 // Evidence are the measured figures the SLA credit rests on, printed on
 // the invoice.
 type Evidence struct {
-	Checks, Successes    int64
-	AvailabilityPPM      int64 // successes per million checks (1000000 without checks)
-	AvailabilityMet      bool
+	Checks, Successes int64 // the probes' checks, for the record
+	// AvailabilityPPM is the lowest uptime of the covered services
+	// (1000000 without any); AvailabilityMet that each met its target.
+	AvailabilityPPM int64
+	AvailabilityMet bool
+	// Services are the covered services: uptime, downtime intervals and
+	// the credit each earned; CreditService the one whose credit applies.
+	Services             []sla.ServiceCredit
+	CreditService        string
 	Deliveries           int64
 	DeliveredWithin      int64
 	LatencySharePPM      int64
@@ -220,7 +266,7 @@ func Compute(in Input) (Invoice, error) {
 	inv.Evidence = evidence(in.Service, last.SLA)
 	if bp := inv.Evidence.CreditBP; bp > 0 && inv.Fees > 0 {
 		inv.Credit = round(big.NewRat(int64(inv.Fees)*bp, 10000))
-		inv.Lines = append(inv.Lines, Line{Kind: LineCredit, Description: creditText(inv.Evidence), Amount: -inv.Credit})
+		inv.Lines = append(inv.Lines, Line{Kind: LineCredit, Service: inv.Evidence.CreditService, Description: creditText(inv.Evidence), Amount: -inv.Credit})
 	}
 	inv.Net = inv.Subtotal - inv.Credit
 	inv.Tax = taxOn(inv.Net, inv.TaxRate)
@@ -229,38 +275,54 @@ func Compute(in Input) (Invoice, error) {
 }
 
 // evidence measures the service against the SLA and picks the credit.
-func evidence(s Service, sla SLA) Evidence {
-	e := Evidence{Checks: s.Checks, Successes: s.Successes, AvailabilityPPM: 1_000_000,
-		Deliveries: s.Deliveries, DeliveredWithin: s.DeliveredWithin, LatencySharePPM: 1_000_000,
-		LatencyTarget: sla.LatencyTarget, AvailabilityMet: true, LatencyMet: true}
-	if s.Checks > 0 {
-		e.AvailabilityPPM = s.Successes * 1_000_000 / s.Checks // rounded down: never in the operator's favour by rounding up
-	}
-	if s.Deliveries > 0 {
-		e.LatencySharePPM = s.DeliveredWithin * 1_000_000 / s.Deliveries
-	}
-	if sla.AvailabilityTargetPPM > 0 && e.AvailabilityPPM < sla.AvailabilityTargetPPM {
-		e.AvailabilityMet = false
-	}
-	for _, t := range sla.Tiers {
-		if e.AvailabilityPPM < t.BelowPPM && t.CreditBP > e.AvailabilityCreditBP {
-			e.AvailabilityCreditBP = t.CreditBP
-		}
-	}
-	if sla.LatencySharePPM > 0 && e.LatencySharePPM < sla.LatencySharePPM {
-		e.LatencyMet = false
-		e.LatencyCreditBP = sla.LatencyCreditBP
-	}
-	e.CreditBP = e.AvailabilityCreditBP + e.LatencyCreditBP
-	if sla.CapBP > 0 && e.CreditBP > sla.CapBP {
-		e.CreditBP = sla.CapBP
+func evidence(s Service, terms SLA) Evidence {
+	c := terms.Terms().Credit(s.Figures, s.Deliveries, s.DeliveredWithin)
+	e := Evidence{Checks: s.Checks, Successes: s.Successes, AvailabilityPPM: 1_000_000, AvailabilityMet: true,
+		Services: c.Services, CreditService: c.Service, Deliveries: s.Deliveries, DeliveredWithin: s.DeliveredWithin,
+		LatencySharePPM: c.LatencySharePPM, LatencyTarget: terms.LatencyTarget, LatencyMet: c.LatencyMet,
+		CreditBP: c.CreditBP, AvailabilityCreditBP: c.AvailabilityCreditBP, LatencyCreditBP: c.LatencyCreditBP}
+	for _, sc := range c.Services {
+		e.AvailabilityPPM = min(e.AvailabilityPPM, sc.UptimePPM)
+		e.AvailabilityMet = e.AvailabilityMet && sc.Met
 	}
 	return e
 }
 
+// creditText names the service whose credit applies, its uptime and
+// downtime, and the latency figure.
 func creditText(e Evidence) string {
-	return fmt.Sprintf("SLA credit %s%% of the fees: availability %s%% (%d of %d checks), %s%% of deliveries within %s",
-		bp(e.CreditBP), ppm(e.AvailabilityPPM), e.Successes, e.Checks, ppm(e.LatencySharePPM), e.LatencyTarget)
+	avail := "every covered service met its target"
+	for _, sc := range e.Services {
+		if sc.Service == e.CreditService {
+			avail = fmt.Sprintf("%s uptime %s%% (%d min down: %s)", sc.Service, ppm(sc.UptimePPM), sc.DowntimeMinutes, intervals(sc.Downtime))
+		}
+	}
+	return fmt.Sprintf("SLA credit %s%% of the fees: %s; %s%% of deliveries within %s",
+		bp(e.CreditBP), avail, ppm(e.LatencySharePPM), e.LatencyTarget)
+}
+
+// maxIntervals bounds the downtime intervals a credit line lists.
+const maxIntervals = 5
+
+// intervals lists downtime intervals in their zone: "11-07 03:00–04:26
+// CET, …", the first maxIntervals and how many more.
+func intervals(os []sla.Outage) string {
+	var parts []string
+	for i, o := range os {
+		if i == maxIntervals {
+			parts = append(parts, fmt.Sprintf("and %d more", len(os)-maxIntervals))
+			break
+		}
+		end := o.End.Format("15:04 MST")
+		if o.End.YearDay() != o.Start.YearDay() || o.End.Year() != o.Start.Year() {
+			end = o.End.Format("01-02 15:04 MST")
+		}
+		parts = append(parts, o.Start.Format("01-02 15:04")+"–"+end)
+	}
+	if len(parts) == 0 {
+		return "none counted"
+	}
+	return strings.Join(parts, ", ")
 }
 
 // activeSeconds sums the seconds of the intervals inside the period.

@@ -1,12 +1,14 @@
 package billing_test
 
 import (
+	"fmt"
 	"math"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/mailmeter/mailmeter/billing"
+	"github.com/mailmeter/mailmeter/sla"
 )
 
 func plan() billing.Plan {
@@ -44,7 +46,14 @@ func TestComputeNovember(t *testing.T) {
 			// Created in December: nothing.
 			{Mailbox: "dave@acme.example", Active: []billing.Interval{{From: d(12, 2)}}},
 		},
-		Service: billing.Service{Checks: 10000, Successes: 9980, Deliveries: 1000, DeliveredWithin: 850},
+		// Availability is measured per service by the minute (package sla);
+		// the probes' check counts are kept for the record only.
+		Service: billing.Service{Checks: 10000, Successes: 9980, Deliveries: 1000, DeliveredWithin: 850, Figures: []sla.Figures{
+			{Service: "imap", Minutes: 43200, UptimePPM: 1_000_000},
+			{Service: "smtp", Minutes: 43200, UptimePPM: 998009, DowntimeMinutes: 86, Downtime: []sla.Outage{
+				{Start: d(11, 7).Add(3 * time.Hour), End: d(11, 7).Add(3*time.Hour + 80*time.Minute), Minutes: 80, Cause: sla.CauseProbe},
+				{Start: d(11, 9), End: d(11, 9).Add(6 * time.Minute), Minutes: 6, Cause: sla.CauseIncident}}},
+		}},
 	}
 	inv, err := billing.Compute(in)
 	if err != nil {
@@ -73,12 +82,16 @@ func TestComputeNovember(t *testing.T) {
 		t.Errorf("totals: fees %d subtotal %d credit %d net %d tax %d total %d", inv.Fees, inv.Subtotal, inv.Credit, inv.Net, inv.Tax, inv.Total)
 	}
 	e := inv.Evidence
-	if e.AvailabilityPPM != 998000 || e.AvailabilityMet || e.AvailabilityCreditBP != 1000 || e.LatencySharePPM != 850000 || e.LatencyMet ||
-		e.LatencyCreditBP != 500 || e.CreditBP != 1500 {
+	if e.AvailabilityPPM != 998009 || e.AvailabilityMet || e.AvailabilityCreditBP != 1000 || e.LatencySharePPM != 850000 || e.LatencyMet ||
+		e.LatencyCreditBP != 500 || e.CreditBP != 1500 || e.CreditService != "smtp" || len(e.Services) != 2 || e.Checks != 10000 {
 		t.Errorf("evidence %+v", e)
 	}
-	if c := inv.Lines[5].Description; !strings.Contains(c, "availability 99.800% (9980 of 10000 checks)") || !strings.Contains(c, "85.000% of deliveries within 1m0s") {
-		t.Errorf("credit line %q", c)
+	if s := e.Services[1]; s.Service != "smtp" || s.CreditBP != 1000 || len(s.Downtime) != 2 || s.Downtime[1].Cause != sla.CauseIncident {
+		t.Errorf("smtp's evidence %+v", s)
+	}
+	// The credit line names the service, its uptime and its downtime.
+	if l := inv.Lines[5]; l.Service != "smtp" || l.Description != "SLA credit 15.00% of the fees: smtp uptime 99.801% (86 min down: 11-07 03:00–04:20 UTC, 11-09 00:00–00:06 UTC); 85.000% of deliveries within 1m0s" {
+		t.Errorf("credit line %+v", l)
 	}
 	if inv.Currency != "EUR" || inv.Total.String() != "9.54" {
 		t.Errorf("currency %s total %s", inv.Currency, inv.Total)
@@ -94,21 +107,27 @@ func TestCreditTiersAndCap(t *testing.T) {
 	per := billing.Month(2026, time.November, time.UTC)
 	one := []billing.MailboxUsage{{Mailbox: "a@x.example", Active: []billing.Interval{{From: per.From}}}}
 	for _, tt := range []struct {
-		name                      string
-		checks, ok, deliv, within int64
-		wantBP                    int64
-		wantCredit                billing.Money
+		name          string
+		uptimes       []int64 // ppm, one service each
+		deliv, within int64
+		wantBP        int64
+		wantCredit    billing.Money
 	}{
-		{"met", 1000, 1000, 100, 100, 0, 0},
-		{"no checks, no deliveries: nothing missed", 0, 0, 0, 0, 0, 0},
-		{"exactly on target", 1000, 999, 10, 9, 0, 0},
-		{"below 99.9", 1000, 998, 0, 0, 1000, 50},
-		{"below 99", 1000, 980, 0, 0, 2500, 125},
-		{"below 95, latency missed, capped", 1000, 900, 10, 1, 5000, 250},
+		{"met", []int64{1_000_000}, 100, 100, 0, 0},
+		{"no service measured, no deliveries: nothing missed", nil, 0, 0, 0, 0},
+		{"exactly on target", []int64{999000}, 10, 9, 0, 0},
+		{"below 99.9", []int64{998000}, 0, 0, 1000, 50},
+		{"below 99", []int64{980000}, 0, 0, 2500, 125},
+		{"the largest of two services' credits", []int64{998000, 980000}, 0, 0, 2500, 125},
+		{"below 95, latency missed, capped", []int64{900000}, 10, 1, 5000, 250},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
+			var figs []sla.Figures
+			for i, u := range tt.uptimes {
+				figs = append(figs, sla.Figures{Service: fmt.Sprintf("svc%d", i), UptimePPM: u})
+			}
 			inv, err := billing.Compute(billing.Input{Customer: "x", Plan: plan(), Period: per, Mailboxes: one,
-				Service: billing.Service{Checks: tt.checks, Successes: tt.ok, Deliveries: tt.deliv, DeliveredWithin: tt.within}})
+				Service: billing.Service{Figures: figs, Deliveries: tt.deliv, DeliveredWithin: tt.within}})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -116,6 +135,33 @@ func TestCreditTiersAndCap(t *testing.T) {
 				t.Errorf("credit %d bp = %d, want %d bp = %d", inv.Evidence.CreditBP, inv.Credit, tt.wantBP, tt.wantCredit)
 			}
 		})
+	}
+}
+
+// A plan's SLA names the services it covers, each with its terms (a
+// preset, edited): services it does not name earn nothing.
+func TestPerServiceTerms(t *testing.T) {
+	per := billing.Month(2026, time.November, time.UTC)
+	one := []billing.MailboxUsage{{Mailbox: "a@x.example", Active: []billing.Interval{{From: per.From}}}}
+	p := plan()
+	smtp := sla.Presets["credits-25-50-100"]
+	smtp.Service = "smtp"
+	imap := sla.Presets["credits-10-25-100"]
+	imap.Service, imap.TargetPPM, imap.Tiers = "imap", 995000, []sla.Tier{{BelowPPM: 995000, CreditBP: 1000}, {BelowPPM: 990000, CreditBP: 2500}}
+	p.SLA.AvailabilityTargetPPM, p.SLA.Tiers, p.SLA.Services, p.SLA.CapBP = 0, nil, []sla.ServiceTerms{smtp, imap}, 0
+	figs := []sla.Figures{{Service: "smtp", UptimePPM: 998500}, {Service: "imap", UptimePPM: 996000}, {Service: "webmail", UptimePPM: 500000}}
+	inv, err := billing.Compute(billing.Input{Customer: "x", Plan: p, Period: per, Mailboxes: one, Service: billing.Service{Figures: figs}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := inv.Evidence
+	if e.CreditBP != 2500 || e.CreditService != "smtp" || len(e.Services) != 2 || !e.Services[1].Met || e.Services[1].CreditBP != 0 || inv.Credit != 125 {
+		t.Errorf("evidence %+v, credit %d", e, inv.Credit)
+	}
+	// Both a plan-wide promise and services: refused.
+	p.SLA.AvailabilityTargetPPM = 999000
+	if err := p.Validate(); err == nil || !strings.Contains(err.Error(), "either services") {
+		t.Errorf("both: %v", err)
 	}
 }
 

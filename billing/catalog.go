@@ -8,6 +8,7 @@ import (
 
 	"github.com/mailmeter/mailmeter/directory"
 	"github.com/mailmeter/mailmeter/metering"
+	"github.com/mailmeter/mailmeter/sla"
 )
 
 // Epoch is the day plans imported from the configuration, and plans added
@@ -178,6 +179,32 @@ func (c *Catalog) PlanExists(ctx context.Context, name string) (bool, error) {
 	return false, err
 }
 
+// PlanTerms implements sla.PlanTerms: every plan's SLA as in force on
+// day's date (in day's zone); a plan not in force yet is left out.
+func (c *Catalog) PlanTerms(ctx context.Context, day time.Time) (map[string]sla.Terms, error) {
+	out := map[string]sla.Terms{}
+	p := directory.Page{Limit: 500}
+	for {
+		ids, err := c.store.ListPlans(ctx, p)
+		if err != nil {
+			return nil, err
+		}
+		for _, id := range ids {
+			vs, err := c.store.PlanVersions(ctx, id)
+			if err != nil {
+				return nil, err
+			}
+			if v, ok := InForce(vs, dateOf(day)); ok {
+				out[id] = v.SLA.Terms()
+			}
+		}
+		if len(ids) < p.Limit {
+			return out, nil
+		}
+		p.After = ids[len(ids)-1]
+	}
+}
+
 // SeedReport is what Seed did with each configured plan.
 type SeedReport struct {
 	Imported []string // added, as a version effective from Epoch
@@ -227,8 +254,6 @@ func normalized(p Plan) Plan {
 	if len(p.TransferTiers) == 0 {
 		p.TransferTiers = nil
 	}
-	if len(p.SLA.Tiers) == 0 {
-		p.SLA.Tiers = nil
-	}
+	p.SLA = SLAOf(p.SLA.Terms()) // as stored
 	return p
 }

@@ -265,11 +265,22 @@ func (w *pdfWriter) lines() {
 	w.inTable = false
 }
 
-// amountRow prints an indented description and its amount.
+// amountRow prints an indented description and its amount; a long
+// description wraps onto rows of its own under the amount's.
 func (w *pdfWriter) amountRow(desc string, m Money, style string, size float64) {
+	width := contentW - amountW - 6
+	ls := w.wrap(desc, width, style, size)
+	if len(ls) == 0 {
+		ls = []string{""}
+	}
 	w.y += rowH
-	w.text(marginX+4, w.y-1.2, contentW-amountW-6, desc, "L", style, size)
+	w.text(marginX+4, w.y-1.2, width, ls[0], "L", style, size)
 	w.text(pageW-marginX-amountW, w.y-1.2, amountW, FormatMoney(m, w.d.Currency), "R", style, size)
+	for _, l := range ls[1:] {
+		w.need(rowH - 0.8)
+		w.y += rowH - 0.8
+		w.text(marginX+8, w.y-1.2, width-4, l, "L", style, size)
+	}
 }
 
 // totals prints the totals block, right-aligned.
@@ -324,8 +335,16 @@ func (w *pdfWriter) serviceLevel() {
 		w.need(16)
 		w.y += 4.5
 		w.text(marginX, w.y, contentW, s.Service, "L", "B", 8.5)
-		for _, f := range [][2]string{{"Availability", s.Availability}, {"Downtime", s.DowntimeText()}, {"Delivery latency", s.Latency}} {
-			for i, l := range w.wrap(f[1], contentW-40, "", 8.5) {
+		for _, f := range s.Fields() {
+			values := []string{f[1]}
+			if f[0] == "Downtime" && len(s.Downtime) > 0 {
+				values = s.Downtime // an interval a line
+			}
+			var ls []string
+			for _, v := range values {
+				ls = append(ls, w.wrap(v, contentW-40, "", 8.5)...)
+			}
+			for i, l := range ls {
 				w.need(4)
 				w.y += 4
 				if i == 0 {

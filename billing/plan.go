@@ -125,5 +125,11 @@ func (s SLA) validate() []error {
 	if s.LatencySharePPM > 0 && s.LatencyTarget <= 0 {
 		bad("sla latency_target is required with latency_share_ppm")
 	}
+	if len(s.Services) > 0 && (s.AvailabilityTargetPPM > 0 || len(s.Tiers) > 0) {
+		bad("sla: give either services (each with its terms) or a plan-wide availability_ppm and tiers")
+	}
+	if err := s.Terms().Validate(); err != nil {
+		bad("sla %v", err)
+	}
 	return errs
 }

@@ -7,15 +7,15 @@ import (
 	"github.com/mailmeter/mailmeter/metering"
 )
 
-// Estimate is the status of a preview: computed as a run would, never
+// StatusEstimate is the status of a preview: computed as a run would, never
 // stored, numbered or sent.
-const Estimate = "estimate"
+const StatusEstimate = "estimate"
 
 // Preview computes a customer's invoice of the current month (in its time
 // zone) so far, as a run would: mailboxes are charged as if they stay to
 // the end of the month, usage is what was measured until now, the SLA
 // credit what the service level so far gives. Nothing is stored; the
-// record has status Estimate. It returns NotFound for a customer that
+// record has status StatusEstimate. It returns NotFound for a customer that
 // does not exist, Conflict naming plan for one without a plan or with one
 // not defined (or priced in another currency).
 func (r *Runner) Preview(ctx context.Context, customer string) (Record, error) {
@@ -48,7 +48,7 @@ func (r *Runner) Preview(ctx context.Context, customer string) (Record, error) {
 	if err != nil {
 		return Record{}, err
 	}
-	in, err := r.gather(ctx, c, spans, per, lifetimes)
+	in, err := r.gather(ctx, c, spans, per, lifetimes, newLevelCache(r.src.Levels))
 	if err != nil {
 		return Record{}, err
 	}
@@ -56,6 +56,6 @@ func (r *Runner) Preview(ctx context.Context, customer string) (Record, error) {
 	if err != nil {
 		return Record{}, err
 	}
-	return Record{ID: InvoiceID(c.ID, local.Year(), local.Month()), Kind: KindInvoice, Customer: c.ID, Status: Estimate,
+	return Record{ID: InvoiceID(c.ID, local.Year(), local.Month()), Kind: KindInvoice, Customer: c.ID, Status: StatusEstimate,
 		Invoice: inv, ComputedAt: now.UTC()}, nil
 }

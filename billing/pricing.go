@@ -121,18 +121,18 @@ func (c spanPricing) mailboxLines(m MailboxUsage) []Line {
 	var out []Line
 	if share.Sign() > 0 {
 		fee := round(mul(share, ratInt(int64(p.MonthlyFee))))
-		out = append(out, Line{LineFee, m.Mailbox, fmt.Sprintf("Mailbox %s, %s of the period%s", m.Mailbox, percent(share), c.suffix), fee})
+		out = append(out, Line{LineFee, m.Mailbox, "", fmt.Sprintf("Mailbox %s, %s of the period%s", m.Mailbox, percent(share), c.suffix), fee})
 	}
 	if !p.StoragePooled {
 		over := new(big.Rat).Sub(c.byteMonths(m), mul(share, ratInt(p.IncludedStorage)))
 		if amount, text, ok := c.tiered(over, p.storageTiers()); ok {
-			out = append(out, Line{LineStorage, m.Mailbox,
+			out = append(out, Line{LineStorage, m.Mailbox, "",
 				fmt.Sprintf("Storage of %s over the included: %s GB-month%s%s", m.Mailbox, gb(over), text, c.suffix), amount})
 		}
 	}
 	over := new(big.Rat).Sub(ratInt(c.transfer(m)), mul(share, ratInt(p.IncludedTransfer)))
 	if amount, text, ok := c.tiered(over, p.transferTiers()); ok {
-		out = append(out, Line{LineTransfer, m.Mailbox,
+		out = append(out, Line{LineTransfer, m.Mailbox, "",
 			fmt.Sprintf("Transfer of %s over the included: %s GB%s%s", m.Mailbox, gb(over), text, c.suffix), amount})
 	}
 	return out
@@ -148,7 +148,7 @@ func (c spanPricing) customerLines(mbs []MailboxUsage) []Line {
 		for _, d := range domainsInUse(mbs) {
 			share := new(big.Rat).Quo(big.NewRat(activeSeconds(unionOf(d.active), Period{c.From, c.To}), 1), c.periodSecs)
 			if share.Sign() > 0 {
-				out = append(out, Line{LineDomain, "", fmt.Sprintf("Domain %s, %s of the period%s", d.name, percent(share), c.suffix),
+				out = append(out, Line{LineDomain, "", "", fmt.Sprintf("Domain %s, %s of the period%s", d.name, percent(share), c.suffix),
 					round(mul(share, ratInt(int64(p.DomainFee))))})
 			}
 		}
@@ -161,7 +161,7 @@ func (c spanPricing) customerLines(mbs []MailboxUsage) []Line {
 		}
 		over := new(big.Rat).Sub(used, pool)
 		if amount, text, ok := c.tiered(over, p.storageTiers()); ok {
-			out = append(out, Line{LineStorage, "", fmt.Sprintf("Storage over the pooled inclusion of %s GB-month: %s GB-month%s%s",
+			out = append(out, Line{LineStorage, "", "", fmt.Sprintf("Storage over the pooled inclusion of %s GB-month: %s GB-month%s%s",
 				gb(pool), gb(over), text, c.suffix), amount})
 		}
 	}
@@ -177,7 +177,7 @@ func (c spanPricing) customerLines(mbs []MailboxUsage) []Line {
 		}
 		least := round(mul(c.share, ratInt(int64(p.MinimumCharge))))
 		if charged < least {
-			out = append(out, Line{LineMinimum, "", fmt.Sprintf("Minimum charge %s %s for %s of the period; charges came to %s%s",
+			out = append(out, Line{LineMinimum, "", "", fmt.Sprintf("Minimum charge %s %s for %s of the period; charges came to %s%s",
 				p.Currency, FormatMoney(least, p.Currency), percent(c.share), FormatMoney(charged, p.Currency), c.suffix), least - charged})
 		}
 	}

@@ -49,7 +49,7 @@ func layout(r Record) document {
 	switch {
 	case r.Kind == KindCreditNote:
 		d.Title = "Credit note"
-	case r.Status == Estimate:
+	case r.Status == StatusEstimate:
 		d.Number = "ESTIMATE"
 	case r.Status == Draft || r.Number == "":
 		d.Number = "DRAFT"
@@ -186,7 +186,7 @@ func notes(r Record) []string {
 	}
 	s := inv.Seller
 	switch {
-	case r.Status == Estimate:
+	case r.Status == StatusEstimate:
 		out = append(out, "Estimate of the month so far, computed "+r.ComputedAt.UTC().Format("2006-01-02 15:04 MST")+
 			": mailboxes are charged as if they stay to the end of the month. Not an invoice.")
 	case r.Status == Draft:
@@ -225,28 +225,37 @@ func Text(r Record) []string {
 			out = append(out, fmt.Sprintf("%-5s %s", p.label+":", strings.Join(p.lines, ", ")))
 		}
 	}
-	row := func(label string, m Money) string {
-		return fmt.Sprintf("%-86s %12s", clip(label, 86), FormatMoney(m, d.Currency))
+	// row prints a label and its amount; a long label wraps onto lines
+	// of its own under the amount's.
+	row := func(label string, m Money) []string {
+		indent := label[:len(label)-len(strings.TrimLeft(label, " "))]
+		ls := wrap(label, 86)
+		out := []string{fmt.Sprintf("%-86s %12s", indent+ls[0], FormatMoney(m, d.Currency))}
+		for _, more := range ls[1:] {
+			out = append(out, indent+"  "+more)
+		}
+		return out
 	}
 	for _, g := range d.Groups {
 		out = append(out, "", groupHeading(g))
 		for _, l := range g.Lines {
-			out = append(out, row("  "+l.Description, l.Amount))
+			out = append(out, row("  "+l.Description, l.Amount)...)
 		}
 		if g.Title != "" {
-			out = append(out, row("  Subtotal "+g.Title, g.Subtotal))
+			out = append(out, row("  Subtotal "+g.Title, g.Subtotal)...)
 		}
 	}
 	out = append(out, "")
 	for _, t := range d.Totals {
-		out = append(out, row(t.Label, t.Amount))
+		out = append(out, row(t.Label, t.Amount)...)
 	}
 	if len(d.Notes) > 0 {
 		out = append(out, "")
 		out = append(out, d.Notes...)
 	}
 	if d.Service != nil {
-		out = append(out, "", d.Service.Sentence())
+		out = append(out, "")
+		out = append(out, d.Service.Lines()...)
 	}
 	if d.Footer != "" {
 		out = append(out, "", d.Footer)
@@ -254,15 +263,30 @@ func Text(r Record) []string {
 	return out
 }
 
-func clip(s string, n int) string {
-	if len([]rune(s)) <= n {
-		return s
+// wrap breaks s into lines of at most n runes at spaces (a longer word
+// stands alone on its line).
+func wrap(s string, n int) []string {
+	var out []string
+	line := ""
+	for _, w := range strings.Fields(s) {
+		switch {
+		case line == "":
+			line = w
+		case len([]rune(line))+1+len([]rune(w)) <= n:
+			line += " " + w
+		default:
+			out = append(out, line)
+			line = w
+		}
 	}
-	return string([]rune(s)[:n-1]) + "…"
+	return append(out, line)
 }
 
+// CSVServiceLevel is the kind of the CSV rows of the SLA evidence.
+const CSVServiceLevel = "service_level"
+
 // WriteCSV writes the invoice's lines and totals as CSV, amounts in minor
-// units.
+// units, then the measured service level (a row per service, no amount).
 func WriteCSV(w io.Writer, r Record) error {
 	cw := csv.NewWriter(w)
 	cw.Write([]string{"invoice", "number", "customer", "kind", "mailbox", "description", "amount_minor", "currency"})
@@ -274,6 +298,13 @@ func WriteCSV(w io.Writer, r Record) error {
 		v    Money
 	}{{"subtotal", r.Invoice.Subtotal}, {"tax", r.Invoice.Tax}, {"total", r.Invoice.Total}} {
 		cw.Write([]string{r.ID, r.Number, r.Customer, t.kind, "", "", fmt.Sprint(int64(t.v)), r.Invoice.Currency})
+	}
+	// The SLA evidence, a row per service (no amount), as the other
+	// documents print it.
+	if r.Kind != KindCreditNote {
+		for _, s := range ServiceLevelOf(r.Invoice).Services {
+			cw.Write([]string{r.ID, r.Number, r.Customer, CSVServiceLevel, "", s.Summary(), "", ""})
+		}
 	}
 	cw.Flush()
 	return cw.Error()

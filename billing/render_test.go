@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/mailmeter/mailmeter/billing"
+	"github.com/mailmeter/mailmeter/sla"
 )
 
 // buyerName has umlauts, accents, Chinese, Japanese and Korean: every one
@@ -189,7 +190,10 @@ func TestWriteCSV(t *testing.T) {
 		t.Fatal(err)
 	}
 	rows, err := csv.NewReader(&b).ReadAll()
-	if err != nil || len(rows) != 1+5+3 || rows[1][3] != "fee" || rows[1][4] != "user000@acme.example" || rows[8][3] != "total" || rows[8][6] != "1028" {
+	// Lines, totals, then the service level (one row: this evidence is
+	// of probe checks).
+	if err != nil || len(rows) != 1+5+3+1 || rows[1][3] != "fee" || rows[1][4] != "user000@acme.example" || rows[8][3] != "total" || rows[8][6] != "1028" ||
+		rows[9][3] != billing.CSVServiceLevel || !strings.HasPrefix(rows[9][5], "All probed services: availability 99.800% (9980 of 10000 probe checks)") {
 		t.Errorf("csv: %v %v", rows, err)
 	}
 }
@@ -294,4 +298,91 @@ func TestWritePDFRareCharacters(t *testing.T) {
 	r.Invoice.Seller.Name = "Seller 😀 GmbH" // also the PDF's author
 	text, _ := pdfText(t, r)
 	contains(t, text, "Rare 鿐 astral \uFFFD emoji \uFFFD end", "Seller \uFFFD GmbH")
+}
+
+// perServiceRecord is record(1) with evidence measured by the minute: two
+// covered services, smtp down once (86 minutes, in the customer's zone)
+// and its credit applying, and a credit line too long for one row.
+func perServiceRecord() billing.Record {
+	r := record(1, false)
+	r.Invoice.Evidence = billing.Evidence{Checks: 10000, Successes: 9980, AvailabilityPPM: 998009, LatencySharePPM: 850000, Deliveries: 1000,
+		DeliveredWithin: 850, LatencyTarget: time.Minute, CreditBP: 1000, AvailabilityCreditBP: 1000, LatencyMet: true,
+		CreditService: "smtp", Services: []sla.ServiceCredit{
+			{Service: "imap", UptimePPM: 1_000_000, TargetPPM: 999000, Met: true, Downtime: []sla.Outage{}},
+			{Service: "smtp", UptimePPM: 998009, TargetPPM: 999000, CreditBP: 1000, DowntimeMinutes: 86, UnknownMinutes: 3, Downtime: []sla.Outage{
+				{Start: time.Date(2026, 11, 7, 2, 0, 0, 0, time.UTC), End: time.Date(2026, 11, 7, 3, 26, 0, 0, time.UTC), Minutes: 86, Cause: sla.CauseBoth}}},
+		}}
+	lines := r.Invoice.Lines
+	lines[len(lines)-1] = billing.Line{Kind: billing.LineCredit, Service: "smtp", Amount: lines[len(lines)-1].Amount,
+		Description: "SLA credit 10.00% of the fees: smtp uptime 99.801% (86 min down: 11-07 03:00–04:26 CET); 100.000% of deliveries within 1m0s"}
+	return r
+}
+
+// Every document prints the per-service evidence through ServiceLevelOf:
+// each covered service with its uptime and its downtime intervals in the
+// customer's zone, the delivery latency, and whose credit applies; long
+// lines wrap instead of losing their end.
+func TestServiceLevelDocuments(t *testing.T) {
+	r := perServiceRecord()
+	want := []string{
+		"imap: availability 100.000% by the minute (target 99.900%), 0 min down, 0 min unknown; credit 0.00%; downtime none",
+		"smtp: availability 99.801% by the minute (target 99.900%), 86 min down, 3 min unknown; credit 10.00%",
+		"2026-11-07 03:00 CET to 2026-11-07 04:26 CET, 86 min (probe+incident)",
+		billing.DeliveryService + ": delivery latency 85.000% of 1000 deliveries within 1m0s",
+		"SLA credit: 10.00% of the fees (availability target missed, smtp's credit applies, delivery latency target met).",
+	}
+	t.Run("text", func(t *testing.T) {
+		text := strings.Join(billing.Text(r), "\n")
+		contains(t, text, want...)
+		contains(t, text, "  smtp: availability 99.801% by the minute (target 99.900%), 86 min down, 3 min unknown; credit 10.00%\n"+
+			"    down 2026-11-07 03:00 CET to 2026-11-07 04:26 CET, 86 min (probe+incident)\n")
+		// The credit line wraps, its amount on the first row.
+		if !regexp.MustCompile(`(?m)^  SLA credit 10\.00% of the fees: smtp uptime 99\.801% \(86 min down: 11-07 03:00–04:26 +-1\.50\n    CET\); 100\.000% of deliveries within 1m0s$`).MatchString(text) {
+			t.Errorf("the credit line is not wrapped under its amount:\n%s", text)
+		}
+		if strings.Contains(text, "…") || strings.Contains(text, "not itemized") {
+			t.Errorf("clipped or not itemized:\n%s", text)
+		}
+	})
+	t.Run("pdf", func(t *testing.T) {
+		text, _ := pdfText(t, r)
+		contains(t, text, "Service level (SLA evidence)", "imap", "smtp", "Availability", "99.801% by the minute (target 99.900%), 86 min down, 3 min unknown; credit 10.00%",
+			"Downtime", "none", "2026-11-07 03:00 CET to 2026-11-07 04:26 CET, 86 min (probe+incident)",
+			billing.DeliveryService, "Delivery latency", "85.000% of 1000 deliveries within 1m0s", want[4],
+			// The credit line in full, wrapped in the table.
+			"SLA credit 10.00% of the fees: smtp uptime 99.801% (86 min down: 11-07 03:00–04:26 CET); 100.000% of deliveries within 1m0s")
+		if strings.Contains(text, "…") || strings.Contains(text, "not itemized") {
+			t.Errorf("clipped or not itemized:\n%s", text)
+		}
+	})
+	t.Run("csv", func(t *testing.T) {
+		var b bytes.Buffer
+		if err := billing.WriteCSV(&b, r); err != nil {
+			t.Fatal(err)
+		}
+		rows, err := csv.NewReader(&b).ReadAll()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, row := range rows {
+			if row[3] == billing.CSVServiceLevel {
+				if row[6] != "" || row[7] != "" {
+					t.Errorf("a service level row with an amount: %v", row)
+				}
+				got = append(got, row[5])
+			}
+		}
+		if len(got) != 3 || got[0] != want[0] || got[2] != want[3] ||
+			got[1] != "smtp: availability 99.801% by the minute (target 99.900%), 86 min down, 3 min unknown; credit 10.00%; downtime "+want[2] {
+			t.Errorf("service level rows:\n%s", strings.Join(got, "\n"))
+		}
+	})
+	t.Run("ubl", func(t *testing.T) {
+		d, _ := readUBL(t, r)
+		if len(d.Notes) != 1 {
+			t.Fatalf("notes %q", d.Notes)
+		}
+		contains(t, d.Notes[0], want...)
+	})
 }

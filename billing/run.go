@@ -8,6 +8,7 @@ import (
 
 	"github.com/mailmeter/mailmeter/directory"
 	"github.com/mailmeter/mailmeter/metering"
+	"github.com/mailmeter/mailmeter/sla"
 )
 
 // Sources are where a run reads customers, their plans and usage.
@@ -19,6 +20,16 @@ type Sources struct {
 	Plans   PlanStore
 	Usage   metering.UsageStore
 	Series  metering.SeriesStore
+	// Levels measures the services' minutes; nil = no service measured
+	// (no availability credit).
+	Levels Levels
+}
+
+// Levels measures services over a period (sla.Service does).
+type Levels interface {
+	// Figures returns every service's figures over [from, to), times in
+	// from's zone.
+	Figures(ctx context.Context, from, to time.Time) ([]sla.Figures, error)
 }
 
 // Runner computes invoices of a period and keeps them as drafts.
@@ -83,8 +94,9 @@ func (r *Runner) Run(ctx context.Context, year int, month time.Month, customers 
 	if err != nil {
 		return rep, err
 	}
+	levels := newLevelCache(r.src.Levels) // customers of one zone share a month
 	for i, c := range cs {
-		o, err := r.runOne(ctx, c, year, month)
+		o, err := r.runOne(ctx, c, year, month, levels)
 		switch {
 		case ctx.Err() != nil:
 			return rep, ctx.Err()
@@ -135,50 +147,13 @@ func (r *Runner) customers(ctx context.Context, year int, month time.Month, ids 
 	return out, nil
 }
 
-func (r *Runner) runOne(ctx context.Context, c directory.Customer, year int, month time.Month) (Outcome, error) {
-	o := Outcome{Customer: c.ID, ID: InvoiceID(c.ID, year, month)}
-	changes, err := r.plansOver(ctx, c)
-	if err != nil {
-		return o, err
-	}
-	if !anyPlan(changes) {
-		o.Skipped = "no plan"
-		return o, nil
-	}
-	loc, err := time.LoadLocation(c.Timezone)
-	if err != nil {
-		return o, err
-	}
-	per := Month(year, month, loc)
+func (r *Runner) runOne(ctx context.Context, c directory.Customer, year int, month time.Month, levels *levelCache) (Outcome, error) {
+	o, inv, none, err := r.price(ctx, c, year, month, levels)
 	switch {
-	case !per.From.Before(r.now()):
-		o.Skipped = "period has not begun"
-		return o, nil
-	case c.DeletedAt != nil && !c.DeletedAt.After(per.From):
-		o.Skipped = "removed before the period"
-		return o, nil
-	}
-	spans, err := r.spansOf(ctx, c, changes, per)
-	if err != nil {
+	case err != nil || o.Skipped != "":
 		return o, err
-	}
-	if len(spans) == 0 {
-		return r.dropDraft(ctx, o, "no plan in the period")
-	}
-	lifetimes, err := r.lifetimes(ctx, c.ID)
-	if err != nil {
-		return o, err
-	}
-	if why := noInvoice(c, lifetimes, per); why != "" {
-		return r.dropDraft(ctx, o, why)
-	}
-	in, err := r.gather(ctx, c, spans, per, lifetimes)
-	if err != nil {
-		return o, err
-	}
-	inv, err := Compute(in)
-	if err != nil {
-		return o, err
+	case none != "":
+		return r.dropDraft(ctx, o, none)
 	}
 	err = r.invoices.SaveDraft(ctx, Record{ID: o.ID, Customer: c.ID, Status: Draft, Invoice: inv, ComputedAt: r.now().UTC()})
 	if errors.Is(err, ErrFinal) {
@@ -190,6 +165,55 @@ func (r *Runner) runOne(ctx context.Context, c directory.Customer, year int, mon
 	}
 	o.Total, o.Currency = inv.Total, inv.Currency
 	return o, nil
+}
+
+// price computes a customer's invoice of a month without storing it,
+// measuring the services through levels. An Outcome with Skipped set
+// yields nothing to store; none says why the period yields no invoice (a
+// draft of it is to be removed).
+func (r *Runner) price(ctx context.Context, c directory.Customer, year int, month time.Month, levels *levelCache) (o Outcome, inv Invoice, none string, err error) {
+	o = Outcome{Customer: c.ID, ID: InvoiceID(c.ID, year, month)}
+	changes, err := r.plansOver(ctx, c)
+	if err != nil {
+		return o, inv, "", err
+	}
+	if !anyPlan(changes) {
+		o.Skipped = "no plan"
+		return o, inv, "", nil
+	}
+	loc, err := time.LoadLocation(c.Timezone)
+	if err != nil {
+		return o, inv, "", err
+	}
+	per := Month(year, month, loc)
+	switch {
+	case !per.From.Before(r.now()):
+		o.Skipped = "period has not begun"
+		return o, inv, "", nil
+	case c.DeletedAt != nil && !c.DeletedAt.After(per.From):
+		o.Skipped = "removed before the period"
+		return o, inv, "", nil
+	}
+	spans, err := r.spansOf(ctx, c, changes, per)
+	if err != nil {
+		return o, inv, "", err
+	}
+	if len(spans) == 0 {
+		return o, inv, "no plan in the period", nil
+	}
+	lifetimes, err := r.lifetimes(ctx, c.ID)
+	if err != nil {
+		return o, inv, "", err
+	}
+	if why := noInvoice(c, lifetimes, per); why != "" {
+		return o, inv, why, nil
+	}
+	in, err := r.gather(ctx, c, spans, per, lifetimes, levels)
+	if err != nil {
+		return o, inv, "", err
+	}
+	inv, err = Compute(in)
+	return o, inv, "", err
 }
 
 // noInvoice says why a period yields no invoice for a customer: it ends
@@ -255,9 +279,10 @@ func (r *Runner) lifetimes(ctx context.Context, customer string) (map[string][]I
 	}
 }
 
-// gather reads the usage of a customer's mailboxes in the period.
-func (r *Runner) gather(ctx context.Context, c directory.Customer, spans []PlanSpan, per Period, lifetimes map[string][]Interval) (Input, error) {
-	plan := spans[len(spans)-1].Plan // its SLA is the one measured
+// gather reads the usage of a customer's mailboxes in the period; the
+// SLA measured is that of the last plan in force in it.
+func (r *Runner) gather(ctx context.Context, c directory.Customer, spans []PlanSpan, per Period, lifetimes map[string][]Interval, levels *levelCache) (Input, error) {
+	plan := spans[len(spans)-1].Plan
 	in := Input{Customer: c.ID, Plan: plan, Spans: spans, Period: per, Seller: r.seller, Buyer: buyerOf(c), TaxOverride: c.Billing.TaxBP}
 	addrs := make([]string, 0, len(lifetimes))
 	for a := range lifetimes {
@@ -299,15 +324,14 @@ func (r *Runner) gather(ctx context.Context, c directory.Customer, spans []PlanS
 		in.Service.Checks += p.Attempts
 		in.Service.Successes += p.Successes
 	}
+	if in.Service.Figures, err = levels.figures(ctx, per); err != nil {
+		return in, err
+	}
 	hs, err := r.src.Usage.Latency(ctx, metering.LatencyQuery{From: per.From, To: per.To})
 	if err != nil {
 		return in, err
 	}
-	for _, h := range hs {
-		lo, _ := h.CountWithin(plan.SLA.LatencyTarget)
-		in.Service.Deliveries += h.Total
-		in.Service.DeliveredWithin += lo
-	}
+	in.Service.Deliveries, in.Service.DeliveredWithin = sla.DeliveriesWithin(hs, plan.SLA.LatencyTarget)
 	return in, nil
 }
 
@@ -374,4 +398,30 @@ func (r *Runner) dailyPeaks(ctx context.Context, addrs []string, per Period, day
 		out[a] = peaks
 	}
 	return out, nil
+}
+
+// levelCache measures the services once per period (and zone) of a run.
+type levelCache struct {
+	src  Levels
+	seen map[string][]sla.Figures
+}
+
+func newLevelCache(src Levels) *levelCache {
+	return &levelCache{src: src, seen: map[string][]sla.Figures{}}
+}
+
+// figures returns the services' figures over per; none without a source.
+func (c *levelCache) figures(ctx context.Context, per Period) ([]sla.Figures, error) {
+	if c.src == nil {
+		return nil, nil
+	}
+	key := per.From.Format(time.RFC3339) + " " + per.To.Format(time.RFC3339) + " " + per.From.Location().String()
+	if f, ok := c.seen[key]; ok {
+		return f, nil
+	}
+	f, err := c.src.Figures(ctx, per.From, per.To)
+	if err == nil {
+		c.seen[key] = f
+	}
+	return f, err
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/mailmeter/mailmeter/billing"
 	"github.com/mailmeter/mailmeter/directory"
 	"github.com/mailmeter/mailmeter/metering"
+	"github.com/mailmeter/mailmeter/sla"
 	"github.com/mailmeter/mailmeter/store"
 	"github.com/mailmeter/mailmeter/store/storetest"
 )
@@ -66,10 +67,23 @@ func TestRunnerMonth(t *testing.T) {
 				{Probe: "smtp", Hour: d(10, 7, 3), Attempts: 1000, Successes: 0}, // October
 			},
 		}
+		// Checks every ten minutes all November; smtp is down for 90
+		// minutes (99.79 %: the 10 % tier), imap never.
+		outage := d(11, 7, 3)
+		for at := d(11, 1, 0).Add(20 * time.Second); at.Before(d(12, 1, 0)); at = at.Add(10 * time.Minute) {
+			down := !at.Before(outage) && at.Before(outage.Add(90*time.Minute))
+			b.Checks = append(b.Checks, metering.ProbeCheck{Probe: "smtp", At: at, Up: !down}, metering.ProbeCheck{Probe: "imap", At: at, Up: true})
+		}
 		if err := s.Commit(ctx, b); err != nil {
 			t.Fatal(err)
 		}
-		r := newRunner(t, s, clock)
+		levels, err := sla.NewService(sla.Deps{Store: s, Policy: sla.DefaultPolicy(10 * time.Minute), Now: clock,
+			Services: sla.ServicesOf(nil, []string{"smtp", "imap"})})
+		if err != nil {
+			t.Fatal(err)
+		}
+		counted := &countingLevels{next: levels}
+		r := newRunnerWith(t, s, clock, counted)
 		invs := billing.NewInvoices(s, clock)
 		rep, err := r.Run(ctx, 2026, time.November, nil, nil)
 		if err != nil || len(rep.Failures) != 0 {
@@ -80,9 +94,19 @@ func TestRunnerMonth(t *testing.T) {
 			// globex: gus all month: (500 − 15 % credit 75) + 19 % tax of 425 (80.75 → 81) = 506
 			t.Fatalf("run = %+v", out)
 		}
+		if counted.n != 1 {
+			t.Errorf("services measured %d times for two customers of one zone, want once", counted.n)
+		}
 		rec, err := s.GetInvoice(ctx, "acme-2026-11")
 		if err != nil || rec.Status != billing.Draft || rec.Invoice.Credit != 138 || rec.Invoice.Evidence.Checks != 10000 || rec.Invoice.Evidence.DeliveredWithin != 850 {
 			t.Fatalf("stored draft = %+v, %v", rec, err)
+		}
+		// The stored evidence names the service and its downtime.
+		ev := rec.Invoice.Evidence
+		if ev.CreditService != "smtp" || ev.AvailabilityPPM != (43200-90)*1_000_000/43200 || len(ev.Services) != 2 ||
+			ev.Services[1].Service != "smtp" || len(ev.Services[1].Downtime) != 1 || !ev.Services[1].Downtime[0].Start.Equal(outage) ||
+			ev.Services[1].Downtime[0].Minutes != 90 {
+			t.Errorf("stored evidence %+v", ev)
 		}
 
 		// Again: recomputed in place, one invoice per customer and month.
@@ -133,6 +157,17 @@ func TestRunnerMonth(t *testing.T) {
 }
 
 func ptr(s string) *string { return &s }
+
+// countingLevels counts the measurements a run asks for.
+type countingLevels struct {
+	next billing.Levels
+	n    int
+}
+
+func (c *countingLevels) Figures(ctx context.Context, from, to time.Time) ([]sla.Figures, error) {
+	c.n++
+	return c.next.Figures(ctx, from, to)
+}
 
 // A customer removed during a month still gets that month's invoice, for
 // the days its mailboxes existed; later months leave it out.

@@ -39,10 +39,17 @@ func addCustomer(t *testing.T, dir *directory.Service, in directory.CustomerInpu
 // configuration's seed imports it.
 func newRunner(t *testing.T, s *store.Store, clock func() time.Time) *billing.Runner {
 	t.Helper()
+	return newRunnerWith(t, s, clock, nil)
+}
+
+// newRunnerWith is newRunner measuring the services through levels (nil:
+// none measured).
+func newRunnerWith(t *testing.T, s *store.Store, clock func() time.Time, levels billing.Levels) *billing.Runner {
+	t.Helper()
 	if _, err := billing.NewCatalog(s, clock).Seed(context.Background(), []billing.Plan{plan()}); err != nil {
 		t.Fatal(err)
 	}
-	return billing.NewRunner(billing.Sources{Directory: s, History: s, Plans: s, Usage: s, Series: s}, s, clock)
+	return billing.NewRunner(billing.Sources{Directory: s, History: s, Plans: s, Usage: s, Series: s, Levels: levels}, s, clock)
 }
 
 // One customer the run cannot bill (a plan the configuration no longer

@@ -12,6 +12,8 @@ import (
 	"net"
 	"net/url"
 	"os"
+	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -19,8 +21,12 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/mailmeter/mailmeter/metering"
+	"github.com/mailmeter/mailmeter/metering/probe"
 	"github.com/mailmeter/mailmeter/policy"
-	"github.com/mailmeter/mailmeter/store"
+	"github.com/mailmeter/mailmeter/quota"
+	"github.com/mailmeter/mailmeter/sla"
+	"github.com/mailmeter/mailmeter/store/dsn"
+	"github.com/mailmeter/mailmeter/webhook"
 )
 
 // Config is the whole configuration.
@@ -41,8 +47,33 @@ type Config struct {
 	// measure, every ProbeInterval.
 	Probes        []Probe  `yaml:"probes"`
 	ProbeInterval Duration `yaml:"probe_interval"`
-	Billing       Billing  `yaml:"billing"`
-	Metrics       Metrics  `yaml:"metrics"`
+	// Services group probes into the services SLAs speak of (an HA pair
+	// or a cluster is one service); without any, each probe is its own.
+	Services []Service `yaml:"services"`
+	SLA      SLA       `yaml:"sla"`
+	Billing  Billing   `yaml:"billing"`
+	Metrics  Metrics   `yaml:"metrics"`
+
+	// ProbeMailboxes are probe accounts metered nothing (besides the
+	// round-trip probes' recipients and logins, see ProbeAccounts).
+	ProbeMailboxes []string `yaml:"probe_mailboxes"`
+}
+
+// Service is one service and the probes that check it.
+type Service struct {
+	Name     string   `yaml:"name"`
+	Probes   []string `yaml:"probes"`
+	DownWhen string   `yaml:"down_when"` // any (default): one probe down is the service down; all: every probe
+	Failures int      `yaml:"failures"`  // consecutive failed checks that make a probe down; default 1
+}
+
+// SLA is how service minutes count.
+type SLA struct {
+	MinimumOutage     Duration `yaml:"minimum_outage"`     // shorter downtime does not count; default 1m
+	UnknownCountsAs   string   `yaml:"unknown_counts_as"`  // minutes without a check: up (default) or down
+	MaintenanceNotice Duration `yaml:"maintenance_notice"` // announced at least this early to be excluded; default 120h
+	MaintenanceCap    Duration `yaml:"maintenance_cap"`    // excluded maintenance per calendar year; default 12h
+	CheckRetention    Duration `yaml:"check_retention"`    // raw checks kept; 0s = forever; default 2160h
 }
 
 // Metrics says where serve's Prometheus /metrics is served and who may
@@ -85,21 +116,21 @@ type Seller struct {
 // Currency's major unit ("5.00"; see Amount); rates in basis points (bp,
 // 1/100 %) or parts per million (ppm); sizes in bytes.
 type Plan struct {
-	Name              string `yaml:"name"`
-	Currency          string `yaml:"currency"`
-	MailboxFee        Amount `yaml:"mailbox_fee"`          // per mailbox, prorated
-	MonthlyFee        Amount `yaml:"monthly_fee"`          // the mailbox fee's former name
-	DomainFee         Amount `yaml:"domain_fee"`           // per domain in use, prorated
-	MinimumCharge     Amount `yaml:"minimum_charge"`       // least a month bills
-	IncludedStorage   int64  `yaml:"included_storage"`     // bytes per mailbox
-	StoragePooled     bool   `yaml:"storage_pooled"`       // the inclusion pooled over the customer
-	StoragePerGBMonth Amount `yaml:"storage_per_gb_month"` // over the included, mean of daily peaks
-	StorageTiers      []Tier `yaml:"storage_tiers"`        // graduated instead of storage_per_gb_month
-	IncludedTransfer  int64  `yaml:"included_transfer"`    // bytes in + out per mailbox and month
-	TransferPerGB     Amount `yaml:"transfer_per_gb"`
-	TransferTiers     []Tier `yaml:"transfer_tiers"`
-	TaxBP             int64  `yaml:"tax_bp"`
-	SLA               SLA    `yaml:"sla"`
+	Name              string  `yaml:"name"`
+	Currency          string  `yaml:"currency"`
+	MailboxFee        Amount  `yaml:"mailbox_fee"`          // per mailbox, prorated
+	MonthlyFee        Amount  `yaml:"monthly_fee"`          // the mailbox fee's former name
+	DomainFee         Amount  `yaml:"domain_fee"`           // per domain in use, prorated
+	MinimumCharge     Amount  `yaml:"minimum_charge"`       // least a month bills
+	IncludedStorage   int64   `yaml:"included_storage"`     // bytes per mailbox
+	StoragePooled     bool    `yaml:"storage_pooled"`       // the inclusion pooled over the customer
+	StoragePerGBMonth Amount  `yaml:"storage_per_gb_month"` // over the included, mean of daily peaks
+	StorageTiers      []Tier  `yaml:"storage_tiers"`        // graduated instead of storage_per_gb_month
+	IncludedTransfer  int64   `yaml:"included_transfer"`    // bytes in + out per mailbox and month
+	TransferPerGB     Amount  `yaml:"transfer_per_gb"`
+	TransferTiers     []Tier  `yaml:"transfer_tiers"`
+	TaxBP             int64   `yaml:"tax_bp"`
+	SLA               PlanSLA `yaml:"sla"`
 }
 
 // Tier is a step of graduated overage pricing: up to up_to_gb GB over
@@ -138,10 +169,22 @@ func (a *Amount) UnmarshalYAML(n *yaml.Node) error {
 // IsZero reports whether no amount was written.
 func (a Amount) IsZero() bool { return a.Decimal == "" && a.Minor == nil }
 
-// SLA is a plan's service level and its credits.
-type SLA struct {
-	AvailabilityPPM int64        `yaml:"availability_ppm"` // promised share of successful probe checks
+// ServiceSLA is a plan's promise for one service: a preset, edited by
+// availability_ppm or tiers if given.
+type ServiceSLA struct {
+	Service         string       `yaml:"service"`
+	Preset          string       `yaml:"preset"`
+	AvailabilityPPM int64        `yaml:"availability_ppm"`
 	Tiers           []CreditTier `yaml:"tiers"`
+}
+
+// PlanSLA is a plan's service level and its credits: plan-wide (preset,
+// availability_ppm, tiers: every service) or per service (services).
+type PlanSLA struct {
+	Preset          string       `yaml:"preset"`           // a published tier table (sla presets) for every service
+	AvailabilityPPM int64        `yaml:"availability_ppm"` // promised uptime of every service (overrides the preset's)
+	Tiers           []CreditTier `yaml:"tiers"`            // override the preset's
+	Services        []ServiceSLA `yaml:"services"`         // the services covered, each with its terms
 	LatencyTarget   Duration     `yaml:"latency_target"`
 	LatencySharePPM int64        `yaml:"latency_share_ppm"` // share of deliveries within latency_target
 	LatencyCreditBP int64        `yaml:"latency_credit_bp"`
@@ -152,15 +195,6 @@ type SLA struct {
 type CreditTier struct {
 	BelowPPM int64 `yaml:"below_ppm"`
 	CreditBP int64 `yaml:"credit_bp"`
-}
-
-// Probe is one service checked for availability.
-type Probe struct {
-	Name    string   `yaml:"name"`
-	Kind    string   `yaml:"kind"`    // smtp | imap | pop3 | tcp
-	Address string   `yaml:"address"` // host:port
-	TLS     bool     `yaml:"tls"`     // implicit TLS (465, 993, 995)
-	Timeout Duration `yaml:"timeout"` // default 10s
 }
 
 // Quota configures threshold warnings.
@@ -257,6 +291,9 @@ type API struct {
 	ReadTimeout  Duration `yaml:"read_timeout"`
 	WriteTimeout Duration `yaml:"write_timeout"`
 	IdleTimeout  Duration `yaml:"idle_timeout"`
+	// CORSOrigins are the exact origins ("https://webmail.example.com")
+	// browsers may call the API from and frame the quota widget on.
+	CORSOrigins []string `yaml:"cors_origins"`
 }
 
 // Duration is a time.Duration written as "90s", "1h" in YAML.
@@ -274,18 +311,24 @@ func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
 
 // Default returns the configuration used when nothing is configured.
 func Default() Config {
+	plus := "+"
 	return Config{
-		DB:       "sqlite:./mailmeter.db",
-		Listen:   "127.0.0.1:8080",
-		Log:      Log{Format: "text", Level: "info"},
-		Collect:  Collect{FlushInterval: Duration(2 * time.Second), BatchLines: 50000, MaxOpenAge: Duration(7 * 24 * time.Hour)},
-		Metering: Metering{MaxMessageBytes: metering.DefaultMaxMessageBytes, MaxRecipients: metering.DefaultMaxRecipients},
-		Auth:     Auth{Issuer: "mailmeter", Audience: "mailmeter", MaxTTL: Duration(365 * 24 * time.Hour)},
+		Delimiter: &plus,
+		DB:        "sqlite:./mailmeter.db",
+		Listen:    "127.0.0.1:8080",
+		Log:       Log{Format: "text", Level: "info"},
+		Collect:   Collect{FlushInterval: Duration(2 * time.Second), BatchLines: 50000, MaxOpenAge: Duration(7 * 24 * time.Hour)},
+		Metering:  Metering{MaxMessageBytes: metering.DefaultMaxMessageBytes, MaxRecipients: metering.DefaultMaxRecipients},
+		Auth:      Auth{Issuer: "mailmeter", Audience: "mailmeter", MaxTTL: Duration(365 * 24 * time.Hour)},
 		API: API{MaxBodyBytes: 1 << 20, MaxIngestBytes: 32 << 20, MaxLargeBodies: 4,
 			ReadTimeout: Duration(time.Minute), WriteTimeout: Duration(time.Minute), IdleTimeout: Duration(2 * time.Minute)},
 
 		ProbeInterval: Duration(time.Minute),
-		Policy:        Policy{InFlight: Duration(30 * time.Second)},
+		SLA: SLA{MinimumOutage: Duration(time.Minute), UnknownCountsAs: "up", MaintenanceNotice: Duration(120 * time.Hour),
+			MaintenanceCap: Duration(12 * time.Hour), CheckRetention: Duration(90 * 24 * time.Hour)},
+		Policy: Policy{OverQuota: "reject", InFlight: Duration(30 * time.Second), OverQuotaText: policy.DefaultFullText,
+			UnknownRecipient: "dunno"},
+		Quota: Quota{WarnAt: slices.Clone(quota.DefaultThresholds)},
 	}
 }
 
@@ -305,6 +348,13 @@ func Load(path string, getenv func(string) string) (Config, error) {
 		b, err := os.ReadFile(path)
 		if err != nil {
 			return c, fmt.Errorf("config: %w", err)
+		}
+		var doc yaml.Node
+		if err := yaml.Unmarshal(b, &doc); err != nil {
+			return c, fmt.Errorf("config %s: %w", path, err)
+		}
+		if err := checkKeys(&doc, reflect.TypeOf(c), ""); err != nil {
+			return c, fmt.Errorf("config %s: %w", path, err)
 		}
 		dec := yaml.NewDecoder(bytes.NewReader(b))
 		dec.KnownFields(true)
@@ -340,6 +390,9 @@ func (c *Config) applyEnv(getenv func(string) string) error {
 	if v, ok := lookup(getenv, "MAILMETER_RECIPIENT_DELIMITER"); ok {
 		c.Delimiter = &v
 	}
+	if v := getenv("MAILMETER_CORS_ORIGINS"); v != "" {
+		c.API.CORSOrigins = strings.Split(v, ",")
+	}
 	if v := getenv("MAILMETER_MAX_BODY_BYTES"); v != "" {
 		n, err := strconv.ParseInt(v, 10, 64)
 		if err != nil {
@@ -364,7 +417,7 @@ func lookup(getenv func(string) string, key string) (string, bool) {
 
 // Validate checks every value and returns an error naming the first bad key.
 func (c Config) Validate() error {
-	if _, err := store.ParseDSN(c.DB); err != nil {
+	if _, err := dsn.Parse(c.DB); err != nil {
 		return fmt.Errorf("invalid config: db: %v", err)
 	}
 	if err := checkHostPort(c.Listen); err != nil {
@@ -449,25 +502,14 @@ func (c Config) Validate() error {
 	if c.Policy.MaxConnections < 0 {
 		return fmt.Errorf("invalid config: policy.max_connections: must not be negative (0: from the file-descriptor limit)")
 	}
-	names := map[string]bool{}
-	for i, p := range c.Probes {
-		switch {
-		case p.Name == "":
-			return fmt.Errorf("invalid config: probes[%d].name: required", i)
-		case names[p.Name]:
-			return fmt.Errorf("invalid config: probes[%d].name: %q is used twice", i, p.Name)
-		case p.Kind != "smtp" && p.Kind != "imap" && p.Kind != "pop3" && p.Kind != "tcp":
-			return fmt.Errorf("invalid config: probes[%d].kind: %q: want smtp, imap, pop3 or tcp", i, p.Kind)
-		case p.Timeout < 0:
-			return fmt.Errorf("invalid config: probes[%d].timeout: must not be negative", i)
-		}
-		if err := checkHostPort(p.Address); err != nil {
-			return fmt.Errorf("invalid config: probes[%d].address: %q: %v", i, p.Address, err)
-		}
-		names[p.Name] = true
+	if err := validateProbes(c.Probes, c.ProbeMailboxes); err != nil {
+		return fmt.Errorf("invalid config: %w", err)
 	}
 	if c.ProbeInterval <= 0 {
 		return fmt.Errorf("invalid config: probe_interval: must be positive")
+	}
+	if err := c.validateServices(); err != nil {
+		return err
 	}
 	for _, p := range c.Quota.WarnAt {
 		if p < 1 || p > 1000 {
@@ -480,8 +522,10 @@ func (c Config) Validate() error {
 			return fmt.Errorf("invalid config: quota.webhook_url: %q: want an http(s) URL", u)
 		}
 	}
-	if sec := c.Quota.WebhookSecret; sec != "" && len(sec) < 16 {
-		return fmt.Errorf("invalid config: quota.webhook_secret: at least 16 characters")
+	if sec := c.Quota.WebhookSecret; sec != "" {
+		if _, err := webhook.ParseSecret(sec); err != nil {
+			return fmt.Errorf("invalid config: quota.webhook_secret: %v", err)
+		}
 	}
 	if c.API.MaxIngestBytes <= 0 {
 		return fmt.Errorf("invalid config: api.max_ingest_bytes: must be positive")
@@ -498,6 +542,11 @@ func (c Config) Validate() error {
 	}{{"api.read_timeout", c.API.ReadTimeout}, {"api.write_timeout", c.API.WriteTimeout}, {"api.idle_timeout", c.API.IdleTimeout}} {
 		if t.d <= 0 {
 			return fmt.Errorf("invalid config: %s: must be positive", t.key)
+		}
+	}
+	for i, o := range c.API.CORSOrigins {
+		if err := checkOrigin(o); err != nil {
+			return fmt.Errorf("invalid config: api.cors_origins[%d]: %q: %v", i, o, err)
 		}
 	}
 	for i, k := range c.Auth.Keys {
@@ -528,6 +577,22 @@ func (c Config) Validate() error {
 	return nil
 }
 
+// checkOrigin accepts an exact web origin: scheme://host[:port], lower
+// case, http or https, nothing after the host.
+func checkOrigin(o string) error {
+	if strings.Contains(o, "*") {
+		return errors.New("no wildcards: list each origin, like https://webmail.example.com")
+	}
+	u, err := url.Parse(o)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil {
+		return errors.New("want an origin like https://webmail.example.com")
+	}
+	if canonical := u.Scheme + "://" + strings.ToLower(u.Host); o != canonical {
+		return fmt.Errorf("want the origin alone, in lower case: %q", canonical)
+	}
+	return nil
+}
+
 func checkHostPort(s string) error {
 	host, port, err := net.SplitHostPort(s)
 	if err != nil {
@@ -537,6 +602,46 @@ func checkHostPort(s string) error {
 	n, err := strconv.Atoi(port)
 	if err != nil || n < 0 || n > 65535 {
 		return errors.New("port must be a number from 0 to 65535")
+	}
+	return nil
+}
+
+// validateServices checks services: against the probes defined, and the
+// sla: keys.
+func (c Config) validateServices() error {
+	kinds := map[string]string{}
+	for _, p := range c.Probes {
+		kinds[p.Name] = p.Kind
+	}
+	seen := map[string]bool{}
+	for i, sv := range c.Services {
+		if seen[sv.Name] {
+			return fmt.Errorf("invalid config: services[%d].name: %q is used twice", i, sv.Name)
+		}
+		seen[sv.Name] = true
+		for _, p := range sv.Probes {
+			switch kind, ok := kinds[p]; {
+			case !ok:
+				return fmt.Errorf("invalid config: services[%d].probes: %q is not one of the probes (probes: names them)", i, p)
+			case kind == probe.DNSBL:
+				return fmt.Errorf("invalid config: services[%d].probes: %q is a dnsbl probe: blocklist listings are not availability (see sla blacklist)", i, p)
+			}
+		}
+		if err := (sla.MailService{Name: sv.Name, Targets: sv.Probes, DownWhen: sv.DownWhen, Failures: sv.Failures}).Validate(); err != nil {
+			return fmt.Errorf("invalid config: services[%d]: %v", i, err)
+		}
+	}
+	switch {
+	case c.SLA.UnknownCountsAs != "up" && c.SLA.UnknownCountsAs != "down":
+		return fmt.Errorf("invalid config: sla.unknown_counts_as: %q: want up or down", c.SLA.UnknownCountsAs)
+	case c.SLA.MinimumOutage < 0:
+		return fmt.Errorf("invalid config: sla.minimum_outage: must not be negative")
+	case c.SLA.MaintenanceNotice < 0:
+		return fmt.Errorf("invalid config: sla.maintenance_notice: must not be negative")
+	case c.SLA.MaintenanceCap < 0:
+		return fmt.Errorf("invalid config: sla.maintenance_cap: must not be negative")
+	case c.SLA.CheckRetention < 0:
+		return fmt.Errorf("invalid config: sla.check_retention: must not be negative")
 	}
 	return nil
 }

@@ -29,17 +29,19 @@ type BillingDetails struct {
 // fault: legal_name, address, postal_code, city, country, vat_id,
 // billing_email or tax_bp.
 func (b BillingDetails) Validate() (BillingDetails, error) {
-	out := BillingDetails{LegalName: strings.TrimSpace(b.LegalName), Address: addressLines(b.Address),
+	out := BillingDetails{LegalName: strings.TrimSpace(b.LegalName), Address: strings.TrimSpace(b.Address),
 		PostalCode: strings.TrimSpace(b.PostalCode), City: strings.TrimSpace(b.City), TaxBP: b.TaxBP}
 	for _, f := range []struct {
 		name, v string
 		max     int
-	}{{"legal_name", out.LegalName, 200}, {"address", out.Address, 500}, {"postal_code", out.PostalCode, 20}, {"city", out.City, 100}} {
+	}{{"legal_name", out.LegalName, 200}, {"address", out.Address, 500}, {"postal_code", out.PostalCode, 20}, {"city", out.City, 100},
+		{"country", b.Country, 100}, {"vat_id", b.VATID, 100}, {"billing_email", b.Email, 254}} {
 		if utf8.RuneCountInString(f.v) > f.max {
 			return out, metering.FieldError(f.name, "%s is longer than %d characters", f.name, f.max)
 		}
-		if strings.ContainsFunc(f.v, func(r rune) bool { return r < 0x20 && r != '\n' }) {
-			return out, metering.FieldError(f.name, "%s holds control characters", f.name)
+		// One line, like every text input: no line break or other control.
+		if err := metering.CheckText(f.name, f.v); err != nil {
+			return out, err
 		}
 	}
 	if strings.TrimSpace(b.Country) != "" {
@@ -65,15 +67,4 @@ func (b BillingDetails) Validate() (BillingDetails, error) {
 		return out, metering.FieldError("tax_bp", "tax_bp %d: want basis points from 0 to 10000 (1900 = 19 %%)", *b.TaxBP)
 	}
 	return out, nil
-}
-
-// addressLines trims every line of an address and drops empty ones.
-func addressLines(s string) string {
-	var lines []string
-	for _, l := range strings.Split(strings.ReplaceAll(s, "\r\n", "\n"), "\n") {
-		if l = strings.TrimSpace(l); l != "" {
-			lines = append(lines, l)
-		}
-	}
-	return strings.Join(lines, "\n")
 }

@@ -12,15 +12,15 @@ import (
 
 func ref[T any](v T) *T { return &v }
 
-// Billing details are normalized: trimmed lines, upper-case country, a
+// Billing details are normalized: trimmed text, upper-case country, a
 // VAT id without separators.
 func TestBillingDetailsNormalize(t *testing.T) {
-	got, err := directory.BillingDetails{LegalName: "  Müller & Söhne GmbH ", Address: " Königstraße 1 \r\n\n Hinterhaus ",
+	got, err := directory.BillingDetails{LegalName: "  Müller & Söhne GmbH ", Address: " Königstraße 1, Hinterhaus ",
 		PostalCode: " 10115 ", City: " Berlin", Country: "de", VATID: "de 123.456-789", Email: "rechnung@mueller.example", TaxBP: ref[int64](700)}.Validate()
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := directory.BillingDetails{LegalName: "Müller & Söhne GmbH", Address: "Königstraße 1\nHinterhaus", PostalCode: "10115",
+	want := directory.BillingDetails{LegalName: "Müller & Söhne GmbH", Address: "Königstraße 1, Hinterhaus", PostalCode: "10115",
 		City: "Berlin", Country: "DE", VATID: "DE123456789", Email: "rechnung@mueller.example", TaxBP: ref[int64](700)}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("normalized (-want +got):\n%s", diff)
@@ -53,6 +53,9 @@ func TestBillingDetailsRejects(t *testing.T) {
 		{directory.BillingDetails{TaxBP: ref[int64](10001)}, "tax_bp"},
 		{directory.BillingDetails{LegalName: strings.Repeat("x", 201)}, "legal_name"},
 		{directory.BillingDetails{City: "Ber\x00lin"}, "city"},
+		{directory.BillingDetails{Address: "Königstraße 1\nHinterhaus"}, "address"}, // one line, like every text input
+		{directory.BillingDetails{LegalName: "Acme\rGmbH"}, "legal_name"},
+		{directory.BillingDetails{VATID: "DE123\x00456789"}, "vat_id"},
 	} {
 		_, err := tt.in.Validate()
 		if metering.KindOf(err) != metering.Invalid || metering.FieldOf(err) != tt.field {

@@ -53,47 +53,89 @@ type MailboxFilter struct {
 	IncludeDeleted bool   // also removed mailboxes
 }
 
-// Store persists the directory. Errors are *metering.Error values:
-// NotFound for a missing customer, domain or mailbox, Conflict for a
-// duplicate, Invalid for a reference to something that does not exist.
+// Store persists the directory: it reads, and it runs the transactions in
+// which the Service applies the directory's rules. Errors are
+// *metering.Error values: NotFound for a missing customer, domain or
+// mailbox, Conflict for a duplicate.
 type Store interface {
-	// CreateCustomer returns Conflict if the id exists.
-	CreateCustomer(ctx context.Context, c Customer) error
-	// GetCustomer returns NotFound if there is no such customer (removed ones
-	// included).
+	// GetCustomer returns the active customer with the id, or NotFound
+	// (removed ones too).
 	GetCustomer(ctx context.Context, id string) (Customer, error)
+	// ListCustomers pages through the active customers by id.
 	ListCustomers(ctx context.Context, p Page) ([]Customer, error)
 	// CustomersActiveSince returns every customer not removed before
 	// since, removed ones included (billing their last period), by id.
 	CustomersActiveSince(ctx context.Context, since time.Time) ([]Customer, error)
-	// UpdateCustomer stores c's name, currency, timezone, plan and billing
-	// details; NotFound if there is no such customer.
-	UpdateCustomer(ctx context.Context, c Customer) error
-	// RemoveCustomer soft-deletes a customer: NotFound if there is none,
-	// Conflict while it owns domains. Its id is not reused.
-	RemoveCustomer(ctx context.Context, id string, at time.Time) error
-	// CreateDomain returns Conflict if the domain exists, NotFound if the
-	// customer does not.
-	CreateDomain(ctx context.Context, d Domain) error
-	// GetDomain returns NotFound if there is no such domain.
+	// GetDomain returns the active domain, or NotFound.
 	GetDomain(ctx context.Context, name string) (Domain, error)
+	// ListDomains pages through the active domains by name, a customer's
+	// only unless customerID is "".
 	ListDomains(ctx context.Context, customerID string, p Page) ([]Domain, error)
-	// MoveDomain gives a domain to another customer: NotFound if either
-	// does not exist.
-	MoveDomain(ctx context.Context, name, customerID string) error
-	// RemoveDomain soft-deletes a domain: NotFound if there is none,
-	// Conflict while it has active mailboxes. Adding it again revives it.
-	RemoveDomain(ctx context.Context, name string, at time.Time) error
-	// CreateMailbox returns Conflict if an active mailbox has the address,
-	// NotFound if its domain does not exist.
-	CreateMailbox(ctx context.Context, m Mailbox) (Mailbox, error)
 	// GetMailbox returns the active mailbox with the address, or NotFound.
 	GetMailbox(ctx context.Context, address string) (Mailbox, error)
-	// ListMailboxes pages by address.
+	// ListMailboxes pages by address (and id, for the removed lifetimes of
+	// one address). The customer filter takes every domain the customer
+	// owns, removed ones included.
 	ListMailboxes(ctx context.Context, f MailboxFilter, p Page) ([]Mailbox, error)
-	// RemoveMailbox soft-deletes the active mailbox, or returns NotFound.
-	RemoveMailbox(ctx context.Context, address string, at time.Time) error
-	// Import applies rows in one transaction; each row succeeds or fails
-	// alone. It returns one RowResult per row, in order.
-	Import(ctx context.Context, rows []ImportRow) ([]RowResult, error)
+	// InDirectoryTx runs fn in one transaction, committed if fn returns
+	// nil and rolled back otherwise (fn's error is returned).
+	InDirectoryTx(ctx context.Context, fn func(Tx) error) error
+}
+
+// Lock says how a transaction holds a row it reads, until it ends.
+type Lock int
+
+// Locks, weakest first.
+const (
+	// NoLock reads the row as it is.
+	NoLock Lock = iota
+	// Share keeps the row from being changed or removed by others, who
+	// may share it (to add to a customer or a domain).
+	Share
+	// Exclusive keeps others from locking the row at all (to change or
+	// remove it).
+	Exclusive
+)
+
+// Tx is what the directory's rules need of one transaction (bound to the
+// context InDirectoryTx was given): it reads and writes rows, it decides
+// nothing. Errors are *metering.Error values.
+type Tx interface {
+	// Customer returns the customer with the id, a removed one included
+	// (DeletedAt set), or NotFound.
+	Customer(id string, l Lock) (Customer, error)
+	// Domain returns the active domain, or NotFound.
+	Domain(name string, l Lock) (Domain, error)
+	// Mailbox returns the active mailbox with the address, or NotFound.
+	Mailbox(address string, l Lock) (Mailbox, error)
+	// DomainNames returns the names of up to limit active domains of a
+	// customer, by name.
+	DomainNames(customerID string, limit int) ([]string, error)
+	// CountMailboxes returns the number of active mailboxes of a domain.
+	CountMailboxes(domain string) (int64, error)
+
+	// InsertCustomer stores a new customer: Conflict if its id is taken.
+	InsertCustomer(c Customer) error
+	// UpdateCustomer stores the name, currency, timezone, plan and billing
+	// details of the active customer c.ID.
+	UpdateCustomer(c Customer) error
+	// RemoveCustomer marks an active customer removed at at.
+	RemoveCustomer(id string, at time.Time) error
+	// InsertDomain stores a new active domain, reusing the row of a
+	// removed one of that name: Conflict if an active one has it.
+	InsertDomain(d Domain) error
+	// MoveDomain gives an active domain to another customer.
+	MoveDomain(name, customerID string) error
+	// RemoveDomain marks an active domain removed at at.
+	RemoveDomain(name string, at time.Time) error
+	// InsertMailbox stores a new mailbox and returns it with its id:
+	// Conflict if an active mailbox has the address.
+	InsertMailbox(m Mailbox) (Mailbox, error)
+	// RemoveMailbox marks the active mailbox with the address removed at
+	// at.
+	RemoveMailbox(address string, at time.Time) error
+
+	// Savepoint runs fn; if fn fails, what it wrote is undone and the
+	// transaction goes on (fn's error is returned).
+	Savepoint(fn func() error) error
 }

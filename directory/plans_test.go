@@ -23,7 +23,7 @@ func ptr(s string) *string { return &s }
 // configuration defines (or none); one whose plan was dropped from the
 // configuration can still be changed otherwise.
 func TestPlanMustBeDefined(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, s *store.Store) {
+	eachStore(t, func(t *testing.T, s directory.Store) {
 		ctx := context.Background()
 		svc := directory.NewService(s, clock).WithPlans(directory.PlanNames{"standard", "gold"})
 		undefined := func(what string, err error) {

@@ -2,6 +2,7 @@ package directory
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"github.com/mailmeter/mailmeter/metering"
@@ -45,7 +46,7 @@ func (s *Service) AddCustomer(ctx context.Context, in CustomerInput) (Customer, 
 	if err := s.checkPlan(ctx, c.Plan); err != nil {
 		return Customer{}, err
 	}
-	return c, s.store.CreateCustomer(ctx, c)
+	return c, s.store.InDirectoryTx(ctx, func(tx Tx) error { return createCustomer(tx, c) })
 }
 
 // AddDomain validates and creates a domain owned by an existing customer.
@@ -54,7 +55,7 @@ func (s *Service) AddDomain(ctx context.Context, in DomainInput) (Domain, error)
 	if err != nil {
 		return Domain{}, err
 	}
-	return d, s.store.CreateDomain(ctx, d)
+	return d, s.store.InDirectoryTx(ctx, func(tx Tx) error { return createDomain(tx, d) })
 }
 
 // AddMailbox validates and creates a mailbox in an existing domain.
@@ -63,7 +64,12 @@ func (s *Service) AddMailbox(ctx context.Context, in MailboxInput) (Mailbox, err
 	if err != nil {
 		return Mailbox{}, err
 	}
-	return s.store.CreateMailbox(ctx, m)
+	var out Mailbox
+	err = s.store.InDirectoryTx(ctx, func(tx Tx) (err error) {
+		out, err = createMailbox(tx, m)
+		return err
+	})
+	return out, err
 }
 
 // RemoveMailbox soft-deletes a mailbox at the given time (zero = now).
@@ -78,15 +84,7 @@ func (s *Service) RemoveMailbox(ctx context.Context, address string, at time.Tim
 	if at.IsZero() {
 		at = s.now()
 	}
-	m, err := s.store.GetMailbox(ctx, addr)
-	if err != nil {
-		return err
-	}
-	if at.Before(m.CreatedAt) {
-		return metering.FieldError("at", "removal time %s is before the mailbox was created (%s)",
-			at.UTC().Format(time.RFC3339), m.CreatedAt.Format(time.RFC3339))
-	}
-	return s.store.RemoveMailbox(ctx, addr, at.UTC())
+	return s.store.InDirectoryTx(ctx, func(tx Tx) error { return removeMailbox(tx, addr, at) })
 }
 
 // CustomerPatch changes some of a customer's fields; nil leaves one as it
@@ -118,13 +116,50 @@ func (p CustomerPatch) Details() BillingDetails {
 
 // UpdateCustomer applies a patch, validated as a new customer would be; a
 // plan it sets must be defined (a plan kept as it is is not checked again).
+// With a plan history, a plan change is recorded effective from its day
+// (p.PlanEffective, else today), and the customer's plan is that of its
+// latest change.
 func (s *Service) UpdateCustomer(ctx context.Context, id string, p CustomerPatch) (Customer, error) {
 	if err := metering.CheckText("id", id); err != nil {
 		return Customer{}, err
 	}
-	cur, err := s.store.GetCustomer(ctx, id)
-	if err != nil {
+	if p.Plan != nil {
+		// The plans are read apart from the directory's transaction.
+		if err := metering.CheckText("plan", *p.Plan); err != nil {
+			return Customer{}, err
+		}
+		if err := s.checkPlan(ctx, strings.TrimSpace(*p.Plan)); err != nil {
+			return Customer{}, err
+		}
+	}
+	var out, cur Customer
+	var change *planChange
+	err := s.store.InDirectoryTx(ctx, func(tx Tx) (err error) {
+		out, cur, change, err = s.updateCustomer(tx, id, p)
+		return err
+	})
+	if err != nil || change == nil {
+		return out, err
+	}
+	if err := s.changePlan(ctx, cur, change.plan, p.PlanEffective, change.today); err != nil {
 		return Customer{}, err
+	}
+	return s.store.GetCustomer(ctx, id)
+}
+
+// planChange is a plan change an update leaves to the plan history.
+type planChange struct {
+	plan  string
+	today time.Time
+}
+
+func (s *Service) updateCustomer(tx Tx, id string, p CustomerPatch) (Customer, Customer, *planChange, error) {
+	cur, err := tx.Customer(id, Exclusive)
+	if err == nil && cur.DeletedAt != nil {
+		err = metering.Errorf(metering.NotFound, "customer %s does not exist", id)
+	}
+	if err != nil {
+		return Customer{}, cur, nil, err
 	}
 	in := CustomerInput{ID: cur.ID, Name: cur.Name, Currency: cur.Currency, Timezone: cur.Timezone, Plan: cur.Plan, Billing: cur.Billing}
 	b := &in.Billing
@@ -146,32 +181,21 @@ func (s *Service) UpdateCustomer(ctx context.Context, id string, p CustomerPatch
 	}
 	c, err := in.Validate(cur.CreatedAt)
 	if err != nil {
-		return Customer{}, err
+		return Customer{}, cur, nil, err
 	}
-	if p.Plan != nil {
-		if err := s.checkPlan(ctx, c.Plan); err != nil {
-			return Customer{}, err
-		}
-	}
-	if s.history == nil || p.Plan == nil || *p.Plan == cur.Plan && p.PlanEffective.IsZero() {
+	if s.history == nil || p.Plan == nil || c.Plan == cur.Plan && p.PlanEffective.IsZero() {
 		if !p.PlanEffective.IsZero() {
-			return Customer{}, metering.FieldError("effective", "an effective date goes with a plan change")
+			return Customer{}, cur, nil, metering.FieldError("effective", "an effective date goes with a plan change")
 		}
-		return c, s.store.UpdateCustomer(ctx, c)
+		return c, cur, nil, tx.UpdateCustomer(c)
 	}
 	today, err := s.effectiveDay(cur, p.PlanEffective)
 	if err != nil {
-		return Customer{}, err
+		return Customer{}, cur, nil, err
 	}
-	plan := c.Plan
+	change := &planChange{plan: c.Plan, today: today}
 	c.Plan = cur.Plan // set with its history
-	if err := s.store.UpdateCustomer(ctx, c); err != nil {
-		return Customer{}, err
-	}
-	if err := s.changePlan(ctx, cur, plan, p.PlanEffective, today); err != nil {
-		return Customer{}, err
-	}
-	return s.store.GetCustomer(ctx, c.ID)
+	return c, cur, change, tx.UpdateCustomer(c)
 }
 
 // RemoveCustomer soft-deletes a customer that owns no domain.
@@ -179,7 +203,8 @@ func (s *Service) RemoveCustomer(ctx context.Context, id string) error {
 	if err := metering.CheckText("id", id); err != nil {
 		return err
 	}
-	return s.store.RemoveCustomer(ctx, id, s.now())
+	at := s.now()
+	return s.store.InDirectoryTx(ctx, func(tx Tx) error { return removeCustomer(tx, id, at) })
 }
 
 // MoveDomain gives a domain to another existing customer. Usage stays with
@@ -189,10 +214,15 @@ func (s *Service) MoveDomain(ctx context.Context, name, customerID string) (Doma
 	if err != nil {
 		return Domain{}, err
 	}
-	if err := s.store.MoveDomain(ctx, d.Name, d.CustomerID); err != nil {
-		return Domain{}, err
-	}
-	return s.store.GetDomain(ctx, d.Name)
+	var out Domain
+	err = s.store.InDirectoryTx(ctx, func(tx Tx) error {
+		if err := moveDomain(tx, d.Name, d.CustomerID); err != nil {
+			return err
+		}
+		out, err = tx.Domain(d.Name, NoLock)
+		return err
+	})
+	return out, err
 }
 
 // RemoveDomain soft-deletes a domain with no active mailbox.
@@ -204,7 +234,8 @@ func (s *Service) RemoveDomain(ctx context.Context, name string) error {
 	if err != nil {
 		return withField(err, "domain")
 	}
-	return s.store.RemoveDomain(ctx, n, s.now())
+	at := s.now()
+	return s.store.InDirectoryTx(ctx, func(tx Tx) error { return removeDomain(tx, n, at) })
 }
 
 // Import parses a CSV file and applies its good rows in one transaction.
@@ -225,7 +256,11 @@ func (s *Service) Import(ctx context.Context, rows []ImportRow, parseErrs []RowR
 		}
 		good = append(good, r)
 	}
-	results, err := s.store.Import(ctx, good)
+	var results []RowResult
+	err := s.store.InDirectoryTx(ctx, func(tx Tx) (err error) {
+		results, err = importRows(tx, good)
+		return err
+	})
 	if err != nil {
 		return ImportReport{}, err
 	}
@@ -243,5 +278,33 @@ func (s *Service) Import(ctx context.Context, rows []ImportRow, parseErrs []RowR
 	return rep, nil
 }
 
-// Store returns the underlying store, for read-only listings.
-func (s *Service) Store() Store { return s.store }
+// Customer returns the active customer with the id, or NotFound.
+func (s *Service) Customer(ctx context.Context, id string) (Customer, error) {
+	return s.store.GetCustomer(ctx, id)
+}
+
+// ListCustomers pages through the active customers by id.
+func (s *Service) ListCustomers(ctx context.Context, p Page) ([]Customer, error) {
+	return s.store.ListCustomers(ctx, p)
+}
+
+// Domain returns the active domain, or NotFound.
+func (s *Service) Domain(ctx context.Context, name string) (Domain, error) {
+	return s.store.GetDomain(ctx, name)
+}
+
+// ListDomains pages through the active domains by name, a customer's only
+// unless customerID is "".
+func (s *Service) ListDomains(ctx context.Context, customerID string, p Page) ([]Domain, error) {
+	return s.store.ListDomains(ctx, customerID, p)
+}
+
+// Mailbox returns the active mailbox with the address, or NotFound.
+func (s *Service) Mailbox(ctx context.Context, address string) (Mailbox, error) {
+	return s.store.GetMailbox(ctx, address)
+}
+
+// ListMailboxes pages through mailboxes by address.
+func (s *Service) ListMailboxes(ctx context.Context, f MailboxFilter, p Page) ([]Mailbox, error) {
+	return s.store.ListMailboxes(ctx, f, p)
+}

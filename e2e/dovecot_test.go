@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mailmeter/mailmeter/internal/testenv"
 	"github.com/mailmeter/mailmeter/metering"
 	"github.com/mailmeter/mailmeter/metering/probe"
 	"github.com/mailmeter/mailmeter/store"
@@ -22,9 +23,8 @@ const dovecotCmd = "/usr/sbin/dovecot"
 // availability probes: up while it runs, down once it is stopped, and the
 // store's availability says so.
 func TestDovecotProbes(t *testing.T) {
-	if _, err := os.Stat(dovecotCmd); err != nil || os.Geteuid() != 0 {
-		t.Skip("skipping: dovecot not installed or not root (run .ci/install-dovecot)")
-	}
+	_, err := os.Stat(dovecotCmd)
+	testenv.SkipUnless(t, err == nil && os.Geteuid() == 0, "Dovecot and root", "run .ci/install-dovecot as root")
 	dir := t.TempDir()
 	openUp(t, dir)
 	imapPort, popPort := freePort(t), freePort(t)

@@ -13,6 +13,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/mailmeter/mailmeter/internal/testenv"
 )
 
 // Test domains and addresses of the private Postfix instance.
@@ -69,7 +71,7 @@ func skipWithoutPostfix(t *testing.T) {
 	_, errPostfix := os.Stat(postfixCmd)
 	_, errSwaks := exec.LookPath("swaks")
 	if errPostfix != nil || errSwaks != nil || os.Geteuid() != 0 {
-		t.Skip("skipping: postfix/swaks not installed (run .ci/install-postfix)")
+		testenv.Skip(t, "Postfix, swaks and root", "run .ci/install-postfix as root")
 	}
 }
 

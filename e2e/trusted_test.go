@@ -112,16 +112,17 @@ func sendmail(t *testing.T, in *instance, uid uint32, from string, to []string, 
 func hostDirectory(t *testing.T, ctx context.Context, s *store.Store) {
 	t.Helper()
 	back := time.Now().Add(-24 * time.Hour)
-	if err := s.CreateCustomer(ctx, directory.Customer{ID: "e2e", Name: "E2E", Currency: "EUR", Timezone: "UTC", CreatedAt: back}); err != nil {
+	dir := directory.NewService(s, func() time.Time { return back })
+	if _, err := dir.AddCustomer(ctx, directory.CustomerInput{ID: "e2e", Name: "E2E"}); err != nil {
 		t.Fatal(err)
 	}
 	for _, d := range []string{domainA, domainB} {
-		if err := s.CreateDomain(ctx, directory.Domain{Name: d, CustomerID: "e2e", CreatedAt: back}); err != nil {
+		if _, err := dir.AddDomain(ctx, directory.DomainInput{Name: d, CustomerID: "e2e"}); err != nil {
 			t.Fatal(err)
 		}
 	}
 	for _, mb := range vmailboxes() {
-		if _, err := s.CreateMailbox(ctx, directory.Mailbox{Address: mb[0], Domain: metering.DomainOf(mb[0]), CreatedAt: back}); err != nil {
+		if _, err := dir.AddMailbox(ctx, directory.MailboxInput{Address: mb[0]}); err != nil {
 			t.Fatal(err)
 		}
 	}

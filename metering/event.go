@@ -47,3 +47,12 @@ type Sink interface {
 	Latency(LatencySample)
 	Storage(StorageSample)
 }
+
+// Count sends sink the event of v of metric for mailbox at t, unless the
+// mailbox is empty (not known from the log) or v is zero.
+func Count(sink Sink, t time.Time, mailbox string, metric Metric, v int64) {
+	if mailbox == "" || v == 0 {
+		return
+	}
+	sink.Count(Event{Time: t, Mailbox: mailbox, Metric: metric, Value: v})
+}

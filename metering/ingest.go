@@ -66,6 +66,12 @@ func NewIngester(store IngestStore, onCommit func(Batch)) *Ingester {
 	return &Ingester{store: store, onCommit: onCommit}
 }
 
+// Checkpoint returns the stored checkpoint of a source, or NotFound: where
+// its collector resumes pushing.
+func (in *Ingester) Checkpoint(ctx context.Context, source string) (Checkpoint, error) {
+	return in.store.Checkpoint(ctx, source)
+}
+
 // MaxIngestValue bounds every number of a pushed batch: counter deltas,
 // gauge values, latency counts and offsets. It is 2^53-1, the largest
 // integer every JSON client reads exactly, and far above anything one

@@ -6,7 +6,7 @@ import "time"
 type Metric string
 
 // Counter metrics, summed per mailbox and hour. Their exact definitions are in
-// ARCHITECTURE.md ("Metrics, per mailbox and hour").
+// docs/metering-rules.md.
 const (
 	InMessages    Metric = "in_messages"    // final deliveries into the mailbox
 	InBytes       Metric = "in_bytes"       // size of the delivered copies
@@ -29,10 +29,26 @@ const (
 	StorageMessages Metric = "storage_messages"
 )
 
-// CounterMetrics lists every counter metric in presentation order.
-var CounterMetrics = []Metric{
+// counterMetrics is the one order of the counter metrics: presentation,
+// the recorder's sums (a counter's index in it) and the store's columns
+// follow it.
+var counterMetrics = [...]Metric{
 	InBytes, InMessages, OutBytes, OutMessages, OutRecipients,
 	RejectedIn, RejectedOut, TempfailedIn, TempfailedOut, Bounced, Deferred, SpamBlocked, VirusBlocked,
+}
+
+// CounterMetrics lists every counter metric in presentation order.
+var CounterMetrics = counterMetrics[:]
+
+// CounterIndex returns m's index in CounterMetrics, or -1 if m is not a
+// counter metric.
+func CounterIndex(m Metric) int {
+	for i, c := range counterMetrics {
+		if c == m {
+			return i
+		}
+	}
+	return -1
 }
 
 // RejectMetrics returns the metrics an SMTP-time reject counts for: for the
@@ -50,14 +66,7 @@ func RejectMetrics(temporary bool) (in, out Metric) {
 var GaugeMetrics = []Metric{StorageBytes, StorageMessages}
 
 // IsCounter reports whether m is a known counter metric.
-func (m Metric) IsCounter() bool {
-	for _, c := range CounterMetrics {
-		if c == m {
-			return true
-		}
-	}
-	return false
-}
+func (m Metric) IsCounter() bool { return CounterIndex(m) >= 0 }
 
 // IsGauge reports whether m is a known gauge metric.
 func (m Metric) IsGauge() bool { return m == StorageBytes || m == StorageMessages }

@@ -67,6 +67,21 @@ func (in SeriesInput) Validate() (SeriesQuery, error) {
 	return SeriesQuery{Mailbox: addr, From: in.From.UTC(), To: in.To.UTC(), Granularity: g, Location: loc}, nil
 }
 
+// DefaultRange fills a zero from with the start of now's UTC month and a
+// zero to with now: a report's range when none is given.
+func DefaultRange(from, to, now time.Time) (time.Time, time.Time) {
+	if to.IsZero() {
+		to = now.UTC()
+	}
+	if from.IsZero() {
+		from = Month(to)
+		if !from.Before(to) {
+			from = from.AddDate(0, -1, 0)
+		}
+	}
+	return from, to
+}
+
 // CheckRange returns an Invalid error naming "to" for an empty or reversed
 // range and "from" for a range too long for the granularity.
 func CheckRange(from, to time.Time, g Granularity) error {

@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mailmeter/mailmeter/internal/testenv"
 	"github.com/mailmeter/mailmeter/metering"
 )
 
@@ -32,7 +33,7 @@ func TestCheckRange(t *testing.T) {
 func TestBucketSeriesDST(t *testing.T) {
 	berlin, err := time.LoadLocation("Europe/Berlin")
 	if err != nil {
-		t.Skip("no tzdata:", err)
+		testenv.Skip(t, "the IANA time zone database", "apt-get install tzdata: "+err.Error())
 	}
 	from := time.Date(2026, 10, 25, 0, 0, 0, 0, berlin)
 	q := metering.SeriesQuery{Mailbox: "a@x.example", From: from, To: from.AddDate(0, 0, 2), Granularity: metering.ByDay, Location: berlin}

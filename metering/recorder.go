@@ -21,50 +21,14 @@ type gaugeKey struct {
 }
 
 // mailboxHour keys the counters of one mailbox in one hour; counterRow holds
-// them by metric index (see metricIndex), so an event costs one map lookup
-// on a single string.
+// them by their index in CounterMetrics (CounterIndex), so an event costs
+// one map lookup on a single string.
 type mailboxHour struct {
 	mailbox string
 	hour    int64
 }
 
-type counterRow [len(counterOrder)]int64
-
-// counterOrder fixes each counter metric's index in a counterRow.
-var counterOrder = [...]Metric{InMessages, InBytes, OutMessages, OutRecipients, OutBytes,
-	Bounced, Deferred, RejectedIn, RejectedOut, SpamBlocked, VirusBlocked, TempfailedIn, TempfailedOut}
-
-func metricIndex(m Metric) int {
-	switch m {
-	case InMessages:
-		return 0
-	case InBytes:
-		return 1
-	case OutMessages:
-		return 2
-	case OutRecipients:
-		return 3
-	case OutBytes:
-		return 4
-	case Bounced:
-		return 5
-	case Deferred:
-		return 6
-	case RejectedIn:
-		return 7
-	case RejectedOut:
-		return 8
-	case SpamBlocked:
-		return 9
-	case VirusBlocked:
-		return 10
-	case TempfailedIn:
-		return 11
-	case TempfailedOut:
-		return 12
-	}
-	return -1
-}
+type counterRow [len(counterMetrics)]int64
 
 // latencyGroup keys one histogram: an hour, a direction and a domain.
 type latencyGroup struct {
@@ -76,7 +40,7 @@ type latencyGroup struct {
 // pending holds sums taken out of a Recorder for a flush.
 type pending struct {
 	counters map[mailboxHour]*counterRow
-	other    map[counterKey]int64 // metrics outside counterOrder
+	other    map[counterKey]int64 // metrics outside CounterMetrics
 	gauges   map[gaugeKey]GaugeDelta
 	latency  map[latencyGroup]map[int]int64
 	events   int64
@@ -96,6 +60,7 @@ type Recorder struct {
 	store    Committer
 	onCommit func(Batch)
 	hooks    RecorderHooks
+	skip     map[string]bool // mailboxes metered nothing (probe accounts)
 
 	mu sync.Mutex
 	pending
@@ -147,17 +112,31 @@ func hourOf(t time.Time) int64 {
 	return h
 }
 
-// Count adds an event. Events without a mailbox or with a zero value are
-// ignored; one whose sum would pass the int64 range is reported as an
-// anomaly and not added.
+// Skip makes the Recorder ignore every event and storage sample of
+// mailboxes (normalized, see MailboxFor): probe accounts, whose test
+// messages are never anyone's usage. Call it before feeding events.
+func (r *Recorder) Skip(mailboxes []string) *Recorder {
+	if len(mailboxes) == 0 {
+		return r
+	}
+	r.skip = make(map[string]bool, len(mailboxes))
+	for _, m := range mailboxes {
+		r.skip[m] = true
+	}
+	return r
+}
+
+// Count adds an event. Events without a mailbox, with a zero value or of
+// a skipped mailbox are ignored; one whose sum would pass the int64 range
+// is reported as an anomaly and not added.
 func (r *Recorder) Count(e Event) {
-	if e.Mailbox == "" || e.Value == 0 {
+	if e.Mailbox == "" || e.Value == 0 || (r.skip != nil && r.skip[e.Mailbox]) {
 		return
 	}
 	k := mailboxHour{e.Mailbox, hourOf(e.Time)}
 	r.mu.Lock()
 	ok := true
-	i := metricIndex(e.Metric)
+	i := CounterIndex(e.Metric)
 	if i < 0 {
 		ck := counterKey{e.Mailbox, e.Metric, k.hour}
 		r.other[ck], ok = CheckedAdd(r.other[ck], e.Value)
@@ -207,8 +186,12 @@ func (r *Recorder) addLatency(g latencyGroup, bucket int, n int64) {
 	m[bucket] += n
 }
 
-// Storage records a storage observation as the two gauges.
+// Storage records a storage observation as the two gauges (none for a
+// skipped mailbox).
 func (r *Recorder) Storage(s StorageSample) {
+	if r.skip != nil && r.skip[s.Mailbox] {
+		return
+	}
 	r.mu.Lock()
 	r.gauge(s, StorageBytes, s.Bytes)
 	r.gauge(s, StorageMessages, s.Messages)
@@ -219,17 +202,11 @@ func (r *Recorder) Storage(s StorageSample) {
 func (r *Recorder) gauge(s StorageSample, m Metric, v int64) {
 	h := Hour(s.Time)
 	k := gaugeKey{s.Mailbox, s.Folder, m, h.Unix()}
-	g, ok := r.gauges[k]
-	if !ok {
-		g = GaugeDelta{Mailbox: s.Mailbox, Folder: s.Folder, Metric: m, Hour: h, Max: v}
+	obs := GaugeDelta{Mailbox: s.Mailbox, Folder: s.Folder, Metric: m, Hour: h, Last: v, Max: v, ObservedAt: s.Time.UTC()}
+	if g, ok := r.gauges[k]; ok {
+		obs = g.Merge(obs)
 	}
-	if !s.Time.Before(g.ObservedAt) {
-		g.Last, g.ObservedAt = v, s.Time.UTC()
-	}
-	if v > g.Max {
-		g.Max = v
-	}
-	r.gauges[k] = g
+	r.gauges[k] = obs
 }
 
 // Pending returns the number of events recorded since the last flush.
@@ -252,7 +229,7 @@ func (r *Recorder) batchLocked(cp *Checkpoint) Batch {
 	for k, row := range r.counters {
 		for i, v := range row {
 			if v != 0 {
-				b.Counters = append(b.Counters, CounterDelta{k.mailbox, counterOrder[i], time.Unix(k.hour, 0).UTC(), v})
+				b.Counters = append(b.Counters, CounterDelta{k.mailbox, counterMetrics[i], time.Unix(k.hour, 0).UTC(), v})
 			}
 		}
 	}
@@ -409,7 +386,7 @@ func (r *Recorder) merge(o *pending) []Anomaly {
 		for i, v := range row {
 			var ok bool
 			if cur[i], ok = CheckedAdd(cur[i], v); !ok {
-				lost = append(lost, sumOverflow(k.mailbox, counterOrder[i], v))
+				lost = append(lost, sumOverflow(k.mailbox, counterMetrics[i], v))
 			}
 		}
 	}
@@ -425,18 +402,10 @@ func (r *Recorder) merge(o *pending) []Anomaly {
 		}
 	}
 	for k, g := range o.gauges {
-		cur, ok := r.gauges[k]
-		if !ok {
-			r.gauges[k] = g
-			continue
+		if cur, ok := r.gauges[k]; ok {
+			g = g.Merge(cur) // cur was observed after g was taken
 		}
-		if g.ObservedAt.After(cur.ObservedAt) {
-			cur.Last, cur.ObservedAt = g.Last, g.ObservedAt
-		}
-		if g.Max > cur.Max {
-			cur.Max = g.Max
-		}
-		r.gauges[k] = cur
+		r.gauges[k] = g
 	}
 	r.events += o.events
 	return lost

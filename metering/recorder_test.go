@@ -148,3 +148,22 @@ func (d *duringCommit) Commit(context.Context, metering.Batch) error {
 func (d *duringCommit) Checkpoint(context.Context, string) (metering.Checkpoint, error) {
 	return metering.Checkpoint{}, metering.Errorf(metering.NotFound, "none")
 }
+
+// Skipped mailboxes (probe accounts) get no counters and no storage.
+func TestRecorderSkipsProbeMailboxes(t *testing.T) {
+	st := &memStore{}
+	r := metering.NewRecorder(st, nil).Skip([]string{"probe@ops.example"})
+	t0 := time.Date(2026, 11, 28, 10, 15, 0, 0, time.UTC)
+	r.Count(metering.Event{Time: t0, Mailbox: "probe@ops.example", Metric: metering.InBytes, Value: 10})
+	r.Count(metering.Event{Time: t0, Mailbox: "probe@ops.example", Metric: "custom_metric", Value: 1})
+	r.Storage(metering.StorageSample{Time: t0, Mailbox: "probe@ops.example", Bytes: 600, Messages: 1})
+	r.Count(metering.Event{Time: t0, Mailbox: "a@x", Metric: metering.InBytes, Value: 5})
+	r.Storage(metering.StorageSample{Time: t0, Mailbox: "a@x", Bytes: 100, Messages: 1})
+	if err := r.Flush(context.Background(), nil); err != nil {
+		t.Fatal(err)
+	}
+	b := st.batches[0]
+	if len(b.Counters) != 1 || b.Counters[0].Mailbox != "a@x" || len(b.Gauges) != 2 || b.Gauges[0].Mailbox != "a@x" || b.Gauges[1].Mailbox != "a@x" {
+		t.Errorf("batch = %+v", b)
+	}
+}

@@ -42,6 +42,16 @@ type AvailabilityDelta struct {
 	Successes int64
 }
 
+// ProbeCheck is one probe check with its time: the per-minute evidence
+// service availability is computed from.
+type ProbeCheck struct {
+	Probe   string
+	At      time.Time
+	Up      bool
+	Latency time.Duration
+	Error   string // why it failed ("" if up), truncated
+}
+
 // ProbeAvailability is a probe's results over a range.
 type ProbeAvailability struct {
 	Probe     string
@@ -66,8 +76,11 @@ type Batch struct {
 	Counters   []CounterDelta
 	Gauges     []GaugeDelta
 	Latency    []LatencyDelta
-	// Availability comes from probes, which commit their own batches.
+	// Availability and Checks come from probes, which commit their own
+	// batches: checks and successes per hour, and every check. A check
+	// stored twice (same probe and time) is kept once.
 	Availability []AvailabilityDelta
+	Checks       []ProbeCheck
 	// Stream, if set, is the checkpoint of the log stream the source
 	// belongs to (its host and log name, across rotated files and
 	// readers), advanced in the same transaction and fenced like
@@ -81,7 +94,7 @@ type Batch struct {
 // Empty reports whether the batch carries no usage (dead letters are not
 // usage).
 func (b Batch) Empty() bool {
-	return len(b.Counters) == 0 && len(b.Gauges) == 0 && len(b.Latency) == 0 && len(b.Availability) == 0
+	return len(b.Counters) == 0 && len(b.Gauges) == 0 && len(b.Latency) == 0 && len(b.Availability) == 0 && len(b.Checks) == 0
 }
 
 // AddressScope says whose usage a query reads. Usage is recorded for every

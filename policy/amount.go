@@ -41,6 +41,3 @@ func (a amount) times(b amount) amount {
 
 // over reports whether a is above limit.
 func (a amount) over(limit int64) bool { return a > count(limit) }
-
-// reaches reports whether a is at or above limit.
-func (a amount) reaches(limit int64) bool { return a >= count(limit) }

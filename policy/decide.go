@@ -194,15 +194,17 @@ func (d *Decider) recipient(ctx context.Context, mailbox string, size int64) Dec
 		// Postfix puts "<recipient>: Recipient address rejected: " before it.
 		return refuse(code, enhanced, d.fullText(mailbox), check, mailbox, detail)
 	}
+	// Over the hard limit is the quota view's status (quota.Measure); the
+	// policy adds only what this message would do.
 	s, msg := r.Storage, count(size)
 	used := count(s.Used)
 	inGrace := !r.GraceUntil.IsZero() && d.now().Before(r.GraceUntil)
 	switch {
-	case s.Hard > 0 && used.reaches(s.Hard) && !inGrace:
+	case s.Status == quota.Over && !inGrace:
 		return full(CheckStorage, fmt.Sprintf("%d of %d bytes used", s.Used, s.Hard))
-	case s.Hard > 0 && msg > 0 && !used.reaches(s.Hard) && used.plus(msg).over(s.Hard):
+	case s.Status != quota.Over && s.Hard > 0 && msg > 0 && used.plus(msg).over(s.Hard):
 		return full(CheckStorage, fmt.Sprintf("a %d-byte message does not fit in the %d bytes left", size, count(s.Hard)-used))
-	case r.Messages.Hard > 0 && count(r.Messages.Used).reaches(r.Messages.Hard):
+	case r.Messages.Status == quota.Over:
 		return full(CheckMessages, fmt.Sprintf("%d of %d messages", r.Messages.Used, r.Messages.Hard))
 	}
 	return Decision{Action: Dunno, Check: CheckStorage, Mailbox: mailbox}
@@ -250,7 +252,7 @@ func (d *Decider) outbound(ctx context.Context, mailbox string, recipients int64
 		if !strictBytes && rc.Hard > 0 && rcUsed.plus(count(recipients)).over(rc.Hard) {
 			return deferred(p.period, fmt.Sprintf("%d of %d recipients %s", rcUsed, rc.Hard, p.period), p.resets)
 		}
-		if by.Hard > 0 && (byUsed.reaches(by.Hard) || bytes > 0 && byUsed.plus(bytes).over(by.Hard)) {
+		if by.Status == quota.Over || by.Hard > 0 && bytes > 0 && byUsed.plus(bytes).over(by.Hard) {
 			return deferred(p.period, fmt.Sprintf("%d of %d bytes %s, this message %d", by.Used, by.Hard, p.period, bytes), p.resets)
 		}
 	}

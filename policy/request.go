@@ -95,9 +95,9 @@ func ReadRequest(r *bufio.Reader) (Request, error) {
 // longer than r's buffer is gathered in a new slice, up to MaxLineBytes.
 func readLine(r *bufio.Reader) ([]byte, error) {
 	line, err := r.ReadSlice('\n')
-	if err == bufio.ErrBufferFull {
+	if errors.Is(err, bufio.ErrBufferFull) {
 		long := append([]byte(nil), line...)
-		for err == bufio.ErrBufferFull && len(long) <= MaxLineBytes {
+		for errors.Is(err, bufio.ErrBufferFull) && len(long) <= MaxLineBytes {
 			line, err = r.ReadSlice('\n')
 			long = append(long, line...)
 		}

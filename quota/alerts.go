@@ -7,6 +7,8 @@ import (
 	"log/slog"
 	"slices"
 	"time"
+
+	"github.com/mailmeter/mailmeter/internal/periodic"
 )
 
 // Meters a threshold warning can be about.
@@ -182,14 +184,8 @@ func (a *Alerter) Check(ctx context.Context) ([]Crossing, error) {
 
 // Run checks on every tick until ctx ends, reporting errors to onErr.
 func (a *Alerter) Run(ctx context.Context, tick <-chan time.Time, onErr func(error)) {
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-tick:
-			if _, err := a.Check(ctx); err != nil && onErr != nil {
-				onErr(err)
-			}
-		}
-	}
+	periodic.Run(ctx, tick, func(ctx context.Context) error {
+		_, err := a.Check(ctx)
+		return err
+	}, onErr)
 }

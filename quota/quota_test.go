@@ -219,3 +219,26 @@ func TestGraceAfterHardLimit(t *testing.T) {
 		t.Errorf("second crossing: grace until %s, want %s", r.GraceUntil, now.Add(time.Hour))
 	}
 }
+
+// Follow reloads the view when another process announces a change.
+func TestViewFollowsChanges(t *testing.T) {
+	now := time.Date(2026, 11, 10, 12, 0, 0, 0, time.UTC)
+	st := &fakeStore{limits: map[string]quota.Limits{"a@x.example": {Mailbox: "a@x.example", StorageHard: 1000}},
+		usage: []quota.Usage{{Mailbox: "a@x.example", StorageBytes: 400}}}
+	v := quota.NewView(st, fakeDir{"a@x.example": true}, func() time.Time { return now })
+	if err := v.Refresh(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	st.usage = []quota.Usage{{Mailbox: "a@x.example", StorageBytes: 700}} // committed elsewhere
+	ctx, cancel := context.WithCancel(context.Background())
+	changes := make(chan struct{})
+	done := make(chan struct{})
+	go func() { defer close(done); v.Follow(ctx, nil, changes, nil) }()
+	changes <- struct{}{} // the announcement
+	changes <- struct{}{} // taken once the reload it caused is done
+	cancel()
+	<-done
+	if r, err := v.Report(context.Background(), "a@x.example"); err != nil || r.Storage.Used != 700 {
+		t.Errorf("after the change: %+v, %v; want 700 bytes used", r.Storage, err)
+	}
+}

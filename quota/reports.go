@@ -23,19 +23,9 @@ func NewReports(dir directory.Store, usage metering.UsageStore, series metering.
 	return &Reports{dir: dir, usage: usage, series: series, now: now}
 }
 
-// DefaultRange fills a zero from with the start of now's UTC month and a
-// zero to with now.
+// DefaultRange is metering.DefaultRange.
 func DefaultRange(from, to, now time.Time) (time.Time, time.Time) {
-	if to.IsZero() {
-		to = now.UTC()
-	}
-	if from.IsZero() {
-		from = metering.Month(to)
-		if !from.Before(to) {
-			from = from.AddDate(0, -1, 0)
-		}
-	}
-	return from, to
+	return metering.DefaultRange(from, to, now)
 }
 
 // Series returns a mailbox's usage series and the validated query.
@@ -55,6 +45,17 @@ func (r *Reports) Series(ctx context.Context, in metering.SeriesInput) (metering
 		return q, nil, err
 	}
 	return q, metering.BucketSeries(q, counters, gauges), nil
+}
+
+// HostedTotals returns the counter totals over [from, to) of the
+// directory's mailboxes (removed ones included), of mailbox alone if it is
+// set, by address.
+func (r *Reports) HostedTotals(ctx context.Context, from, to time.Time, mailbox string) ([]metering.MailboxTotals, error) {
+	q := metering.UsageQuery{From: from, To: to, Scope: metering.Hosted}
+	if mailbox != "" {
+		q.Mailboxes = []string{mailbox}
+	}
+	return r.usage.Totals(ctx, q)
 }
 
 // BreakdownInput selects a usage breakdown of a domain or a customer.

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/mailmeter/mailmeter/directory"
+	"github.com/mailmeter/mailmeter/internal/periodic"
 	"github.com/mailmeter/mailmeter/metering"
 )
 
@@ -64,6 +65,8 @@ type View struct {
 	domains   map[string]bool       // the directory's active domains
 	overSince map[string]time.Time  // when the view first saw storage at or over the hard limit
 	updatedAt time.Time
+	// refreshedAt is the end of the last successful Refresh.
+	refreshedAt time.Time
 }
 
 // NewView returns an empty View; call Refresh to load it.
@@ -149,6 +152,7 @@ func (v *View) Refresh(ctx context.Context) error {
 	}
 	v.mu.Lock()
 	v.usage, v.limits, v.plans, v.planOf, v.updatedAt = usage, limits, plans, planOf, v.now().UTC()
+	v.refreshedAt = v.updatedAt
 	v.mailboxes, v.domains = mailboxes, domains
 	for m := range v.overSince {
 		v.trackOver(m)
@@ -159,6 +163,15 @@ func (v *View) Refresh(ctx context.Context) error {
 	v.adoptShared(shared)
 	v.mu.Unlock()
 	return nil
+}
+
+// RefreshedAt returns when the view was last reloaded from the store (zero
+// before its first Refresh): writes of other processes, and limits, are as
+// old as that.
+func (v *View) RefreshedAt() time.Time {
+	v.mu.RLock()
+	defer v.mu.RUnlock()
+	return v.refreshedAt
 }
 
 // directory reads the directory's active mailboxes and domains as sets.
@@ -266,22 +279,14 @@ func (v *View) trackOver(mailbox string) {
 // limit. The caller holds mu.
 func (v *View) isOver(mailbox string) bool {
 	l, _ := v.limitsOf(mailbox)
-	return l.StorageHard > 0 && v.usage[mailbox].StorageBytes >= l.StorageHard
+	return Measure(v.usage[mailbox].StorageBytes, l.StorageSoft, l.StorageHard).Status == Over
 }
 
-// Run refreshes the view on every tick until ctx ends, reporting errors to
-// onErr (which may be nil).
-func (v *View) Run(ctx context.Context, tick <-chan time.Time, onErr func(error)) {
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-tick:
-			if err := v.Refresh(ctx); err != nil && onErr != nil {
-				onErr(err)
-			}
-		}
-	}
+// Follow refreshes the view on every tick and after every value from
+// changes (another process committed usage or limits), at most once a
+// second, until ctx ends, reporting errors to onErr (which may be nil).
+func (v *View) Follow(ctx context.Context, tick <-chan time.Time, changes <-chan struct{}, onErr func(error)) {
+	periodic.Follow(ctx, tick, changes, time.Second, v.Refresh, onErr)
 }
 
 // Apply adds a committed batch: the newest mailbox-total storage gauges and

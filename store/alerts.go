@@ -126,3 +126,27 @@ func (s *Store) EventFailed(ctx context.Context, id int64, next time.Time, reaso
 		Updates(map[string]any{"next_attempt_at": next.UTC(), "attempts": gorm.Expr("attempts + 1"), "last_error": reason}).Error
 	return translate(err, "record failed webhook event %d", id)
 }
+
+// OutboxStats implements webhook.StatsReader.
+func (s *Store) OutboxStats(ctx context.Context, now, since time.Time) (webhook.Stats, error) {
+	var r struct{ Pending, GivenUp int }
+	gaveUp := webhook.GivenUpSince(now).UTC()
+	db := s.db.WithContext(ctx)
+	err := db.Model(&eventRow{}).Where("delivered_at IS NULL").
+		Select(`COALESCE(SUM(CASE WHEN next_attempt_at < ? THEN 1 ELSE 0 END), 0) AS pending,
+			COALESCE(SUM(CASE WHEN next_attempt_at >= ? AND created_at >= ? THEN 1 ELSE 0 END), 0) AS given_up`,
+			gaveUp, gaveUp, since.UTC()).Scan(&r).Error
+	if err != nil {
+		return webhook.Stats{}, translate(err, "read webhook outbox stats")
+	}
+	st := webhook.Stats{Pending: r.Pending, GivenUp: r.GivenUp}
+	if r.Pending > 0 {
+		var oldest eventRow
+		err := db.Where("delivered_at IS NULL AND next_attempt_at < ?", gaveUp).Order("created_at, id").Limit(1).Find(&oldest).Error
+		if err != nil {
+			return st, translate(err, "read the oldest pending webhook event")
+		}
+		st.OldestPending = oldest.CreatedAt.UTC()
+	}
+	return st, nil
+}

@@ -20,7 +20,7 @@ func TestCustomerBillingDetails(t *testing.T) {
 		ctx := context.Background()
 		svc := directory.NewService(s, clock)
 		seven := int64(700)
-		in := directory.BillingDetails{LegalName: "Grüne Wiese GmbH · 緑の草原株式会社", Address: "Königstraße 1\nHinterhaus", PostalCode: "10115",
+		in := directory.BillingDetails{LegalName: "Grüne Wiese GmbH · 緑の草原株式会社", Address: "Königstraße 1, Hinterhaus", PostalCode: "10115",
 			City: "Berlin", Country: "DE", VATID: "DE123456789", Email: "rechnung@gruen.example", TaxBP: &seven}
 		if _, err := svc.AddCustomer(ctx, directory.CustomerInput{ID: "gruen", Name: "Grün", Billing: in}); err != nil {
 			t.Fatal(err)

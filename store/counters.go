@@ -2,7 +2,7 @@ package store
 
 import (
 	"context"
-	"slices"
+	"reflect"
 	"strconv"
 	"strings"
 	"time"
@@ -38,17 +38,48 @@ type hourRow struct {
 
 func (hourRow) TableName() string { return "usage_hours" }
 
-// columns returns the counter columns in metering.CounterMetrics order
-// (TestHourRowColumnsFollowCounterMetrics checks it).
+// counterFields are the indexes of hourRow's fields holding the counters,
+// in metering.CounterMetrics order: a metric's column is named like it, so
+// the order is metering's alone (TestHourRowColumnsFollowCounterMetrics
+// checks every metric has its column).
+var counterFields = func() []int {
+	out := make([]int, len(metering.CounterMetrics))
+	t := reflect.TypeFor[hourRow]()
+	for i, m := range metering.CounterMetrics {
+		out[i] = -1
+		for j := range t.NumField() {
+			if columnOf(t.Field(j)) == string(m) {
+				out[i] = j
+			}
+		}
+	}
+	return out
+}()
+
+// columnOf returns the column a gorm tag names.
+func columnOf(f reflect.StructField) string {
+	for _, part := range strings.Split(f.Tag.Get("gorm"), ";") {
+		if c, ok := strings.CutPrefix(part, "column:"); ok {
+			return c
+		}
+	}
+	return ""
+}
+
+// columns returns the counter columns in metering.CounterMetrics order.
 func (r *hourRow) columns() []*int64 {
-	return []*int64{&r.InBytes, &r.InMessages, &r.OutBytes, &r.OutMessages, &r.OutRecipients,
-		&r.RejectedIn, &r.RejectedOut, &r.TempfailedIn, &r.TempfailedOut, &r.Bounced, &r.Deferred, &r.SpamBlocked, &r.VirusBlocked}
+	v := reflect.ValueOf(r).Elem()
+	out := make([]*int64, len(counterFields))
+	for i, f := range counterFields {
+		out[i] = v.Field(f).Addr().Interface().(*int64)
+	}
+	return out
 }
 
 // field returns the column holding metric m, or nil if m is not a counter.
 func (r *hourRow) field(m metering.Metric) *int64 {
-	if i := slices.Index(metering.CounterMetrics, m); i >= 0 {
-		return r.columns()[i]
+	if i := metering.CounterIndex(m); i >= 0 {
+		return reflect.ValueOf(r).Elem().Field(counterFields[i]).Addr().Interface().(*int64)
 	}
 	return nil
 }

@@ -36,15 +36,3 @@ func TestMigrateTwiceIsNoop(t *testing.T) {
 		}
 	})
 }
-
-func TestParseDSN(t *testing.T) {
-	for dsn, want := range map[string]string{
-		"sqlite:./x.db": "sqlite", "postgres://u@h/db": "postgres", "postgresql://h/db": "postgres",
-		"mysql://x": "", "sqlite:": "", "x.db": "",
-	} {
-		got, err := store.ParseDSN(dsn)
-		if got != want || (want == "") != (err != nil) {
-			t.Errorf("ParseDSN(%q) = %q, %v; want %q", dsn, got, err, want)
-		}
-	}
-}

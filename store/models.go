@@ -80,5 +80,6 @@ func (checkpointRow) TableName() string { return "checkpoints" }
 
 // models lists every row struct, for the schema test.
 func models() []any {
-	return []any{&customerRow{}, &domainRow{}, &mailboxRow{}, &hourRow{}, &gaugeRow{}, &latencyRow{}, &checkpointRow{}, &limitsRow{}, &planLimitsRow{}, &ingestBatchRow{}, &alertLevelRow{}, &eventRow{}, &probeHourRow{}, &invoiceRow{}, &invoiceSequenceRow{}, &overRow{}, &currentStorageRow{}, &deadLetterRow{}}
+	return []any{&customerRow{}, &domainRow{}, &mailboxRow{}, &hourRow{}, &gaugeRow{}, &latencyRow{}, &checkpointRow{}, &limitsRow{}, &planLimitsRow{}, &ingestBatchRow{}, &alertLevelRow{}, &eventRow{}, &probeHourRow{}, &invoiceRow{}, &invoiceSequenceRow{}, &overRow{}, &currentStorageRow{}, &deadLetterRow{}, &dnsblStateRow{}, &dnsblHistoryRow{},
+		&probeCheckRow{}, &slaSettledRow{}, &slaIntervalRow{}, &slaIncidentRow{}, &slaMaintenanceRow{}}
 }

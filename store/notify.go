@@ -8,6 +8,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"gorm.io/gorm"
+
+	"github.com/mailmeter/mailmeter/store/dsn"
 )
 
 // quotaChannel is the PostgreSQL channel on which every commit of usage or
@@ -78,7 +80,7 @@ func (s *Store) listenLoop(ctx context.Context, log *slog.Logger, channel, what 
 func (s *Store) listen(ctx context.Context, channel string, onChange, connected func()) error {
 	conn, err := pgx.Connect(ctx, s.dsn)
 	if err != nil {
-		return scrub(err, s.dsn)
+		return dsn.Scrub(err, s.dsn)
 	}
 	defer conn.Close(context.WithoutCancel(ctx))
 	if _, err := conn.Exec(ctx, "LISTEN "+channel); err != nil {

@@ -5,18 +5,16 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"net/url"
-	"os"
 	"testing"
+
+	"github.com/mailmeter/mailmeter/internal/testenv"
 )
 
 // postgresURL mirrors storetest.PostgresURL for in-package tests (storetest
 // imports this package, so it cannot be used here).
 func postgresURL(t *testing.T) string {
 	t.Helper()
-	base := os.Getenv("MAILMETER_TEST_POSTGRES")
-	if base == "" {
-		t.Skip("skipping PostgreSQL half: MAILMETER_TEST_POSTGRES is not set")
-	}
+	base := testenv.Postgres(t)
 	admin, err := Open(context.Background(), base, nil)
 	if err != nil {
 		t.Fatalf("MAILMETER_TEST_POSTGRES=%s: %v", base, err)

@@ -2,11 +2,13 @@ package store
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"gorm.io/gorm"
 
 	"github.com/mailmeter/mailmeter/directory"
+	"github.com/mailmeter/mailmeter/metering"
 )
 
 var _ directory.PlanHistory = (*Store)(nil)
@@ -40,7 +42,12 @@ func (s *Store) PlanChanges(ctx context.Context, customer string) ([]directory.P
 // ChangePlan implements directory.PlanHistory.
 func (s *Store) ChangePlan(ctx context.Context, customer string, ch directory.PlanChange) error {
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := lockCustomer(tx, customer, "UPDATE"); err != nil {
+		var cur customerRow
+		err := lockRow(tx, "UPDATE").Where(activeCustomer, customer).Take(&cur).Error
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			return &metering.Error{Kind: metering.NotFound, Field: "customer", Message: "customer " + customer + " does not exist"}
+		}
+		if err != nil {
 			return err
 		}
 		row := customerPlanRow{CustomerID: customer, EffectiveFrom: ch.EffectiveFrom.Format(time.DateOnly), Plan: ch.Plan, CreatedAt: time.Now().UTC()}

@@ -11,6 +11,7 @@ import (
 	"github.com/mailmeter/mailmeter/billing"
 	"github.com/mailmeter/mailmeter/directory"
 	"github.com/mailmeter/mailmeter/metering"
+	"github.com/mailmeter/mailmeter/sla"
 )
 
 var (
@@ -59,11 +60,11 @@ func planVersionRowOf(v billing.PlanVersion) (planVersionRow, error) {
 	if err != nil {
 		return planVersionRow{}, err
 	}
-	sla, err := json.Marshal(p.SLA) // opaque: billing's shape
+	terms, err := json.Marshal(p.SLA.Terms()) // the sla package's terms
 	if err != nil {
 		return planVersionRow{}, err
 	}
-	return planVersionRow{Plan: p.Name, EffectiveFrom: v.EffectiveFrom.Format(time.DateOnly), Pricing: string(doc), SLA: string(sla),
+	return planVersionRow{Plan: p.Name, EffectiveFrom: v.EffectiveFrom.Format(time.DateOnly), Pricing: string(doc), SLA: string(terms),
 		CreatedAt: v.CreatedAt.UTC()}, nil
 }
 
@@ -77,9 +78,11 @@ func (r planVersionRow) version() (billing.PlanVersion, error) {
 	if err := json.Unmarshal([]byte(r.Pricing), &d); err != nil {
 		return v, fmt.Errorf("plan %s of %s: stored pricing: %w", r.Plan, r.EffectiveFrom, err)
 	}
-	if err := json.Unmarshal([]byte(r.SLA), &v.SLA); err != nil {
+	var terms sla.Terms
+	if err := json.Unmarshal([]byte(r.SLA), &terms); err != nil {
 		return v, fmt.Errorf("plan %s of %s: stored sla: %w", r.Plan, r.EffectiveFrom, err)
 	}
+	v.SLA = billing.SLAOf(terms)
 	v.Plan = billing.Plan{Name: r.Plan, Currency: d.Currency, MonthlyFee: billing.Money(d.MailboxFee), DomainFee: billing.Money(d.DomainFee),
 		MinimumCharge: billing.Money(d.MinimumCharge), IncludedStorage: d.IncludedStorage, StoragePooled: d.StoragePooled,
 		StoragePerGBMonth: billing.Money(d.StoragePerGBMonth), StorageTiers: d.StorageTiers, IncludedTransfer: d.IncludedTransfer,

@@ -10,6 +10,7 @@ import (
 
 	"github.com/mailmeter/mailmeter/config"
 	"github.com/mailmeter/mailmeter/store"
+	"github.com/mailmeter/mailmeter/store/dsn"
 )
 
 // dsnForms are the ways a database password can be written, each with the
@@ -47,12 +48,12 @@ func leaks(text string, secrets []string) string {
 func TestDSNRedaction(t *testing.T) {
 	for _, f := range dsnForms {
 		t.Run(f.name, func(t *testing.T) {
-			red := store.RedactDSN(f.dsn)
+			red := dsn.Redact(f.dsn)
 			if s := leaks(red, f.secrets); s != "" {
-				t.Errorf("RedactDSN = %q shows %q", red, s)
+				t.Errorf("Redact = %q shows %q", red, s)
 			}
 			if !strings.Contains(red, "alice") {
-				t.Errorf("RedactDSN = %q lost the user", red)
+				t.Errorf("Redact = %q lost the user", red)
 			}
 			c := config.Default()
 			c.DB = f.dsn

@@ -21,18 +21,19 @@ func seedScope(t *testing.T, s *store.Store) {
 	t.Helper()
 	ctx := context.Background()
 	back := t0.Add(-60 * 24 * time.Hour)
-	if err := s.CreateCustomer(ctx, directory.Customer{ID: "c", Name: "C", Currency: "EUR", Timezone: "UTC", CreatedAt: back}); err != nil {
+	dir := directory.NewService(s, func() time.Time { return back })
+	if _, err := dir.AddCustomer(ctx, directory.CustomerInput{ID: "c", Name: "C"}); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.CreateDomain(ctx, directory.Domain{Name: "x.example", CustomerID: "c", CreatedAt: back}); err != nil {
+	if _, err := dir.AddDomain(ctx, directory.DomainInput{Name: "x.example", CustomerID: "c"}); err != nil {
 		t.Fatal(err)
 	}
 	for _, a := range []string{"a@x.example", "r@x.example"} {
-		if _, err := s.CreateMailbox(ctx, directory.Mailbox{Address: a, Domain: "x.example", CreatedAt: back}); err != nil {
+		if _, err := dir.AddMailbox(ctx, directory.MailboxInput{Address: a}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if err := s.RemoveMailbox(ctx, "r@x.example", t0.Add(-24*time.Hour)); err != nil {
+	if err := dir.RemoveMailbox(ctx, "r@x.example", t0.Add(-24*time.Hour)); err != nil {
 		t.Fatal(err)
 	}
 	err := s.Commit(ctx, metering.Batch{Counters: []metering.CounterDelta{
@@ -54,19 +55,20 @@ func hosted(t *testing.T, s *store.Store, addrs ...string) {
 	t.Helper()
 	ctx := context.Background()
 	back := t0.Add(-60 * 24 * time.Hour)
+	dir := directory.NewService(s, func() time.Time { return back })
 	if _, err := s.GetCustomer(ctx, "h"); err != nil {
-		if err := s.CreateCustomer(ctx, directory.Customer{ID: "h", Name: "H", Currency: "EUR", Timezone: "UTC", CreatedAt: back}); err != nil {
+		if _, err := dir.AddCustomer(ctx, directory.CustomerInput{ID: "h", Name: "H"}); err != nil {
 			t.Fatal(err)
 		}
 	}
 	for _, a := range addrs {
 		d := metering.DomainOf(a)
 		if _, err := s.GetDomain(ctx, d); err != nil {
-			if err := s.CreateDomain(ctx, directory.Domain{Name: d, CustomerID: "h", CreatedAt: back}); err != nil {
+			if _, err := dir.AddDomain(ctx, directory.DomainInput{Name: d, CustomerID: "h"}); err != nil {
 				t.Fatal(err)
 			}
 		}
-		if _, err := s.CreateMailbox(ctx, directory.Mailbox{Address: a, Domain: d, CreatedAt: back}); err != nil {
+		if _, err := dir.AddMailbox(ctx, directory.MailboxInput{Address: a}); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -19,12 +19,13 @@ import (
 
 	"github.com/mailmeter/mailmeter/directory"
 	"github.com/mailmeter/mailmeter/metering"
+	"github.com/mailmeter/mailmeter/store/dsn"
 )
 
 // Dialects.
 const (
-	SQLite   = "sqlite"
-	Postgres = "postgres"
+	SQLite   = dsn.SQLite
+	Postgres = dsn.Postgres
 )
 
 // Store is a database connection implementing the domain store interfaces.
@@ -39,46 +40,9 @@ var (
 	_ metering.UsageStore = (*Store)(nil)
 )
 
-// ParseDSN checks a database URL: "sqlite:PATH" (PATH may be ":memory:" only
-// for tests), "postgres://…"/"postgresql://…" or a PostgreSQL key=value DSN
-// ("host=… dbname=…"). It returns the dialect. Its errors show the DSN
-// redacted.
-func ParseDSN(dsn string) (string, error) {
-	switch {
-	case strings.HasPrefix(dsn, "sqlite:"):
-		if strings.TrimPrefix(dsn, "sqlite:") == "" {
-			return "", errors.New("sqlite URL needs a path, e.g. sqlite:./mailmeter.db")
-		}
-		return SQLite, nil
-	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
-		if _, err := url.Parse(dsn); err != nil {
-			return "", fmt.Errorf("postgres URL %q: %v", RedactDSN(dsn), scrub(errors.Unwrap(err), dsn))
-		}
-		return Postgres, nil
-	case isKeyValueDSN(dsn):
-		return Postgres, nil
-	}
-	return "", fmt.Errorf("unsupported database URL %q: want sqlite:PATH, postgres://… or host=… dbname=…", RedactDSN(dsn))
-}
-
-// isKeyValueDSN reports whether dsn is a PostgreSQL key=value DSN: words
-// of the form key=value, one of them host, dbname or user.
-func isKeyValueDSN(dsn string) bool {
-	if strings.Contains(dsn, "://") {
-		return false
-	}
-	for _, f := range strings.Fields(dsn) {
-		key, _, ok := strings.Cut(f, "=")
-		if ok && (key == "host" || key == "dbname" || key == "user") {
-			return true
-		}
-	}
-	return false
-}
-
-// Open connects to the database named by dsn. It does not migrate.
-func Open(ctx context.Context, dsn string, log *slog.Logger) (*Store, error) {
-	dialect, err := ParseDSN(dsn)
+// Open connects to the database named by dbURL (see dsn.Parse). It does not migrate.
+func Open(ctx context.Context, dbURL string, log *slog.Logger) (*Store, error) {
+	dialect, err := dsn.Parse(dbURL)
 	if err != nil {
 		return nil, err
 	}
@@ -91,16 +55,16 @@ func Open(ctx context.Context, dsn string, log *slog.Logger) (*Store, error) {
 	var db *gorm.DB
 	switch dialect {
 	case SQLite:
-		path := strings.TrimPrefix(dsn, "sqlite:")
+		path := strings.TrimPrefix(dbURL, "sqlite:")
 		if err := createSQLiteFile(path); err != nil {
 			return nil, err
 		}
 		db, err = openSQLite(ctx, path, cfg)
 	case Postgres:
-		db, err = gorm.Open(postgres.Open(dsn), cfg)
+		db, err = gorm.Open(postgres.Open(dbURL), cfg)
 	}
 	if err != nil {
-		return nil, unavailable("open database %s", RedactDSN(dsn), scrub(err, dsn))
+		return nil, unavailable("open database %s", dsn.Redact(dbURL), dsn.Scrub(err, dbURL))
 	}
 	sqlDB, err := db.DB()
 	if err != nil {
@@ -114,13 +78,13 @@ func Open(ctx context.Context, dsn string, log *slog.Logger) (*Store, error) {
 		sqlDB.SetMaxOpenConns(16)
 		sqlDB.SetConnMaxIdleTime(5 * time.Minute)
 	}
-	s := &Store{db: db, dialect: dialect, dsn: dsn}
+	s := &Store{db: db, dialect: dialect, dsn: dbURL}
 	if err := s.Ping(ctx); err != nil {
 		_ = s.Close()
 		return nil, err
 	}
 	if log != nil {
-		log.Debug("database open", "dialect", dialect, "dsn", RedactDSN(dsn))
+		log.Debug("database open", "dialect", dialect, "dsn", dsn.Redact(dbURL))
 	}
 	return s, nil
 }
@@ -198,7 +162,7 @@ func (s *Store) Ping(ctx context.Context) error {
 		return err
 	}
 	if err := sqlDB.PingContext(ctx); err != nil {
-		return unavailable("database %s", RedactDSN(s.dsn), scrub(err, s.dsn))
+		return unavailable("database %s", dsn.Redact(s.dsn), dsn.Scrub(err, s.dsn))
 	}
 	return nil
 }

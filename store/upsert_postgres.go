@@ -10,14 +10,12 @@ import (
 // come from unnest() over array parameters: no per-row parameters, no
 // statement size limit, and a fraction of the round trips of multi-row
 // INSERTs. The merge rules are those of the portable upserts.
-const (
-	pgGauges = `INSERT INTO usage_gauges (mailbox, folder, metric, hour, last, max, observed_at)
+var pgGauges = `INSERT INTO usage_gauges (mailbox, folder, metric, hour, last, max, observed_at)
 SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::bigint[], $6::bigint[], $7::bigint[])
 ON CONFLICT (mailbox, folder, metric, hour) DO UPDATE SET
-  last = CASE WHEN excluded.observed_at >= usage_gauges.observed_at THEN excluded.last ELSE usage_gauges.last END,
-  observed_at = CASE WHEN excluded.observed_at >= usage_gauges.observed_at THEN excluded.observed_at ELSE usage_gauges.observed_at END,
-  max = CASE WHEN excluded.max > usage_gauges.max THEN excluded.max ELSE usage_gauges.max END`
+  ` + setClause(usageGaugesMerge)
 
+const (
 	pgLatency = `INSERT INTO latency_buckets (hour, direction, domain, bucket, count)
 SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::int[], $5::bigint[])
 ON CONFLICT (hour, direction, domain, bucket) DO UPDATE SET count = latency_buckets.count + excluded.count`

@@ -81,6 +81,9 @@ func (s *Store) upsert(tx *gorm.DB, b metering.Batch) error {
 	if err := upsertAvailability(tx, s.dialect, b.Availability); err != nil {
 		return err
 	}
+	if err := insertChecks(tx, b.Checks); err != nil {
+		return err
+	}
 	if err := upsertCurrentStorage(tx, b.Gauges); err != nil {
 		return err
 	}
@@ -104,14 +107,9 @@ func upsertGauges(tx *gorm.DB, gs []metering.GaugeDelta) error {
 	for i, g := range gs {
 		rows[i] = gaugeRow{g.Mailbox, g.Folder, string(g.Metric), g.Hour.Unix(), g.Last, g.Max, g.ObservedAt.UnixNano()}
 	}
-	newer := "excluded.observed_at >= usage_gauges.observed_at"
 	return tx.Clauses(clause.OnConflict{
-		Columns: []clause.Column{{Name: "mailbox"}, {Name: "folder"}, {Name: "metric"}, {Name: "hour"}},
-		DoUpdates: clause.Assignments(map[string]any{
-			"last":        gorm.Expr("CASE WHEN " + newer + " THEN excluded.last ELSE usage_gauges.last END"),
-			"observed_at": gorm.Expr("CASE WHEN " + newer + " THEN excluded.observed_at ELSE usage_gauges.observed_at END"),
-			"max":         gorm.Expr("CASE WHEN excluded.max > usage_gauges.max THEN excluded.max ELSE usage_gauges.max END"),
-		}),
+		Columns:   []clause.Column{{Name: "mailbox"}, {Name: "folder"}, {Name: "metric"}, {Name: "hour"}},
+		DoUpdates: clause.Assignments(assignments(usageGaugesMerge)),
 	}).CreateInBatches(rows, upsertBatch).Error
 }
 
@@ -127,35 +125,29 @@ func (currentStorageRow) TableName() string { return "storage_current" }
 
 // upsertCurrentStorage keeps each mailbox's newest mailbox-total reading.
 func upsertCurrentStorage(tx *gorm.DB, gs []metering.GaugeDelta) error {
-	newest := map[[2]string]currentStorageRow{}
+	newest := map[[2]string]metering.GaugeDelta{}
 	for _, g := range gs {
 		if g.Folder != "" || !g.Metric.IsGauge() {
 			continue
 		}
 		k := [2]string{g.Mailbox, string(g.Metric)}
-		r := currentStorageRow{g.Mailbox, string(g.Metric), g.Hour.Unix(), g.Last, g.ObservedAt.UnixNano()}
-		if cur, ok := newest[k]; !ok || r.ObservedAt >= cur.ObservedAt {
-			newest[k] = r
+		if cur, ok := newest[k]; !ok || metering.Supersedes(g.ObservedAt, cur.ObservedAt) {
+			newest[k] = g
 		}
 	}
 	if len(newest) == 0 {
 		return nil
 	}
 	rows := make([]currentStorageRow, 0, len(newest))
-	for _, r := range newest {
-		rows = append(rows, r)
+	for _, g := range newest {
+		rows = append(rows, currentStorageRow{g.Mailbox, string(g.Metric), g.Hour.Unix(), g.Last, g.ObservedAt.UnixNano()})
 	}
 	sort.Slice(rows, func(i, j int) bool { // a stable order: no deadlocks between writers
 		return rows[i].Mailbox < rows[j].Mailbox || rows[i].Mailbox == rows[j].Mailbox && rows[i].Metric < rows[j].Metric
 	})
-	newer := "excluded.observed_at >= storage_current.observed_at"
 	return tx.Clauses(clause.OnConflict{
-		Columns: []clause.Column{{Name: "mailbox"}, {Name: "metric"}},
-		DoUpdates: clause.Assignments(map[string]any{
-			"hour":        gorm.Expr("CASE WHEN " + newer + " THEN excluded.hour ELSE storage_current.hour END"),
-			"last":        gorm.Expr("CASE WHEN " + newer + " THEN excluded.last ELSE storage_current.last END"),
-			"observed_at": gorm.Expr("CASE WHEN " + newer + " THEN excluded.observed_at ELSE storage_current.observed_at END"),
-		}),
+		Columns:   []clause.Column{{Name: "mailbox"}, {Name: "metric"}},
+		DoUpdates: clause.Assignments(assignments(storageCurrentMerge)),
 	}).CreateInBatches(rows, upsertBatch).Error
 }
 

@@ -1,5 +1,8 @@
 // Package webhook delivers queued events (quota threshold warnings) to an
-// operator's HTTP endpoint: at least once, signed, retried with backoff.
+// operator's HTTP endpoint: at least once, signed in the Standard Webhooks
+// format (https://www.standardwebhooks.com: webhook-id, webhook-timestamp,
+// webhook-signature "v1,<base64 HMAC-SHA256>") so receivers can verify
+// with that specification's libraries, retried with backoff.
 package webhook
 
 import (
@@ -7,15 +10,19 @@ import (
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
-	"encoding/hex"
+	"encoding/base64"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/mailmeter/mailmeter/internal/periodic"
 )
 
 // Event is one queued event.
@@ -69,30 +76,61 @@ func (s *Sender) count(result string) {
 
 // Headers of a delivery.
 const (
-	HeaderEvent     = "X-Mailmeter-Event"     // the event kind
-	HeaderDelivery  = "X-Mailmeter-Delivery"  // the event id: the same on every retry
-	HeaderTimestamp = "X-Mailmeter-Timestamp" // unix seconds of this attempt
-	HeaderSignature = "X-Mailmeter-Signature" // "sha256=" hex HMAC-SHA256(secret, timestamp + "." + body)
+	HeaderID        = "webhook-id"        // "msg_" + the event id: the same on every retry
+	HeaderTimestamp = "webhook-timestamp" // unix seconds of this attempt
+	HeaderSignature = "webhook-signature" // "v1," + base64 HMAC-SHA256(key, id + "." + timestamp + "." + body)
+	HeaderEvent     = "X-Mailmeter-Event" // the event kind, also the payload's "type"
 )
 
 // lease is how long a claimed event is reserved for its attempt.
 const lease = time.Minute
 
-// NewSender returns a Sender posting to url, signing with secret (none if
-// empty).
+// NewSender returns a Sender posting to url, signing with key (none if
+// empty; ParseSecret turns a configured secret into the key).
 func NewSender(url string, secret []byte, outbox Outbox, log *slog.Logger, now func() time.Time) *Sender {
 	return &Sender{url: url, secret: secret, outbox: outbox, log: log, now: now,
 		client: &http.Client{Timeout: 10 * time.Second}, MaxAttempts: 15}
 }
 
-// Sign returns the signature header value of body at timestamp ts.
-func Sign(secret []byte, ts string, body []byte) string {
-	mac := hmac.New(sha256.New, secret)
+// Sign returns the webhook-signature value of the message id sent at
+// timestamp ts (unix seconds) with body, under key.
+func Sign(key []byte, id, ts string, body []byte) string {
+	mac := hmac.New(sha256.New, key)
+	mac.Write([]byte(id))
+	mac.Write([]byte("."))
 	mac.Write([]byte(ts))
 	mac.Write([]byte("."))
 	mac.Write(body)
-	return "sha256=" + hex.EncodeToString(mac.Sum(nil))
+	return "v1," + base64.StdEncoding.EncodeToString(mac.Sum(nil))
 }
+
+// SecretPrefix starts a Standard Webhooks secret: whsec_ and the key in base64.
+const SecretPrefix = "whsec_"
+
+// ParseSecret returns the signing key of a configured secret: the decoded
+// key of "whsec_<base64>" (24 to 64 bytes, as the specification wants), or
+// the bytes of any other text of at least 16 characters — whose
+// receiver-side form is "whsec_" + base64 of those bytes.
+func ParseSecret(secret string) ([]byte, error) {
+	b64, ok := strings.CutPrefix(secret, SecretPrefix)
+	if !ok {
+		if len(secret) < 16 {
+			return nil, errors.New("at least 16 characters (or whsec_ and a base64 key)")
+		}
+		return []byte(secret), nil
+	}
+	key, err := base64.StdEncoding.DecodeString(b64)
+	if err != nil {
+		return nil, errors.New("whsec_ must be followed by a base64 key")
+	}
+	if len(key) < 24 || len(key) > 64 {
+		return nil, fmt.Errorf("the key after whsec_ is %d bytes: want 24 to 64", len(key))
+	}
+	return key, nil
+}
+
+// MessageID is the webhook-id of an event.
+func MessageID(e Event) string { return "msg_" + strconv.FormatInt(e.ID, 10) }
 
 // Backoff returns the wait after the n-th failed attempt (n ≥ 1).
 func Backoff(n int) time.Duration {
@@ -121,7 +159,7 @@ func (s *Sender) DeliverDue(ctx context.Context) (delivered, failed int, err err
 				next := s.now().Add(Backoff(attempts))
 				result := "failed"
 				if attempts >= s.MaxAttempts {
-					next = s.now().AddDate(100, 0, 0)
+					next = s.now().Add(GiveUpAfter)
 					err = fmt.Errorf("gave up after %d attempts: %w", attempts, err)
 					result = "given_up"
 				}
@@ -147,14 +185,14 @@ func (s *Sender) post(ctx context.Context, e Event) error {
 	if err != nil {
 		return err
 	}
-	ts := strconv.FormatInt(s.now().Unix(), 10)
+	ts, id := strconv.FormatInt(s.now().Unix(), 10), MessageID(e)
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", "mailmeter-webhook")
 	req.Header.Set(HeaderEvent, e.Kind)
-	req.Header.Set(HeaderDelivery, strconv.FormatInt(e.ID, 10))
+	req.Header.Set(HeaderID, id)
 	req.Header.Set(HeaderTimestamp, ts)
 	if len(s.secret) > 0 {
-		req.Header.Set(HeaderSignature, Sign(s.secret, ts, e.Payload))
+		req.Header.Set(HeaderSignature, Sign(s.secret, id, ts, e.Payload))
 	}
 	resp, err := s.client.Do(req)
 	if err != nil {
@@ -171,14 +209,8 @@ func (s *Sender) post(ctx context.Context, e Event) error {
 // Run delivers due events on every tick until ctx ends, reporting errors
 // to onErr.
 func (s *Sender) Run(ctx context.Context, tick <-chan time.Time, onErr func(error)) {
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-tick:
-			if _, _, err := s.DeliverDue(ctx); err != nil && ctx.Err() == nil && onErr != nil {
-				onErr(err)
-			}
-		}
-	}
+	periodic.Run(ctx, tick, func(ctx context.Context) error {
+		_, _, err := s.DeliverDue(ctx)
+		return err
+	}, onErr)
 }

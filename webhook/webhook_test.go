@@ -57,7 +57,7 @@ func TestSenderRetriesAndSigns(t *testing.T) {
 			body, _ := io.ReadAll(r.Body)
 			mu.Lock()
 			defer mu.Unlock()
-			got = append(got, received{r.Header.Get(webhook.HeaderDelivery), r.Header.Get(webhook.HeaderTimestamp),
+			got = append(got, received{r.Header.Get(webhook.HeaderID), r.Header.Get(webhook.HeaderTimestamp),
 				r.Header.Get(webhook.HeaderSignature), r.Header.Get(webhook.HeaderEvent), body})
 			if failures > 0 {
 				failures--
@@ -87,7 +87,7 @@ func TestSenderRetriesAndSigns(t *testing.T) {
 			t.Fatalf("deliveries %+v", got)
 		}
 		for _, r := range got {
-			if r.sig != webhook.Sign(secret, r.ts, r.body) || r.kind != quota.EventKind {
+			if r.sig != webhook.Sign(secret, r.id, r.ts, r.body) || r.kind != quota.EventKind {
 				t.Errorf("delivery %s: signature %q, kind %q", r.id, r.sig, r.kind)
 			}
 			if ts, _ := strconv.ParseInt(r.ts, 10, 64); ts < clk.t.Add(-3*time.Hour).Unix() {
@@ -123,7 +123,7 @@ func TestSendersShareTheOutbox(t *testing.T) {
 		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			time.Sleep(2 * time.Millisecond)
 			mu.Lock()
-			seen[r.Header.Get(webhook.HeaderDelivery)]++
+			seen[r.Header.Get(webhook.HeaderID)]++
 			mu.Unlock()
 		}))
 		defer srv.Close()

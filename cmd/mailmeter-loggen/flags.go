@@ -7,7 +7,7 @@ import (
 	"io"
 	"time"
 
-	"github.com/mailmeter/mailmeter/metering/loggen"
+	"github.com/mailmeter/mailmeter/internal/loggen"
 )
 
 var errHelp = errors.New("help requested")

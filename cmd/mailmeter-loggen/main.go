@@ -17,7 +17,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/mailmeter/mailmeter/metering/loggen"
+	"github.com/mailmeter/mailmeter/internal/loggen"
 )
 
 func main() {

@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mailmeter/mailmeter/metering/loggen"
+	"github.com/mailmeter/mailmeter/internal/loggen"
 )
 
 func TestRunWritesLogAndTruth(t *testing.T) {

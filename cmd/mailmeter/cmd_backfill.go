@@ -50,7 +50,7 @@ func runBackfill(ctx context.Context, e env, args []string) error {
 	opts := collect.BackfillOptions{
 		Host: *host, Format: *format, Stream: *stream, Force: *force,
 		Proc: collect.ProcessorOptions{Location: loc, Delimiter: c.RecipientDelimiter(), MaxAge: time.Duration(c.Collect.MaxOpenAge),
-			Trusted: c.TrustedSenders(), Bounds: bounds(c)},
+			Trusted: c.TrustedSenders(), Bounds: bounds(c), Skip: probeSkip(c)},
 		Progress: func(path string, done, total int64) {
 			if bar == nil || bar.label != path {
 				if bar != nil {

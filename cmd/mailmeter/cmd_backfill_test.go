@@ -16,8 +16,9 @@ import (
 	"github.com/klauspost/compress/zstd"
 	"github.com/ulikunitz/xz"
 
+	"github.com/mailmeter/mailmeter/internal/loggen"
+	"github.com/mailmeter/mailmeter/internal/testenv"
 	"github.com/mailmeter/mailmeter/metering"
-	"github.com/mailmeter/mailmeter/metering/loggen"
 	"github.com/mailmeter/mailmeter/store/storetest"
 )
 
@@ -118,7 +119,7 @@ func writeRotated(t *testing.T, path, text string) string {
 	case ".bz2":
 		bz, err := exec.LookPath("bzip2")
 		if err != nil {
-			t.Skip("no bzip2 command to make a .bz2 file (apt-get install bzip2)")
+			testenv.Skip(t, "the bzip2 command to make a .bz2 file", "apt-get install bzip2")
 		}
 		cmd := exec.Command(bz, "-c")
 		cmd.Stdin = bytes.NewReader(b)

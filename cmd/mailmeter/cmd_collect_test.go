@@ -12,8 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mailmeter/mailmeter/internal/loggen"
 	"github.com/mailmeter/mailmeter/metering"
-	"github.com/mailmeter/mailmeter/metering/loggen"
 	"github.com/mailmeter/mailmeter/store"
 )
 

@@ -60,7 +60,8 @@ func runVersion(_ context.Context, e env, args []string) error {
 }
 
 func runMigrate(ctx context.Context, e env, args []string) error {
-	f := newFlags("migrate", "migrate up|status", e)
+	f := newFlags("migrate", "migrate up|status [--json]", e)
+	asJSON := f.Bool("json", false, "status: print JSON")
 	pos, err := f.parse(e, args, 1, 1)
 	if err != nil {
 		return err
@@ -92,6 +93,9 @@ func runMigrate(ctx context.Context, e env, args []string) error {
 		if err != nil {
 			return err
 		}
+		if *asJSON {
+			return writeJSON(e.stdout, migrationsJSON(ms))
+		}
 		tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
 		fmt.Fprintln(tw, "VERSION\tNAME\tSTATUS")
 		for _, m := range ms {
@@ -104,6 +108,19 @@ func runMigrate(ctx context.Context, e env, args []string) error {
 		return tw.Flush()
 	}
 	return usagef("unknown migrate action %q; want up or status", pos[0])
+}
+
+// migrationsJSON is migrate status --json: version, name and, once
+// applied, applied_at.
+func migrationsJSON(ms []store.Migration) []map[string]any {
+	out := make([]map[string]any, len(ms))
+	for i, m := range ms {
+		out[i] = map[string]any{"version": m.Version, "name": m.Name, "applied": m.AppliedAt != nil}
+		if m.AppliedAt != nil {
+			out[i]["applied_at"] = m.AppliedAt.UTC().Format(time.RFC3339)
+		}
+	}
+	return out
 }
 
 // serveHTTP serves until ctx ends, then lets in-flight requests finish.

@@ -124,7 +124,7 @@ func runCustomer(ctx context.Context, e env, args []string) error {
 		}
 		return withDirectory(ctx, e, f, func(svc *directory.Service) error {
 			all, err := collectPages(func(p directory.Page) ([]directory.Customer, string, error) {
-				cs, err := svc.Store().ListCustomers(ctx, p)
+				cs, err := svc.ListCustomers(ctx, p)
 				if len(cs) == 0 {
 					return cs, "", err
 				}
@@ -225,7 +225,7 @@ func runDomain(ctx context.Context, e env, args []string) error {
 		}
 		return withDirectory(ctx, e, f, func(svc *directory.Service) error {
 			all, err := collectPages(func(p directory.Page) ([]directory.Domain, string, error) {
-				ds, err := svc.Store().ListDomains(ctx, *cust, p)
+				ds, err := svc.ListDomains(ctx, *cust, p)
 				if len(ds) == 0 {
 					return ds, "", err
 				}
@@ -305,7 +305,7 @@ func runMailbox(ctx context.Context, e env, args []string) error {
 		}
 		return withDirectory(ctx, e, f, func(svc *directory.Service) error {
 			filter := directory.MailboxFilter{Domain: *dom, CustomerID: *cust, IncludeDeleted: *all}
-			ms, err := listMailboxes(ctx, svc.Store(), filter)
+			ms, err := listMailboxes(ctx, svc, filter)
 			if err != nil {
 				return err
 			}
@@ -327,11 +327,11 @@ func runMailbox(ctx context.Context, e env, args []string) error {
 	return usagef("unknown mailbox action %q; want add, list or remove", args[0])
 }
 
-func listMailboxes(ctx context.Context, st directory.Store, filter directory.MailboxFilter) ([]directory.Mailbox, error) {
+func listMailboxes(ctx context.Context, svc *directory.Service, filter directory.MailboxFilter) ([]directory.Mailbox, error) {
 	var out []directory.Mailbox
 	p := directory.Page{Limit: 1000}
 	for {
-		ms, err := st.ListMailboxes(ctx, filter, p)
+		ms, err := svc.ListMailboxes(ctx, filter, p)
 		if err != nil {
 			return nil, err
 		}

@@ -12,6 +12,7 @@ import (
 	"github.com/mailmeter/mailmeter/billing"
 	"github.com/mailmeter/mailmeter/config"
 	"github.com/mailmeter/mailmeter/directory"
+	"github.com/mailmeter/mailmeter/sla"
 	"github.com/mailmeter/mailmeter/store"
 )
 
@@ -36,14 +37,19 @@ func seller(c config.Config) (billing.Seller, error) {
 }
 
 // newRunner is the billing run over s (its plans, customers' plan
-// history and usage) with the configured seller.
-func newRunner(c config.Config, s *store.Store) (*billing.Runner, error) {
+// history and usage) with the configured seller, measuring the services'
+// minutes through the service-level service it returns too.
+func newRunner(c config.Config, s *store.Store) (*billing.Runner, *sla.Service, error) {
 	sel, err := seller(c)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	src := billing.Sources{Directory: s, History: s, Plans: s, Usage: s, Series: s}
-	return billing.NewRunner(src, s, time.Now).WithSeller(sel), nil
+	levels, err := newSLA(c, s)
+	if err != nil {
+		return nil, nil, fmt.Errorf("invalid config: %w", err)
+	}
+	src := billing.Sources{Directory: s, History: s, Plans: s, Usage: s, Series: s, Levels: levels}
+	return billing.NewRunner(src, s, time.Now).WithSeller(sel), levels, nil
 }
 
 func runInvoice(ctx context.Context, e env, args []string) error {
@@ -167,7 +173,7 @@ func runInvoice(ctx context.Context, e env, args []string) error {
 // configured plans it lacks.
 func withBilling(ctx context.Context, e env, f *cmdFlags, fn func(config.Config, *billing.Invoices, *billing.Runner) error) error {
 	return withCatalog(ctx, e, f, func(c config.Config, s *store.Store, _ *billing.Catalog) error {
-		r, err := newRunner(c, s)
+		r, _, err := newRunner(c, s)
 		if err != nil {
 			return err
 		}

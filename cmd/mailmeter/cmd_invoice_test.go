@@ -17,7 +17,12 @@ func TestInvoiceCLI(t *testing.T) {
 	dir := t.TempDir()
 	db := "sqlite:" + filepath.Join(dir, "m.db")
 	conf := filepath.Join(dir, "m.yaml")
-	writeFile(t, conf, `billing:
+	// The smtp probe (its own service: no services: are defined) checks
+	// every ten minutes; its checks below are what the credit rests on.
+	writeFile(t, conf, `probe_interval: 10m
+probes:
+  - {name: smtp, kind: tcp, address: "127.0.0.1:25"}
+billing:
   plans:
     - name: standard
       currency: EUR
@@ -41,10 +46,16 @@ func TestInvoiceCLI(t *testing.T) {
 		t.Fatal(err)
 	}
 	oct := func(day int) time.Time { return time.Date(2026, 10, day, 12, 0, 0, 0, time.UTC) }
-	err = s.Commit(context.Background(), metering.Batch{
+	b := metering.Batch{
 		Gauges:       []metering.GaugeDelta{{Mailbox: "alice@acme.example", Metric: metering.StorageBytes, Hour: oct(1), Last: 4_000_000_000, Max: 4_000_000_000, ObservedAt: oct(1)}},
 		Availability: []metering.AvailabilityDelta{{Probe: "smtp", Hour: oct(5), Attempts: 1000, Successes: 990}},
-	})
+	}
+	// Down 450 of October's 44640 minutes: 98.99 %, the 10 % tier.
+	for at := oct(1).Add(-12 * time.Hour); at.Before(oct(31).Add(12 * time.Hour)); at = at.Add(10 * time.Minute) {
+		down := !at.Before(oct(5)) && at.Before(oct(5).Add(450*time.Minute))
+		b.Checks = append(b.Checks, metering.ProbeCheck{Probe: "smtp", At: at, Up: !down})
+	}
+	err = s.Commit(context.Background(), b)
 	s.Close()
 	if err != nil {
 		t.Fatal(err)
@@ -57,15 +68,18 @@ func TestInvoiceCLI(t *testing.T) {
 	}
 	r = runCLI(t, nil, "invoice", "show", "acme-2026-10", "--csv", "--config", conf, "--db", db)
 	rows, err := csv.NewReader(strings.NewReader(r.stdout)).ReadAll()
-	if err != nil || r.code != 0 || len(rows) != 1+3+3 || rows[1][3] != "fee" || rows[1][6] != "500" || rows[2][3] != "storage" || rows[2][6] != "30" ||
-		rows[3][3] != "sla_credit" || rows[3][6] != "-50" || rows[6][3] != "total" || rows[6][6] != "571" {
+	if err != nil || r.code != 0 || len(rows) != 1+3+3+1 || rows[1][3] != "fee" || rows[1][6] != "500" || rows[2][3] != "storage" || rows[2][6] != "30" ||
+		rows[3][3] != "sla_credit" || rows[3][6] != "-50" || rows[6][3] != "total" || rows[6][6] != "571" ||
+		rows[7][3] != "service_level" || !strings.HasPrefix(rows[7][5], "smtp: availability 98.992% by the minute (target 99.900%), 450 min down") ||
+		!strings.Contains(rows[7][5], "downtime 2026-10-05 12:00 UTC to 2026-10-05 19:30 UTC, 450 min (probe)") {
 		t.Errorf("invoice show --csv: %+v\n%v", r, rows)
 	}
 	pdf := filepath.Join(dir, "acme.pdf")
 	if r := runCLI(t, nil, "invoice", "show", "acme-2026-10", "--pdf", pdf, "--config", conf, "--db", db); r.code != 0 || !strings.HasPrefix(fileHasPrefix(t, pdf), "%PDF-1.") {
 		t.Errorf("invoice show --pdf: %+v", r)
 	}
-	if r := runCLI(t, nil, "invoice", "show", "acme-2026-10", "--config", conf, "--db", db); !strings.Contains(r.stdout, "availability 99.000% (990 of 1000 probe checks)") || !strings.Contains(r.stdout, "Invoice DRAFT") {
+	if r := runCLI(t, nil, "invoice", "show", "acme-2026-10", "--config", conf, "--db", db); !strings.Contains(r.stdout, "smtp: availability 98.992% by the minute (target 99.900%), 450 min down") ||
+		!strings.Contains(r.stdout, "down 2026-10-05 12:00 UTC to 2026-10-05 19:30 UTC, 450 min (probe)") || !strings.Contains(r.stdout, "Invoice DRAFT") {
 		t.Errorf("invoice show: %s", r.stdout)
 	}
 	if r := runCLI(t, nil, "invoice", "finalize", "acme-2026-10", "--config", conf, "--db", db); r.code != 0 || !strings.Contains(r.stdout, "number 2026-000001, total EUR 5.71") {

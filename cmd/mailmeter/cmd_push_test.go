@@ -10,8 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mailmeter/mailmeter/internal/loggen"
 	"github.com/mailmeter/mailmeter/metering"
-	"github.com/mailmeter/mailmeter/metering/loggen"
 	"github.com/mailmeter/mailmeter/store"
 )
 

@@ -33,10 +33,11 @@ func quotaFiles(ms []maildir.MailboxUsage) map[string]mailboxQuota {
 }
 
 func runScan(ctx context.Context, e env, args []string) error {
-	f := newFlags("scan", "scan [--layout T] [--domain D] [--json] ROOT...", e)
+	f := newFlags("scan", "scan [--layout T] [--domain D] [--bytes] [--json] ROOT...", e)
 	layoutT := f.String("layout", "%d/%n", "mailbox location under ROOT: %d domain, %n user, %u full address")
 	domain := f.String("domain", "", "domain of the mailboxes when the layout has no %d or %u")
 	asJSON := f.Bool("json", false, "print JSON")
+	rawBytes := f.Bool("bytes", false, "print sizes in bytes (default: human units, 1 MB = 10^6 bytes)")
 	roots, err := f.parse(e, args, 1, -1)
 	if err != nil {
 		return err
@@ -69,7 +70,7 @@ func runScan(ctx context.Context, e env, args []string) error {
 			fmt.Fprintf(e.stderr, "mailmeter scan: %s\n", p)
 			problems++
 		}
-		rec := metering.NewRecorder(s, nil)
+		rec := metering.NewRecorder(s, nil).Skip(probeSkip(c))
 		rep.Emit(rec)
 		if err := rec.Flush(ctx, nil); err != nil {
 			return err
@@ -108,7 +109,7 @@ func runScan(ctx context.Context, e env, args []string) error {
 		tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', tabwriter.AlignRight)
 		fmt.Fprintln(tw, "MAILBOX\tBYTES\tMESSAGES\tFOLDERS\t")
 		for _, m := range all {
-			fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t\n", m.Mailbox, m.Bytes, m.Messages, len(m.Folders))
+			fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t\n", m.Mailbox, metricCell(metering.StorageBytes, m.Bytes, *rawBytes), m.Messages, len(m.Folders))
 		}
 		tw.Flush()
 	}

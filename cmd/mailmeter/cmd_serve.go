@@ -1,7 +1,9 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -16,20 +18,25 @@ import (
 	"github.com/mailmeter/mailmeter/api"
 	"github.com/mailmeter/mailmeter/billing"
 	"github.com/mailmeter/mailmeter/config"
+	"github.com/mailmeter/mailmeter/internal/periodic"
 	"github.com/mailmeter/mailmeter/metering"
+	"github.com/mailmeter/mailmeter/metering/collect"
+	"github.com/mailmeter/mailmeter/metering/probe"
 	"github.com/mailmeter/mailmeter/policy"
 	"github.com/mailmeter/mailmeter/quota"
 	"github.com/mailmeter/mailmeter/store"
 	"github.com/mailmeter/mailmeter/telemetry"
+	"github.com/mailmeter/mailmeter/ui"
 	"github.com/mailmeter/mailmeter/webhook"
 )
 
-func runServe(ctx context.Context, e env, args []string) error {
+func runServe(ctx context.Context, e env, args []string) (err error) {
 	f := newFlags("serve", "serve [--listen HOST:PORT] [--policy-listen HOST:PORT|unix:PATH] [--dev]", e)
 	listen := f.String("listen", "", "address to serve on (env MAILMETER_LISTEN; default 127.0.0.1:8080)")
 	policyListen := f.String("policy-listen", "", "also answer Postfix's check_policy_service (quota at SMTP time) on HOST:PORT or unix:PATH (env MAILMETER_POLICY_LISTEN; default off)")
 	dev := f.Bool("dev", false, "without a configured key, generate a development HS256 secret and print an admin and a mailbox token")
 	devMailbox := f.String("dev-mailbox", "postmaster@example.com", "subject of the mailbox token --dev prints")
+	devSecret := f.String("dev-secret-file", "", "with --dev: keep the development secret in this file (created 0600), so printed tokens survive a restart")
 	refresh := f.Duration("quota-refresh", 10*time.Second, "how often the in-memory quota view reloads usage from the database (on PostgreSQL it also reloads within a second of any commit)")
 	alertEvery := f.Duration("quota-check", 5*time.Second, "how often quota usage is compared with the warning thresholds (quota.warn_at)")
 	tokenRefresh := f.Duration("token-refresh", 10*time.Second, "how often revoked token ids are reloaded from the database (on PostgreSQL also within a second of any revocation)")
@@ -64,7 +71,7 @@ func runServe(ctx context.Context, e env, args []string) error {
 			}
 		}
 	}
-	verifier, err := serveAuth(e, c, log, *dev, *devMailbox)
+	verifier, err := serveAuth(e, c, log, devOptions{*dev, *devMailbox, *devSecret})
 	if err != nil {
 		return err
 	}
@@ -80,27 +87,37 @@ func runServe(ctx context.Context, e env, args []string) error {
 	if err := seedPlans(ctx, c, plans, log); err != nil {
 		return err
 	}
-	// Everything below stops when ctx ends or serving fails.
+	// Everything below runs in bg and stops when ctx ends or serving fails;
+	// this deferred stop is the one way out, and waits for all of it.
 	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
+	bg := &background{cancel: cancel}
+	defer func() {
+		if berr := bg.stop(); err == nil {
+			err = berr
+		}
+	}()
 	// Collectors configured here (logs:, maildirs:) run in this process and
 	// feed the quota view as they commit.
-	view, err := newQuotaView(ctx, s, log, *refresh)
+	view, err := newQuotaView(ctx, bg, s, log, *refresh)
 	if err != nil {
 		return err
 	}
-	revs, err := startRevocations(ctx, s, time.Duration(c.Auth.MaxTTL), log, *tokenRefresh)
+	revs, err := startRevocations(ctx, bg, s, time.Duration(c.Auth.MaxTTL), log, *tokenRefresh)
 	if err != nil {
 		return err
 	}
 	cs, err := startCollectors(ctx, c, s, view.Apply, log)
+	if cs != nil {
+		bg.wait(cs.Wait)
+	}
 	if err != nil {
 		return err
 	}
 	reg := prometheus.NewRegistry()
-	if err := startAlerts(ctx, c, s, view, log, *alertEvery, reg); err != nil {
-		cancel()
-		cs.Wait()
+	if err := reg.Register(telemetry.NewQuotaViewAge(view.RefreshedAt, time.Now)); err != nil {
+		return err
+	}
+	if err := startAlerts(ctx, bg, c, s, view, log, *alertEvery, reg); err != nil {
 		return err
 	}
 	router, err := newRouter(c, log, s, plans, verifier, revs, view, cs, reg)
@@ -109,23 +126,11 @@ func runServe(ctx context.Context, e env, args []string) error {
 	}
 	waitPolicy, err := startPolicy(ctx, c, log, view, reg)
 	if err != nil {
-		cancel()
-		cs.Wait()
 		return err
 	}
-	waitMetrics := startMetrics(ctx, c, log, reg, cancel)
-	err = serveHTTP(ctx, log, c.Listen, router, httpTimeouts(c))
-	cancel()
-	if merr := waitMetrics(); err == nil {
-		err = merr
-	}
-	if perr := waitPolicy(); err == nil {
-		err = perr
-	}
-	if cerr := cs.Wait(); err == nil {
-		err = cerr
-	}
-	return err
+	bg.wait(waitPolicy)
+	bg.wait(startMetrics(ctx, c, log, reg, cancel))
+	return serveHTTP(ctx, log, c.Listen, router, httpTimeouts(c))
 }
 
 // webhookInterval is how often queued webhook events are sent.
@@ -133,42 +138,36 @@ const webhookInterval = 2 * time.Second
 
 // startAlerts runs the quota threshold warnings until ctx ends: crossings
 // are logged and, with quota.webhook_url, queued and posted.
-func startAlerts(ctx context.Context, c config.Config, s *store.Store, view *quota.View, log *slog.Logger, every time.Duration, reg prometheus.Registerer) error {
+func startAlerts(ctx context.Context, bg *background, c config.Config, s *store.Store, view *quota.View, log *slog.Logger, every time.Duration, reg prometheus.Registerer) error {
 	hook := c.Quota.WebhookURL != ""
 	a := quota.NewAlerter(view, s, c.Quota.WarnAt, hook, log.With("component", "quota"), time.Now)
-	onErr := func(what string) func(error) {
-		return func(err error) { log.Warn(what, "err", err) }
-	}
-	go runEvery(every, func(tick <-chan time.Time) { a.Run(ctx, tick, onErr("quota threshold check failed")) })
+	bg.every(every, func(tick <-chan time.Time) { a.Run(ctx, tick, warn(log, "quota threshold check failed")) })
 	// Grace starts are shared through the store, so every process (and a
 	// restarted one) ends a grace at the same moment.
-	go runEvery(every, func(tick <-chan time.Time) {
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-tick:
-				if err := view.SyncGrace(ctx); err != nil && ctx.Err() == nil {
-					log.Warn("quota grace sync failed", "err", err)
-				}
-			}
-		}
+	bg.every(every, func(tick <-chan time.Time) {
+		periodic.Run(ctx, tick, view.SyncGrace, warn(log, "quota grace sync failed"))
 	})
 	if hook {
-		snd := webhook.NewSender(c.Quota.WebhookURL, []byte(c.Quota.WebhookSecret), s, log.With("component", "webhook"), time.Now)
+		var key []byte
+		if c.Quota.WebhookSecret != "" {
+			k, err := webhook.ParseSecret(c.Quota.WebhookSecret)
+			if err != nil {
+				return fmt.Errorf("quota.webhook_secret: %w", err) // Validate has checked it
+			}
+			key = k
+		}
+		snd := webhook.NewSender(c.Quota.WebhookURL, key, s, log.With("component", "webhook"), time.Now)
 		if err := snd.Register(reg); err != nil {
 			return err
 		}
-		go runEvery(webhookInterval, func(tick <-chan time.Time) { snd.Run(ctx, tick, onErr("webhook delivery failed")) })
+		bg.every(webhookInterval, func(tick <-chan time.Time) { snd.Run(ctx, tick, warn(log, "webhook delivery failed")) })
 	}
 	return nil
 }
 
-// runEvery calls run with a ticker's channel and stops the ticker after.
-func runEvery(every time.Duration, run func(<-chan time.Time)) {
-	t := time.NewTicker(every)
-	defer t.Stop()
-	run(t.C)
+// warn returns an onErr that logs what failed as a warning.
+func warn(log *slog.Logger, what string) func(error) {
+	return func(err error) { log.Warn(what, "err", err) }
 }
 
 // startPolicy starts the policy server when policy.listen is set; the
@@ -229,80 +228,42 @@ func listenPolicy(addr string) (net.Listener, error) {
 	return ln, nil
 }
 
-// newQuotaView loads the in-memory quota view and reloads it from the
-// store every refresh until ctx ends, so usage committed by other processes
-// (collectors, API replicas) shows up; on PostgreSQL also as soon as they
-// commit (LISTEN/NOTIFY), at most once a second.
-func newQuotaView(ctx context.Context, s *store.Store, log *slog.Logger, refresh time.Duration) (*quota.View, error) {
+// newQuotaView loads the in-memory quota view and keeps it current (see
+// follow): usage committed by other processes (collectors, API replicas)
+// shows up.
+func newQuotaView(ctx context.Context, bg *background, s *store.Store, log *slog.Logger, refresh time.Duration) (*quota.View, error) {
 	view := quota.NewView(s, s, time.Now)
-	if err := view.Refresh(ctx); err != nil {
+	if err := follow(ctx, bg, view, refresh, s.ListenQuota, log, "quota view refresh failed"); err != nil {
 		return nil, err
 	}
-	reload := make(chan time.Time, 1)
-	poke := func() {
-		select {
-		case reload <- time.Now():
-		default: // a reload is pending already
-		}
-	}
-	ticker := time.NewTicker(refresh)
-	go func() {
-		defer ticker.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-ticker.C:
-				poke()
-			}
-		}
-	}()
-	if s.Dialect() == store.Postgres {
-		go s.ListenQuota(ctx, log, poke)
-	}
-	go view.Run(ctx, paced(ctx, reload, time.Second), func(err error) { log.Warn("quota view refresh failed", "err", err) })
 	return view, nil
 }
 
-// paced passes on signals from in at most once per gap; signals arriving
-// meanwhile are folded into the next.
-func paced(ctx context.Context, in <-chan time.Time, gap time.Duration) <-chan time.Time {
-	out := make(chan time.Time)
-	go func() {
-		var last time.Time
-		for {
-			var t time.Time
-			select {
-			case <-ctx.Done():
-				return
-			case t = <-in:
-			}
-			if wait := gap - time.Since(last); wait > 0 {
-				select {
-				case <-ctx.Done():
-					return
-				case <-time.After(wait):
-				}
-			}
-			select {
-			case <-in: // folded into this one
-			default:
-			}
-			select {
-			case <-ctx.Done():
-				return
-			case out <- t:
-			}
-			last = time.Now()
-		}
-	}()
-	return out
+// follower is state held in memory and reloaded from the database: the
+// quota view, the revoked token ids.
+type follower interface {
+	Refresh(ctx context.Context) error
+	Follow(ctx context.Context, tick <-chan time.Time, changes <-chan struct{}, onErr func(error))
+}
+
+// follow loads f and keeps it current in bg until ctx ends: reloaded every
+// refresh and, on PostgreSQL, after every change listen announces
+// (LISTEN/NOTIFY; on SQLite listen returns at once), at most once a second.
+func follow(ctx context.Context, bg *background, f follower, refresh time.Duration,
+	listen func(context.Context, *slog.Logger, func()) error, log *slog.Logger, failed string) error {
+	if err := f.Refresh(ctx); err != nil {
+		return err
+	}
+	changes := periodic.NewSignal()
+	bg.Go(func() { listen(ctx, log, changes.Notify) })
+	bg.every(refresh, func(tick <-chan time.Time) { f.Follow(ctx, tick, changes, warn(log, failed)) })
+	return nil
 }
 
 // newRouter builds the API over the store and the quota view, with the
 // services and a metrics registry that also shows the in-process collectors.
 func newRouter(c config.Config, log *slog.Logger, s *store.Store, plans *billing.Catalog, verifier *api.Verifier, revs *api.Revocations, view *quota.View, cs *sourceSet, reg *prometheus.Registry) (http.Handler, error) {
-	runner, err := newRunner(c, s)
+	runner, levels, err := newRunner(c, s)
 	if err != nil {
 		return nil, err
 	}
@@ -325,11 +286,11 @@ func newRouter(c config.Config, log *slog.Logger, s *store.Store, plans *billing
 		Quota:          quota.NewService(s, view, s, time.Now),
 		Reports:        quota.NewReports(s, s, s, time.Now),
 		Ingest:         metering.NewIngester(s, view.Apply),
-		Checkpoints:    s,
-		DeadLetters:    s,
 		Policy:         newDecider(c, view),
 		Billing:        runner,
 		Invoices:       billing.NewInvoices(s, time.Now),
+		SLA:            levels,
+		Blacklists:     probe.NewBlacklists(s, time.Now),
 		MaxBodyBytes:   c.API.MaxBodyBytes,
 		MaxIngestBytes: c.API.MaxIngestBytes,
 		Registry:       reg,
@@ -338,26 +299,65 @@ func newRouter(c config.Config, log *slog.Logger, s *store.Store, plans *billing
 		Timeouts:        httpTimeouts(c),
 		MetricsToken:    c.Metrics.Token,
 		SeparateMetrics: c.Metrics.Listen != "",
+		Trends:          quota.NewTrends(s, s, time.Now),
+		Overview:        quota.NewOverview(s, s, view, time.Now),
+		Collectors:      collect.NewHealth(s, cs.Stats, time.Now),
+		Console:         ui.New(ui.Options{FrameOrigins: c.API.CORSOrigins}),
+		CORSOrigins:     c.API.CORSOrigins,
 	}), nil
+}
+
+// devOptions are serve's --dev flags.
+type devOptions struct {
+	on         bool
+	mailbox    string // subject of the printed mailbox token
+	secretFile string // keeps the secret across restarts; "" = a new one per process
 }
 
 // serveAuth builds the token verifier from the configured keys; with none
 // configured it refuses to start, unless dev asks for a generated secret.
-func serveAuth(e env, c config.Config, log *slog.Logger, dev bool, devMailbox string) (*api.Verifier, error) {
+func serveAuth(e env, c config.Config, log *slog.Logger, dev devOptions) (*api.Verifier, error) {
 	ac, err := authConfig(c)
 	if err != nil {
 		return nil, err
 	}
 	if !ac.Configured() {
-		if !dev {
+		if !dev.on {
 			return nil, fmt.Errorf("no JWT key configured: set auth.hs256_secret (or MAILMETER_JWT_SECRET) or auth.keys, or run serve --dev for a development secret")
 		}
-		if err := devAuth(e, &ac, devMailbox); err != nil {
+		if ac.Secret, err = devSecret(dev.secretFile); err != nil {
 			return nil, err
 		}
-		log.Warn("development mode: generated an HS256 secret (not shown; it ends with this process) and printed two tokens; do not use in production")
+		if err := devAuth(e, ac, dev.mailbox); err != nil {
+			return nil, err
+		}
+		if dev.secretFile != "" {
+			log.Warn("development mode: HS256 secret kept in "+dev.secretFile+" (not shown) and printed two tokens; do not use in production", "secret_file", dev.secretFile)
+		} else {
+			log.Warn("development mode: generated an HS256 secret (not shown; it ends with this process) and printed two tokens; do not use in production")
+		}
 	}
 	return api.NewVerifier(ac, time.Now)
+}
+
+// devSecret returns a development secret: the one kept in file (made, mode
+// 0600, on first use), or a new one without a file.
+func devSecret(file string) ([]byte, error) {
+	if file == "" {
+		return api.NewSecret(), nil
+	}
+	b, err := os.ReadFile(file)
+	if err == nil && len(bytes.TrimSpace(b)) >= 32 {
+		return bytes.TrimSpace(b), nil
+	}
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("--dev-secret-file: %w", err)
+	}
+	secret := api.NewSecret()
+	if err := os.WriteFile(file, append(secret, '\n'), 0o600); err != nil {
+		return nil, fmt.Errorf("--dev-secret-file: %w", err)
+	}
+	return secret, nil
 }
 
 // checkDevListen refuses a --dev server other hosts could reach: its
@@ -373,16 +373,15 @@ func checkDevListen(addr string) error {
 	return fmt.Errorf("listens on the loopback interface only (127.0.0.1, [::1] or localhost), not %q", addr)
 }
 
-// devAuth generates a development secret and prints an admin and a mailbox
-// token on stdout, as shell assignments.
-func devAuth(e env, ac *api.AuthConfig, mailbox string) error {
-	ac.Secret = api.NewSecret()
+// devAuth prints an admin and a mailbox token signed with the development
+// secret on stdout, as shell assignments.
+func devAuth(e env, ac api.AuthConfig, mailbox string) error {
 	now := time.Now()
-	admin, err := api.MintToken(*ac, api.TokenInput{Role: api.RoleAdmin, Subject: "dev-admin", TTL: 24 * time.Hour}, now)
+	admin, err := api.MintToken(ac, api.TokenInput{Role: api.RoleAdmin, Subject: "dev-admin", TTL: 24 * time.Hour}, now)
 	if err != nil {
 		return err
 	}
-	mb, err := api.MintToken(*ac, api.TokenInput{Role: api.RoleMailbox, Subject: mailbox, TTL: 24 * time.Hour}, now)
+	mb, err := api.MintToken(ac, api.TokenInput{Role: api.RoleMailbox, Subject: mailbox, TTL: 24 * time.Hour}, now)
 	if err != nil {
 		return err
 	}

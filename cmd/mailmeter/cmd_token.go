@@ -41,7 +41,7 @@ func authConfig(c config.Config) (api.AuthConfig, error) {
 	return ac, nil
 }
 
-const tokenUsage = "usage: mailmeter token create --role admin|customer|mailbox|service --subject S [--ttl 24h] | token revoke JTI"
+const tokenUsage = "usage: mailmeter token create --role admin|customer|mailbox|service --subject S [--ttl 24h] [--link [--url BASE]] | token revoke JTI"
 
 func runToken(ctx context.Context, e env, args []string) error {
 	if len(args) == 0 {
@@ -62,10 +62,12 @@ func runToken(ctx context.Context, e env, args []string) error {
 // runTokenCreate prints a new token on stdout, and its id (for token
 // revoke) and expiry on stderr.
 func runTokenCreate(e env, args []string) error {
-	f := newFlags("token create", "token create --role admin|customer|mailbox|service --subject S [--ttl 24h]", e)
+	f := newFlags("token create", "token create --role admin|customer|mailbox|service --subject S [--ttl 24h] [--link [--url BASE]]", e)
 	role := f.String("role", "", "admin, customer, mailbox or service (required)")
 	subject := f.String("subject", "", "customer id, mailbox address, or a name for admin and service tokens (required)")
 	ttl := f.Duration("ttl", 24*time.Hour, "how long the token is valid (at most auth.max_ttl)")
+	link := f.Bool("link", false, "print a web console link that signs in with the token (in the URL fragment, never sent to the server)")
+	base := f.String("url", "", "the console's base URL for --link (default http:// and the listen address)")
 	if _, err := f.parse(e, args, 0, 0); err != nil {
 		return err
 	}
@@ -88,7 +90,14 @@ func runTokenCreate(e env, args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintln(e.stdout, tok)
+	if *link {
+		if *base == "" {
+			*base = "http://" + c.Listen
+		}
+		fmt.Fprintln(e.stdout, consoleLink(*base, tok))
+	} else {
+		fmt.Fprintln(e.stdout, tok)
+	}
 	if jti, exp, err := api.TokenID(tok); err == nil {
 		fmt.Fprintf(e.stderr, "token id %s, valid until %s; revoke with: mailmeter token revoke %s\n", jti, exp.UTC().Format(time.RFC3339), jti)
 	}
@@ -113,4 +122,10 @@ func runTokenRevoke(ctx context.Context, e env, args []string) error {
 		fmt.Fprintf(e.stdout, "revoked token %s\n", pos[0])
 		return nil
 	})
+}
+
+// consoleLink is the web console's address signing in with tok: the token
+// rides in the fragment, which browsers never send to the server.
+func consoleLink(base, tok string) string {
+	return strings.TrimRight(base, "/") + "/ui/#token=" + tok
 }

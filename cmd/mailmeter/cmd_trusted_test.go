@@ -8,8 +8,8 @@ import (
 	"time"
 
 	"github.com/mailmeter/mailmeter/config"
+	"github.com/mailmeter/mailmeter/internal/loggen"
 	"github.com/mailmeter/mailmeter/metering"
-	"github.com/mailmeter/mailmeter/metering/loggen"
 )
 
 // metering.trusted_senders reaches the processors of backfill: sendmail

@@ -56,12 +56,13 @@ func period(p, from, to string, now time.Time) (time.Time, time.Time, error) {
 }
 
 func runUsage(ctx context.Context, e env, args []string) error {
-	f := newFlags("usage", "usage [--period YYYY-MM | --from T --to T] [--mailbox ADDR | --unknown [--sort M] [--limit N]] [--json]", e)
+	f := newFlags("usage", "usage [--period YYYY-MM | --from T --to T] [--mailbox ADDR | --unknown [--sort M] [--limit N]] [--bytes] [--json]", e)
 	per := f.String("period", "", "month, YYYY-MM (default: this month, UTC)")
 	from := f.String("from", "", "start (RFC 3339 or YYYY-MM-DD)")
 	to := f.String("to", "", "end, exclusive")
 	mailbox := f.String("mailbox", "", "only this mailbox")
 	asJSON := f.Bool("json", false, "print JSON")
+	rawBytes := f.Bool("bytes", false, "print sizes in bytes (default: human units, 1 MB = 10^6 bytes)")
 	unknown := f.Bool("unknown", false, "summarize the addresses the directory never held (per domain, top addresses) instead")
 	sortBy := f.String("sort", "", "with --unknown: counter metric to sort by (default rejected_in)")
 	limit := f.Int("limit", quota.DefaultUnknownTop, "with --unknown: top addresses listed")
@@ -78,16 +79,14 @@ func runUsage(ctx context.Context, e env, args []string) error {
 		}
 		return usageUnknown(ctx, e, f, quota.UnknownInput{From: start, To: end, Sort: *sortBy, Limit: *limit}, *asJSON)
 	}
-	q := metering.UsageQuery{From: start, To: end, Scope: metering.Hosted}
+	addr := ""
 	if *mailbox != "" {
-		addr, err := metering.NormalizeAddress(*mailbox)
-		if err != nil {
+		if addr, err = metering.NormalizeAddress(*mailbox); err != nil {
 			return usagef("--mailbox: %v", err)
 		}
-		q.Mailboxes = []string{addr}
 	}
-	return withStore(ctx, e, f, func(_ config.Config, s *store.Store) error {
-		totals, err := s.Totals(ctx, q)
+	return withReports(ctx, e, f, func(reports *quota.Reports) error {
+		totals, err := reports.HostedTotals(ctx, start, end, addr)
 		if err != nil {
 			return err
 		}
@@ -108,11 +107,19 @@ func runUsage(ctx context.Context, e env, args []string) error {
 		for _, t := range totals {
 			row := []string{t.Mailbox}
 			for _, m := range metering.CounterMetrics {
-				row = append(row, fmt.Sprint(t.Values[m]))
+				row = append(row, metricCell(m, t.Values[m], *rawBytes))
 			}
 			fmt.Fprintln(tw, strings.Join(row, "\t")+"\t")
 		}
 		return tw.Flush()
+	})
+}
+
+// withReports loads the configuration, opens the store and hands fn the
+// usage reports over it.
+func withReports(ctx context.Context, e env, f *cmdFlags, fn func(*quota.Reports) error) error {
+	return withStore(ctx, e, f, func(_ config.Config, s *store.Store) error {
+		return fn(quota.NewReports(s, s, s, time.Now))
 	})
 }
 
@@ -158,13 +165,16 @@ func runLatency(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return err
 	}
-	return withStore(ctx, e, f, func(_ config.Config, s *store.Store) error {
-		hs, err := s.Latency(ctx, metering.LatencyQuery{From: start, To: end, Domain: strings.ToLower(*domain)})
+	if *target <= 0 {
+		return usagef("--target must be positive")
+	}
+	return withReports(ctx, e, f, func(reports *quota.Reports) error {
+		rep, err := reports.Latency(ctx, quota.LatencyInput{From: start, To: end, Domain: *domain, Target: *target})
 		if err != nil {
 			return err
 		}
-		dirs := make([]string, 0, len(hs))
-		for d := range hs {
+		dirs := make([]string, 0, len(rep.Directions))
+		for d := range rep.Directions {
 			dirs = append(dirs, string(d))
 		}
 		sort.Strings(dirs)
@@ -180,9 +190,8 @@ func runLatency(ctx context.Context, e env, args []string) error {
 		}
 		var rows []row
 		for _, d := range dirs {
-			h := hs[metering.Direction(d)]
-			lo, hi := h.ShareWithinBounds(*target)
-			rows = append(rows, row{d, h.Total, h.Quantile(0.5).Seconds(), h.Quantile(0.9).Seconds(), h.Quantile(0.99).Seconds(), lo, hi, target.Seconds()})
+			l := rep.Directions[metering.Direction(d)]
+			rows = append(rows, row{d, l.Count, l.P50.Seconds(), l.P90.Seconds(), l.P99.Seconds(), l.WithinTarget, l.WithinTargetMax, rep.Target.Seconds()})
 		}
 		if *asJSON {
 			if rows == nil {
@@ -191,13 +200,13 @@ func runLatency(ctx context.Context, e env, args []string) error {
 			return writeJSON(e.stdout, rows)
 		}
 		tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', tabwriter.AlignRight)
-		fmt.Fprintf(tw, "DIRECTION\tDELIVERIES\tP50\tP90\tP99\tWITHIN %s\t\n", *target)
+		fmt.Fprintf(tw, "DIRECTION\tDELIVERIES\tP50\tP90\tP99\tWITHIN %s\t\n", humanDuration(target.Seconds()))
 		for _, r := range rows {
 			within := fmt.Sprintf("%.1f%%", 100*r.Within)
 			if r.WithinMax != r.Within {
 				within = fmt.Sprintf("%.1f–%.1f%%", 100*r.Within, 100*r.WithinMax)
 			}
-			fmt.Fprintf(tw, "%s\t%d\t%.3gs\t%.3gs\t%.3gs\t%s\t\n", r.Direction, r.Count, r.P50, r.P90, r.P99, within)
+			fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\t\n", r.Direction, r.Count, humanDuration(r.P50), humanDuration(r.P90), humanDuration(r.P99), within)
 		}
 		return tw.Flush()
 	})
@@ -216,11 +225,12 @@ func runAvailability(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return err
 	}
-	return withStore(ctx, e, f, func(_ config.Config, s *store.Store) error {
-		av, err := s.Availability(ctx, start, end)
+	return withReports(ctx, e, f, func(reports *quota.Reports) error {
+		rep, err := reports.Availability(ctx, start, end)
 		if err != nil {
 			return err
 		}
+		av := rep.Probes
 		type row struct {
 			Probe        string  `json:"probe"`
 			Checks       int64   `json:"checks"`

@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mailmeter/mailmeter/internal/loggen"
 	"github.com/mailmeter/mailmeter/metering"
-	"github.com/mailmeter/mailmeter/metering/loggen"
 )
 
 func TestBackfillUsageLatencyCLI(t *testing.T) {

@@ -6,17 +6,15 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/mailmeter/mailmeter/config"
 	"github.com/mailmeter/mailmeter/metering"
 	"github.com/mailmeter/mailmeter/quota"
-	"github.com/mailmeter/mailmeter/store"
 )
 
 // usageUnknown prints "usage --unknown": the usage of addresses the
 // directory never held, kept apart from every mailbox's figures.
 func usageUnknown(ctx context.Context, e env, f *cmdFlags, in quota.UnknownInput, asJSON bool) error {
-	return withStore(ctx, e, f, func(_ config.Config, s *store.Store) error {
-		rep, err := quota.NewReports(s, s, s, time.Now).Unknown(ctx, in)
+	return withReports(ctx, e, f, func(reports *quota.Reports) error {
+		rep, err := reports.Unknown(ctx, in)
 		if err != nil {
 			return err
 		}

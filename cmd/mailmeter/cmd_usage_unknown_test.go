@@ -8,8 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mailmeter/mailmeter/internal/loggen"
 	"github.com/mailmeter/mailmeter/metering"
-	"github.com/mailmeter/mailmeter/metering/loggen"
 )
 
 // importLoggenDirectory puts the generated log's mailboxes into the

@@ -38,7 +38,7 @@ func startMaildirs(ctx context.Context, c config.Config, committer metering.Comm
 		if err != nil {
 			return ws, fmt.Errorf("maildirs[%d]: %w", i, err)
 		}
-		rec := metering.NewRecorder(committer, onCommit)
+		rec := metering.NewRecorder(committer, onCommit).Skip(probeSkip(c))
 		l := log.With("maildir", layout.String())
 		rec.SetHooks(metering.RecorderHooks{DeadLetters: func(ds []metering.DeadLetter) {
 			l.Warn("storage readings the database refused were kept as dead letters (mailmeter deadletter list)", "count", len(ds), "first", ds[0].Describe(), "err", ds[0].Error)

@@ -58,9 +58,13 @@ func commands() map[string]command {
 		"availability": {"print the probes' availability for a period", runAvailability},
 		"invoice":      {"compute, list, show, finalize and credit monthly invoices", runInvoice},
 		"plan":         {"price plans in the database (add, update as a new version from a day, list, show)", runPlan},
+		"sla":          {"the monthly service report, maintenance windows and incidents, DNS blocklist listings (report, maintenance, incident, settle, blacklist)", runSLA},
 		"demo":         {"the newcomer's tour (make run): a demo world served with live collectors", runDemo},
 		"token":        {"mint and revoke API tokens (token create --role R --subject S --ttl 24h, token revoke JTI)", runToken},
 		"deadletter":   {"list or replay usage records the database refused (list [--all] [--json], replay [ID...])", runDeadLetter},
+		"check":        {"Nagios/Icinga plugin: check lag|probes|quota|webhooks|deadletters [-w R] [-c R] (exit 0-3)", runCheck},
+		"config":       {"check a configuration file and print the effective configuration, secrets masked (config check FILE)", runConfig},
+		"healthcheck":  {"exit 0 if /healthz answers 2xx, else 1 (a container's HEALTHCHECK)", runHealthcheck},
 	}
 }
 
@@ -93,9 +97,12 @@ func run(ctx context.Context, args []string, e env) int {
 	}
 	err = cmd.run(ctx, e, rest)
 	var ue usageError
+	var status exitStatus
 	switch {
 	case err == nil:
 		return 0
+	case errors.As(err, &status):
+		return int(status)
 	case errors.Is(err, errHelp):
 		return 0
 	case errors.As(err, &ue):

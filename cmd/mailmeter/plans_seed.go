@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/mailmeter/mailmeter/billing"
 	"github.com/mailmeter/mailmeter/config"
+	"github.com/mailmeter/mailmeter/sla"
 	"github.com/mailmeter/mailmeter/store"
 )
 
@@ -19,6 +21,10 @@ func configPlans(c config.Config) ([]billing.Plan, error) {
 	for i, p := range c.Billing.Plans {
 		bp, err := configPlan(p)
 		if err == nil {
+			var key string
+			if bp.SLA, key, err = configSLA(p.SLA); err != nil {
+				return nil, fmt.Errorf("invalid config: billing.plans[%d] (%s).sla%s: %w", i, p.Name, key, err)
+			}
 			err = bp.Validate()
 		}
 		if err != nil {
@@ -30,14 +36,8 @@ func configPlans(c config.Config) ([]billing.Plan, error) {
 }
 
 func configPlan(p config.Plan) (billing.Plan, error) {
-	s := p.SLA
 	bp := billing.Plan{Name: p.Name, Currency: p.Currency, IncludedStorage: p.IncludedStorage, StoragePooled: p.StoragePooled,
-		IncludedTransfer: p.IncludedTransfer, TaxBasisPoints: p.TaxBP,
-		SLA: billing.SLA{AvailabilityTargetPPM: s.AvailabilityPPM, LatencyTarget: time.Duration(s.LatencyTarget),
-			LatencySharePPM: s.LatencySharePPM, LatencyCreditBP: s.LatencyCreditBP, CapBP: s.CapBP}}
-	for _, t := range s.Tiers {
-		bp.SLA.Tiers = append(bp.SLA.Tiers, billing.CreditTier{BelowPPM: t.BelowPPM, CreditBP: t.CreditBP})
-	}
+		IncludedTransfer: p.IncludedTransfer, TaxBasisPoints: p.TaxBP}
 	if !p.MailboxFee.IsZero() && !p.MonthlyFee.IsZero() {
 		return bp, fmt.Errorf("mailbox_fee and monthly_fee (its former name) exclude each other")
 	}
@@ -66,6 +66,53 @@ func configPlan(p config.Plan) (billing.Plan, error) {
 	}
 	bp.TransferTiers, err = configTiers("transfer_tiers", p.TransferTiers, p.Currency)
 	return bp, err
+}
+
+// configSLA converts a plan's sla section: plan-wide terms (a preset,
+// its target and tiers replaced by those given) or each service's; key is
+// the key at fault under sla ("" for sla itself).
+func configSLA(s config.PlanSLA) (out billing.SLA, key string, err error) {
+	out = billing.SLA{LatencyTarget: time.Duration(s.LatencyTarget), LatencySharePPM: s.LatencySharePPM,
+		LatencyCreditBP: s.LatencyCreditBP, CapBP: s.CapBP}
+	all, err := serviceTerms(config.ServiceSLA{Preset: s.Preset, AvailabilityPPM: s.AvailabilityPPM, Tiers: s.Tiers})
+	if err != nil {
+		return out, "", err
+	}
+	out.AvailabilityTargetPPM, out.Tiers = all.TargetPPM, all.Tiers
+	for j, sv := range s.Services {
+		t, err := serviceTerms(sv)
+		if err != nil {
+			return out, fmt.Sprintf(".services[%d]", j), err
+		}
+		if sv.Service == "" {
+			return out, fmt.Sprintf(".services[%d].service", j), errors.New("required")
+		}
+		out.Services = append(out.Services, t)
+	}
+	return out, "", nil
+}
+
+// serviceTerms are a service's configured terms: a preset's, with the
+// target and tiers given replacing its own.
+func serviceTerms(sv config.ServiceSLA) (sla.ServiceTerms, error) {
+	t := sla.ServiceTerms{Service: sv.Service}
+	if sv.Preset != "" {
+		p, err := sla.Preset(sv.Preset)
+		if err != nil {
+			return t, err
+		}
+		t.TargetPPM, t.Tiers = p.TargetPPM, p.Tiers
+	}
+	if sv.AvailabilityPPM != 0 {
+		t.TargetPPM = sv.AvailabilityPPM
+	}
+	if len(sv.Tiers) > 0 {
+		t.Tiers = nil
+		for _, tier := range sv.Tiers {
+			t.Tiers = append(t.Tiers, sla.Tier{BelowPPM: tier.BelowPPM, CreditBP: tier.CreditBP})
+		}
+	}
+	return t, nil
 }
 
 // configAmount is a decimal of the currency, or minor units when the file

@@ -4,7 +4,7 @@ import (
 	"log/slog"
 
 	"github.com/mailmeter/mailmeter/config"
-	"github.com/mailmeter/mailmeter/ingestclient"
+	"github.com/mailmeter/mailmeter/internal/ingest"
 	"github.com/mailmeter/mailmeter/metering"
 )
 
@@ -15,7 +15,7 @@ func pushCommitter(c config.Config, e env, log *slog.Logger) (metering.Committer
 	if token == "" {
 		return nil, nil, usagef("collect --push needs a service token in MAILMETER_TOKEN (mailmeter token create --role service …)")
 	}
-	cl, err := ingestclient.New(c.Collect.Push, token, ingestclient.Options{Log: log})
+	cl, err := ingest.New(c.Collect.Push, token, ingest.Options{Log: log})
 	if err != nil {
 		return nil, nil, err
 	}

@@ -291,7 +291,7 @@ func TestServeQuotaWarningWebhook(t *testing.T) {
 		ev["meter"] != "storage" || ev["threshold_percent"] != 80.0 || ev["used"] != 850.0 || ev["limit"] != 1000.0 {
 		t.Errorf("webhook body %s (%v)", body, err)
 	}
-	if sig := r.Header.Get(webhook.HeaderSignature); sig != webhook.Sign([]byte(hookSecret), r.Header.Get(webhook.HeaderTimestamp), body) {
+	if sig := r.Header.Get(webhook.HeaderSignature); sig != webhook.Sign([]byte(hookSecret), r.Header.Get(webhook.HeaderID), r.Header.Get(webhook.HeaderTimestamp), body) {
 		t.Errorf("signature %q does not verify", sig)
 	}
 	select {
@@ -385,6 +385,27 @@ func TestServeProbes(t *testing.T) {
 	}
 	if p := rep.Probes[1]; p.Probe != "smtp-up" || p.Successes != p.Checks || p.Availability != 1 {
 		t.Errorf("smtp-up: %+v", p)
+	}
+	// Each probe is its own service (no services: configured); the minute
+	// in progress shows the closed port down and the other up.
+	var sr struct {
+		Services []struct {
+			Service         string `json:"service"`
+			DowntimeMinutes int64  `json:"downtime_minutes"`
+			UptimePPM       int64  `json:"uptime_ppm"`
+		} `json:"services"`
+	}
+	req, _ := http.NewRequest("GET", "http://"+addr+"/v1/sla/report", nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	if resp, err := http.DefaultClient.Do(req); err != nil {
+		t.Error(err)
+	} else {
+		json.NewDecoder(resp.Body).Decode(&sr)
+		resp.Body.Close()
+	}
+	if len(sr.Services) != 2 || sr.Services[0].Service != "imap-down" || sr.Services[0].DowntimeMinutes < 1 ||
+		sr.Services[1].Service != "smtp-up" || sr.Services[1].UptimePPM != 1_000_000 {
+		t.Errorf("sla report: %+v", sr)
 	}
 	resp, err := http.Get("http://" + addr + "/metrics")
 	if err != nil {

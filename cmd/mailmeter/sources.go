@@ -15,11 +15,13 @@ import (
 
 	"github.com/mailmeter/mailmeter/api"
 	"github.com/mailmeter/mailmeter/config"
+	"github.com/mailmeter/mailmeter/internal/periodic"
 	"github.com/mailmeter/mailmeter/metering"
 	"github.com/mailmeter/mailmeter/metering/collect"
 	"github.com/mailmeter/mailmeter/metering/maildir"
 	"github.com/mailmeter/mailmeter/metering/probe"
 	"github.com/mailmeter/mailmeter/metering/tail"
+	"github.com/mailmeter/mailmeter/sla"
 	"github.com/mailmeter/mailmeter/store"
 	"github.com/mailmeter/mailmeter/telemetry"
 )
@@ -28,7 +30,8 @@ import (
 type sourceSet struct {
 	runners  []*collect.Runner
 	maildirs []*maildir.Watcher
-	probes   *probe.Runner // nil without probes
+	probes   *probe.Runner           // nil without probes
+	dnsbl    *probe.BlacklistMonitor // nil without dnsbl probes
 	wg       sync.WaitGroup
 	mu       sync.Mutex
 	errs     []error
@@ -62,7 +65,7 @@ func logSources(c config.Config) ([]collect.LogSource, error) {
 		out = append(out, collect.LogSource{
 			Name: h + ":" + path, Path: path, Stream: stream, Format: l.Format,
 			Proc: collect.ProcessorOptions{Location: loc, Delimiter: c.RecipientDelimiter(),
-				MaxAge: time.Duration(c.Collect.MaxOpenAge), Trusted: c.TrustedSenders(), Bounds: bounds(c)},
+				MaxAge: time.Duration(c.Collect.MaxOpenAge), Trusted: c.TrustedSenders(), Bounds: bounds(c), Skip: probeSkip(c)},
 			FlushInterval: time.Duration(c.Collect.FlushInterval),
 			BatchLines:    c.Collect.BatchLines,
 			Tail:          tail.Options{PollInterval: time.Second},
@@ -109,7 +112,7 @@ func startCollectors(ctx context.Context, c config.Config, committer metering.Co
 	}
 	cs.maildirs = ws
 	if err := cs.startProbes(ctx, c, committer, log); err != nil {
-		return nil, err
+		return cs, err // with the Maildir watchers started: wait for them
 	}
 	for _, src := range srcs {
 		r := collect.NewRunner(src, committer, onCommit, log, time.Now)
@@ -138,20 +141,52 @@ func (cs *sourceSet) startProbes(ctx context.Context, c config.Config, committer
 		log.Warn("probes are not run by collect --push (their results need the database); run them in serve", "probes", len(c.Probes))
 		return nil
 	}
-	targets := make([]probe.Target, len(c.Probes))
-	for i, p := range c.Probes {
-		targets[i] = probe.Target{Name: p.Name, Kind: p.Kind, Address: p.Address, TLS: p.TLS, Timeout: time.Duration(p.Timeout)}
-		if err := targets[i].Validate(); err != nil {
-			return fmt.Errorf("invalid config: probes[%d]: %w", i, err)
-		}
+	all, err := probeTargets(c)
+	if err != nil {
+		return err
+	}
+	targets, dnsbl := splitDNSBL(all)
+	if err := cs.startDNSBL(ctx, c, dnsbl, committer, log); err != nil {
+		return err
+	}
+	if len(targets) == 0 {
+		return nil
 	}
 	cs.probes = probe.NewRunner(targets, committer, log.With("component", "probe"), time.Now)
 	cs.wg.Go(func() {
-		t := time.NewTicker(time.Duration(c.ProbeInterval))
-		defer t.Stop()
-		cs.probes.Run(ctx, t.C, func(err error) { log.Warn("probe results not stored; kept for the next round", "err", err) })
+		periodic.Every(time.Duration(c.ProbeInterval), func(tick <-chan time.Time) {
+			cs.probes.Run(ctx, tick, warn(log, "probe results not stored; kept for the next round"))
+		})
 	})
+	if st, ok := committer.(sla.Store); ok {
+		svc, err := sla.NewService(sla.Deps{Store: st, Services: slaServices(c), Policy: slaPolicy(c), Now: time.Now})
+		if err != nil {
+			return fmt.Errorf("invalid config: %w", err)
+		}
+		cs.wg.Go(func() { settleEvery(ctx, svc, time.Hour, log.With("component", "sla")) })
+	}
 	return nil
+}
+
+// settleEvery settles the services' old minutes into intervals (and prunes
+// raw checks past their retention) at start and then every period.
+func settleEvery(ctx context.Context, svc *sla.Service, period time.Duration, log *slog.Logger) {
+	t := time.NewTicker(period)
+	defer t.Stop()
+	for {
+		if res, err := svc.Settle(ctx); err != nil {
+			if ctx.Err() == nil {
+				log.Warn("settling service minutes failed; retried later", "err", err)
+			}
+		} else if res.Pruned > 0 {
+			log.Info("raw probe checks pruned", "checks", res.Pruned)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }
 
 // Stats returns the sources' progress, for metrics.
@@ -175,6 +210,14 @@ func (cs *sourceSet) Wait() error {
 func (cs *sourceSet) Register(reg prometheus.Registerer) error {
 	if cs.probes != nil {
 		if err := reg.Register(telemetry.NewProbeCollector(cs.probes.Last)); err != nil {
+			return err
+		}
+		if err := reg.Register(telemetry.NewDetailCollector(cs.probes.Last, time.Now)); err != nil {
+			return err
+		}
+	}
+	if cs.dnsbl != nil {
+		if err := reg.Register(telemetry.NewListingCollector(cs.dnsbl.Current)); err != nil {
 			return err
 		}
 	}

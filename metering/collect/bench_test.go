@@ -17,9 +17,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mailmeter/mailmeter/internal/loggen"
+	"github.com/mailmeter/mailmeter/internal/testenv"
 	"github.com/mailmeter/mailmeter/metering"
 	"github.com/mailmeter/mailmeter/metering/collect"
-	"github.com/mailmeter/mailmeter/metering/loggen"
 	"github.com/mailmeter/mailmeter/store/storetest"
 )
 
@@ -154,9 +155,7 @@ func BenchmarkPipeline(b *testing.B) {
 // MAILMETER_BENCH_ROUNDS rounds (default 3) measures both, one after the
 // other, in this run; the medians are reported, and every round is logged.
 func BenchmarkBackfillPostgres(b *testing.B) {
-	if os.Getenv(storetest.EnvPostgres) == "" {
-		b.Skipf("skipping: %s is not set", storetest.EnvPostgres)
-	}
+	testenv.Postgres(b)
 	path := benchLog(b, collect.FormatPostfix)
 	size := fileSize(b, path)
 	rounds := 3

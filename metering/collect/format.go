@@ -27,6 +27,8 @@ type ProcessorOptions struct {
 	IsLocal   func(domain string) bool
 	Trusted   metering.TrustedSenders // submitters metered for their envelope sender
 	Bounds    metering.Bounds         // plausibility bounds; zero = the defaults
+	// Skip are mailboxes (normalized) metered nothing: probe accounts.
+	Skip []string
 }
 
 // NewProcessor returns the LineProcessor for a format.
@@ -35,16 +37,13 @@ func NewProcessor(format string, o ProcessorOptions) (metering.LineProcessor, er
 	if loc == nil {
 		loc = time.Local
 	}
+	opts := metering.LogOptions{Location: loc, YearRef: o.YearRef, Delimiter: o.Delimiter, NoDelimiter: o.Delimiter == "",
+		MaxAge: o.MaxAge, IsLocal: o.IsLocal, Trusted: o.Trusted, Bounds: o.Bounds}
 	switch format {
 	case FormatPostfix:
-		delim := o.Delimiter
-		if delim == "" {
-			delim = "\x00" // never in an address: disables stripping
-		}
-		return postfix.NewProcessor(postfix.Options{YearRef: o.YearRef, Location: loc, Delimiter: delim, MaxAge: o.MaxAge, IsLocal: o.IsLocal, Trusted: o.Trusted, Bounds: o.Bounds}), nil
+		return postfix.NewProcessor(opts)
 	case FormatExim:
-		return exim.NewProcessor(exim.Options{Location: loc, Delimiter: o.Delimiter, NoDelimiter: o.Delimiter == "",
-			MaxAge: o.MaxAge, IsLocal: o.IsLocal, YearReference: o.YearRef, Trusted: o.Trusted, Bounds: o.Bounds})
+		return exim.NewProcessor(opts)
 	}
 	return nil, metering.FieldError("format", "unknown log format %q: want postfix or exim", format)
 }

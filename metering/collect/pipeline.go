@@ -43,7 +43,7 @@ func newPipeline(opts ProcessorOptions, path string, now func() time.Time, log *
 // called before the first line is processed (the processor's sink is the
 // recorder).
 func (p *pipeline) recordInto(c metering.Committer, onCommit func(metering.Batch)) {
-	p.rec = metering.NewRecorder(c, onCommit)
+	p.rec = metering.NewRecorder(c, onCommit).Skip(p.opts.Skip)
 	p.sink = lineSink{p.rec, p}
 	p.rec.SetHooks(metering.RecorderHooks{Anomaly: p.anomaly, DeadLetters: p.deadLettered})
 }

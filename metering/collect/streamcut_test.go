@@ -11,6 +11,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/mailmeter/mailmeter/internal/testenv"
 	"github.com/mailmeter/mailmeter/metering"
 	"github.com/mailmeter/mailmeter/metering/collect"
 	"github.com/mailmeter/mailmeter/store"
@@ -50,10 +51,7 @@ func TestBackfillCutAtEveryLine(t *testing.T) {
 // The same with a real-world log, cut at every line; what the whole log
 // backfilled at once gives is the reference.
 func TestBackfillCutFixtureAtEveryLine(t *testing.T) {
-	dir := os.Getenv("MAILMETER_FIXTURES")
-	if dir == "" {
-		t.Skip("MAILMETER_FIXTURES is not set: no real-world log to cut")
-	}
+	dir := testenv.Fixtures(t)
 	lines := splitLines(t, filepath.Join(dir, "postfix", "linode-docs-postfix-dovecot-mysql.log"))
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
 		backfillParts(t, s, "whole", [][]string{lines})

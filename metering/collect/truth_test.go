@@ -13,9 +13,9 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/mailmeter/mailmeter/internal/loggen"
 	"github.com/mailmeter/mailmeter/metering"
 	"github.com/mailmeter/mailmeter/metering/collect"
-	"github.com/mailmeter/mailmeter/metering/loggen"
 )
 
 var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))

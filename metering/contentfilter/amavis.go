@@ -3,6 +3,8 @@ package contentfilter
 import (
 	"bytes"
 	"time"
+
+	"github.com/mailmeter/mailmeter/metering/logline"
 )
 
 // ParseAmavis parses an amavisd-new verdict line, modern or ≤2.6:
@@ -102,7 +104,7 @@ func amavisFields(b []byte, v *Verdict) {
 		k, val, ok := bytes.Cut(item, []byte(": "))
 		if !ok {
 			if ms, ok := bytes.CutSuffix(item, []byte(" ms")); ok {
-				if n, ok := atoi(ms); ok {
+				if n, ok := logline.Atoi(ms); ok {
 					v.Elapsed = time.Duration(n) * time.Millisecond
 				}
 			}
@@ -118,7 +120,7 @@ func amavisFields(b []byte, v *Verdict) {
 		case "Hits":
 			v.Score = firstWord(val)
 		case "size":
-			v.Size, _ = atoi(val)
+			v.Size, _ = logline.Atoi(val)
 		}
 	}
 }

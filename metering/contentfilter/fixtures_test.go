@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mailmeter/mailmeter/internal/testenv"
 	"github.com/mailmeter/mailmeter/metering/contentfilter"
 	"github.com/mailmeter/mailmeter/metering/logline"
 )
@@ -35,10 +36,7 @@ func fixtureLines(t *testing.T, dir, pattern string) map[string][]string {
 // rspamd fixtures: no panic, each line a verdict or an explicit reason,
 // and specific lines parsed to the right fields.
 func TestFixtures(t *testing.T) {
-	dir := os.Getenv("MAILMETER_FIXTURES")
-	if dir == "" {
-		t.Skip("MAILMETER_FIXTURES not set; skipping fixture tests")
-	}
+	dir := testenv.Fixtures(t)
 	var parsed []contentfilter.Verdict
 	for _, pat := range []string{"amavis/*.log", "spamassassin/*.log", "clamav/*.log", "rspamd/*.log"} {
 		for name, lines := range fixtureLines(t, dir, pat) {

@@ -3,6 +3,8 @@ package contentfilter
 import (
 	"bytes"
 	"time"
+
+	"github.com/mailmeter/mailmeter/metering/logline"
 )
 
 // ParseSpamd parses "spamd: result: Y 12 - TESTS scantime=2.9,size=55475,user=u,…,mid=<id>,…".
@@ -30,7 +32,7 @@ func ParseSpamd(msg []byte) (Verdict, error) {
 		k, val, _ := bytes.Cut(item, []byte("="))
 		switch string(k) {
 		case "size":
-			v.Size, _ = atoi(val)
+			v.Size, _ = logline.Atoi(val)
 		case "user":
 			v.User = val
 		case "mid":
@@ -117,7 +119,7 @@ func ParseRspamd(msg []byte) (Verdict, error) {
 	v.QueueID = rspamdField(head, "qid: ")
 	v.User = rspamdField(head, "user: ")
 	v.Sender = rspamdField(head, "from: ")
-	v.Size, _ = atoi(rspamdField(msg[d:], "len: "))
+	v.Size, _ = logline.Atoi(rspamdField(msg[d:], "len: "))
 	v.Recipients = rspamdField(msg[d:], "rcpts: ")
 	return v, nil
 }

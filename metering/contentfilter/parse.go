@@ -39,21 +39,6 @@ func index(b []byte, s string) int {
 	return bytes.Index(b, []byte(s))
 }
 
-// atoi parses a non-negative decimal integer of at most 18 digits.
-func atoi(b []byte) (int64, bool) {
-	if len(b) == 0 || len(b) > 18 {
-		return 0, false
-	}
-	var n int64
-	for _, c := range b {
-		if c < '0' || c > '9' {
-			return 0, false
-		}
-		n = n*10 + int64(c-'0')
-	}
-	return n, true
-}
-
 // word returns b up to the first byte in stops, and the rest.
 func word(b []byte, stops string) (w, rest []byte) {
 	for i, c := range b {

@@ -39,9 +39,9 @@ func (p *Processor) arrival(r *Record, t time.Time, sink metering.Sink) {
 		m.login, m.candidate, m.early = p.names.mailbox(r.Address), false, early{}
 	}
 	if m.attributed() && !m.reinjected {
-		count(sink, t, m.login, metering.OutMessages, 1)
+		metering.Count(sink, t, m.login, metering.OutMessages, 1)
 		if n := r.RecipientCount(); n > 0 {
-			count(sink, t, m.login, metering.OutRecipients, p.opts.Bounds.Recipients(sink, "for", int64(n)))
+			metering.Count(sink, t, m.login, metering.OutRecipients, p.opts.Bounds.Recipients(sink, "for", int64(n)))
 			m.rcptsDone = true
 		}
 	}

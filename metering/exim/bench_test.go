@@ -137,7 +137,7 @@ func TestSyntheticMainlogIsClean(t *testing.T) {
 	}
 }
 
-// BenchmarkProcessorGenerated runs a log from metering/loggen: the traffic
+// BenchmarkProcessorGenerated runs a log from internal/loggen: the traffic
 // mix (submissions, filters, deferrals, bounces, rejects, noise) of a busy
 // host.
 func BenchmarkProcessorGenerated(b *testing.B) {

@@ -11,17 +11,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mailmeter/mailmeter/internal/testenv"
 	"github.com/mailmeter/mailmeter/metering/exim"
 )
 
 // fixtures returns $MAILMETER_FIXTURES, skipping the test when it is unset.
 func fixtures(t *testing.T) string {
 	t.Helper()
-	dir := os.Getenv("MAILMETER_FIXTURES")
-	if dir == "" {
-		t.Skip("MAILMETER_FIXTURES not set: skipping fixture conformance")
-	}
-	return dir
+	return testenv.Fixtures(t)
 }
 
 // TestFixtureConformance parses every line of every Exim fixture: no line
@@ -83,7 +80,7 @@ func TestFixtureProcessor(t *testing.T) {
 	files, _ := filepath.Glob(filepath.Join(fixtures(t), "exim", "*.log"))
 	for _, f := range files {
 		t.Run(filepath.Base(f), func(t *testing.T) {
-			p := newProcessor(t, exim.Options{YearReference: time.Date(2024, 12, 31, 0, 0, 0, 0, time.UTC)})
+			p := newProcessor(t, exim.Options{YearRef: time.Date(2024, 12, 31, 0, 0, 0, 0, time.UTC)})
 			lines := readLines(t, f)
 			s := run(t, p, lines)
 			st := p.Stats()

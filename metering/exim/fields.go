@@ -3,6 +3,8 @@ package exim
 import (
 	"bytes"
 	"time"
+
+	"github.com/mailmeter/mailmeter/metering/logline"
 )
 
 // mode tells the field scanner what bare words mean on a line.
@@ -146,7 +148,7 @@ func (p *Parser) letterField(key byte, b []byte, r *Record, m mode) (rest []byte
 	case 'S':
 		var v []byte
 		rest, end = p.plainValue(b, &v, r, m)
-		if n, ok := atoi(v); ok {
+		if n, ok := logline.Atoi(v); ok {
 			r.Size = n
 		}
 	case 'A':

@@ -48,7 +48,7 @@ func FuzzParseLine(f *testing.F) {
 		_ = exim.Unquote(r.Subject)
 		r.EachRecipient(func([]byte) {})
 
-		p, _ := exim.NewProcessor(exim.Options{YearReference: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)})
+		p, _ := exim.NewProcessor(exim.Options{YearRef: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)})
 		s := &recSink{}
 		p.ProcessLine(line, s)
 		p.ProcessLine(line, s)
@@ -79,7 +79,7 @@ func FuzzProcessorSplit(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte, split uint16) {
 		lines := bytes.Split(data, []byte("\n"))
 		k := int(split) % (len(lines) + 1)
-		opts := exim.Options{YearReference: time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)}
+		opts := exim.Options{YearRef: time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)}
 		whole := &recSink{}
 		p, _ := exim.NewProcessor(opts)
 		for _, l := range lines {

@@ -1,5 +1,7 @@
 package exim
 
+import "github.com/mailmeter/mailmeter/metering/logline"
+
 // host reads an H= clause: "name", "(helo) [ip]", "name (helo) [ip]:port",
 // "[ip]:port*" and the like, ending at its "[ip]" token. It fills Host,
 // HostName, HostIP, HostPort and HostReused and returns the rest; end
@@ -84,13 +86,13 @@ func (p *Parser) hostIP(b []byte, r *Record, m mode) (rest []byte, end bool) {
 		port := after[1:]
 		if port[len(port)-1] == ':' && m >= modeReasoned {
 			port = port[:len(port)-1]
-			if n, ok := atoi(port); ok && n < 1<<16 {
+			if n, ok := logline.Atoi(port); ok && n < 1<<16 {
 				r.HostPort = int(n)
 			}
 			r.Reason = trimSpaces(rest)
 			return nil, true
 		}
-		if n, ok := atoi(port); ok && n < 1<<16 {
+		if n, ok := logline.Atoi(port); ok && n < 1<<16 {
 			r.HostPort = int(n)
 		}
 	}

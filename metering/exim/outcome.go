@@ -38,14 +38,14 @@ func (p *Processor) deliver(m *message, d *pendingDelivery, newID []byte, t time
 	}
 	switch d.Class {
 	case classLocal:
-		count(sink, t, d.Mailbox, metering.InMessages, 1)
+		metering.Count(sink, t, d.Mailbox, metering.InMessages, 1)
 		if size > 0 {
-			count(sink, t, d.Mailbox, metering.InBytes, size)
+			metering.Count(sink, t, d.Mailbox, metering.InBytes, size)
 		}
 		p.latency(m, d, t, metering.Inbound, metering.DomainOf(d.Mailbox), sink)
 	case classRemote:
 		if m.attributed() && size > 0 {
-			count(sink, t, m.login, metering.OutBytes, size)
+			metering.Count(sink, t, m.login, metering.OutBytes, size)
 		} else if m.candidate && size > 0 {
 			m.early.Bytes += size
 		}
@@ -80,9 +80,9 @@ func (p *Processor) outcome(r *Record, t time.Time, sink metering.Sink) {
 		return
 	}
 	if r.Kind == KindFailure {
-		count(sink, t, m.login, metering.Bounced, 1)
+		metering.Count(sink, t, m.login, metering.Bounced, 1)
 	} else {
-		count(sink, t, m.login, metering.Deferred, 1)
+		metering.Count(sink, t, m.login, metering.Deferred, 1)
 	}
 }
 
@@ -92,5 +92,5 @@ func (p *Processor) countRecipient(m *message, rcpt uint64, t time.Time, sink me
 	if !m.attributed() || m.reinjected || m.rcptsDone || m.counted(rcpt) {
 		return
 	}
-	count(sink, t, m.login, metering.OutRecipients, 1)
+	metering.Count(sink, t, m.login, metering.OutRecipients, 1)
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/mailmeter/mailmeter/internal/testenv"
 	"github.com/mailmeter/mailmeter/metering/exim"
 )
 
@@ -435,7 +436,7 @@ func TestParseLineErrors(t *testing.T) {
 func TestParserLocation(t *testing.T) {
 	loc, err := time.LoadLocation("Europe/Berlin")
 	if err != nil {
-		t.Skip("no zoneinfo:", err)
+		testenv.Skip(t, "the IANA time zone database", "apt-get install tzdata: "+err.Error())
 	}
 	p := exim.NewParser(loc)
 	var r exim.Record

@@ -150,7 +150,7 @@ func tagPID(tok []byte) int {
 	if open < 0 || len(tok) < open+3 || tok[len(tok)-2] != ']' {
 		return 0
 	}
-	n, _ := atoi(tok[open+1 : len(tok)-2])
+	n, _ := logline.Atoi(tok[open+1 : len(tok)-2])
 	return int(n)
 }
 
@@ -164,7 +164,7 @@ func readPID(b []byte, r *Record) []byte {
 	if end < 2 || (end+1 < len(b) && b[end+1] != ' ') {
 		return b
 	}
-	n, ok := atoi(b[1:end])
+	n, ok := logline.Atoi(b[1:end])
 	if !ok {
 		return b
 	}

@@ -33,7 +33,7 @@ func NewProcessor(opts Options) (*Processor, error) {
 	if err := opts.Validate(); err != nil {
 		return nil, err
 	}
-	opts = opts.withDefaults()
+	opts = opts.WithDefaults()
 	return &Processor{
 		opts:    opts,
 		parser:  NewParser(opts.Location),
@@ -83,9 +83,9 @@ func (p *Processor) resolve(r *Record) time.Time {
 		return r.Time
 	}
 	if p.years == nil {
-		ref := p.opts.YearReference
+		ref := p.opts.YearRef
 		if ref.IsZero() {
-			ref = p.opts.Clock()
+			ref = p.opts.Now()
 		}
 		p.years = newYearInferrer(ref, p.opts.Location)
 	}
@@ -144,13 +144,6 @@ func (p *Processor) completed(r *Record) {
 		}
 		delete(p.links, k)
 	}
-}
-
-func count(sink metering.Sink, t time.Time, mailbox string, metric metering.Metric, v int64) {
-	if mailbox == "" || v == 0 {
-		return
-	}
-	sink.Count(metering.Event{Time: t, Mailbox: mailbox, Metric: metric, Value: v})
 }
 
 func newYearInferrer(ref time.Time, loc *time.Location) *logline.YearInferrer {

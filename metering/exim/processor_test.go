@@ -120,7 +120,7 @@ func TestProcessorLocation(t *testing.T) {
 
 func TestProcessorStateRoundTripAtEveryLine(t *testing.T) {
 	lines := readLines(t, "testdata/mainlog")
-	opts := exim.Options{YearReference: time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)}
+	opts := exim.Options{YearRef: time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)}
 	whole := run(t, newProcessor(t, opts), lines)
 	for k := 0; k <= len(lines); k++ {
 		first := newProcessor(t, opts)

@@ -30,9 +30,9 @@ func (e early) empty() bool { return e == early{} }
 
 // emit counts e for login at time t.
 func (e early) emit(sink metering.Sink, t time.Time, login string) {
-	count(sink, t, login, metering.OutBytes, e.Bytes)
-	count(sink, t, login, metering.Bounced, e.Bounced)
-	count(sink, t, login, metering.Deferred, e.Deferred)
+	metering.Count(sink, t, login, metering.OutBytes, e.Bytes)
+	metering.Count(sink, t, login, metering.Bounced, e.Bounced)
+	metering.Count(sink, t, login, metering.Deferred, e.Deferred)
 }
 
 // orphan is a completed candidate copy with early outcomes, kept until its

@@ -15,15 +15,15 @@ func (p *Processor) rejectRCPT(r *Record, t time.Time, sink metering.Sink) {
 	in, out := metering.RejectMetrics(r.Temporary)
 	if r.HasAuth {
 		if len(r.AuthID) > 0 {
-			count(sink, t, p.names.mailbox(r.AuthID), out, 1)
+			metering.Count(sink, t, p.names.mailbox(r.AuthID), out, 1)
 		}
 		return
 	}
 	if p.trustedReject(r) {
-		count(sink, t, p.names.mailbox(r.Sender), out, 1)
+		metering.Count(sink, t, p.names.mailbox(r.Sender), out, 1)
 		return
 	}
-	count(sink, t, p.names.mailbox(r.Address), in, 1)
+	metering.Count(sink, t, p.names.mailbox(r.Address), in, 1)
 }
 
 // spam handles sa-exim actions: a message silently tossed or permanently
@@ -38,6 +38,6 @@ func (p *Processor) spam(r *Record, t time.Time, sink metering.Sink) {
 		return
 	}
 	r.EachRecipient(func(addr []byte) {
-		count(sink, t, p.names.mailbox(addr), metering.SpamBlocked, 1)
+		metering.Count(sink, t, p.names.mailbox(addr), metering.SpamBlocked, 1)
 	})
 }

@@ -221,7 +221,7 @@ func TestProcessorScenarios(t *testing.T) {
 		},
 		{
 			name: "syslog-wrapped lines without a year",
-			opts: exim.Options{YearReference: time.Date(2027, 1, 3, 0, 0, 0, 0, time.UTC)},
+			opts: exim.Options{YearRef: time.Date(2027, 1, 3, 0, 0, 0, 0, time.UTC)},
 			lines: []string{
 				"Dec 31 23:59:59 mx exim[1]: H=h [192.0.2.1] F=<s@x.org> rejected RCPT <u@example.com>: no",
 				"Jan  1 00:00:01 mx exim[1]: H=h [192.0.2.1] F=<s@x.org> rejected RCPT <v@example.com>: no",
@@ -298,7 +298,7 @@ func TestProcessorLateHopLineCountsAtItsLine(t *testing.T) {
 }
 
 func TestProcessorSyslogYearRollover(t *testing.T) {
-	p := newProcessor(t, exim.Options{YearReference: time.Date(2027, 1, 3, 0, 0, 0, 0, time.UTC)})
+	p := newProcessor(t, exim.Options{YearRef: time.Date(2027, 1, 3, 0, 0, 0, 0, time.UTC)})
 	s := run(t, p, [][]byte{
 		[]byte("Dec 31 23:59:59 mx exim[1]: H=h [192.0.2.1] F=<s@x.org> rejected RCPT <u@example.com>: no"),
 		[]byte("Jan  1 00:00:01 mx exim[1]: H=h [192.0.2.1] F=<s@x.org> rejected RCPT <v@example.com>: no"),

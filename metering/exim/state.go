@@ -132,7 +132,7 @@ func (p *Processor) UnmarshalState(data []byte) error {
 
 // resolveSeed restores year inference for syslog stamps without a year.
 func (p *Processor) resolveSeed(last time.Time) {
-	ref := p.opts.YearReference
+	ref := p.opts.YearRef
 	if ref.IsZero() {
 		ref = last
 	}

@@ -68,21 +68,6 @@ func isAlnum(c byte) bool {
 	return c-'0' < 10 || (c|0x20)-'a' < 26
 }
 
-// atoi reads a non-empty run of at most 18 digits.
-func atoi(b []byte) (int64, bool) {
-	if len(b) == 0 || len(b) > 18 {
-		return 0, false
-	}
-	var n int64
-	for _, c := range b {
-		if !isDigit(c) {
-			return 0, false
-		}
-		n = n*10 + int64(c-'0')
-	}
-	return n, true
-}
-
 // bracketed reads "<…>" at b[0] and returns the inside and the rest after
 // '>'. An unclosed bracket takes the rest of the token.
 func bracketed(b []byte) (inside, rest []byte) {

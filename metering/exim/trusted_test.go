@@ -6,9 +6,9 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/mailmeter/mailmeter/internal/loggen"
 	"github.com/mailmeter/mailmeter/metering"
 	"github.com/mailmeter/mailmeter/metering/exim"
-	"github.com/mailmeter/mailmeter/metering/loggen"
 )
 
 // TestGroundTruthTrustedSenders meters generated mainlogs with sendmail

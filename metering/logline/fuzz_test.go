@@ -8,6 +8,7 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	"github.com/mailmeter/mailmeter/internal/testenv"
 	"github.com/mailmeter/mailmeter/metering/logline"
 )
 
@@ -40,10 +41,7 @@ func FuzzParse(f *testing.F) {
 // TestFixtures parses every line of the syslog-framed fixture files: none
 // may panic, and the share of lines without an envelope is reported.
 func TestFixtures(t *testing.T) {
-	dir := os.Getenv("MAILMETER_FIXTURES")
-	if dir == "" {
-		t.Skip("MAILMETER_FIXTURES not set; skipping fixture conformance")
-	}
+	dir := testenv.Fixtures(t)
 	files, _ := filepath.Glob(filepath.Join(dir, "*", "*.log"))
 	for _, name := range files {
 		if filepath.Ext(name[:len(name)-4]) == ".msg" {

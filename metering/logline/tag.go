@@ -40,11 +40,12 @@ func splitTag(tok []byte) (name []byte, pid int, ok bool) {
 		if open <= 0 {
 			return nil, 0, false
 		}
-		n, ok := atoi(tok[open+1 : len(tok)-1])
-		if !ok {
+		digits := tok[open+1 : len(tok)-1]
+		n, ok := Atoi(digits)
+		if !ok || len(digits) > 9 {
 			return nil, 0, false
 		}
-		tok, pid = tok[:open], n
+		tok, pid = tok[:open], int(n)
 	}
 	for _, c := range tok {
 		if !isNameByte(c) {
@@ -70,21 +71,6 @@ func isHost(tok []byte) bool {
 		}
 	}
 	return true
-}
-
-// atoi parses a non-empty run of at most 9 decimal digits.
-func atoi(b []byte) (int, bool) {
-	if len(b) == 0 || len(b) > 9 {
-		return 0, false
-	}
-	n := 0
-	for _, c := range b {
-		if c < '0' || c > '9' {
-			return 0, false
-		}
-		n = n*10 + int(c-'0')
-	}
-	return n, true
 }
 
 // userTag recognizes "name(…)…:" and returns name.

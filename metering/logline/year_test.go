@@ -4,13 +4,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mailmeter/mailmeter/internal/testenv"
 	"github.com/mailmeter/mailmeter/metering/logline"
 )
 
 func TestYearInferrer(t *testing.T) {
 	berlin, err := time.LoadLocation("Europe/Berlin")
 	if err != nil {
-		t.Skip("no tzdata for Europe/Berlin")
+		testenv.Skip(t, "the IANA time zone database", "apt-get install tzdata: "+err.Error())
 	}
 	tests := []struct {
 		name  string

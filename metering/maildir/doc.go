@@ -21,5 +21,6 @@
 // what it cannot read or understand as Problems instead of guessing; a
 // problem with one mailbox never stops the scan of the others.
 //
-// The format details it relies on are in /work/shared/fixtures/MAILDIR.md.
+// The format details it relies on are described in MAILDIR.md of the
+// real-world samples the conformance tests read ($MAILMETER_FIXTURES).
 package maildir

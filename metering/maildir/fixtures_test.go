@@ -9,17 +9,14 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mailmeter/mailmeter/internal/testenv"
 	"github.com/mailmeter/mailmeter/metering/maildir"
 )
 
 // fixtures returns $MAILMETER_FIXTURES/maildir, or skips the test.
 func fixtures(t *testing.T) string {
 	t.Helper()
-	dir := os.Getenv("MAILMETER_FIXTURES")
-	if dir == "" {
-		t.Skip("MAILMETER_FIXTURES not set; conformance over the shared fixtures skipped")
-	}
-	return filepath.Join(dir, "maildir")
+	return filepath.Join(testenv.Fixtures(t), "maildir")
 }
 
 // TestFixtureMaildirsize checks every real maildirsize file against the

@@ -74,7 +74,7 @@ func BenchmarkProcessor(b *testing.B) {
 	var sink nullSink
 	start, n := cpuTime(), 0
 	for b.Loop() {
-		p := postfix.NewProcessor(testOptions())
+		p := newProcessor(b, testOptions())
 		for _, l := range lines {
 			p.ProcessLine(l, &sink)
 		}
@@ -96,7 +96,7 @@ func BenchmarkParseLine(b *testing.B) {
 
 func TestSyntheticLogFullyParsed(t *testing.T) {
 	lines := bytes.Split(bytes.TrimRight(syntheticLog(300), "\n"), []byte("\n"))
-	p := postfix.NewProcessor(testOptions())
+	p := newProcessor(t, testOptions())
 	var sink nullSink
 	for _, l := range lines {
 		p.ProcessLine(l, &sink)

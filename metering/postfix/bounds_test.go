@@ -5,7 +5,6 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/mailmeter/mailmeter/metering"
-	"github.com/mailmeter/mailmeter/metering/postfix"
 )
 
 // anomalySink is a recorder that also hears anomalies.
@@ -29,7 +28,7 @@ func TestImplausibleValuesAreAnomalies(t *testing.T) {
 	}
 	t.Run("default bounds", func(t *testing.T) {
 		var s anomalySink
-		run(postfix.NewProcessor(testOptions()), lines, &s)
+		run(newProcessor(t, testOptions()), lines, &s)
 		want := map[string]map[metering.Metric]int64{
 			"alice@example.com": {metering.OutMessages: 1},
 			"bob@example.com":   {metering.InMessages: 2, metering.InBytes: 1500},
@@ -49,7 +48,7 @@ func TestImplausibleValuesAreAnomalies(t *testing.T) {
 		var s anomalySink
 		o := testOptions()
 		o.Bounds = metering.Bounds{MaxMessageBytes: 1000}
-		run(postfix.NewProcessor(o), lines[4:], &s)
+		run(newProcessor(t, o), lines[4:], &s)
 		if got := s.totals()["bob@example.com"]; got[metering.InBytes] != 0 || got[metering.InMessages] != 1 || len(s.anomalies) != 1 {
 			t.Errorf("bob %v, anomalies %+v: want the 1500 bytes over the bound of 1000 not counted", got, s.anomalies)
 		}

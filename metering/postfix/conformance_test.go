@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mailmeter/mailmeter/internal/testenv"
 	"github.com/mailmeter/mailmeter/metering/logline"
 	"github.com/mailmeter/mailmeter/metering/postfix"
 )
@@ -15,11 +16,7 @@ import (
 // fixtureDir returns $MAILMETER_FIXTURES or skips the test.
 func fixtureDir(t *testing.T) string {
 	t.Helper()
-	dir := os.Getenv("MAILMETER_FIXTURES")
-	if dir == "" {
-		t.Skip("MAILMETER_FIXTURES not set; skipping fixture tests")
-	}
-	return dir
+	return testenv.Fixtures(t)
 }
 
 // readLines returns the lines of a fixture file.

@@ -83,9 +83,9 @@ func (p *Processor) link(host string, orig []byte, m *message, t time.Time, sink
 // catchUp counts for m's newly known sender the outcomes logged before it
 // was known.
 func (p *Processor) catchUp(m *message, t time.Time, sink metering.Sink) {
-	p.count(sink, t, m.Login, metering.OutBytes, m.EarlySent*m.Size)
-	p.count(sink, t, m.Login, metering.Bounced, m.EarlyBounced)
-	p.count(sink, t, m.Login, metering.Deferred, m.EarlyDeferred)
+	metering.Count(sink, t, m.Login, metering.OutBytes, m.EarlySent*m.Size)
+	metering.Count(sink, t, m.Login, metering.Bounced, m.EarlyBounced)
+	metering.Count(sink, t, m.Login, metering.Deferred, m.EarlyDeferred)
 	m.EarlySent, m.EarlyBounced, m.EarlyDeferred = 0, 0, 0
 }
 
@@ -103,8 +103,8 @@ func (p *Processor) proxyAccept(r *Record, host string, t time.Time, sink meteri
 	}
 	m.Login = p.names.login(r.SASLUsername)
 	if m.Queued {
-		p.count(sink, t, m.Login, metering.OutMessages, 1)
-		p.count(sink, t, m.Login, metering.OutRecipients, m.Nrcpt)
+		metering.Count(sink, t, m.Login, metering.OutMessages, 1)
+		metering.Count(sink, t, m.Login, metering.OutRecipients, m.Nrcpt)
 		p.catchUp(m, t, sink)
 	}
 }
@@ -124,8 +124,8 @@ func (p *Processor) queued(r *Record, host string, t time.Time, sink metering.Si
 	m.FromDomain = p.names.domainOf(r.From)
 	p.trustedSender(m, r.From)
 	if m.Login != "" && !m.Reinjected {
-		p.count(sink, t, m.Login, metering.OutMessages, 1)
-		p.count(sink, t, m.Login, metering.OutRecipients, m.Nrcpt)
+		metering.Count(sink, t, m.Login, metering.OutMessages, 1)
+		metering.Count(sink, t, m.Login, metering.OutRecipients, m.Nrcpt)
 	}
 }
 
@@ -134,7 +134,7 @@ func (p *Processor) expired(r *Record, host string, t time.Time, sink metering.S
 	m := p.msgs.open(host, r.QueueID)
 	m.Last = t
 	if left := m.Nrcpt - m.Done; left > 0 && m.Login != "" {
-		p.count(sink, t, m.Login, metering.Bounced, left)
+		metering.Count(sink, t, m.Login, metering.Bounced, left)
 	}
 	if m.Done < m.Nrcpt {
 		m.Done = m.Nrcpt
@@ -161,27 +161,27 @@ func (p *Processor) reject(r *Record, host string, t time.Time, sink metering.Si
 		switch {
 		case containsFold(r.Text, "virus") || containsFold(r.Text, "infected"):
 			if p.local(rcpt) {
-				p.count(sink, t, rcpt, metering.VirusBlocked, 1)
+				metering.Count(sink, t, rcpt, metering.VirusBlocked, 1)
 			}
 			return
 		case containsFold(r.Text, "spam"):
 			if p.local(rcpt) {
-				p.count(sink, t, rcpt, metering.SpamBlocked, 1)
+				metering.Count(sink, t, rcpt, metering.SpamBlocked, 1)
 			}
 			return
 		}
 	}
 	in, out := metering.RejectMetrics(r.Temporary)
 	if len(r.SASLUsername) > 0 {
-		p.count(sink, t, p.names.login(r.SASLUsername), out, 1)
+		metering.Count(sink, t, p.names.login(r.SASLUsername), out, 1)
 		return
 	}
 	if len(r.From) > 0 && p.trustedClient(r.Client) {
-		p.count(sink, t, p.names.mailbox(r.From), out, 1)
+		metering.Count(sink, t, p.names.mailbox(r.From), out, 1)
 		return
 	}
 	if p.local(rcpt) {
-		p.count(sink, t, rcpt, in, 1)
+		metering.Count(sink, t, rcpt, in, 1)
 	}
 }
 

@@ -139,21 +139,6 @@ func key(b []byte) (name, rest []byte, ok bool) {
 	return nil, b, false
 }
 
-// atoi parses a non-negative decimal integer of at most 18 digits.
-func atoi(b []byte) (int64, bool) {
-	if len(b) == 0 || len(b) > 18 {
-		return 0, false
-	}
-	var n int64
-	for _, c := range b {
-		if c < '0' || c > '9' {
-			return 0, false
-		}
-		n = n*10 + int64(c-'0')
-	}
-	return n, true
-}
-
 // seconds parses Postfix's "46", "1.6" or "0.05" into a duration.
 func seconds(b []byte) (time.Duration, bool) {
 	if len(b) == 0 || len(b) > 20 {

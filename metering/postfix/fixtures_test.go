@@ -26,7 +26,7 @@ func TestProcessorFixtures(t *testing.T) {
 		}
 		t.Run(filepath.Base(name), func(t *testing.T) {
 			lines := readLines(t, name)
-			p := postfix.NewProcessor(postfix.Options{YearRef: time.Date(2026, 12, 31, 0, 0, 0, 0, time.UTC), Location: time.UTC})
+			p := newProcessor(t, postfix.Options{YearRef: time.Date(2026, 12, 31, 0, 0, 0, 0, time.UTC), Location: time.UTC})
 			var rec recorder
 			for _, l := range lines {
 				p.ProcessLine([]byte(l), &rec)
@@ -52,7 +52,7 @@ func TestProcessorFixtures(t *testing.T) {
 // that contain filter (all lines when filter is "").
 func fixtureFile(t *testing.T, rel, filter string) (*postfix.Processor, *recorder) {
 	t.Helper()
-	p := postfix.NewProcessor(postfix.Options{YearRef: time.Date(2026, 12, 31, 0, 0, 0, 0, time.UTC), Location: time.UTC})
+	p := newProcessor(t, postfix.Options{YearRef: time.Date(2026, 12, 31, 0, 0, 0, 0, time.UTC), Location: time.UTC})
 	var rec recorder
 	for _, l := range readLines(t, filepath.Join(fixtureDir(t), rel)) {
 		if strings.Contains(l, filter) {

@@ -69,14 +69,14 @@ func FuzzProcessor(f *testing.F) {
 	f.Add([]byte("9999-12-31T23:59:59-14:00 mx1 postfix/qmgr[1]: ABCDE12345: removed"))
 	f.Add([]byte("0000-01-01T00:00:00+14:00 mx1 postfix/qmgr[1]: ABCDE12345: removed"))
 	f.Fuzz(func(t *testing.T, line []byte) {
-		p := postfix.NewProcessor(postfix.Options{YearRef: time.Date(2026, 3, 20, 0, 0, 0, 0, time.UTC), Location: time.UTC})
+		p := newProcessor(t, postfix.Options{YearRef: time.Date(2026, 3, 20, 0, 0, 0, 0, time.UTC), Location: time.UTC})
 		var rec recorder
 		p.ProcessLine(line, &rec)
 		state, err := p.MarshalState()
 		if err != nil {
 			t.Fatal(err)
 		}
-		q := postfix.NewProcessor(postfix.Options{Location: time.UTC})
+		q := newProcessor(t, postfix.Options{Location: time.UTC})
 		if err := q.UnmarshalState(state); err != nil {
 			t.Fatal(err)
 		}

@@ -5,11 +5,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mailmeter/mailmeter/metering/loggen"
+	"github.com/mailmeter/mailmeter/internal/loggen"
 	"github.com/mailmeter/mailmeter/metering/postfix"
 )
 
-// BenchmarkProcessorLoggen measures the Processor on a log from metering/loggen
+// BenchmarkProcessorLoggen measures the Processor on a log from internal/loggen
 // (default traffic mix, 30,000 messages).
 func BenchmarkProcessorLoggen(b *testing.B) {
 	cfg := loggen.DefaultConfig()
@@ -25,7 +25,7 @@ func BenchmarkProcessorLoggen(b *testing.B) {
 	var sink nullSink
 	start, n := cpuTime(), 0
 	for b.Loop() {
-		p := postfix.NewProcessor(postfix.Options{YearRef: cfg.Start, Location: time.UTC})
+		p := newProcessor(b, postfix.Options{YearRef: cfg.Start, Location: time.UTC})
 		for _, l := range lines {
 			p.ProcessLine(l, &sink)
 		}
@@ -52,19 +52,19 @@ func TestStateRoundTripLoggen(t *testing.T) {
 	lines := bytes.Split(bytes.TrimRight(buf.Bytes(), "\n"), []byte("\n"))
 	opts := postfix.Options{YearRef: cfg.Start, Location: time.UTC}
 	var want recorder
-	run(postfix.NewProcessor(opts), lines, &want)
+	run(newProcessor(t, opts), lines, &want)
 	if len(want.events) == 0 {
 		t.Fatal("no events from the generated log")
 	}
 	for k := 1; k < len(lines); k++ {
-		a := postfix.NewProcessor(opts)
+		a := newProcessor(t, opts)
 		var got recorder
 		run(a, lines[:k], &got)
 		state, err := a.MarshalState()
 		if err != nil {
 			t.Fatalf("k=%d: %v", k, err)
 		}
-		b := postfix.NewProcessor(postfix.Options{YearRef: time.Date(2031, 6, 1, 0, 0, 0, 0, time.UTC), Location: time.UTC})
+		b := newProcessor(t, postfix.Options{YearRef: time.Date(2031, 6, 1, 0, 0, 0, 0, time.UTC), Location: time.UTC})
 		if err := b.UnmarshalState(state); err != nil {
 			t.Fatalf("k=%d: %v", k, err)
 		}

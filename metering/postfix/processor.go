@@ -25,16 +25,25 @@ type Processor struct {
 	stats stats
 }
 
-// NewProcessor returns a Processor configured by opts.
-func NewProcessor(opts Options) *Processor {
-	opts = opts.withDefaults()
+var _ metering.LineProcessor = (*Processor)(nil)
+
+// NewProcessor returns a Processor. It returns an Invalid error when opts
+// do not validate.
+func NewProcessor(opts Options) (*Processor, error) {
+	if err := opts.Validate(); err != nil {
+		return nil, err
+	}
+	opts = opts.WithDefaults()
+	if opts.YearRef.IsZero() {
+		opts.YearRef = opts.Now()
+	}
 	return &Processor{
 		opts:  opts,
 		years: logline.NewYearInferrer(opts.YearRef, opts.Location),
 		msgs:  newTable(),
 		names: newNames(opts.Delimiter),
 		stats: newStats(),
-	}
+	}, nil
 }
 
 // ProcessLine consumes one line without its newline. Unknown and malformed
@@ -121,14 +130,6 @@ func (p *Processor) filterLine(e *logline.Envelope, t time.Time, line []byte, si
 // has nothing left to emit; it is only counted.
 func (p *Processor) Expire(now time.Time, _ metering.Sink) {
 	p.stats.evicted += p.msgs.expire(now.Add(-p.opts.MaxAge))
-}
-
-// count emits one event unless the mailbox is empty.
-func (p *Processor) count(sink metering.Sink, t time.Time, mailbox string, m metering.Metric, v int64) {
-	if mailbox == "" || v == 0 {
-		return
-	}
-	sink.Count(metering.Event{Time: t, Mailbox: mailbox, Metric: m, Value: v})
 }
 
 // local reports whether a recipient mailbox is in a hosted domain.

@@ -13,7 +13,14 @@ import (
 	"github.com/mailmeter/mailmeter/metering/postfix"
 )
 
-var _ metering.LineProcessor = (*postfix.Processor)(nil)
+func newProcessor(t testing.TB, opts postfix.Options) *postfix.Processor {
+	t.Helper()
+	p, err := postfix.NewProcessor(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
 
 // recorder is a fake metering.Sink keeping everything in order.
 type recorder struct {
@@ -60,7 +67,7 @@ func run(p *postfix.Processor, lines [][]byte, sink metering.Sink) {
 
 func TestProcessorRealistic(t *testing.T) {
 	lines := readTestdata(t, "realistic.log")
-	p := postfix.NewProcessor(testOptions())
+	p := newProcessor(t, testOptions())
 	var rec recorder
 	run(p, lines, &rec)
 
@@ -111,7 +118,7 @@ func TestProcessorRealistic(t *testing.T) {
 }
 
 func TestProcessorEventTimes(t *testing.T) {
-	p := postfix.NewProcessor(testOptions())
+	p := newProcessor(t, testOptions())
 	var rec recorder
 	run(p, readTestdata(t, "realistic.log"), &rec)
 	first := rec.events[0]
@@ -125,21 +132,21 @@ func TestProcessorEventTimes(t *testing.T) {
 // must emit exactly what one pass emits.
 func TestProcessorStateRoundTrip(t *testing.T) {
 	lines := readTestdata(t, "realistic.log")
-	whole := postfix.NewProcessor(testOptions())
+	whole := newProcessor(t, testOptions())
 	var want recorder
 	run(whole, lines, &want)
 	for k := 0; k <= len(lines); k++ {
-		a := postfix.NewProcessor(testOptions())
+		a := newProcessor(t, testOptions())
 		var got recorder
 		run(a, lines[:k], &got)
 		state, err := a.MarshalState()
 		if err != nil {
 			t.Fatalf("k=%d: MarshalState: %v", k, err)
 		}
-		b := postfix.NewProcessor(postfix.Options{Location: time.UTC, IsLocal: testOptions().IsLocal,
+		b := newProcessor(t, postfix.Options{Location: time.UTC, IsLocal: testOptions().IsLocal,
 			YearRef: time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)}) // a wrong reference: the state must win
 		if k == 0 {
-			b = postfix.NewProcessor(testOptions())
+			b = newProcessor(t, testOptions())
 		}
 		if err := b.UnmarshalState(state); err != nil {
 			t.Fatalf("k=%d: UnmarshalState: %v", k, err)
@@ -155,7 +162,7 @@ func TestProcessorStateRoundTrip(t *testing.T) {
 }
 
 func TestProcessorUnmarshalBad(t *testing.T) {
-	p := postfix.NewProcessor(testOptions())
+	p := newProcessor(t, testOptions())
 	for _, in := range []string{"{", `{"version":99}`, `[]`} {
 		if err := p.UnmarshalState([]byte(in)); err == nil {
 			t.Errorf("UnmarshalState(%q) succeeded", in)
@@ -164,16 +171,16 @@ func TestProcessorUnmarshalBad(t *testing.T) {
 }
 
 func TestProcessorExpire(t *testing.T) {
-	p := postfix.NewProcessor(testOptions())
+	p := newProcessor(t, testOptions())
 	var rec recorder
 	run(p, readTestdata(t, "realistic.log"), &rec)
 	last := time.Date(2026, 3, 16, 9, 30, 0, 0, time.UTC)
-	p.Expire(last.Add(postfix.DefaultMaxAge-time.Minute), &rec)
+	p.Expire(last.Add(metering.DefaultMaxOpenAge-time.Minute), &rec)
 	if st := p.Stats(); st.Open != 1 || st.Evicted != 0 {
 		t.Fatalf("before max age: open %d evicted %d, want 1 and 0", st.Open, st.Evicted)
 	}
 	n := len(rec.events)
-	p.Expire(last.Add(postfix.DefaultMaxAge+time.Minute), &rec)
+	p.Expire(last.Add(metering.DefaultMaxOpenAge+time.Minute), &rec)
 	if st := p.Stats(); st.Open != 0 || st.Evicted != 1 {
 		t.Fatalf("after max age: open %d evicted %d, want 0 and 1", st.Open, st.Evicted)
 	}
@@ -185,7 +192,7 @@ func TestProcessorExpire(t *testing.T) {
 func TestProcessorMaxAgeOption(t *testing.T) {
 	opts := testOptions()
 	opts.MaxAge = time.Hour
-	p := postfix.NewProcessor(opts)
+	p := newProcessor(t, opts)
 	var rec recorder
 	run(p, readTestdata(t, "realistic.log")[:4], &rec) // alice's message, open
 	p.Expire(time.Date(2026, 3, 10, 10, 0, 2, 0, time.UTC), &rec)
@@ -195,7 +202,7 @@ func TestProcessorMaxAgeOption(t *testing.T) {
 }
 
 func TestProcessorUnknownSamples(t *testing.T) {
-	p := postfix.NewProcessor(testOptions())
+	p := newProcessor(t, testOptions())
 	var rec recorder
 	for i := 0; i < 8; i++ {
 		p.ProcessLine([]byte(fmt.Sprintf("Mar 10 09:00:0%d mx1 postfix/smtpd[1]: gibberish %d", i, i)), &rec)
@@ -214,7 +221,7 @@ func TestProcessorStamplessLineTime(t *testing.T) {
 	now := time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
 	opts := testOptions()
 	opts.Now = func() time.Time { return now }
-	p := postfix.NewProcessor(opts)
+	p := newProcessor(t, opts)
 	var rec recorder
 	line := "mx postfix/smtpd[1]: NOQUEUE: reject: RCPT from h[192.0.2.1]: 550 x; from=<s@o.org> to=<a@example.com> proto=ESMTP helo=<h>"
 	p.ProcessLine([]byte(line), &rec)
@@ -228,5 +235,17 @@ func TestProcessorStamplessLineTime(t *testing.T) {
 		if !e.Time.Equal(want[i]) {
 			t.Errorf("event %d at %v, want %v", i, e.Time, want[i])
 		}
+	}
+}
+
+func TestProcessorOptionsValidate(t *testing.T) {
+	if _, err := postfix.NewProcessor(postfix.Options{MaxAge: -time.Second}); metering.KindOf(err) != metering.Invalid {
+		t.Errorf("negative max age: err %v, want invalid", err)
+	}
+	if _, err := postfix.NewProcessor(postfix.Options{FilterPorts: []int{70000}}); metering.FieldOf(err) != "FilterPorts" {
+		t.Errorf("bad port: err %v, want FilterPorts field error", err)
+	}
+	if _, err := postfix.NewProcessor(postfix.Options{Bounds: metering.Bounds{MaxRecipients: -1}}); metering.FieldOf(err) != "max_recipients" {
+		t.Errorf("bad bound: err %v, want max_recipients field error", err)
 	}
 }

@@ -1,6 +1,10 @@
 package postfix
 
-import "bytes"
+import (
+	"bytes"
+
+	"github.com/mailmeter/mailmeter/metering/logline"
+)
 
 // parseQueueLine parses what follows "QID: ".
 func parseQueueLine(b []byte, r *Record) error {
@@ -106,7 +110,7 @@ func parsePickup(b []byte, r *Record) error {
 	if sp < 0 {
 		return ErrPickup
 	}
-	uid, ok := atoi(b[:sp])
+	uid, ok := logline.Atoi(b[:sp])
 	rest, ok2 := cut(b[sp+1:], "from=")
 	if !ok || !ok2 {
 		return ErrPickup
@@ -137,10 +141,10 @@ func parseQmgrFrom(b []byte, r *Record) error {
 		v, rest = value(after, ' ')
 		switch string(k) {
 		case "size":
-			r.Size, ok = atoi(v)
+			r.Size, ok = logline.Atoi(v)
 			sawSize = true
 		case "nrcpt":
-			r.Nrcpt, ok = atoi(v)
+			r.Nrcpt, ok = logline.Atoi(v)
 		case "status":
 			r.StatusWord = v
 			r.Kind, r.Status = KindExpired, StatusExpired

@@ -1,5 +1,7 @@
 package postfix
 
+import "github.com/mailmeter/mailmeter/metering/logline"
+
 // Relay is a delivery's relay= value taken apart.
 type Relay struct {
 	Host []byte // "mail.example.com", "local", "none", "127.0.0.1"
@@ -34,7 +36,7 @@ func ParseRelay(b []byte) Relay {
 	}
 	r.Addr = rest[:close:close]
 	if tail := rest[close+1:]; len(tail) > 1 && tail[0] == ':' {
-		if n, ok := atoi(tail[1:]); ok && n < 1<<16 {
+		if n, ok := logline.Atoi(tail[1:]); ok && n < 1<<16 {
 			r.Port = int(n)
 		}
 	}

@@ -31,9 +31,9 @@ func (p *Processor) delivery(r *Record, e *logline.Envelope, t time.Time, sink m
 		p.sent(r, m, e.Host, rt, t, sink)
 	case StatusBounced:
 		m.Done++
-		p.count(sink, t, m.Login, metering.Bounced, 1)
+		metering.Count(sink, t, m.Login, metering.Bounced, 1)
 	case StatusDeferred:
-		p.count(sink, t, m.Login, metering.Deferred, 1)
+		metering.Count(sink, t, m.Login, metering.Deferred, 1)
 	}
 	if m.Login == "" && !m.Reinjected && rt != routeFilter {
 		m.early(r.Status, rt)
@@ -63,13 +63,13 @@ func (p *Processor) sent(r *Record, m *message, host string, rt route, t time.Ti
 	case routeLocal:
 		rcpt := p.names.mailbox(r.To)
 		if p.local(rcpt) {
-			p.count(sink, t, rcpt, metering.InMessages, 1)
-			p.count(sink, t, rcpt, metering.InBytes, m.Size)
+			metering.Count(sink, t, rcpt, metering.InMessages, 1)
+			metering.Count(sink, t, rcpt, metering.InBytes, m.Size)
 		}
 		sink.Latency(metering.LatencySample{Time: t, Direction: metering.Inbound,
 			Domain: metering.DomainOf(rcpt), Delay: r.Delay})
 	case routeRemote:
-		p.count(sink, t, m.Login, metering.OutBytes, m.Size)
+		metering.Count(sink, t, m.Login, metering.OutBytes, m.Size)
 		sink.Latency(metering.LatencySample{Time: t, Direction: metering.Outbound,
 			Domain: m.FromDomain, Delay: r.Delay})
 	}

@@ -120,6 +120,14 @@ Mar 10 09:00:01 mx postfix/qmgr[2]: ABAB00007: removed`,
 			want: totals{"user@example.com": {metering.InMessages: 1, metering.InBytes: 10}},
 		},
 		{
+			name: "no delimiter keeps the tag",
+			opts: func(o *postfix.Options) { o.NoDelimiter = true },
+			log: `Mar 10 09:00:00 mx postfix/qmgr[2]: ABAB00009: from=<s@other.org>, size=10, nrcpt=1 (queue active)
+Mar 10 09:00:01 mx postfix/virtual[3]: ABAB00009: to=<user+list@example.com>, relay=virtual, delay=1, delays=0/0/0/1, dsn=2.0.0, status=sent (delivered to maildir)
+Mar 10 09:00:01 mx postfix/qmgr[2]: ABAB00009: removed`,
+			want: totals{"user+list@example.com": {metering.InMessages: 1, metering.InBytes: 10}},
+		},
+		{
 			name: "same queue id on two hosts",
 			log: `Mar 10 09:00:00 mx1 postfix/smtpd[1]: ACAC00008: client=h[198.51.100.1], sasl_method=PLAIN, sasl_username=u@example.com
 Mar 10 09:00:00 mx2 postfix/smtpd[1]: ACAC00008: client=h[192.0.2.1]
@@ -218,7 +226,7 @@ Mar 10 09:00:00 mx postfix/smtpd[1]: NOQUEUE: reject: MAIL from h[192.0.2.1]: 55
 			if tt.opts != nil {
 				tt.opts(&opts)
 			}
-			p := postfix.NewProcessor(opts)
+			p := newProcessor(t, opts)
 			var rec recorder
 			for _, l := range strings.Split(tt.log, "\n") {
 				p.ProcessLine([]byte(l), &rec)

@@ -8,8 +8,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/mailmeter/mailmeter/internal/loggen"
 	"github.com/mailmeter/mailmeter/metering"
-	"github.com/mailmeter/mailmeter/metering/loggen"
 	"github.com/mailmeter/mailmeter/metering/postfix"
 )
 
@@ -38,7 +38,7 @@ func TestGroundTruthTrustedSenders(t *testing.T) {
 			if tr.Total(metering.OutMessages) <= tr0.Total(metering.OutMessages) {
 				t.Fatalf("trusted submissions add no out_messages: %d vs %d", tr.Total(metering.OutMessages), tr0.Total(metering.OutMessages))
 			}
-			p := postfix.NewProcessor(postfix.Options{YearRef: cfg.Start, Location: time.UTC, Trusted: loggen.TrustedSenders()})
+			p := newProcessor(t, postfix.Options{YearRef: cfg.Start, Location: time.UTC, Trusted: loggen.TrustedSenders()})
 			var rec recorder
 			for _, l := range bytes.Split(bytes.TrimRight(buf.Bytes(), "\n"), []byte("\n")) {
 				p.ProcessLine(l, &rec)
@@ -69,7 +69,7 @@ func BenchmarkProcessorLoggenTrusted(b *testing.B) {
 	b.ReportAllocs()
 	var sink nullSink
 	for b.Loop() {
-		p := postfix.NewProcessor(postfix.Options{YearRef: cfg.Start, Location: time.UTC, Trusted: loggen.TrustedSenders()})
+		p := newProcessor(b, postfix.Options{YearRef: cfg.Start, Location: time.UTC, Trusted: loggen.TrustedSenders()})
 		for _, l := range lines {
 			p.ProcessLine(l, &sink)
 		}

@@ -33,7 +33,7 @@ func (p *Processor) verdict(v *contentfilter.Verdict, host string, t time.Time, 
 	}
 	v.EachRecipient(func(addr []byte) {
 		if rcpt := p.names.mailbox(addr); p.local(rcpt) {
-			p.count(sink, t, rcpt, metric, 1)
+			metering.Count(sink, t, rcpt, metric, 1)
 		}
 	})
 }

@@ -1,208 +1,31 @@
 // Package probe measures service availability: at an interval it checks
-// each configured service the way a client would (SMTP greeting and EHLO,
-// IMAP and POP3 greetings and logout, or a bare TCP connect) and records
-// attempts and successes per probe and hour, the evidence SLA credits are
-// computed from.
+// each configured service the way a client would (greetings, STARTTLS and
+// logins, HTTP, round trips into a mailbox, a bare TCP connect: see the
+// kinds) and records every check with its time (the evidence the sla
+// package computes each service's minutes from) and attempts and
+// successes per probe and hour. DNS blocklists are watched apart, by the
+// BlacklistMonitor.
 package probe
 
 import (
-	"bufio"
 	"context"
-	"crypto/tls"
-	"errors"
 	"fmt"
 	"log/slog"
-	"net"
-	"strings"
+	"slices"
 	"sync"
 	"time"
 
+	"github.com/mailmeter/mailmeter/internal/periodic"
 	"github.com/mailmeter/mailmeter/metering"
 )
-
-// Kinds of probes.
-const (
-	SMTP = "smtp"
-	IMAP = "imap"
-	POP3 = "pop3"
-	TCP  = "tcp"
-)
-
-// Target is one service to check.
-type Target struct {
-	Name    string        // the probe's name in the store, e.g. "smtp-mx1"
-	Kind    string        // smtp, imap, pop3 or tcp
-	Address string        // host:port
-	TLS     bool          // implicit TLS (smtps 465, imaps 993, pop3s 995)
-	Timeout time.Duration // whole check; default 10 s
-}
-
-// Validate checks a target.
-func (t Target) Validate() error {
-	switch {
-	case t.Name == "":
-		return errors.New("name is required")
-	case t.Kind != SMTP && t.Kind != IMAP && t.Kind != POP3 && t.Kind != TCP:
-		return fmt.Errorf("kind %q: want smtp, imap, pop3 or tcp", t.Kind)
-	}
-	if _, _, err := net.SplitHostPort(t.Address); err != nil {
-		return fmt.Errorf("address %q: want host:port", t.Address)
-	}
-	return nil
-}
-
-// Check runs one check of t: nil if the service answered as it should.
-func Check(ctx context.Context, t Target) error {
-	timeout := t.Timeout
-	if timeout <= 0 {
-		timeout = 10 * time.Second
-	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	var d net.Dialer
-	conn, err := d.DialContext(ctx, "tcp", t.Address)
-	if err != nil {
-		return err
-	}
-	defer conn.Close()
-	if deadline, ok := ctx.Deadline(); ok {
-		conn.SetDeadline(deadline)
-	}
-	if t.TLS {
-		host, _, _ := net.SplitHostPort(t.Address)
-		tc := tls.Client(conn, &tls.Config{ServerName: host})
-		if err := tc.HandshakeContext(ctx); err != nil {
-			return fmt.Errorf("TLS: %w", err)
-		}
-		conn = tc
-	}
-	return converse(t.Kind, conn)
-}
-
-// converse holds a check's conversation of kind on an open connection.
-func converse(kind string, conn net.Conn) error {
-	s := &session{r: bufio.NewReaderSize(conn, maxLine), w: conn}
-	switch kind {
-	case SMTP:
-		return s.smtp()
-	case IMAP:
-		return s.imap()
-	case POP3:
-		return s.pop3()
-	}
-	return nil // TCP: connected
-}
-
-// maxLine bounds a server's answer line; a longer one fails the check.
-const maxLine = 4096
-
-// session is one conversation of a check.
-type session struct {
-	r *bufio.Reader
-	w net.Conn
-}
-
-func (s *session) line() (string, error) {
-	l, err := s.r.ReadSlice('\n')
-	if errors.Is(err, bufio.ErrBufferFull) {
-		return "", fmt.Errorf("the server's answer has a line over %d bytes", maxLine)
-	}
-	if err != nil {
-		return "", fmt.Errorf("reading the server's answer: %w", err)
-	}
-	return strings.TrimRight(string(l), "\r\n"), nil
-}
-
-func (s *session) send(cmd string) error {
-	_, err := s.w.Write([]byte(cmd + "\r\n"))
-	return err
-}
-
-// reply reads an SMTP reply (all its lines) and checks its code.
-func (s *session) reply(want string) error {
-	for {
-		l, err := s.line()
-		if err != nil {
-			return err
-		}
-		if len(l) < 3 || l[:3] != want {
-			return fmt.Errorf("answered %q, want %s", truncate(l), want)
-		}
-		if len(l) == 3 || l[3] == ' ' {
-			return nil
-		}
-	}
-}
-
-func (s *session) smtp() error {
-	if err := s.reply("220"); err != nil {
-		return fmt.Errorf("greeting: %w", err)
-	}
-	if err := s.send("EHLO probe.mailmeter.invalid"); err != nil {
-		return err
-	}
-	if err := s.reply("250"); err != nil {
-		return fmt.Errorf("EHLO: %w", err)
-	}
-	s.send("QUIT")
-	return nil
-}
-
-func (s *session) imap() error {
-	l, err := s.line()
-	if err != nil {
-		return err
-	}
-	if !strings.HasPrefix(l, "* OK") && !strings.HasPrefix(l, "* PREAUTH") {
-		return fmt.Errorf("greeting %q, want * OK", truncate(l))
-	}
-	if err := s.send("p1 LOGOUT"); err != nil {
-		return err
-	}
-	for {
-		l, err := s.line()
-		if err != nil {
-			return fmt.Errorf("LOGOUT: %w", err)
-		}
-		if strings.HasPrefix(l, "p1 ") {
-			if !strings.HasPrefix(l, "p1 OK") {
-				return fmt.Errorf("LOGOUT answered %q", truncate(l))
-			}
-			return nil
-		}
-	}
-}
-
-func (s *session) pop3() error {
-	l, err := s.line()
-	if err != nil {
-		return err
-	}
-	if !strings.HasPrefix(l, "+OK") {
-		return fmt.Errorf("greeting %q, want +OK", truncate(l))
-	}
-	if err := s.send("QUIT"); err != nil {
-		return err
-	}
-	if l, err = s.line(); err != nil || !strings.HasPrefix(l, "+OK") {
-		return fmt.Errorf("QUIT answered %q, %v", truncate(l), err)
-	}
-	return nil
-}
-
-func truncate(s string) string {
-	if len(s) > 80 {
-		return s[:80] + "…"
-	}
-	return s
-}
 
 // Committer stores probe results.
 type Committer interface {
 	Commit(ctx context.Context, b metering.Batch) error
 }
 
-// Runner checks its targets every interval and commits the results.
+// Runner checks its targets every interval and commits the results: every
+// check with its time, and checks and successes per probe and hour.
 // Results a commit could not store are kept and sent with the next round.
 type Runner struct {
 	targets []Target
@@ -212,6 +35,7 @@ type Runner struct {
 
 	mu      sync.Mutex
 	pending map[key]*metering.AvailabilityDelta
+	checks  []metering.ProbeCheck // not stored yet, in the order made
 	last    map[string]Result
 }
 
@@ -227,6 +51,7 @@ type Result struct {
 	Up      bool
 	Latency time.Duration
 	Err     string
+	Detail  Detail // what the check learnt beyond up or down
 }
 
 // NewRunner returns a Runner of targets.
@@ -241,11 +66,11 @@ func (r *Runner) Round(ctx context.Context) error {
 	for _, t := range r.targets {
 		wg.Go(func() {
 			start := r.now()
-			err := Check(ctx, t)
+			d, err := CheckDetail(ctx, t)
 			if ctx.Err() != nil {
 				return // shutting down: not the service's fault
 			}
-			res := Result{Probe: t.Name, At: start.UTC(), Up: err == nil, Latency: r.now().Sub(start)}
+			res := Result{Probe: t.Name, At: start.UTC(), Up: err == nil, Latency: r.now().Sub(start), Detail: d}
 			if err != nil {
 				res.Err = err.Error()
 				r.log.Warn("probe failed", "probe", t.Name, "kind", t.Kind, "address", t.Address, "err", err)
@@ -272,11 +97,12 @@ func (r *Runner) record(res Result) {
 	if res.Up {
 		d.Successes++
 	}
+	r.checks = append(r.checks, metering.ProbeCheck{Probe: res.Probe, At: res.At, Up: res.Up, Latency: res.Latency, Error: res.Err})
 }
 
 func (r *Runner) flush(ctx context.Context) error {
 	r.mu.Lock()
-	b := metering.Batch{}
+	b := metering.Batch{Checks: slices.Clone(r.checks)}
 	for _, d := range r.pending {
 		b.Availability = append(b.Availability, *d)
 	}
@@ -288,6 +114,7 @@ func (r *Runner) flush(ctx context.Context) error {
 		return fmt.Errorf("store probe results: %w", err)
 	}
 	r.mu.Lock()
+	r.checks = r.checks[len(b.Checks):] // checks made meanwhile stay
 	for _, d := range b.Availability {
 		k := key{d.Probe, d.Hour.Unix()}
 		if p := r.pending[k]; p != nil {
@@ -318,14 +145,5 @@ func (r *Runner) Last() map[string]Result {
 // beside the prober (or the prober's own process) get an interval to come
 // up before they count as down.
 func (r *Runner) Run(ctx context.Context, tick <-chan time.Time, onErr func(error)) {
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-tick:
-		}
-		if err := r.Round(ctx); err != nil && ctx.Err() == nil && onErr != nil {
-			onErr(err)
-		}
-	}
+	periodic.Run(ctx, tick, r.Round, onErr)
 }

@@ -185,3 +185,49 @@ func TestRunnerRecordsAvailability(t *testing.T) {
 		}
 	})
 }
+
+// Every check is stored with its time, once, including those of a round
+// whose commit failed.
+func TestRunnerStoresEveryCheck(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		up := serve(t, "220 ok\r\n", map[string]string{"EHLO": "250 ok\r\n"})
+		ln, _ := net.Listen("tcp", "127.0.0.1:0")
+		down := ln.Addr().String()
+		ln.Close()
+		var mu sync.Mutex
+		now := time.Date(2026, 11, 3, 10, 0, 0, 0, time.UTC)
+		clock := func() time.Time { // a second per reading
+			mu.Lock()
+			defer mu.Unlock()
+			now = now.Add(time.Second)
+			return now
+		}
+		f := &failing{next: s}
+		r := probe.NewRunner([]probe.Target{{Name: "up", Kind: probe.SMTP, Address: up}, {Name: "down", Kind: probe.SMTP, Address: down}},
+			f, slog.New(slog.DiscardHandler), clock)
+		ctx := context.Background()
+		for i := range 4 {
+			f.mu.Lock()
+			f.down = i == 1
+			f.mu.Unlock()
+			if err := r.Round(ctx); (err != nil) != (i == 1) {
+				t.Fatalf("round %d: %v", i, err)
+			}
+		}
+		from := time.Date(2026, 11, 3, 10, 0, 0, 0, time.UTC)
+		cs, err := s.Checks(ctx, []string{"up", "down"}, from, from.Add(time.Hour))
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := map[string]int{}
+		for _, c := range cs {
+			if c.Up != (c.Target == "up") {
+				t.Errorf("check %+v", c)
+			}
+			n[c.Target]++
+		}
+		if n["up"] != 4 || n["down"] != 4 {
+			t.Errorf("stored checks per probe %v, want 4 each: %+v", n, cs)
+		}
+	})
+}

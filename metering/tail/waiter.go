@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/fsnotify/fsnotify"
+
+	"github.com/mailmeter/mailmeter/internal/periodic"
 )
 
 // Waiter blocks until the tailed file may have changed. Every return is only
@@ -26,14 +28,7 @@ type Poller struct {
 
 // Wait waits p.Interval or until ctx ends.
 func (p Poller) Wait(ctx context.Context) error {
-	t := time.NewTimer(p.Interval)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
+	return periodic.Sleep(ctx, p.Interval)
 }
 
 // Watcher is a Waiter woken by filesystem events on the files of one

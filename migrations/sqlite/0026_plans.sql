@@ -3,7 +3,10 @@
 -- that day in each customer's time zone): a price change adds a version,
 -- so a past period is priced by the version in force then. pricing holds
 -- the fees, inclusions and tiers as JSON in minor units; sla the plan's
--- service level and credits as JSON, opaque to the store.
+-- service level as the sla package's terms (JSON: services, each with
+-- service, target_ppm and tiers of below_ppm and credit_bp, a service ""
+-- covering every service; latency_target_ns, latency_share_ppm,
+-- latency_credit_bp, cap_bp).
 CREATE TABLE plans (
     id         TEXT PRIMARY KEY,
     currency   TEXT NOT NULL,
