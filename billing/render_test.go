@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/mailmeter/mailmeter/billing"
+	"github.com/mailmeter/mailmeter/internal/testenv"
 	"github.com/mailmeter/mailmeter/sla"
 )
 
@@ -64,7 +65,7 @@ func pdfText(t *testing.T, r billing.Record) (string, int) {
 		t.Fatalf("not a PDF: %.20q … %q", b.Bytes(), b.Bytes()[max(0, b.Len()-10):])
 	}
 	if _, err := exec.LookPath("pdftotext"); err != nil {
-		t.Skip("pdftotext not installed (apt-get install poppler-utils; .ci/install-poppler): the PDF's text is not checked")
+		testenv.Skip(t, "pdftotext to read the PDF back", "apt-get install poppler-utils, or .ci/install-poppler")
 	}
 	path := filepath.Join(t.TempDir(), r.ID+".pdf")
 	if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
@@ -269,7 +270,7 @@ func TestWritePDFConcurrent(t *testing.T) {
 		}
 	}
 	if _, err := exec.LookPath("pdftotext"); err != nil {
-		t.Skip("pdftotext not installed (apt-get install poppler-utils; .ci/install-poppler): the PDFs' text is not compared")
+		testenv.Skip(t, "pdftotext to compare the PDFs' text", "apt-get install poppler-utils, or .ci/install-poppler")
 	}
 	text := func(b []byte) string {
 		path := filepath.Join(t.TempDir(), "c.pdf")

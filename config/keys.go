@@ -23,8 +23,11 @@ func walkKeys(t reflect.Type, path string, keys *[]string) {
 		walkKeys(t.Elem(), path, keys)
 	case t.Kind() == reflect.Struct:
 		for i := range t.NumField() {
-			if name := yamlName(t.Field(i)); name != "" {
-				walkKeys(t.Field(i).Type, join(path, name), keys)
+			f := t.Field(i)
+			if inline(f) {
+				walkKeys(f.Type, path, keys) // its keys are the parent's
+			} else if name := yamlName(f); name != "" {
+				walkKeys(f.Type, join(path, name), keys)
 			}
 		}
 	case t.Kind() == reflect.Slice && elemStruct(t):
@@ -102,9 +105,27 @@ func checkKeys(n *yaml.Node, t reflect.Type, path string) error {
 
 func fieldByYAML(t reflect.Type, key string) (reflect.StructField, bool) {
 	for i := range t.NumField() {
-		if f := t.Field(i); yamlName(f) == key {
+		f := t.Field(i)
+		if inline(f) {
+			it := f.Type
+			for it.Kind() == reflect.Pointer {
+				it = it.Elem()
+			}
+			if g, ok := fieldByYAML(it, key); ok {
+				return g, true
+			}
+			continue
+		}
+		if yamlName(f) == key {
 			return f, true
 		}
 	}
 	return reflect.StructField{}, false
+}
+
+// inline reports whether f's keys are written in its parent's mapping
+// (`yaml:",inline"`).
+func inline(f reflect.StructField) bool {
+	_, opts, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+	return f.IsExported() && strings.Contains(","+opts+",", ",inline,")
 }

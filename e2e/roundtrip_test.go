@@ -20,6 +20,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mailmeter/mailmeter/internal/testenv"
 	"github.com/mailmeter/mailmeter/metering"
 	"github.com/mailmeter/mailmeter/metering/collect"
 	"github.com/mailmeter/mailmeter/metering/probe"
@@ -172,7 +173,7 @@ type dovecot struct {
 func startDovecot(t *testing.T, vmail string) *dovecot {
 	t.Helper()
 	if _, err := os.Stat(dovecotCmd); err != nil || os.Geteuid() != 0 {
-		t.Skip("skipping: dovecot not installed or not root (run .ci/install-dovecot)")
+		testenv.Skip(t, "Dovecot and root", "run .ci/install-dovecot as root")
 	}
 	d := &dovecot{dir: t.TempDir()}
 	openUp(t, d.dir)

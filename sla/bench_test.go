@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mailmeter/mailmeter/internal/testenv"
 	"github.com/mailmeter/mailmeter/metering"
 	"github.com/mailmeter/mailmeter/sla"
 	"github.com/mailmeter/mailmeter/sla/slatest"
@@ -61,7 +62,7 @@ func BenchmarkMonthFigures(b *testing.B) {
 	})
 	b.Run("postgres", func(b *testing.B) {
 		if os.Getenv(storetest.EnvPostgres) == "" {
-			b.Skip("MAILMETER_TEST_POSTGRES is not set")
+			testenv.Postgres(b)
 		}
 		s := storetest.Postgres(b)
 		commit(b, s)

@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/mailmeter/mailmeter/internal/testenv"
 	"io"
 	"net"
 	"net/http"
@@ -36,7 +37,7 @@ func chromium(t *testing.T) string {
 			return p
 		}
 	}
-	t.Skip("skipping browser tests: chromium is not installed (apt-get install chromium, or .ci/install-chromium)")
+	testenv.Skip(t, "chromium for the browser tests", "apt-get install chromium, or .ci/install-chromium")
 	return ""
 }
 
