@@ -21,6 +21,8 @@ func walkKeys(t reflect.Type, path string, keys *[]string) {
 	switch {
 	case t.Kind() == reflect.Pointer:
 		walkKeys(t.Elem(), path, keys)
+	case reflect.PointerTo(t).Implements(unmarshaler):
+		*keys = append(*keys, path) // a value of its own (an Amount)
 	case t.Kind() == reflect.Struct:
 		for i := range t.NumField() {
 			f := t.Field(i)
@@ -36,6 +38,8 @@ func walkKeys(t reflect.Type, path string, keys *[]string) {
 		*keys = append(*keys, path)
 	}
 }
+
+var unmarshaler = reflect.TypeFor[yaml.Unmarshaler]()
 
 func elemStruct(t reflect.Type) bool {
 	e := t.Elem()

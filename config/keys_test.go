@@ -34,7 +34,8 @@ func TestUnknownKeyNamesKeyAndLine(t *testing.T) {
 
 func TestKeys(t *testing.T) {
 	keys := strings.Join(config.Keys(), " ")
-	for _, want := range []string{"db", "log.format", "logs[].path", "billing.plans[].sla.tiers[].credit_bp", "quota.webhook_secret"} {
+	for _, want := range []string{"db", "log.format", "logs[].path", "billing.plans[].sla.tiers[].credit_bp", "quota.webhook_secret",
+		"billing.plans[].mailbox_fee", "billing.plans[].storage_tiers[].per_gb"} {
 		if !strings.Contains(" "+keys+" ", " "+want+" ") {
 			t.Errorf("Keys() lacks %s: %s", want, keys)
 		}
