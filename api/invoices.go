@@ -59,26 +59,31 @@ func partyOut(p billing.Party) *partyJSON {
 
 // invoiceJSON is an invoice; amounts are integer minor units of currency.
 type invoiceJSON struct {
-	ID          string            `json:"id"`
-	Kind        string            `json:"kind"`
-	Credits     string            `json:"credits,omitempty"`
-	Customer    string            `json:"customer"`
-	Status      string            `json:"status"`
-	Number      string            `json:"number,omitempty"`
-	Plan        string            `json:"plan"`
-	Currency    string            `json:"currency"`
-	PeriodFrom  string            `json:"period_from"`
-	PeriodTo    string            `json:"period_to"`
-	Lines       []invoiceLineJSON `json:"lines"`
-	Fees        int64             `json:"fees"`
-	Subtotal    int64             `json:"subtotal"`
-	Credit      int64             `json:"credit"`
-	Net         int64             `json:"net"`
-	Tax         int64             `json:"tax"`
-	Total       int64             `json:"total"`
-	Evidence    evidenceJSON      `json:"evidence"`
-	ComputedAt  string            `json:"computed_at"`
-	FinalizedAt string            `json:"finalized_at,omitempty"`
+	ID         string            `json:"id"`
+	Kind       string            `json:"kind"`
+	Credits    string            `json:"credits,omitempty"`
+	Customer   string            `json:"customer"`
+	Status     string            `json:"status"`
+	Number     string            `json:"number,omitempty"`
+	Plan       string            `json:"plan"`
+	Currency   string            `json:"currency"`
+	PeriodFrom string            `json:"period_from"`
+	PeriodTo   string            `json:"period_to"`
+	Lines      []invoiceLineJSON `json:"lines"`
+	Fees       int64             `json:"fees"`
+	Subtotal   int64             `json:"subtotal"`
+	Credit     int64             `json:"credit"`
+	Net        int64             `json:"net"`
+	Tax        int64             `json:"tax"`
+	Total      int64             `json:"total"`
+	// Exponent is the currency's minor unit (ISO 4217); NetDecimal and
+	// TotalDecimal the amounts as the documents print them.
+	Exponent     int          `json:"exponent"`
+	NetDecimal   string       `json:"net_decimal"`
+	TotalDecimal string       `json:"total_decimal"`
+	Evidence     evidenceJSON `json:"evidence"`
+	ComputedAt   string       `json:"computed_at"`
+	FinalizedAt  string       `json:"finalized_at,omitempty"`
 	// Documents: dates, parties and the tax rate.
 	IssueDate        string     `json:"issue_date,omitempty"`
 	DueDate          string     `json:"due_date,omitempty"`
@@ -100,7 +105,8 @@ func invoiceOut(r billing.Record) invoiceJSON {
 		Fees: int64(inv.Fees), Subtotal: int64(inv.Subtotal), Credit: int64(inv.Credit), Net: int64(inv.Net), Tax: int64(inv.Tax), Total: int64(inv.Total),
 		Evidence: evidenceJSON{ev.Checks, ev.Successes, ev.AvailabilityPPM, ev.AvailabilityMet, ev.Deliveries, ev.DeliveredWithin,
 			ev.LatencySharePPM, ev.LatencyTarget.Seconds(), ev.LatencyMet, ev.CreditBP, ev.Services, ev.CreditService},
-		ComputedAt: rfc3339(r.ComputedAt)}
+		ComputedAt: rfc3339(r.ComputedAt), NetDecimal: billing.FormatMoney(inv.Net, inv.Currency), TotalDecimal: billing.FormatMoney(inv.Total, inv.Currency)}
+	out.Exponent, _ = billing.Exponent(inv.Currency)
 	for _, l := range inv.Lines {
 		out.Lines = append(out.Lines, invoiceLineJSON{l.Kind, l.Mailbox, l.Service, l.Description, int64(l.Amount)})
 	}

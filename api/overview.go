@@ -114,7 +114,12 @@ type estimateJSON struct {
 	Net        int64  `json:"net"`
 	Tax        int64  `json:"tax"`
 	Total      int64  `json:"total"`
-	Skipped    string `json:"skipped,omitempty"`
+	// Exponent is the currency's minor unit (ISO 4217: 2 for EUR, 0 for
+	// JPY, 3 for BHD); NetDecimal and TotalDecimal the amounts as printed.
+	Exponent     *int   `json:"exponent,omitempty"`
+	NetDecimal   string `json:"net_decimal,omitempty"`
+	TotalDecimal string `json:"total_decimal,omitempty"`
+	Skipped      string `json:"skipped,omitempty"`
 }
 
 type estimatesJSON struct {
@@ -153,6 +158,8 @@ func estimateOut(e billing.Estimate) estimateJSON {
 	inv := e.Invoice
 	out.Plan, out.Currency, out.PeriodFrom, out.PeriodTo = inv.Plan, inv.Currency, rfc3339(inv.Period.From), rfc3339(inv.Period.To)
 	out.Fees, out.Credit, out.Net, out.Tax, out.Total = int64(inv.Fees), int64(inv.Credit), int64(inv.Net), int64(inv.Tax), int64(inv.Total)
+	exp, _ := billing.Exponent(inv.Currency)
+	out.Exponent, out.NetDecimal, out.TotalDecimal = &exp, billing.FormatMoney(inv.Net, inv.Currency), billing.FormatMoney(inv.Total, inv.Currency)
 	return out
 }
 

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"fmt"
 	"net/http"
 	"strings"
 	"time"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/mailmeter/mailmeter/billing"
 	"github.com/mailmeter/mailmeter/metering"
+	"github.com/mailmeter/mailmeter/sla"
 )
 
 // TierJSON is a step of graduated overage pricing.
@@ -17,14 +19,27 @@ type TierJSON struct {
 	PerGB  string `json:"per_gb"`   // decimal of the currency
 }
 
-// SLAJSON is a plan's service level and its credits.
+// SLAJSON is a plan's service level and its credits: plan-wide
+// (availability_ppm and tiers cover every service) or per service
+// (services). On input, preset names a published tier table (sla
+// presets) that availability_ppm and tiers given replace parts of.
 type SLAJSON struct {
+	Preset               string           `json:"preset,omitempty"`
 	AvailabilityPPM      int64            `json:"availability_ppm"`
 	Tiers                []CreditTierJSON `json:"tiers"`
+	Services             []ServiceSLAJSON `json:"services"`
 	LatencyTargetSeconds float64          `json:"latency_target_seconds"`
 	LatencySharePPM      int64            `json:"latency_share_ppm"`
 	LatencyCreditBP      int64            `json:"latency_credit_bp"`
 	CapBP                int64            `json:"cap_bp"`
+}
+
+// ServiceSLAJSON is the promise for one service.
+type ServiceSLAJSON struct {
+	Service   string           `json:"service"`
+	Preset    string           `json:"preset,omitempty"` // input only
+	TargetPPM int64            `json:"target_ppm"`
+	Tiers     []CreditTierJSON `json:"tiers"`
 }
 
 // CreditTierJSON credits credit_bp of the fees below below_ppm.
@@ -80,22 +95,54 @@ func PlanOut(v billing.PlanVersion, versions ...billing.PlanVersion) PlanJSON {
 	return out
 }
 
-func slaOut(s billing.SLA) SLAJSON {
-	out := SLAJSON{AvailabilityPPM: s.AvailabilityTargetPPM, Tiers: []CreditTierJSON{}, LatencyTargetSeconds: s.LatencyTarget.Seconds(),
-		LatencySharePPM: s.LatencySharePPM, LatencyCreditBP: s.LatencyCreditBP, CapBP: s.CapBP}
-	for _, t := range s.Tiers {
-		out.Tiers = append(out.Tiers, CreditTierJSON{t.BelowPPM, t.CreditBP})
+func tiersOut(ts []sla.Tier) []CreditTierJSON {
+	out := []CreditTierJSON{}
+	for _, t := range ts {
+		out = append(out, CreditTierJSON{t.BelowPPM, t.CreditBP})
 	}
 	return out
 }
 
-func (s SLAJSON) sla() *billing.SLA {
-	out := &billing.SLA{AvailabilityTargetPPM: s.AvailabilityPPM, LatencyTarget: time.Duration(s.LatencyTargetSeconds * float64(time.Second)),
-		LatencySharePPM: s.LatencySharePPM, LatencyCreditBP: s.LatencyCreditBP, CapBP: s.CapBP}
-	for _, t := range s.Tiers {
-		out.Tiers = append(out.Tiers, billing.CreditTier{BelowPPM: t.BelowPPM, CreditBP: t.CreditBP})
+func tiersIn(ts []CreditTierJSON) []sla.Tier {
+	var out []sla.Tier
+	for _, t := range ts {
+		out = append(out, sla.Tier{BelowPPM: t.BelowPPM, CreditBP: t.CreditBP})
 	}
 	return out
+}
+
+func slaOut(s billing.SLA) SLAJSON {
+	out := SLAJSON{AvailabilityPPM: s.AvailabilityTargetPPM, Tiers: tiersOut(s.Tiers), Services: []ServiceSLAJSON{},
+		LatencyTargetSeconds: s.LatencyTarget.Seconds(), LatencySharePPM: s.LatencySharePPM, LatencyCreditBP: s.LatencyCreditBP, CapBP: s.CapBP}
+	for _, sv := range s.Services {
+		out.Services = append(out.Services, ServiceSLAJSON{Service: sv.Service, TargetPPM: sv.TargetPPM, Tiers: tiersOut(sv.Tiers)})
+	}
+	return out
+}
+
+// SLA is the SLA the input describes, presets applied; Invalid naming
+// the field at fault.
+func (s SLAJSON) SLA() (*billing.SLA, error) {
+	all, err := sla.FromPreset("", s.Preset, s.AvailabilityPPM, tiersIn(s.Tiers))
+	if err != nil {
+		return nil, metering.FieldError("sla.preset", "%v", err)
+	}
+	out := &billing.SLA{AvailabilityTargetPPM: all.TargetPPM, Tiers: all.Tiers, LatencyTarget: time.Duration(s.LatencyTargetSeconds * float64(time.Second)),
+		LatencySharePPM: s.LatencySharePPM, LatencyCreditBP: s.LatencyCreditBP, CapBP: s.CapBP}
+	for i, sv := range s.Services {
+		if err := metering.CheckTexts("sla.services.service", sv.Service, "sla.services.preset", sv.Preset); err != nil {
+			return nil, err
+		}
+		if sv.Service == "" {
+			return nil, metering.FieldError(fmt.Sprintf("sla.services[%d].service", i), "sla.services[%d].service is required", i)
+		}
+		t, err := sla.FromPreset(sv.Service, sv.Preset, sv.TargetPPM, tiersIn(sv.Tiers))
+		if err != nil {
+			return nil, metering.FieldError(fmt.Sprintf("sla.services[%d].preset", i), "sla.services[%d]: %v", i, err)
+		}
+		out.Services = append(out.Services, t)
+	}
+	return out, nil
 }
 
 // planInputJSON is a plan to add (POST, id and currency required) or a
@@ -118,7 +165,7 @@ type planInputJSON struct {
 	EffectiveFrom     string     `json:"effective_from"`
 }
 
-func (in planInputJSON) input() billing.PlanInput {
+func (in planInputJSON) input() (billing.PlanInput, error) {
 	tiers := func(ts []TierJSON) []billing.TierInput {
 		if ts == nil {
 			return nil
@@ -134,9 +181,16 @@ func (in planInputJSON) input() billing.PlanInput {
 		StorageTiers: tiers(in.StorageTiers), IncludedTransfer: in.IncludedTransfer, TransferPerGB: in.TransferPerGB,
 		TransferTiers: tiers(in.TransferTiers), TaxRate: in.TaxRate, Effective: in.EffectiveFrom}
 	if in.SLA != nil {
-		out.SLA = in.SLA.sla()
+		if err := metering.CheckText("sla.preset", in.SLA.Preset); err != nil {
+			return out, err
+		}
+		s, err := in.SLA.SLA()
+		if err != nil {
+			return out, err
+		}
+		out.SLA = s
 	}
-	return out
+	return out, nil
 }
 
 func (a *app) listPlans(c *gin.Context) {
@@ -159,7 +213,12 @@ func (a *app) createPlan(c *gin.Context) {
 		a.fail(c, err)
 		return
 	}
-	v, err := a.Plans.Add(c.Request.Context(), in.input())
+	pin, err := in.input()
+	if err != nil {
+		a.fail(c, err)
+		return
+	}
+	v, err := a.Plans.Add(c.Request.Context(), pin)
 	if err != nil {
 		a.fail(c, err)
 		return
@@ -198,7 +257,12 @@ func (a *app) putPlan(c *gin.Context) {
 		a.fail(c, metering.FieldError("id", "the body's id %q is not the path's %q", in.ID, c.Param("plan")))
 		return
 	}
-	v, err := a.Plans.Update(c.Request.Context(), c.Param("plan"), in.input())
+	pin, err := in.input()
+	if err != nil {
+		a.fail(c, err)
+		return
+	}
+	v, err := a.Plans.Update(c.Request.Context(), c.Param("plan"), pin)
 	if err != nil {
 		a.fail(c, err)
 		return

@@ -30,6 +30,31 @@ func TestPlansAPI(t *testing.T) {
 		if p := decode[api.PlanJSON](t, e.do("POST", "/v1/plans", admin, `{"id":"yen","currency":"JPY","mailbox_fee":"550"}`)); p.MailboxFee != "550" {
 			t.Errorf("JPY plan: %+v", p)
 		}
+		// A yen customer's estimate and invoice say how to read their
+		// minor units: exponent 0, the amounts as printed.
+		for _, req := range [][2]string{{"/v1/customers", `{"id":"nippon","name":"Nippon","currency":"JPY","timezone":"Asia/Tokyo","plan":"yen"}`},
+			{"/v1/domains", `{"domain":"nippon.example","customer":"nippon"}`}, {"/v1/mailboxes", `{"address":"a@nippon.example","created_at":"2026-10-01T00:00:00Z"}`}} {
+			if rec := e.do("POST", req[0], admin, req[1]); rec.Code != 201 {
+				t.Fatalf("%s: %d %s", req[0], rec.Code, rec.Body.String())
+			}
+		}
+		est := decode[struct {
+			Estimates []struct {
+				Total        int64  `json:"total"`
+				Exponent     *int   `json:"exponent"`
+				TotalDecimal string `json:"total_decimal"`
+			} `json:"estimates"`
+		}](t, e.do("GET", "/v1/estimates?customer=nippon", admin, nil))
+		if len(est.Estimates) != 1 || est.Estimates[0].Exponent == nil || *est.Estimates[0].Exponent != 0 || est.Estimates[0].Total != 550 || est.Estimates[0].TotalDecimal != "550" {
+			t.Errorf("a yen estimate: %+v", est)
+		}
+		rec = e.do("GET", "/v1/customers/nippon/invoice-preview", admin, nil)
+		if inv := decode[struct {
+			Exponent     int    `json:"exponent"`
+			TotalDecimal string `json:"total_decimal"`
+		}](t, rec); rec.Code != 200 || inv.Exponent != 0 || inv.TotalDecimal != "550" {
+			t.Errorf("a yen preview: %+v %s", inv, rec.Body.String())
+		}
 		if p := decode[api.PlanJSON](t, e.do("POST", "/v1/plans", admin, `{"id":"dinar","currency":"BHD","mailbox_fee":"1.250"}`)); p.MailboxFee != "1.250" {
 			t.Errorf("BHD plan: %+v", p)
 		}
@@ -48,6 +73,18 @@ func TestPlansAPI(t *testing.T) {
 			problem(t, e.do("POST", "/v1/plans", admin, body), 400, "invalid", field)
 		}
 		problem(t, e.do("POST", "/v1/plans", admin, `{"id":"biz","currency":"EUR"}`), 409, "conflict", "id")
+		// An SLA per service, from the published presets: kept as the
+		// sla package's terms, answered per service.
+		rec = e.do("POST", "/v1/plans", admin, `{"id":"svc","currency":"EUR","mailbox_fee":"4.00","sla":{"services":[
+			{"service":"smtp","preset":"credits-25-50-100"},{"service":"imap","preset":"credits-10-25-100","target_ppm":990000}],"cap_bp":5000}}`)
+		if p := decode[api.PlanJSON](t, rec); rec.Code != 201 || len(p.SLA.Services) != 2 || p.SLA.Services[0].Service != "smtp" || p.SLA.Services[0].TargetPPM != 999000 ||
+			len(p.SLA.Services[0].Tiers) != 3 || p.SLA.Services[0].Tiers[1].CreditBP != 5000 || p.SLA.Services[1].TargetPPM != 990000 || p.SLA.Services[1].Tiers[0].CreditBP != 1000 ||
+			p.SLA.AvailabilityPPM != 0 || p.SLA.CapBP != 5000 {
+			t.Errorf("per-service SLA: %d %+v", rec.Code, p.SLA)
+		}
+		problem(t, e.do("POST", "/v1/plans", admin, `{"id":"x11","currency":"EUR","sla":{"services":[{"service":"smtp","preset":"gold"}]}}`), 400, "invalid", "sla.services[0].preset")
+		problem(t, e.do("POST", "/v1/plans", admin, `{"id":"x12","currency":"EUR","sla":{"services":[{"preset":"credits-25-50-100"}]}}`), 400, "invalid", "sla.services[0].service")
+		problem(t, e.do("POST", "/v1/plans", admin, `{"id":"x13","currency":"EUR","sla":{"preset":"credits-25-50-100","services":[{"service":"smtp"}]}}`), 400, "invalid", "plan")
 
 		// A new version from December: the mailbox fee changes, the rest is kept.
 		rec = e.do("PUT", "/v1/plans/biz", admin, `{"mailbox_fee":"4.50","effective_from":"2026-12-01"}`)
@@ -69,7 +106,7 @@ func TestPlansAPI(t *testing.T) {
 			t.Errorf("corrected version %+v", p)
 		}
 		list := decode[struct{ Items []api.PlanJSON }](t, e.do("GET", "/v1/plans", admin, nil))
-		if len(list.Items) != 5 || list.Items[0].ID != "biz" {
+		if len(list.Items) != 6 || list.Items[0].ID != "biz" {
 			t.Errorf("list %+v", list.Items)
 		}
 

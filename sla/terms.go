@@ -48,6 +48,27 @@ func Preset(name string) (ServiceTerms, error) {
 	return p, nil
 }
 
+// FromPreset returns a service's terms: the named preset's ("" = none),
+// with the target and tiers given (0, none: the preset's) replacing its
+// own.
+func FromPreset(service, preset string, targetPPM int64, tiers []Tier) (ServiceTerms, error) {
+	t := ServiceTerms{Service: service}
+	if preset != "" {
+		p, err := Preset(preset)
+		if err != nil {
+			return t, err
+		}
+		t.TargetPPM, t.Tiers = p.TargetPPM, p.Tiers
+	}
+	if targetPPM != 0 {
+		t.TargetPPM = targetPPM
+	}
+	if len(tiers) > 0 {
+		t.Tiers = slices.Clone(tiers)
+	}
+	return t, nil
+}
+
 // Validate checks one service's terms.
 func (t ServiceTerms) Validate() error {
 	if t.Service != "" {

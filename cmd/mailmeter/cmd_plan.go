@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"text/tabwriter"
@@ -10,6 +11,7 @@ import (
 	"github.com/mailmeter/mailmeter/billing"
 	"github.com/mailmeter/mailmeter/config"
 	"github.com/mailmeter/mailmeter/directory"
+	"github.com/mailmeter/mailmeter/metering"
 	"github.com/mailmeter/mailmeter/store"
 )
 
@@ -130,6 +132,20 @@ func planChange(ctx context.Context, e env, action string, args []string) error 
 			return err
 		})
 	}
+	f.Func("sla", `the SLA as the API's JSON: {"services": [{"service": "smtp", "preset": "credits-25-50-100"}], "cap_bp": 5000}`, func(v string) error {
+		var j api.SLAJSON
+		dec := json.NewDecoder(strings.NewReader(v))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&j); err != nil {
+			return fmt.Errorf("want the API's sla object: %v", err)
+		}
+		if err := metering.CheckText("sla.preset", j.Preset); err != nil {
+			return err
+		}
+		s, err := j.SLA()
+		in.SLA = s
+		return err
+	})
 	asJSON := f.Bool("json", false, "print the plan as JSON")
 	pos, err := f.parse(e, args, 1, 1)
 	if err != nil {
@@ -191,4 +207,24 @@ func printPlan(e env, v billing.PlanVersion, current bool) {
 	fmt.Fprintf(e.stdout, "  mailbox fee %s, domain fee %s, minimum %s, tax %s%%\n", j.MailboxFee, j.DomainFee, j.MinimumCharge, j.TaxRate)
 	fmt.Fprintf(e.stdout, "  storage: %d bytes included %s, over it %s\n", j.IncludedStorage, pooled, storage)
 	fmt.Fprintf(e.stdout, "  transfer: %d bytes included per mailbox, over it %s\n", j.IncludedTransfer, transfer)
+	credits := func(ts []api.CreditTierJSON) string {
+		var parts []string
+		for _, t := range ts {
+			parts = append(parts, fmt.Sprintf("%s below %s", percentBP(t.CreditBP), percentPPM(t.BelowPPM)))
+		}
+		return strings.Join(parts, ", ")
+	}
+	if j.SLA.AvailabilityPPM > 0 || len(j.SLA.Tiers) > 0 {
+		fmt.Fprintf(e.stdout, "  sla: every service %s, credits %s\n", percentPPM(j.SLA.AvailabilityPPM), credits(j.SLA.Tiers))
+	}
+	for _, sv := range j.SLA.Services {
+		fmt.Fprintf(e.stdout, "  sla: %s %s, credits %s\n", sv.Service, percentPPM(sv.TargetPPM), credits(sv.Tiers))
+	}
+}
+
+func percentBP(bp int64) string {
+	return strings.TrimSuffix(strings.TrimRight(fmt.Sprintf("%.2f", float64(bp)/100), "0"), ".") + " %"
+}
+func percentPPM(ppm int64) string {
+	return strings.TrimSuffix(strings.TrimRight(fmt.Sprintf("%.4f", float64(ppm)/1e4), "0"), ".") + " %"
 }

@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/mailmeter/mailmeter/api"
 )
@@ -82,6 +83,70 @@ func TestPlanCLI(t *testing.T) {
 		}
 		if r := cli("customer", "update", "acme", "--effective", "2026-11-01"); r.code != 2 {
 			t.Errorf("--effective without --plan: %+v", r)
+		}
+	})
+}
+
+// A plan added with a per-service SLA (plan add --sla, the API's sla
+// object with presets) keeps it in the database: plan show prints each
+// service's promise, the service report credits by it, and the invoice
+// carries the credit of the service that missed its target.
+func TestPlanSLAPerServiceFromDatabase(t *testing.T) {
+	eachDB(t, func(t *testing.T, db string) {
+		conf := filepath.Join(t.TempDir(), "m.yaml")
+		writeFile(t, conf, "probes:\n  - {name: mx1, kind: smtp, address: \"127.0.0.1:25\"}\nservices:\n  - {name: smtp, probes: [mx1]}\n")
+		cli := func(args ...string) result { return runCLI(t, nil, append(args, "--config", conf, "--db", db)...) }
+		slaJSON := `{"services": [{"service": "smtp", "preset": "credits-25-50-100"},
+			{"service": "webmail", "preset": "credits-10-25-100", "target_ppm": 990000}], "cap_bp": 5000}`
+		berlin, _ := time.LoadLocation("Europe/Berlin")
+		now := time.Now().In(berlin)
+		month := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, berlin).AddDate(0, -1, 0)
+		day10 := month.AddDate(0, 0, 9).Add(10 * time.Hour)
+		for _, args := range [][]string{
+			{"plan", "add", "gold", "--currency", "EUR", "--mailbox-fee", "5.00", "--sla", slaJSON},
+			{"customer", "add", "acme", "--name", "Acme", "--plan", "gold", "--timezone", "Europe/Berlin"},
+			{"domain", "add", "acme.example", "--customer", "acme"},
+			{"mailbox", "add", "alice@acme.example", "--created", "2020-01-01T00:00:00Z"},
+			{"sla", "incident", "add", "--service", "webmail", "--start", day10.UTC().Format(time.RFC3339),
+				"--end", day10.Add(time.Hour).UTC().Format(time.RFC3339), "--reason", "provider outage"},
+		} {
+			if r := cli(args...); r.code != 0 {
+				t.Fatalf("%v: %+v", args, r)
+			}
+		}
+		if r := cli("plan", "show", "gold"); r.code != 0 || !strings.Contains(r.stdout, "sla: smtp 99.9 %, credits 25 % below 99.9 %, 50 % below 99 %, 100 % below 95 %") ||
+			!strings.Contains(r.stdout, "sla: webmail 99 %, credits 10 % below 99.9 %") {
+			t.Errorf("plan show: %+v", r)
+		}
+		var p struct {
+			SLA struct {
+				Services []struct {
+					Service   string `json:"service"`
+					TargetPPM int64  `json:"target_ppm"`
+				} `json:"services"`
+				CapBP int64 `json:"cap_bp"`
+			} `json:"sla"`
+		}
+		if r := cli("plan", "show", "gold", "--json"); json.Unmarshal([]byte(r.stdout), &p) != nil || len(p.SLA.Services) != 2 ||
+			p.SLA.Services[1].Service != "webmail" || p.SLA.Services[1].TargetPPM != 990000 || p.SLA.CapBP != 5000 {
+			t.Errorf("plan show --json: %+v", p)
+		}
+		period := month.Format("2006-01")
+		if r := cli("sla", "report", "--period", period, "--customer", "acme"); r.code != 0 || !strings.Contains(r.stdout, "plan gold: 10.00% of the fees (for webmail)") {
+			t.Errorf("sla report: %+v", r)
+		}
+		if r := cli("invoice", "run", "--period", period); r.code != 0 {
+			t.Fatalf("invoice run: %+v", r)
+		}
+		r := cli("invoice", "show", "acme-"+period)
+		for _, want := range []string{"SLA credit 10.00% of the fees: webmail uptime", "(60 min down", "-0.50"} {
+			if r.code != 0 || !strings.Contains(r.stdout, want) {
+				t.Errorf("invoice lacks %q:\n%s", want, r.stdout)
+			}
+		}
+		if r := cli("plan", "add", "bad", "--currency", "EUR", "--mailbox-fee", "1", "--sla", `{"services": [{"service": "smtp", "preset": "gold"}]}`); r.code == 0 ||
+			!strings.Contains(r.stderr, `preset "gold"`) {
+			t.Errorf("an unknown preset: %+v", r)
 		}
 	})
 }

@@ -95,24 +95,11 @@ func configSLA(s config.PlanSLA) (out billing.SLA, key string, err error) {
 // serviceTerms are a service's configured terms: a preset's, with the
 // target and tiers given replacing its own.
 func serviceTerms(sv config.ServiceSLA) (sla.ServiceTerms, error) {
-	t := sla.ServiceTerms{Service: sv.Service}
-	if sv.Preset != "" {
-		p, err := sla.Preset(sv.Preset)
-		if err != nil {
-			return t, err
-		}
-		t.TargetPPM, t.Tiers = p.TargetPPM, p.Tiers
+	var tiers []sla.Tier
+	for _, tier := range sv.Tiers {
+		tiers = append(tiers, sla.Tier{BelowPPM: tier.BelowPPM, CreditBP: tier.CreditBP})
 	}
-	if sv.AvailabilityPPM != 0 {
-		t.TargetPPM = sv.AvailabilityPPM
-	}
-	if len(sv.Tiers) > 0 {
-		t.Tiers = nil
-		for _, tier := range sv.Tiers {
-			t.Tiers = append(t.Tiers, sla.Tier{BelowPPM: tier.BelowPPM, CreditBP: tier.CreditBP})
-		}
-	}
-	return t, nil
+	return sla.FromPreset(sv.Service, sv.Preset, sv.AvailabilityPPM, tiers)
 }
 
 // configAmount is a decimal of the currency, or minor units when the file

@@ -62,11 +62,16 @@ export function month(t) { return t ? mon.format(new Date(t)) : "–"; }
 // midnight in the customer's zone, not necessarily the viewer's.
 export function period(from, to) { return month((Date.parse(from) + Date.parse(to)) / 2); }
 
-export function money(minor, currency) {
+// money formats minor units of currency, whose minor unit is exponent
+// (the API's "exponent": 2 for EUR, 0 for JPY, 3 for BHD).
+export function money(minor, currency, exponent) {
   if (minor === null || minor === undefined) return "–";
+  const exp = Number.isInteger(exponent) ? exponent : 2;
+  const major = minor / 10 ** exp;
   try {
-    return new Intl.NumberFormat(undefined, { style: "currency", currency: currency || "EUR" }).format(minor / 100);
+    return new Intl.NumberFormat(undefined, { style: "currency", currency: currency || "EUR",
+      minimumFractionDigits: exp, maximumFractionDigits: exp }).format(major);
   } catch {
-    return (minor / 100).toFixed(2) + " " + (currency || "");
+    return major.toFixed(exp) + " " + (currency || "");
   }
 }

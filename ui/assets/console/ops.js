@@ -124,9 +124,10 @@ export function customersPage(main, _, ctx) {
     const byID = Object.fromEntries(est.estimates.map((e) => [e.customer, e]));
     const failed = Object.fromEntries(est.failures.map((f) => [f.customer, f]));
     const totals = {};
-    for (const e of est.estimates) if (!e.skipped) totals[e.currency] = (totals[e.currency] || 0) + e.total;
+    const exps = {};
+    for (const e of est.estimates) if (!e.skipped) { totals[e.currency] = (totals[e.currency] || 0) + e.total; exps[e.currency] = e.exponent; }
     body.append(h("div", { class: "grid tiles" }, tile("Customers", fmt.count(cs.length), { raw: cs.length }),
-      Object.entries(totals).map(([cur, v]) => tile("Month to date (" + cur + ")", fmt.money(v, cur), { raw: v }))));
+      Object.entries(totals).map(([cur, v]) => tile("Month to date (" + cur + ")", fmt.money(v, cur, exps[cur]), { raw: v }))));
     body.append(card("All customers", null, table([
       { label: "Customer", render: (c) => h("a", { href: "#/customer/" + encodeURIComponent(c.id) }, c.name + " ", h("span", { class: "muted" }, "(" + c.id + ")")) },
       { label: "Plan", render: (c) => c.plan || h("span", { class: "muted" }, "none") },
@@ -135,7 +136,7 @@ export function customersPage(main, _, ctx) {
         const e = byID[c.id];
         if (failed[c.id]) return badge("cannot bill: " + (failed[c.id].field || "error"), "bad");
         if (!e || e.skipped) return h("span", { class: "muted" }, e ? e.skipped : "–");
-        return h("span", { title: e.total + " minor units, net " + fmt.money(e.net, e.currency) }, fmt.money(e.total, e.currency));
+        return h("span", { title: e.total + " minor units, net " + fmt.money(e.net, e.currency, e.exponent) }, fmt.money(e.total, e.currency, e.exponent));
       } },
       { label: "Since", render: (c) => fmt.date(c.created_at) },
     ], cs)));

@@ -25,7 +25,7 @@ export function customerPage(main, arg, ctx) {
     // The estimate prices every mailbox of the month: it comes when ready.
     api.get("/v1/estimates", { customer: id }).then((est) => {
       const e = est.estimates[0];
-      if (e && !e.skipped) tiles.append(tile("Month to date", fmt.money(e.total, e.currency), { raw: e.total, foot: "estimate for " + fmt.period(e.period_from, e.period_to) }));
+      if (e && !e.skipped) tiles.append(tile("Month to date", fmt.money(e.total, e.currency, e.exponent), { raw: e.total, foot: "estimate for " + fmt.period(e.period_from, e.period_to) }));
     }, () => { /* the page works without it */ });
     body.append(tiles);
     const table_ = quotaTable(r, { customer: id, title: "Mailboxes", onLoad: (t) => {
@@ -73,8 +73,8 @@ export function invoicesPage(main, arg, ctx) {
       { label: "Period", render: (i) => fmt.period(i.period_from, i.period_to) },
       { label: "Kind", render: (i) => i.kind === "credit_note" ? badge("credit note", "info") : "invoice" },
       { label: "Status", render: (i) => badge(i.status, i.status === "final" ? "ok" : "warning") },
-      { label: "Net", num: true, render: (i) => fmt.money(i.net, i.currency) },
-      { label: "Total", num: true, render: (i) => h("strong", { title: i.total + " minor units" }, fmt.money(i.total, i.currency)) },
+      { label: "Net", num: true, render: (i) => fmt.money(i.net, i.currency, i.exponent) },
+      { label: "Total", num: true, render: (i) => h("strong", { title: i.total + " minor units" }, fmt.money(i.total, i.currency, i.exponent)) },
       { label: "SLA", render: (i) => i.evidence && i.evidence.credit_bp ? badge("credit " + (i.evidence.credit_bp / 100) + " %", "warning") : badge("met", "ok") },
       { label: "", render: (i) => { const b = h("button", { class: "btn small", type: "button" }, "PDF"); b.addEventListener("click", () => download(i, b)); return b; } },
     ], invs) : empty("No invoices yet. They appear after the month's invoice run.")));
