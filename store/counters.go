@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"gorm.io/gorm"
-	"gorm.io/gorm/clause"
 
 	"github.com/mailmeter/mailmeter/metering"
 )
@@ -119,25 +118,6 @@ func sumColumns() string {
 		cols[i] = "SUM(" + c + ") AS " + c
 	}
 	return strings.Join(cols, ", ")
-}
-
-// upsertCounters adds counter deltas to their rows (portable form; SQLite).
-func upsertCounters(tx *gorm.DB, cs []metering.CounterDelta) error {
-	if len(cs) == 0 {
-		return nil
-	}
-	rows, err := pivot(cs)
-	if err != nil {
-		return err
-	}
-	add := map[string]any{}
-	for _, c := range counterColumns() {
-		add[c] = gorm.Expr(sumExpr(SQLite, "usage_hours", c))
-	}
-	return sumRefused(tx.Clauses(clause.OnConflict{
-		Columns:   []clause.Column{{Name: "mailbox"}, {Name: "hour"}},
-		DoUpdates: clause.Assignments(add),
-	}).CreateInBatches(rows, upsertBatch).Error)
 }
 
 // upsertCountersPostgres writes the rows with one statement reading them

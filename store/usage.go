@@ -87,13 +87,13 @@ func (s *Store) upsert(tx *gorm.DB, b metering.Batch) error {
 	if s.dialect == Postgres {
 		return upsertPostgres(tx, b)
 	}
-	if err := upsertCounters(tx, b.Counters); err != nil {
+	if err := upsertCountersSQLite(tx, b.Counters); err != nil {
 		return err
 	}
 	if err := upsertGauges(tx, b.Gauges); err != nil {
 		return err
 	}
-	return upsertLatency(tx, b.Latency)
+	return upsertLatencySQLite(tx, b.Latency)
 }
 
 func upsertGauges(tx *gorm.DB, gs []metering.GaugeDelta) error {
@@ -157,20 +157,6 @@ func upsertCurrentStorage(tx *gorm.DB, gs []metering.GaugeDelta) error {
 			"observed_at": gorm.Expr("CASE WHEN " + newer + " THEN excluded.observed_at ELSE storage_current.observed_at END"),
 		}),
 	}).CreateInBatches(rows, upsertBatch).Error
-}
-
-func upsertLatency(tx *gorm.DB, ls []metering.LatencyDelta) error {
-	if len(ls) == 0 {
-		return nil
-	}
-	rows := make([]latencyRow, len(ls))
-	for i, l := range ls {
-		rows[i] = latencyRow{l.Hour.Unix(), string(l.Direction), l.Domain, l.Bucket, l.Count}
-	}
-	return sumRefused(tx.Clauses(clause.OnConflict{
-		Columns:   []clause.Column{{Name: "hour"}, {Name: "direction"}, {Name: "domain"}, {Name: "bucket"}},
-		DoUpdates: clause.Assignments(map[string]any{"count": gorm.Expr(sumExpr(SQLite, "latency_buckets", "count"))}),
-	}).CreateInBatches(rows, upsertBatch).Error)
 }
 
 // Checkpoint implements metering.UsageStore.
