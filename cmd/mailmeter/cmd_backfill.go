@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/mailmeter/mailmeter/metering/collect"
-	"github.com/mailmeter/mailmeter/store"
 )
 
 func runBackfill(ctx context.Context, e env, args []string) error {
@@ -51,6 +50,7 @@ func runBackfill(ctx context.Context, e env, args []string) error {
 		Host: *host, Format: *format, Stream: *stream, Force: *force,
 		Proc: collect.ProcessorOptions{Location: loc, Delimiter: c.RecipientDelimiter(), MaxAge: time.Duration(c.Collect.MaxOpenAge),
 			Trusted: c.TrustedSenders(), Bounds: bounds(c), Skip: probeSkip(c)},
+		StreamLines: collect.DefaultStreamLines, // the database writes while the file is parsed
 		Progress: func(path string, done, total int64) {
 			if bar == nil || bar.label != path {
 				if bar != nil {
@@ -60,9 +60,6 @@ func runBackfill(ctx context.Context, e env, args []string) error {
 			}
 			bar.update(done, total)
 		},
-	}
-	if s.Dialect() == store.Postgres {
-		opts.StreamLines = collect.DefaultStreamLines // the database writes while the file is parsed
 	}
 	res, err := collect.Backfill(ctx, files, opts, s, nil, log)
 	if bar != nil {

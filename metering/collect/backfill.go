@@ -32,14 +32,12 @@ type BackfillOptions struct {
 	// read, in the transaction that commits the file's checkpoint: the
 	// database works in parallel with parsing. Finished hours go to the
 	// database whenever it is idle, and at the latest every StreamLines
-	// lines.
-	// Worth it on PostgreSQL; on SQLite it would hold the write lock for
-	// the whole file.
+	// lines. On SQLite the file's transaction holds the write lock while
+	// the file is read: other writers wait for it (busy timeout).
 	StreamLines int
 }
 
-// DefaultStreamLines is the StreamLines `mailmeter backfill` uses with
-// PostgreSQL.
+// DefaultStreamLines is the StreamLines `mailmeter backfill` uses.
 const DefaultStreamLines = 250_000
 
 // streamCheck is how often, in lines, a streaming backfill looks whether

@@ -60,9 +60,11 @@ func (r *fileRun) run(ctx context.Context) error {
 		r.res.Already = true
 		return r.commit(ctx, tail.Position{File: r.sum.File, Offset: r.sum.Size})
 	}
-	if r.part != nil {
-		defer r.part.abandon()
-	}
+	defer func() {
+		if r.part != nil { // started by read; rolled back unless committed
+			r.part.abandon()
+		}
+	}()
 	end, err := r.read(ctx)
 	if err != nil {
 		return err
