@@ -161,8 +161,13 @@ func upsertCurrentStorage(tx *gorm.DB, gs []metering.GaugeDelta) error {
 
 // Checkpoint implements metering.UsageStore.
 func (s *Store) Checkpoint(ctx context.Context, source string) (metering.Checkpoint, error) {
+	return checkpointIn(s.db.WithContext(ctx), source)
+}
+
+// checkpointIn reads the checkpoint of source in db (a transaction or not).
+func checkpointIn(db *gorm.DB, source string) (metering.Checkpoint, error) {
 	var row checkpointRow
-	if err := s.db.WithContext(ctx).Where("source = ?", source).Take(&row).Error; err != nil {
+	if err := db.Where("source = ?", source).Take(&row).Error; err != nil {
 		return metering.Checkpoint{}, translate(err, "checkpoint of %s", source)
 	}
 	return metering.Checkpoint{Source: row.Source, Seq: row.Seq, Offset: row.Offset, Position: row.Position, State: row.State, UpdatedAt: row.UpdatedAt.UTC()}, nil

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -157,4 +158,47 @@ func TestRefusedStreamingBackfillReleasesItsTransaction(t *testing.T) {
 			t.Fatalf("a write after the refused backfill: %v", err)
 		}
 	})
+}
+
+// Rotated files backfilled again, as the stream they belong to or under
+// another stream name (read in one pass, their sum known only at their
+// end), are recognised by their content and count nothing twice, streamed
+// or not.
+func TestBackfillAgainRecognisesEveryFile(t *testing.T) {
+	for _, stream := range []int{0, 100} {
+		t.Run(fmt.Sprintf("stream=%d", stream), func(t *testing.T) {
+			storetest.Each(t, func(t *testing.T, s *store.Store) {
+				cfg := smallConfig(11)
+				cfg.Rate = 0.05
+				dir := t.TempDir()
+				path, truth := generate(t, dir, collect.FormatPostfix, cfg)
+				lines := splitLines(t, path)
+				half := len(lines) / 2
+				older, newer := filepath.Join(dir, "mail.log.2"), filepath.Join(dir, "mail.log.1")
+				for name, part := range map[string][]string{older: lines[:half], newer: lines[half:]} {
+					if err := os.WriteFile(name, []byte(strings.Join(part, "")), 0o644); err != nil {
+						t.Fatal(err)
+					}
+				}
+				opts := collect.BackfillOptions{Host: "mx1", StreamLines: stream, Proc: collect.ProcessorOptions{Location: time.UTC, Delimiter: "+", YearRef: cfg.Start}}
+				run := func(opts collect.BackfillOptions, already bool) {
+					t.Helper()
+					res, err := collect.Backfill(context.Background(), []string{newer, older}, opts, s, nil, quiet)
+					if err != nil {
+						t.Fatal(err)
+					}
+					for _, r := range res {
+						if r.Err != nil || r.Already != already || (already && r.Lines != 0) {
+							t.Errorf("backfill (stream %q) of %s: %+v; want already %v", opts.Stream, r.Path, r, already)
+						}
+					}
+					compareTruth(t, truth, totals(t, s))
+				}
+				run(opts, false)
+				run(opts, true)
+				opts.Stream = "other.log"
+				run(opts, true)
+			})
+		})
+	}
 }
