@@ -130,6 +130,7 @@ func upsertCountersPostgres(tx *gorm.DB, cs []metering.CounterDelta) error {
 	if err != nil {
 		return err
 	}
+	byKey(rows)
 	cols := counterColumns()
 	mailbox, hour := make([]string, len(rows)), make([]int64, len(rows))
 	values := make([][]int64, len(cols))

@@ -60,6 +60,7 @@ func upsertCountersSQLite(tx *gorm.DB, cs []metering.CounterDelta) error {
 	if err != nil {
 		return err
 	}
+	byKey(rows) // as on PostgreSQL; and neighbouring rows share B-tree pages
 	return inChunks(len(rows), func(i int, b []byte) []byte {
 		b = append(b, '[')
 		b = jsonText(b, rows[i].Mailbox)

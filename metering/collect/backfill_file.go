@@ -99,7 +99,7 @@ func (r *fileRun) identify(ctx context.Context) (bool, error) {
 	}
 	// Before content sums, a file was named by the fingerprint of its
 	// first bytes: one of the same size read to its end is taken as done.
-	if r.legacy, err = checkpointOf(ctx, r.c, fmt.Sprintf("file:%s:%s", r.opts.Host, id.FP)); err != nil {
+	if r.legacy, err = checkpointOf(ctx, r.c, fmt.Sprintf("file:%s:%s", r.opts.hostOf(r.path), id.FP)); err != nil {
 		return false, err
 	}
 	if !starts && r.legacy.Seq == 0 {
@@ -138,7 +138,7 @@ func (r *fileRun) summed(ctx context.Context) (bool, error) {
 
 // lookUp names the file's source by its sum and loads its checkpoint.
 func (r *fileRun) lookUp(ctx context.Context) error {
-	r.res.Source = fmt.Sprintf("file:%s:%s", r.opts.Host, r.sum.SHA256[:32])
+	r.res.Source = fmt.Sprintf("file:%s:%s", r.opts.hostOf(r.path), r.sum.SHA256[:32])
 	var lookup checkpointer = r.c
 	if r.part != nil {
 		lookup = r.part // the stream may hold the database's only writer
