@@ -86,15 +86,23 @@ func (b *Batch) add(o Batch) {
 
 // Salvage writes part's usage into tx. When the store refuses it
 // (Refused), the part is bisected until every record the store accepts is
-// written and each one it refuses stands alone; those are written as dead
-// letters of source. It returns the usage written and the dead letters. Any
-// other error ends it: the caller rolls tx back and retries later.
-func Salvage(ctx context.Context, tx StreamTx, part Batch, source string) (Batch, []DeadLetter, error) {
-	return salvage(ctx, tx, part, source, nil)
+// written and each one it refuses stands alone. It returns the usage
+// written and the refused records as dead letters, not yet written: the
+// caller adds them to tx (Batch.DeadLetters), with their Source, before it
+// commits. Any other error ends it: the caller rolls tx back and retries
+// later.
+func Salvage(ctx context.Context, tx StreamTx, part Batch) (Batch, []DeadLetter, error) {
+	s := salvager{tx: tx}
+	part.Checkpoint, part.DeadLetters = nil, nil
+	if err := s.add(ctx, part, nil); err != nil {
+		return Batch{}, nil, err
+	}
+	return s.written, s.dead, nil
 }
 
 // salvage is Salvage of a part already known to be refused with refusal
-// (nil: not tried yet).
+// (nil: not tried yet) that also writes the dead letters, as records of
+// source.
 func salvage(ctx context.Context, tx StreamTx, part Batch, source string, refusal error) (Batch, []DeadLetter, error) {
 	s := salvager{tx: tx, source: source}
 	part.Checkpoint, part.DeadLetters = nil, nil

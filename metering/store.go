@@ -204,4 +204,8 @@ type StreamTx interface {
 	Commit(ctx context.Context, cp *Checkpoint, stream *Checkpoint) error
 	// Rollback abandons the stream; after Commit it does nothing.
 	Rollback()
+	// Checkpoint returns the checkpoint of source as the stream's
+	// transaction sees it (NotFound if it has none): a stream that holds
+	// the database's only writer (SQLite) can still look one up.
+	Checkpoint(ctx context.Context, source string) (Checkpoint, error)
 }

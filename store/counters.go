@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"gorm.io/gorm"
-	"gorm.io/gorm/clause"
 
 	"github.com/mailmeter/mailmeter/metering"
 )
@@ -152,25 +151,6 @@ func sumColumns() string {
 	return strings.Join(cols, ", ")
 }
 
-// upsertCounters adds counter deltas to their rows (portable form; SQLite).
-func upsertCounters(tx *gorm.DB, cs []metering.CounterDelta) error {
-	if len(cs) == 0 {
-		return nil
-	}
-	rows, err := pivot(cs)
-	if err != nil {
-		return err
-	}
-	add := map[string]any{}
-	for _, c := range counterColumns() {
-		add[c] = gorm.Expr(sumExpr(SQLite, "usage_hours", c))
-	}
-	return sumRefused(tx.Clauses(clause.OnConflict{
-		Columns:   []clause.Column{{Name: "mailbox"}, {Name: "hour"}},
-		DoUpdates: clause.Assignments(add),
-	}).CreateInBatches(rows, upsertBatch).Error)
-}
-
 // upsertCountersPostgres writes the rows with one statement reading them
 // from unnest() over one array parameter per column.
 func upsertCountersPostgres(tx *gorm.DB, cs []metering.CounterDelta) error {
@@ -181,6 +161,7 @@ func upsertCountersPostgres(tx *gorm.DB, cs []metering.CounterDelta) error {
 	if err != nil {
 		return err
 	}
+	byKey(rows)
 	cols := counterColumns()
 	mailbox, hour := make([]string, len(rows)), make([]int64, len(rows))
 	values := make([][]int64, len(cols))

@@ -105,3 +105,8 @@ func (t *streamTx) Rollback() {
 		t.tx.Rollback()
 	}
 }
+
+// Checkpoint implements metering.StreamTx.
+func (t *streamTx) Checkpoint(ctx context.Context, source string) (metering.Checkpoint, error) {
+	return checkpointIn(t.tx.WithContext(ctx), source)
+}

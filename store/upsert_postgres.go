@@ -37,8 +37,9 @@ func upsertPostgres(tx *gorm.DB, b metering.Batch) error {
 		}
 	}
 	if n := len(b.Latency); n > 0 {
+		ls := latencyByKey(b.Latency)
 		hour, dir, dom, bucket, count := make([]int64, n), make([]string, n), make([]string, n), make([]int32, n), make([]int64, n)
-		for i, l := range b.Latency {
+		for i, l := range ls {
 			hour[i], dir[i], dom[i], bucket[i], count[i] = l.Hour.Unix(), string(l.Direction), l.Domain, int32(l.Bucket), l.Count
 		}
 		return tx.Exec(pgLatency, hour, dir, dom, bucket, count).Error

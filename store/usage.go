@@ -90,13 +90,13 @@ func (s *Store) upsert(tx *gorm.DB, b metering.Batch) error {
 	if s.dialect == Postgres {
 		return upsertPostgres(tx, b)
 	}
-	if err := upsertCounters(tx, b.Counters); err != nil {
+	if err := upsertCountersSQLite(tx, b.Counters); err != nil {
 		return err
 	}
 	if err := upsertGauges(tx, b.Gauges); err != nil {
 		return err
 	}
-	return upsertLatency(tx, b.Latency)
+	return upsertLatencySQLite(tx, b.Latency)
 }
 
 func upsertGauges(tx *gorm.DB, gs []metering.GaugeDelta) error {
@@ -151,24 +151,15 @@ func upsertCurrentStorage(tx *gorm.DB, gs []metering.GaugeDelta) error {
 	}).CreateInBatches(rows, upsertBatch).Error
 }
 
-func upsertLatency(tx *gorm.DB, ls []metering.LatencyDelta) error {
-	if len(ls) == 0 {
-		return nil
-	}
-	rows := make([]latencyRow, len(ls))
-	for i, l := range ls {
-		rows[i] = latencyRow{l.Hour.Unix(), string(l.Direction), l.Domain, l.Bucket, l.Count}
-	}
-	return sumRefused(tx.Clauses(clause.OnConflict{
-		Columns:   []clause.Column{{Name: "hour"}, {Name: "direction"}, {Name: "domain"}, {Name: "bucket"}},
-		DoUpdates: clause.Assignments(map[string]any{"count": gorm.Expr(sumExpr(SQLite, "latency_buckets", "count"))}),
-	}).CreateInBatches(rows, upsertBatch).Error)
-}
-
 // Checkpoint implements metering.UsageStore.
 func (s *Store) Checkpoint(ctx context.Context, source string) (metering.Checkpoint, error) {
+	return checkpointIn(s.db.WithContext(ctx), source)
+}
+
+// checkpointIn reads the checkpoint of source in db (a transaction or not).
+func checkpointIn(db *gorm.DB, source string) (metering.Checkpoint, error) {
 	var row checkpointRow
-	if err := s.db.WithContext(ctx).Where("source = ?", source).Take(&row).Error; err != nil {
+	if err := db.Where("source = ?", source).Take(&row).Error; err != nil {
 		return metering.Checkpoint{}, translate(err, "checkpoint of %s", source)
 	}
 	return metering.Checkpoint{Source: row.Source, Seq: row.Seq, Offset: row.Offset, Position: row.Position, State: row.State, UpdatedAt: row.UpdatedAt.UTC()}, nil

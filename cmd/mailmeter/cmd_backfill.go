@@ -11,13 +11,14 @@ import (
 	"time"
 
 	"github.com/mailmeter/mailmeter/metering/collect"
-	"github.com/mailmeter/mailmeter/store"
 )
 
 func runBackfill(ctx context.Context, e env, args []string) error {
-	f := newFlags("backfill", "backfill [--format auto|postfix|exim] [--host NAME] [--stream NAME] [--timezone ZONE] [--force] FILE...", e)
+	f := newFlags("backfill", "backfill [--format auto|postfix|exim] [--host NAME | --host-from-dir] [--stream NAME] [--timezone ZONE] [--workers N] [--force] FILE...", e)
 	format := f.String("format", "auto", "log format: auto, postfix or exim")
 	host := f.String("host", "", "mail host the files come from (default: this host's name)")
+	hostFromDir := f.Bool("host-from-dir", false, "each file's host is the name of its directory (logs/mx1/mail.log.1): hosts' files are read in parallel")
+	workers := f.Int("workers", 0, "log streams (host and log name) read at once (default: the number of CPUs)")
 	stream := f.String("stream", "", "log name every file belongs to, e.g. mail.log (default: each file's name without rotation suffixes)")
 	tz := f.String("timezone", "Local", "zone of timestamps that carry none")
 	force := f.Bool("force", false, "meter files the checks refuse: mostly not understood (wrong format?), or older than their stream's position (metered on their own)")
@@ -29,6 +30,12 @@ func runBackfill(ctx context.Context, e env, args []string) error {
 	case collect.FormatAuto, collect.FormatPostfix, collect.FormatExim:
 	default:
 		return usagef("--format %q: want auto, postfix or exim", *format)
+	}
+	if *workers < 0 {
+		return usagef("--workers %d: want a positive number, or 0 for the number of CPUs", *workers)
+	}
+	if *hostFromDir && *host != "" {
+		return usagef("--host and --host-from-dir: give one")
 	}
 	loc, err := time.LoadLocation(*tz)
 	if err != nil {
@@ -46,28 +53,16 @@ func runBackfill(ctx context.Context, e env, args []string) error {
 		return err
 	}
 	defer s.Close()
-	var bar *progress
+	bar := &backfillBar{w: e.stderr, files: map[string][2]int64{}}
 	opts := collect.BackfillOptions{
-		Host: *host, Format: *format, Stream: *stream, Force: *force,
+		Host: *host, HostFromDir: *hostFromDir, Format: *format, Stream: *stream, Force: *force, Workers: *workers,
 		Proc: collect.ProcessorOptions{Location: loc, Delimiter: c.RecipientDelimiter(), MaxAge: time.Duration(c.Collect.MaxOpenAge),
 			Trusted: c.TrustedSenders(), Bounds: bounds(c), Skip: probeSkip(c)},
-		Progress: func(path string, done, total int64) {
-			if bar == nil || bar.label != path {
-				if bar != nil {
-					bar.done()
-				}
-				bar = newProgress(e.stderr, path)
-			}
-			bar.update(done, total)
-		},
-	}
-	if s.Dialect() == store.Postgres {
-		opts.StreamLines = collect.DefaultStreamLines // the database writes while the file is parsed
+		StreamLines: collect.DefaultStreamLines, // the database writes while the file is parsed
+		Progress:    bar.update,
 	}
 	res, err := collect.Backfill(ctx, files, opts, s, nil, log)
-	if bar != nil {
-		bar.done()
-	}
+	bar.done()
 	failed := 0
 	for _, r := range res {
 		if !reportBackfill(e.stdout, e.stderr, r) {
@@ -139,4 +134,43 @@ func backfillSummary(r collect.BackfillResult) string {
 		b.WriteString("; most lines not understood: the format is probably wrong")
 	}
 	return b.String()
+}
+
+// backfillBar draws one progress bar for the files being backfilled: the
+// file's name while one is read, "N files" while several are.
+type backfillBar struct {
+	w     io.Writer
+	bar   *progress
+	files map[string][2]int64 // path → done, total of the files not finished
+}
+
+func (b *backfillBar) update(path string, done, total int64) {
+	if done >= total {
+		delete(b.files, path)
+	} else {
+		b.files[path] = [2]int64{done, total}
+	}
+	label := path
+	if len(b.files) > 1 {
+		label = fmt.Sprintf("%d files", len(b.files))
+	}
+	if b.bar == nil || b.bar.label != label {
+		b.done()
+		b.bar = newProgress(b.w, label)
+	}
+	var d, t int64
+	for _, f := range b.files {
+		d, t = d+f[0], t+f[1]
+	}
+	if len(b.files) == 0 {
+		d, t = done, total
+	}
+	b.bar.update(d, t)
+}
+
+func (b *backfillBar) done() {
+	if b.bar != nil {
+		b.bar.done()
+		b.bar = nil
+	}
 }

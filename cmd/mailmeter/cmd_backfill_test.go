@@ -191,3 +191,49 @@ func usageTotals(t *testing.T, db string) map[string]map[metering.Metric]int64 {
 	}
 	return out
 }
+
+// An archive of several hosts' rotated logs (a directory per host) is
+// backfilled in one run with --host-from-dir: each host is a stream of
+// its own, so the same log under two hosts counts twice, once per host;
+// --host with it, or a negative --workers, is a usage error.
+func TestBackfillCLIHostFromDir(t *testing.T) {
+	backfillDBs(t, func(t *testing.T, db string) {
+		dir := t.TempDir()
+		lines, truth, cfg := generatedLines(t)
+		var args []string
+		for _, host := range []string{"mx1", "mx2"} {
+			for i, name := range []string{"mail.log.1", "mail.log"} {
+				part := lines[:len(lines)/2]
+				if i == 1 {
+					part = lines[len(lines)/2:]
+				}
+				if err := os.MkdirAll(filepath.Join(dir, host), 0o755); err != nil {
+					t.Fatal(err)
+				}
+				args = append(args, writeRotated(t, filepath.Join(dir, host, name), strings.Join(part, "")))
+			}
+		}
+		for _, bad := range [][]string{{"--host", "mx", "--host-from-dir"}, {"--workers", "-1"}} {
+			r := runCLI(t, nil, append(append([]string{"backfill", "--timezone", "UTC", "--db", db}, bad...), args...)...)
+			if r.code != 2 {
+				t.Errorf("backfill %v: %+v, want a usage error", bad, r)
+			}
+		}
+		r := runCLI(t, nil, append([]string{"backfill", "--timezone", "UTC", "--host-from-dir", "--workers", "2", "--db", db}, args...)...)
+		if r.code != 0 {
+			t.Fatalf("backfill --host-from-dir: %+v", r)
+		}
+		importLoggenDirectory(t, cfg, db)
+		hosted, _ := splitTruth(cfg, truth)
+		twice := map[string]map[metering.Metric]int64{}
+		for mb, vals := range hosted {
+			twice[mb] = map[metering.Metric]int64{}
+			for m, v := range vals {
+				twice[mb][m] = 2 * v
+			}
+		}
+		if diff := cmp.Diff(twice, usageTotals(t, db)); diff != "" {
+			t.Errorf("usage after backfilling two hosts' copies (-want +got):\n%s", diff)
+		}
+	})
+}

@@ -6,8 +6,10 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/mailmeter/mailmeter/metering"
@@ -15,10 +17,15 @@ import (
 
 // BackfillOptions configure a backfill.
 type BackfillOptions struct {
-	Host     string // mail host the files come from; part of each file's source name
-	Format   string // auto, postfix or exim
-	Proc     ProcessorOptions
-	Progress func(path string, done, total int64) // may be nil
+	Host string // mail host the files come from; part of each file's source name
+	// HostFromDir takes each file's host from the name of the directory it
+	// is in (an archive of several hosts' logs: logs/mx1/mail.log.1,
+	// logs/mx2/mail.log.1), instead of Host: each host's files are a stream
+	// of their own, read in parallel with the others.
+	HostFromDir bool
+	Format      string // auto, postfix or exim
+	Proc        ProcessorOptions
+	Progress    func(path string, done, total int64) // may be nil
 	// Stream, if set, is the log name every file belongs to ("mail.log"),
 	// for files not named as logrotate names them; the stream is
 	// Host:Stream (see StreamName).
@@ -32,14 +39,18 @@ type BackfillOptions struct {
 	// read, in the transaction that commits the file's checkpoint: the
 	// database works in parallel with parsing. Finished hours go to the
 	// database whenever it is idle, and at the latest every StreamLines
-	// lines.
-	// Worth it on PostgreSQL; on SQLite it would hold the write lock for
-	// the whole file.
+	// lines. On SQLite the file's transaction holds the write lock while
+	// the file is read: other writers wait for it (busy timeout).
+	// Streaming is for one stream at a time: when streams are read in
+	// parallel, each file is committed at its end (see Workers).
 	StreamLines int
+	// Workers bounds the streams read at once; 0 means GOMAXPROCS. The
+	// files of one stream are always read one after the other, oldest
+	// first.
+	Workers int
 }
 
-// DefaultStreamLines is the StreamLines `mailmeter backfill` uses with
-// PostgreSQL.
+// DefaultStreamLines is the StreamLines `mailmeter backfill` uses.
 const DefaultStreamLines = 250_000
 
 // streamCheck is how often, in lines, a streaming backfill looks whether
@@ -76,6 +87,11 @@ type BackfillResult struct {
 // of is read from where it stopped; an interrupted backfill commits nothing
 // for the file it was reading.
 //
+// Streams are read in parallel, up to Workers at once (hosts × rotated
+// days use every core); each stream's files stay in order. Results come in
+// the order of the streams' first files, each stream's oldest first.
+// Progress and onCommit are called from one goroutine at a time.
+//
 // A file that cannot be metered (unreadable, damaged, its format wrong,
 // older than its stream's position) is reported in its result's Err and the
 // others are still read. Backfill returns an error only when ctx ends.
@@ -85,18 +101,54 @@ func Backfill(ctx context.Context, files []string, o BackfillOptions, c metering
 			return nil, err
 		}
 	}
-	b := &backfill{opts: o, c: c, onCommit: onCommit, log: log}
-	var out []BackfillResult
-	for _, s := range streamsOf(files, o) {
-		for _, path := range s.files {
-			res := b.file(ctx, s.name, path)
-			out = append(out, res)
-			if err := ctx.Err(); err != nil {
-				return out, err
+	streams := streamsOf(files, o)
+	workers := o.Workers
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	workers = max(1, min(workers, len(streams)))
+	if workers > 1 {
+		// A file's transaction would hold its rows' locks (SQLite: the
+		// database's) while it is read, and parallel streams share rows.
+		o.StreamLines = 0
+	}
+	b := &backfill{opts: o, c: c, log: log}
+	b.serialize(onCommit)
+	byStream := make([][]BackfillResult, len(streams))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for i := range next {
+				byStream[i] = b.stream(ctx, streams[i])
 			}
+		})
+	}
+	for i := range streams {
+		if ctx.Err() != nil {
+			break
+		}
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	var out []BackfillResult
+	for _, rs := range byStream {
+		out = append(out, rs...)
+	}
+	return out, ctx.Err()
+}
+
+// stream backfills the files of one stream in order, until ctx ends.
+func (b *backfill) stream(ctx context.Context, s streamFiles) []BackfillResult {
+	var out []BackfillResult
+	for _, path := range s.files {
+		out = append(out, b.file(ctx, s.name, path))
+		if ctx.Err() != nil {
+			break
 		}
 	}
-	return out, nil
+	return out
 }
 
 // backfill holds what every file of one Backfill shares.
@@ -105,6 +157,37 @@ type backfill struct {
 	c        metering.Committer
 	onCommit func(metering.Batch)
 	log      *slog.Logger
+	mu       sync.Mutex // serializes the callbacks
+}
+
+// serialize makes the callbacks of the options and onCommit safe to call
+// from the streams' goroutines: one call at a time.
+func (b *backfill) serialize(onCommit func(metering.Batch)) {
+	if p := b.opts.Progress; p != nil {
+		b.opts.Progress = func(path string, done, total int64) {
+			b.mu.Lock()
+			defer b.mu.Unlock()
+			p(path, done, total)
+		}
+	}
+	if onCommit != nil {
+		b.onCommit = func(batch metering.Batch) {
+			b.mu.Lock()
+			defer b.mu.Unlock()
+			onCommit(batch)
+		}
+	}
+}
+
+// hostOf returns the host the file at path comes from.
+func (o BackfillOptions) hostOf(path string) string {
+	if o.HostFromDir {
+		if abs, err := filepath.Abs(path); err == nil {
+			path = abs
+		}
+		return filepath.Base(filepath.Dir(path))
+	}
+	return o.Host
 }
 
 // streamFiles are the files of one stream, oldest first.
@@ -119,9 +202,10 @@ func streamsOf(files []string, o BackfillOptions) []streamFiles {
 	var out []streamFiles
 	index := map[string]int{}
 	for _, f := range files {
-		name := StreamName(o.Host, f)
+		host := o.hostOf(f)
+		name := StreamName(host, f)
 		if o.Stream != "" {
-			name = o.Host + ":" + o.Stream
+			name = host + ":" + o.Stream
 		}
 		i, ok := index[name]
 		if !ok {

@@ -29,15 +29,20 @@ const firstTimeLines = 1000
 // fileRun is the backfill of one file.
 type fileRun struct {
 	*backfill
-	path  string
-	res   BackfillResult
-	sum   tail.Sum
-	cp    metering.Checkpoint // the file's; Seq 0 if it has none
-	mark  streamMark          // the stream's
-	from  tail.Position       // where reading starts
-	carry bool                // take the stream's open messages and advance the stream
-	p     *pipeline
-	part  *partStream // a streaming backfill's writer, or nil
+	path   string
+	res    BackfillResult
+	sum    tail.Sum
+	cp     metering.Checkpoint // the file's; Seq 0 if it has none
+	legacy metering.Checkpoint // the file's under its fingerprint; Seq 0 if none
+	mark   streamMark          // the stream's
+	from   tail.Position       // where reading starts
+	carry  bool                // take the stream's open messages and advance the stream
+	// onePass: the file cannot hold the stream's position, so it is read
+	// from its start and summed as it is read; its source (and whether it
+	// was metered before) is known only at its end.
+	onePass bool
+	p       *pipeline
+	part    *partStream // a streaming backfill's writer, or nil
 }
 
 // file backfills one file of stream.
@@ -51,7 +56,7 @@ func (r *fileRun) run(ctx context.Context) error {
 	if done, err := r.identify(ctx); err != nil || done {
 		return err
 	}
-	if err := r.place(ctx); err != nil {
+	if done, err := r.place(ctx); err != nil || done {
 		return err
 	}
 	if r.carry && r.sum.Holds && r.from.Offset >= r.sum.Size && r.mark.cp.Seq > 0 {
@@ -60,12 +65,19 @@ func (r *fileRun) run(ctx context.Context) error {
 		r.res.Already = true
 		return r.commit(ctx, tail.Position{File: r.sum.File, Offset: r.sum.Size})
 	}
-	if r.part != nil {
-		defer r.part.abandon()
-	}
+	defer func() {
+		if r.part != nil { // started by read; rolled back unless committed
+			r.part.abandon()
+		}
+	}()
 	end, err := r.read(ctx)
 	if err != nil {
 		return err
+	}
+	if r.onePass {
+		if done, err := r.summed(ctx); err != nil || done {
+			return err
+		}
 	}
 	if err := r.judge(); err != nil || r.res.Lines == 0 {
 		return err
@@ -73,33 +85,79 @@ func (r *fileRun) run(ctx context.Context) error {
 	return r.commit(ctx, end)
 }
 
-// identify loads the stream's checkpoint, sums the file and looks up its
-// checkpoint; it reports whether the file was metered to its end before.
+// identify loads the stream's checkpoint and decides how the file is
+// summed: first, when it may hold the stream's position or was named by
+// its fingerprint before (see sum), else as it is read (onePass).
 func (r *fileRun) identify(ctx context.Context) (bool, error) {
 	var err error
 	if r.mark, err = loadStream(ctx, r.c, r.res.Stream); err != nil {
 		return false, err
 	}
-	if r.sum, err = tail.SumFile(ctx, r.path, r.mark.pos); err != nil {
-		return false, err
-	}
-	r.res.Source = fmt.Sprintf("file:%s:%s", r.opts.Host, r.sum.SHA256[:32])
-	if r.cp, err = checkpointOf(ctx, r.c, r.res.Source); err != nil {
+	id, starts, err := tail.StartsAs(r.path, r.mark.pos)
+	if err != nil {
 		return false, err
 	}
 	// Before content sums, a file was named by the fingerprint of its
 	// first bytes: one of the same size read to its end is taken as done.
-	legacy, err := checkpointOf(ctx, r.c, fmt.Sprintf("file:%s:%s", r.opts.Host, r.sum.File.FP))
-	if err != nil {
+	if r.legacy, err = checkpointOf(ctx, r.c, fmt.Sprintf("file:%s:%s", r.opts.hostOf(r.path), id.FP)); err != nil {
 		return false, err
 	}
-	pos, _ := tail.UnmarshalPosition(legacy.Position)
-	r.res.Already = (r.cp.Seq > 0 && r.cp.Offset >= r.sum.Size) || (legacy.Seq > 0 && pos.Offset == r.sum.Size)
+	if !starts && r.legacy.Seq == 0 {
+		r.onePass, r.sum.File = true, id
+		return false, nil
+	}
+	return r.sumFirst(ctx)
+}
+
+// sumFirst sums the file before it is read for its lines, looks up its
+// checkpoint and reports whether it was metered to its end before.
+func (r *fileRun) sumFirst(ctx context.Context) (bool, error) {
+	var err error
+	if r.sum, err = tail.SumFile(ctx, r.path, r.mark.pos); err != nil {
+		return false, err
+	}
+	r.onePass = false
+	if err := r.lookUp(ctx); err != nil {
+		return false, err
+	}
+	pos, _ := tail.UnmarshalPosition(r.legacy.Position)
+	r.res.Already = r.res.Already || (r.legacy.Seq > 0 && pos.Offset == r.sum.Size)
 	return r.res.Already, nil
 }
 
+// summed takes the sum of a file read in one pass, looks up its checkpoint
+// and reports whether it was metered to its end before: then what was
+// read is dropped, and the result says only that.
+func (r *fileRun) summed(ctx context.Context) (bool, error) {
+	if err := r.lookUp(ctx); err != nil || !r.res.Already {
+		return false, err
+	}
+	r.res = BackfillResult{Path: r.res.Path, Source: r.res.Source, Stream: r.res.Stream, Already: true}
+	return true, nil
+}
+
+// lookUp names the file's source by its sum and loads its checkpoint.
+func (r *fileRun) lookUp(ctx context.Context) error {
+	r.res.Source = fmt.Sprintf("file:%s:%s", r.opts.hostOf(r.path), r.sum.SHA256[:32])
+	var lookup checkpointer = r.c
+	if r.part != nil {
+		lookup = r.part // the stream may hold the database's only writer
+	}
+	var err error
+	if r.cp, err = checkpointOf(ctx, lookup, r.res.Source); err != nil {
+		return err
+	}
+	r.res.Already = r.cp.Seq > 0 && r.cp.Offset >= r.sum.Size
+	return nil
+}
+
+// checkpointer looks up checkpoints: a Committer, or a partStream.
+type checkpointer interface {
+	Checkpoint(ctx context.Context, source string) (metering.Checkpoint, error)
+}
+
 // checkpointOf returns the checkpoint of source, Seq 0 if it has none.
-func checkpointOf(ctx context.Context, c metering.Committer, source string) (metering.Checkpoint, error) {
+func checkpointOf(ctx context.Context, c checkpointer, source string) (metering.Checkpoint, error) {
 	cp, err := c.Checkpoint(ctx, source)
 	if metering.KindOf(err) == metering.NotFound {
 		return metering.Checkpoint{Source: source}, nil
@@ -110,8 +168,10 @@ func checkpointOf(ctx context.Context, c metering.Committer, source string) (met
 // place decides where reading starts and whether the file continues its
 // stream: the file the stream stopped in (read on from there), a newer one
 // (read from its start with the stream's open messages), or an older one
-// (refused; with Force metered on its own).
-func (r *fileRun) place(ctx context.Context) error {
+// (refused; with Force metered on its own). An older file read in one
+// pass is summed first: one metered before is reported as done (true),
+// not refused.
+func (r *fileRun) place(ctx context.Context) (bool, error) {
 	m := &r.mark
 	switch {
 	case m.cp.Seq == 0:
@@ -121,18 +181,23 @@ func (r *fileRun) place(ctx context.Context) error {
 	default:
 		first, err := r.firstTime(ctx)
 		if err != nil {
-			return err
+			return false, err
 		}
 		r.carry = first.IsZero() || !first.Before(m.state.Newest.Add(-streamSlack))
+		if !r.carry && r.onePass {
+			if done, err := r.sumFirst(ctx); err != nil || done {
+				return done, err
+			}
+		}
 		if !r.carry && !r.opts.Force {
-			return fmt.Errorf("%w: its first line (%s) is before the newest line the stream %s has metered (%s); not metered, so that no line is counted twice. Backfill rotated files oldest first; to meter this one on its own anyway, without the open messages of the lines before it, force it",
+			return false, fmt.Errorf("%w: its first line (%s) is before the newest line the stream %s has metered (%s); not metered, so that no line is counted twice. Backfill rotated files oldest first; to meter this one on its own anyway, without the open messages of the lines before it, force it",
 				ErrOlder, first.UTC().Format(time.RFC3339), r.res.Stream, m.state.Newest.UTC().Format(time.RFC3339))
 		}
 		r.res.Alone = !r.carry
 	}
 	var err error
 	r.p, err = r.pipeline(r.carry && m.cp.Seq > 0)
-	return err
+	return false, err
 }
 
 // pipeline returns a pipeline for the file, with the stream's format and

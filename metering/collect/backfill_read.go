@@ -19,7 +19,7 @@ func (r *fileRun) read(ctx context.Context) (tail.Position, error) {
 	}
 	if sc, ok := r.c.(metering.StreamCommitter); ok && r.opts.StreamLines > 0 {
 		var err error
-		if r.part, err = startStream(ctx, sc, r.res.Source); err != nil {
+		if r.part, err = startStream(ctx, sc); err != nil {
 			return r.from, err
 		}
 	}
@@ -28,7 +28,7 @@ func (r *fileRun) read(ctx context.Context) (tail.Position, error) {
 	var streamed int64 // lines whose finished hours were handed to the stream
 	check := int64(min(streamCheck, max(r.opts.StreamLines, 1)))
 	offset := r.from.Offset
-	end, err := tail.ReadFile(ctx, r.path, r.from, opts, func(line []byte) {
+	end, err := r.readLines(ctx, opts, func(line []byte) {
 		r.res.Lines++
 		at := offset
 		offset += int64(len(line)) + 1
@@ -51,6 +51,19 @@ func (r *fileRun) read(ctx context.Context) (tail.Position, error) {
 	})
 	if lineErr != nil {
 		return end, lineErr
+	}
+	return end, err
+}
+
+// readLines reads the file's lines from r.from, summing the file as it is
+// read in one pass.
+func (r *fileRun) readLines(ctx context.Context, opts tail.Options, fn func([]byte)) (tail.Position, error) {
+	if !r.onePass {
+		return tail.ReadFile(ctx, r.path, r.from, opts, fn)
+	}
+	end, sum, err := tail.ReadFileSum(ctx, r.path, opts, fn)
+	if err == nil {
+		r.sum = sum
 	}
 	return end, err
 }

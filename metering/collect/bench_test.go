@@ -25,12 +25,13 @@ import (
 )
 
 // benchLines is the size of the generated benchmark logs:
-// MAILMETER_BENCH_LINES, default 2 million (about 320 MB of Postfix log).
+// MAILMETER_BENCH_LINES, default 1 million (about 160 MB of Postfix log,
+// the size of the log issue #16 was measured on).
 func benchLines() int64 {
 	if n, err := strconv.ParseInt(os.Getenv("MAILMETER_BENCH_LINES"), 10, 64); err == nil && n > 0 {
 		return n
 	}
-	return 2_000_000
+	return 1_000_000
 }
 
 var benchFiles sync.Map // format → path, generated once per process
@@ -43,14 +44,14 @@ func benchLog(b *testing.B, format string) string {
 	dir := filepath.Join(os.TempDir(), "mailmeter-bench")
 	os.MkdirAll(dir, 0o755)
 	n := benchLines()
-	path := filepath.Join(dir, fmt.Sprintf("%s-%d.log", format, n))
+	path := filepath.Join(dir, fmt.Sprintf("%s-%d-15k.log", format, n))
 	if _, err := os.Stat(path); err != nil {
 		f, err := os.Create(path + ".tmp")
 		if err != nil {
 			b.Fatal(err)
 		}
 		cfg := loggen.DefaultConfig()
-		cfg.Messages, cfg.Lines, cfg.Mailboxes, cfg.Domains = 0, n, 2000, 20
+		cfg.Messages, cfg.Lines, cfg.Mailboxes, cfg.Domains = 0, n, 15000, 50
 		cfg.Duration = 365 * 24 * time.Hour
 		w := bufio.NewWriterSize(f, 1<<20)
 		gen := loggen.Postfix

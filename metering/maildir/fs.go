@@ -2,7 +2,6 @@ package maildir
 
 import (
 	"errors"
-	"io"
 	"io/fs"
 	"os"
 	"syscall"
@@ -24,12 +23,10 @@ type FS interface {
 // OSFS is the operating system's file system.
 type OSFS struct{}
 
-// readDirBatch bounds the entries held at once when listing a large
-// directory.
-const readDirBatch = 1024
-
-// ReadDir implements FS with getdents-style reads: (*os.File).ReadDir takes
-// the entry type from the directory, so no file is stat()ed.
+// ReadDir implements FS with getdents reads: the entry type comes from
+// the directory, so no file is stat()ed (but on a file system that does
+// not record types), and the only allocation per entry is its name
+// (readEntries).
 func (OSFS) ReadDir(dir string, fn func(name string, typ fs.FileMode)) error {
 	f, err := os.OpenFile(dir, os.O_RDONLY|syscall.O_DIRECTORY|syscall.O_NOFOLLOW, 0)
 	if errors.Is(err, syscall.ENOTDIR) {
@@ -42,18 +39,7 @@ func (OSFS) ReadDir(dir string, fn func(name string, typ fs.FileMode)) error {
 		return err
 	}
 	defer f.Close()
-	for {
-		entries, err := f.ReadDir(readDirBatch)
-		for _, e := range entries {
-			fn(e.Name(), e.Type())
-		}
-		if errors.Is(err, io.EOF) {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-	}
+	return readEntries(f, fn)
 }
 
 // Lstat implements FS with os.Lstat.

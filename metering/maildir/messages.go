@@ -24,7 +24,9 @@ func ignored(name string) bool {
 // messages lists one cur/ or new/ directory into d. Sizes come from the
 // ",S=" of the name; without it, from an earlier read of this directory or
 // of its sibling (a message moved new→cur or re-flagged keeps its base
-// name), or else from a stat. Returns the error of listing the directory itself.
+// name), or else from a stat. When the reader indexes, only the messages
+// without ",S=" are kept in d.index: the others carry their size, so a
+// watcher of a million such files holds no entry per file. Returns the error of listing the directory itself.
 func (r *reader) messages(mailbox string, d *dirRead) error {
 	d.mtime = r.mtime(d.path)
 	var known, sibling map[string]msgSize
@@ -34,9 +36,6 @@ func (r *reader) messages(mailbox string, d *dirRead) error {
 	}
 	d.usage = FolderUsage{}
 	d.index = nil
-	if r.index {
-		d.index = make(map[string]msgSize, len(known))
-	}
 	r.stats.Dirs++
 	return r.fsys.ReadDir(d.path, func(name string, typ fs.FileMode) {
 		r.stats.Entries++
@@ -62,7 +61,10 @@ func (r *reader) messages(mailbox string, d *dirRead) error {
 		d.usage.Bytes += s.size
 		d.usage.VirtualBytes += s.vsize
 		d.usage.Messages++
-		if d.index != nil {
+		if r.index && !n.HasSize { // a name with its size needs no index
+			if d.index == nil {
+				d.index = make(map[string]msgSize, len(known))
+			}
 			d.index[strings.Clone(n.Base)] = s // not a slice of the whole name, which would stay alive
 		}
 	})

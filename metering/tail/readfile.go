@@ -2,7 +2,11 @@ package tail
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
+	"hash"
+	"io"
 
 	"github.com/mailmeter/mailmeter/metering"
 )
@@ -39,14 +43,65 @@ func ReadFile(ctx context.Context, path string, from Position, opts Options, fn 
 	if !from.IsZero() && !from.File.matchesPrefix(fl.head) {
 		return from, metering.Errorf(metering.Conflict, "read %s: position is for another file (%s, not %s)", path, from.File, fl.id)
 	}
-	return readAll(ctx, fl, from.Offset, opts.withDefaults(path), fn)
+	return readAll(ctx, fl, from.Offset, opts.withDefaults(path), fn, nil)
 }
 
-// readAll reads fl from off to its end.
-func readAll(ctx context.Context, fl *file, off int64, opts Options, fn func([]byte)) (Position, error) {
+// ReadFileSum is ReadFile of the whole file (from the zero Position) that
+// also returns the file's Sum, as SumFile with the zero Position does, from
+// the same reading: a file is read once to meter and identify it. The Sum
+// is valid only when the error is nil.
+func ReadFileSum(ctx context.Context, path string, opts Options, fn func(line []byte)) (Position, Sum, error) {
+	if err := opts.Validate(); err != nil {
+		return Position{}, Sum{}, err
+	}
+	fl, err := openFile(path)
+	if err != nil {
+		return Position{}, Sum{}, fmt.Errorf("read %s: %w", path, err)
+	}
+	defer fl.close()
+	h := &summer{h: sha256.New()}
+	end, err := readAll(ctx, fl, 0, opts.withDefaults(path), fn, h)
+	return end, Sum{File: fl.id, Size: h.n, SHA256: hex.EncodeToString(h.h.Sum(nil))}, err
+}
+
+// StartsAs returns the identity of the file at path and reports whether
+// the file starts as the file of pos does (by fingerprint), and so may
+// hold pos: only then does SumFile of pos need to read the file before it
+// is read for its lines. A zero pos names no file.
+func StartsAs(path string, pos Position) (Identity, bool, error) {
+	fl, err := openFile(path)
+	if err != nil {
+		return Identity{}, false, fmt.Errorf("read %s: %w", path, err)
+	}
+	defer fl.close()
+	if pos.IsZero() || pos.File.FPLen == 0 {
+		return fl.id, false, nil
+	}
+	return fl.id, pos.File.matchesPrefix(fl.head), nil
+}
+
+// summer hashes and counts the bytes read through it.
+type summer struct {
+	r io.Reader
+	h hash.Hash
+	n int64
+}
+
+func (s *summer) Read(p []byte) (int, error) {
+	n, err := s.r.Read(p)
+	s.h.Write(p[:n])
+	s.n += int64(n)
+	return n, err
+}
+
+// readAll reads fl from off to its end, through sum if it is not nil.
+func readAll(ctx context.Context, fl *file, off int64, opts Options, fn func([]byte), sum *summer) (Position, error) {
 	src, err := fl.reader(off)
 	if err != nil {
 		return Position{Path: fl.name, File: fl.id, Offset: off}, fmt.Errorf("read %s: %w", fl.name, err)
+	}
+	if sum != nil {
+		sum.r, src = src, sum
 	}
 	r := &reading{fl: fl, opts: opts, fn: fn, total: sizeOf(fl)}
 	r.lr.max = opts.MaxLineBytes

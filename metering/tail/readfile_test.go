@@ -134,3 +134,53 @@ func TestReadFileInterruptedResumes(t *testing.T) {
 		}
 	}
 }
+
+// ReadFileSum delivers what ReadFile does and sums the file as SumFile
+// does, in one reading, plain or compressed.
+func TestReadFileSum(t *testing.T) {
+	content := "one\ntwo\r\n" + strings.Repeat("a longer line to cross read buffers\n", 20000) + "last"
+	for _, codec := range []string{"plain", "gzip", "zstd"} {
+		t.Run(codec, func(t *testing.T) {
+			path := logPath(t)
+			writeCompressed(t, path, codec, content)
+			var want, got []string
+			wantEnd, err := tail.ReadFile(context.Background(), path, tail.Position{}, tail.Options{}, func(l []byte) { want = append(want, string(l)) })
+			must(t, err)
+			end, sum, err := tail.ReadFileSum(context.Background(), path, tail.Options{}, func(l []byte) { got = append(got, string(l)) })
+			must(t, err)
+			if diff := cmp.Diff(want, got); diff != "" || end != wantEnd {
+				t.Errorf("lines (-ReadFile +ReadFileSum):\n%s\nend %v, want %v", diff, end, wantEnd)
+			}
+			wantSum, err := tail.SumFile(context.Background(), path, tail.Position{})
+			must(t, err)
+			if sum != wantSum || sum.Size != int64(len(content)) {
+				t.Errorf("sum %+v, want %+v (size %d)", sum, wantSum, len(content))
+			}
+		})
+	}
+}
+
+// StartsAs tells a file that starts as a Position's file (the same, grown,
+// or a compressed copy) from any other, without reading it all.
+func TestStartsAs(t *testing.T) {
+	a, b, c := logPath(t), logPath(t), logPath(t)
+	write(t, a, "first line of a\nsecond\n")
+	write(t, b, "first line of b\n")
+	end, err := tail.ReadFile(context.Background(), a, tail.Position{}, tail.Options{}, func([]byte) {})
+	must(t, err)
+	write(t, a, "first line of a\nsecond\nthird\n")
+	writeCompressed(t, c, "gzip", "first line of a\nsecond\nthird\n")
+	for path, want := range map[string]bool{a: true, b: false, c: true} {
+		id, got, err := tail.StartsAs(path, end)
+		must(t, err)
+		if got != want {
+			t.Errorf("StartsAs(%s) = %v, want %v", path, got, want)
+		}
+		if want, err := tail.Identify(path); err != nil || id != want {
+			t.Errorf("StartsAs(%s) identity %v, want %v (%v)", path, id, want, err)
+		}
+	}
+	if _, got, err := tail.StartsAs(a, tail.Position{}); got || err != nil {
+		t.Errorf("StartsAs of the zero Position = %v, %v; want false", got, err)
+	}
+}
