@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mailmeter/mailmeter/internal/testenv"
 	"github.com/mailmeter/mailmeter/metering"
 	"github.com/mailmeter/mailmeter/metering/collect"
 	"github.com/mailmeter/mailmeter/store/storetest"
@@ -62,7 +63,7 @@ func anchorPath(b *testing.B, tool, env, hint string) string {
 	}
 	p, err := exec.LookPath(tool)
 	if err != nil {
-		b.Skipf("skipping: %s not found (%s, or set %s)", tool, hint, env)
+		testenv.Skip(b, tool+" as the benchmark's anchor", hint+", or set "+env)
 	}
 	return p
 }
