@@ -37,8 +37,8 @@ func NewSourceCollector(sources Sources, now func() time.Time) *SourceCollector 
 		bytes:       d("log_bytes_read_total", "Log bytes read (without newlines)."),
 		records:     d("log_records_total", "Parsed log records by kind.", "kind"),
 		unknown:     d("log_unknown_lines_total", "Lines not understood, by reason.", "reason"),
-		lagBytes:    d("log_lag_bytes", "Bytes not yet read from the source's files."),
-		lagSeconds:  d("log_lag_seconds", "Seconds between now and the newest line read."),
+		lagBytes:    d("log_lag_bytes", "Bytes not yet read from the source's files, measured at the scrape."),
+		lagSeconds:  d("log_lag_seconds", "Seconds the newest line read is behind the newest line written, measured at the scrape; 0 when caught up."),
 		cpAge:       d("checkpoint_age_seconds", "Seconds since the source's last committed checkpoint."),
 		open:        d("correlator_open_messages", "Messages seen but not yet complete."),
 		evicted:     d("correlator_evictions_total", "Incomplete messages evicted after the maximum age."),
@@ -77,8 +77,8 @@ func (c *SourceCollector) Collect(ch chan<- prometheus.Metric) {
 			counter(c.unknown, float64(n), reason)
 		}
 		gauge(c.lagBytes, float64(s.Tail.Lag))
-		if !s.Proc.NewestLog.IsZero() {
-			gauge(c.lagSeconds, now.Sub(s.Proc.NewestLog).Seconds())
+		if s.LagSeconds >= 0 {
+			gauge(c.lagSeconds, s.LagSeconds)
 		}
 		if !s.LastCommit.IsZero() {
 			gauge(c.cpAge, now.Sub(s.LastCommit).Seconds())

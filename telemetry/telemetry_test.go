@@ -23,7 +23,7 @@ func TestSourceMetrics(t *testing.T) {
 		Tail:   tail.Stats{Lines: 1200, Bytes: 190000, Lag: 4096},
 		Proc: metering.ProcessorStats{Records: map[string]int64{"delivery": 300}, Unknown: map[string]int64{"unrecognized": 7},
 			Open: 12, Evicted: 3, NewestLog: now.Add(-90 * time.Second)},
-		Commits: 5, LastCommit: now.Add(-2 * time.Second),
+		Commits: 5, LastCommit: now.Add(-2 * time.Second), LagSeconds: 90,
 	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(telemetry.NewSourceCollector(func() []collect.SourceStats { return []collect.SourceStats{stats} }, func() time.Time { return now }))
@@ -34,10 +34,10 @@ mailmeter_log_lines_read_total{source="mx1:/var/log/mail.log"} 1200
 # HELP mailmeter_log_unknown_lines_total Lines not understood, by reason.
 # TYPE mailmeter_log_unknown_lines_total counter
 mailmeter_log_unknown_lines_total{reason="unrecognized",source="mx1:/var/log/mail.log"} 7
-# HELP mailmeter_log_lag_seconds Seconds between now and the newest line read.
+# HELP mailmeter_log_lag_seconds Seconds the newest line read is behind the newest line written, measured at the scrape; 0 when caught up.
 # TYPE mailmeter_log_lag_seconds gauge
 mailmeter_log_lag_seconds{source="mx1:/var/log/mail.log"} 90
-# HELP mailmeter_log_lag_bytes Bytes not yet read from the source's files.
+# HELP mailmeter_log_lag_bytes Bytes not yet read from the source's files, measured at the scrape.
 # TYPE mailmeter_log_lag_bytes gauge
 mailmeter_log_lag_bytes{source="mx1:/var/log/mail.log"} 4096
 # HELP mailmeter_checkpoint_age_seconds Seconds since the source's last committed checkpoint.

@@ -88,7 +88,7 @@ func implausibleSizes(t *testing.T, s *store.Store, batchLines int) {
 
 // waitOffset waits until the source's checkpoint accounts for bytes bytes,
 // failing if the collector stops or 20 seconds pass.
-func waitOffset(t *testing.T, s metering.Committer, source string, bytes int64, done chan error) {
+func waitOffset(t testing.TB, s metering.Committer, source string, bytes int64, done chan error) {
 	t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
 	var last metering.Checkpoint

@@ -39,7 +39,7 @@ type SourceHealth struct {
 	Live          bool
 	Path, Format  string
 	LagBytes      int64
-	LagSeconds    float64 // between now and the newest line read; -1 before any line
+	LagSeconds    float64 // the newest line read behind the newest written (SourceStats.LagSeconds); -1 before any line
 	Lines         int64
 	Unknown       map[string]int64 // lines not understood, by reason
 	UnknownLines  int64
@@ -92,9 +92,7 @@ func (h *Health) Sources(ctx context.Context) ([]SourceHealth, error) {
 func (s *SourceHealth) addLive(st SourceStats, now time.Time) {
 	s.Live, s.Path, s.Format = true, st.Path, st.Format
 	s.LagBytes, s.Lines = st.Tail.Lag, st.Tail.Lines
-	if !st.Proc.NewestLog.IsZero() {
-		s.LagSeconds = max(now.Sub(st.Proc.NewestLog).Seconds(), 0)
-	}
+	s.LagSeconds = st.LagSeconds
 	for reason, n := range st.Proc.Unknown {
 		s.Unknown[reason] += n
 		s.UnknownLines += n

@@ -31,8 +31,8 @@ func TestHealthSources(t *testing.T) {
 			return []collect.SourceStats{{Source: "mx1:/var/log/mail.log", Path: "/var/log/mail.log", Format: "postfix",
 				Tail:    tail.Stats{Lag: 4096, Lines: 50},
 				Proc:    metering.ProcessorStats{Unknown: map[string]int64{"noqueue-format": 3, "no-program": 2}, NewestLog: now.Add(-7 * time.Second), Open: 4},
-				Commits: 1, Seq: 1},
-				{Source: "new:/var/log/exim.log", Format: "exim"}}
+				Commits: 1, Seq: 1, LagSeconds: 7},
+				{Source: "new:/var/log/exim.log", Format: "exim", LagSeconds: -1}}
 		}
 		got, err := collect.NewHealth(s, live, func() time.Time { return now }).Sources(ctx)
 		if err != nil {

@@ -35,8 +35,9 @@ type Runner struct {
 	log       *slog.Logger
 	now       func() time.Time
 
-	mu    sync.Mutex
-	stats SourceStats
+	mu     sync.Mutex
+	stats  SourceStats
+	tailer *tail.Tailer // while Run reads; its Stats are measured when asked
 }
 
 // SourceStats describes a running source, for metrics.
@@ -53,6 +54,10 @@ type SourceStats struct {
 	Seq          int64
 	Anomalies    map[string]int64 // implausible values not counted, by reason (metering.Anomaly*)
 	DeadLetters  int64            // records the database refused, kept as dead letters
+	// LagSeconds is how far, in log time, the newest line read is behind
+	// the newest line written: 0 when caught up, -1 before any line (see
+	// lagSeconds). Like Tail.Lag, it is measured when Stats is called.
+	LagSeconds float64
 }
 
 // NewRunner returns a Runner for src. onCommit may be nil.
@@ -70,11 +75,21 @@ func NewRunner(src LogSource, c metering.Committer, onCommit func(metering.Batch
 		stats: SourceStats{Source: src.Name, Path: src.Path, Format: src.Format}}
 }
 
-// Stats returns a snapshot of the source's progress.
+// Stats returns a snapshot of the source's progress, its lag measured now
+// against the log's files.
 func (r *Runner) Stats() SourceStats {
 	r.mu.Lock()
-	defer r.mu.Unlock()
-	return r.stats
+	s, t := r.stats, r.tailer
+	r.mu.Unlock()
+	var newest []byte
+	if t != nil {
+		s.Tail = t.Stats()
+		if s.Tail.Lag > 0 {
+			newest = t.NewestLine()
+		}
+	}
+	s.LagSeconds = r.lagSeconds(s, newest)
+	return s
 }
 
 // run holds the state of one Run.
@@ -102,7 +117,12 @@ func (r *Runner) Run(ctx context.Context) error {
 		}
 		return err
 	}
-	defer st.tailer.Close()
+	defer func() {
+		r.mu.Lock()
+		r.tailer = nil
+		r.mu.Unlock()
+		st.tailer.Close()
+	}()
 	for {
 		if err := st.step(ctx); err != nil {
 			if ctx.Err() != nil {
@@ -141,6 +161,9 @@ func (r *Runner) start(ctx context.Context) (*run, error) {
 		return nil, fmt.Errorf("tail %s: %w", r.src.Path, err)
 	}
 	st.tailer = t
+	r.mu.Lock()
+	r.tailer = t
+	r.mu.Unlock()
 	if st.cp.Seq == 0 {
 		// Record the file this source starts with before reading it: a
 		// restart must find it again, even rotated away, rather than start

@@ -19,11 +19,15 @@ type Stats struct {
 }
 
 // Stats returns the state as of the end of the last call of Next, or of the
-// last time it waited. It is safe to call from any goroutine.
+// last time it waited, but for Size, Read and Lag: those are measured
+// against the files' sizes now, a file rotated in at the path and not yet
+// seen included, so the lag shows while the reader is busy or asleep. It
+// is safe to call from any goroutine.
 func (t *Tailer) Stats() Stats {
 	t.mu.Lock()
-	defer t.mu.Unlock()
-	return t.stats
+	s, lf := t.stats, t.lf
+	t.mu.Unlock()
+	return lf.measure(s)
 }
 
 // Lag returns how many bytes lie behind the last line delivered (see
@@ -52,8 +56,9 @@ func (t *Tailer) publish() {
 	if t.cur != nil && !t.live {
 		s.Lag += sizeOf(t.succ)
 	}
+	lf := t.liveOf(s.Read)
 	t.mu.Lock()
-	t.stats = s
+	t.stats, t.lf = s, lf
 	t.mu.Unlock()
 }
 

@@ -11,7 +11,8 @@ import (
 )
 
 // Tailer reads the lines of one path, following it across rotations. It is
-// driven by one goroutine; only Stats and Lag may be called concurrently.
+// driven by one goroutine; only Stats, Lag and NewestLine may be called
+// concurrently.
 type Tailer struct {
 	path   string
 	opts   Options
@@ -34,7 +35,8 @@ type Tailer struct {
 	count    Stats // counters, owned by Next's goroutine
 
 	mu    sync.Mutex
-	stats Stats // published copy of count
+	stats Stats     // published copy of count
+	lf    liveFiles // the files Stats measures
 }
 
 // Open returns a Tailer of path that resumes at pos (the zero Position
@@ -103,6 +105,9 @@ func (t *Tailer) Close() error {
 		return nil
 	}
 	t.closed = true
+	t.mu.Lock()
+	t.lf = liveFiles{}
+	t.mu.Unlock()
 	t.cur.close()
 	t.succ.close()
 	for _, f := range t.queue {
