@@ -42,7 +42,7 @@ func checkLag(ctx context.Context, e env, o checkOptions) (nagios.Result, error)
 		totalBytes += v
 	}
 	st := o.t.Status(worst)
-	text := fmt.Sprintf("newest line read %s ago (%s; %d sources), %s unread", humanDuration(worst), worstSrc, len(secs), humanBytes(int64(totalBytes)))
+	text := fmt.Sprintf("newest line read %s behind the newest written (%s; %d sources), %s unread", humanDuration(worst), worstSrc, len(secs), humanBytes(int64(totalBytes)))
 	return nagios.Result{Status: st, Text: text, Perf: []nagios.Perf{
 		{Label: "lag", Value: round3(worst), UOM: "s", T: o.t, Min: "0"},
 		{Label: "lag_bytes", Value: totalBytes, UOM: "B", Min: "0"}}}, nil

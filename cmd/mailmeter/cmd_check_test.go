@@ -46,6 +46,7 @@ func metricsServer(t *testing.T, lag *time.Duration) string {
 		s.Source = "mx1:/var/log/mail.log"
 		s.Tail.Lag = 4096
 		s.Proc.NewestLog = time.Now().Add(-*lag)
+		s.LagSeconds = lag.Seconds() // the newest line read behind the newest written
 		return []collect.SourceStats{s}
 	}, time.Now))
 	srv := httptest.NewServer(promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
@@ -58,7 +59,7 @@ func TestCheckLag(t *testing.T) {
 	u := metricsServer(t, &lag)
 	wantCheck(t, nil, 0, "| lag=5", "lag", "--metrics", u)
 	lag = 200 * time.Second
-	wantCheck(t, nil, 1, "newest line read 3m20s ago", "lag", "--metrics", u)
+	wantCheck(t, nil, 1, "newest line read 3m20s behind the newest written", "lag", "--metrics", u)
 	lag = time.Hour
 	wantCheck(t, nil, 2, "lag_bytes=4096B", "lag", "--metrics", u)
 	wantCheck(t, nil, 0, "lag=3600", "lag", "--metrics", u, "-w", "7200", "-c", "~:7300")
